@@ -1,0 +1,61 @@
+#!/bin/bash
+# Black-box checks of the installed interface: exit statuses, one-line
+# errors on stderr, --help on every level.  TAP output for meson.
+# Usage: test-exit-codes.sh PATH-TO-virt-spice-admin PATH-TO-host.xml
+set -u
+VSA=$1
+URI="test://$2"
+n=0
+failed=0
+
+# check DESCRIPTION EXPECTED-STATUS STDERR-LINES COMMAND...
+check () {
+  local desc=$1 want=$2 want_lines=$3 out err status lines
+  shift 3
+  n=$((n + 1))
+  out=$(mktemp) err=$(mktemp)
+  "$@" </dev/null >"$out" 2>"$err"
+  status=$?
+  lines=$(wc -l <"$err")
+  if [ "$status" -eq "$want" ] && { [ "$want_lines" = any ] || [ "$lines" -eq "$want_lines" ]; }; then
+    echo "ok $n - $desc"
+  else
+    echo "not ok $n - $desc (status $status, want $want; $lines stderr lines, want $want_lines)"
+    sed 's/^/# /' "$err"
+    failed=$((failed + 1))
+  fi
+  LAST_OUT=$(cat "$out")
+  rm -f "$out" "$err"
+}
+
+contains () {
+  n=$((n + 1))
+  if grep -qF -- "$2" <<<"$LAST_OUT"; then echo "ok $n - $1"; else echo "not ok $n - $1"; failed=$((failed + 1)); fi
+}
+
+check "--help exits 0" 0 0 "$VSA" --help
+contains "--help lists the commands" "secure "
+contains "--help documents exit codes" "2  usage error"
+for cmd in secure password show; do
+  check "$cmd --help exits 0" 0 0 "$VSA" "$cmd" --help
+  contains "$cmd --help shows global options" "--dry-run"
+done
+contains "show --help explains the command" "whether the console is secure"
+check "--version" 0 0 "$VSA" --version
+check "no command is a usage error" 2 1 "$VSA"
+check "unknown command is a usage error" 2 1 "$VSA" frobnicate
+check "unknown global option is a usage error" 2 1 "$VSA" --frobnicate show x
+check "unknown command option is a usage error" 2 1 "$VSA" -c "$URI" secure debianx --frobnicate
+check "missing VM is a usage error" 2 1 "$VSA" -c "$URI" secure
+check "unknown VM fails with one line" 1 1 "$VSA" -c "$URI" show nosuchvm
+check "bad port fails with one line" 1 1 "$VSA" -c "$URI" secure debianx --tls-port 99999
+check "unreachable URI fails with one line" 1 1 "$VSA" -c "qemu+unix:///system?socket=/nonexistent" show debianx
+check "bad config fails with one line" 1 1 env VIRT_SPICE_ADMIN_CONFIG=/dev/null/x "$VSA" -c "$URI" show debianx
+check "dry-run secure prints a diff" 0 any "$VSA" -c "$URI" --dry-run secure debianx
+contains "the diff shows the TLS port" '+    <graphics type="spice" autoport="no" listen="127.0.0.1" tlsPort="20001" defaultMode="secure" passwd="(hidden, changed)">'
+contains "the diff removes the plain port" '-    <graphics type="spice" port="5900" autoport="no" listen="0.0.0.0">'
+check "global flags work after the command" 0 0 "$VSA" show debianx -c "$URI" --json
+contains "show --json prints JSON" '"plain_port" : 5900'
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Integration tests: the real command functions against libvirt's test
+ * driver, in process (a test:/// connection lives as long as the process,
+ * so an edit can be re-read).  Every refusal is checked to leave the
+ * domains byte-identical and write no backup. */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-policy.h"
+#include "vsa-spice.h"
+#include "vsa-test-util.h"
+#include "vsa-xml.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct {
+  VsaContext *ctx;
+  char *state_dir;
+  char *out;
+  size_t out_len;
+  char *err;
+  size_t err_len;
+} Fixture;
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *host = vsa_test_data_path ("..", "..", "docs", "examples", "host.xml", NULL);
+  g_autoptr (GError) error = NULL;
+
+  fx->ctx = vsa_context_new ();
+  fx->ctx->uri = g_strdup_printf ("test://%s", host);
+  fx->ctx->config = vsa_config_new_defaults ();
+  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_free (fx->ctx->config->state_dir);
+  fx->ctx->config->state_dir = g_strdup (fx->state_dir);
+  fx->ctx->out = open_memstream (&fx->out, &fx->out_len);
+  fx->ctx->err = open_memstream (&fx->err, &fx->err_len);
+  fx->ctx->in = NULL;
+  g_assert_nonnull (vsa_context_connect (fx->ctx, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", fx->state_dir);
+
+  fclose (fx->ctx->out);
+  fclose (fx->ctx->err);
+  if (fx->ctx->in)
+    fclose (fx->ctx->in);
+  vsa_context_free (fx->ctx);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (fx->state_dir);
+  g_free (fx->out);
+  g_free (fx->err);
+}
+
+/* Runs one command with a fresh option state, as main() would. */
+static gboolean
+run_argv (Fixture *fx, VsaCommandFunc fn, const char *stdin_text, char **argv, GError **error)
+{
+  fx->ctx->json = FALSE;
+  fx->ctx->dry_run = FALSE;
+  fx->ctx->quiet = FALSE;
+  fx->ctx->command = argv[0];
+  if (fx->ctx->in)
+    fclose (fx->ctx->in);
+  fx->ctx->in = stdin_text ? fmemopen ((void *) stdin_text, strlen (stdin_text), "r")
+                           : fopen ("/dev/null", "r");
+  fflush (fx->ctx->out);
+  fx->out_len = 0;
+  rewind (fx->ctx->out);
+  return fn (fx->ctx, (int) g_strv_length (argv), argv, error);
+}
+
+static gboolean
+run_cmd (Fixture *fx, VsaCommandFunc fn, const char *stdin_text, GError **error, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  va_list args;
+  gboolean ok;
+
+  va_start (args, error);
+  for (const char *a = va_arg (args, const char *); a; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  ok = run_argv (fx, fn, stdin_text, (char **) argv->pdata, error);
+  fflush (fx->ctx->out);
+  fflush (fx->ctx->err);
+  return ok;
+}
+
+#define RUN_OK(fx, fn, in, ...)                                         \
+  do {                                                                  \
+    g_autoptr (GError) run_error = NULL;                                \
+    gboolean run_ok = run_cmd (fx, fn, in, &run_error, __VA_ARGS__, NULL); \
+    g_assert_no_error (run_error);                                      \
+    g_assert_true (run_ok);                                             \
+  } while (0)
+
+static char *
+domain_xml (Fixture *fx, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, name, &error);
+  char *xml;
+
+  g_assert_no_error (error);
+  xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, &error);
+  g_assert_no_error (error);
+  return xml;
+}
+
+static xmlDoc *
+domain_doc (Fixture *fx, const char *name)
+{
+  g_autofree char *xml = domain_xml (fx, name);
+  g_autoptr (GError) error = NULL;
+  xmlDoc *doc = vsa_xml_parse (xml, strlen (xml), name, &error);
+
+  g_assert_no_error (error);
+  return doc;
+}
+
+static guint
+count_backups (Fixture *fx, const char *name)
+{
+  g_autofree char *dir = g_build_filename (fx->state_dir, "backups", name, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (d && g_dir_read_name (d))
+    n++;
+  return n;
+}
+
+static void
+test_secure_makes_console_tls_only (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autoptr (xmlDoc) doc = NULL;
+  g_auto (VsaSpiceInfo) info = { 0 };
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *backup_dir = g_build_filename (fx->state_dir, "backups", "debianx", NULL);
+  g_autoptr (GDir) dir = NULL;
+  g_autofree char *backup_path = NULL;
+  g_autofree char *backup = NULL;
+  struct stat st;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  doc = domain_doc (fx, "debianx");
+  g_assert_true (vsa_spice_describe (doc, &info, &error));
+  g_assert_cmpint (info.tls_port, ==, 20001);
+  g_assert_cmpint (info.port, ==, 0);
+  g_assert_false (info.autoport);
+  g_assert_cmpstr (info.default_mode, ==, "secure");
+  g_assert_cmpstr (info.listen_type, ==, "address");
+  g_assert_cmpstr (info.listen, ==, "127.0.0.1"); /* the wildcard was narrowed */
+  g_assert_cmpuint (strlen (info.password), ==, 24);
+  g_assert_true (vsa_policy_from_domain (doc, &policy, &error));
+  g_assert_nonnull (policy);
+  g_assert_cmpint (policy->auth, ==, VSA_AUTH_PASSWORD);
+  g_assert_cmpuint (vsa_spice_find_insecurities (doc, VSA_AUTH_PASSWORD)->len, ==, 0);
+
+  /* The previous XML is kept, private. */
+  dir = g_dir_open (backup_dir, 0, &error);
+  g_assert_no_error (error);
+  backup_path = g_build_filename (backup_dir, g_dir_read_name (dir), NULL);
+  backup = vsa_test_read (backup_path);
+  g_assert_cmpstr (backup, ==, before);
+  g_assert_cmpint (g_stat (backup_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  /* The password is never printed unless asked for. */
+  g_assert_null (strstr (fx->out ? fx->out : "", info.password));
+  g_assert_null (strstr (fx->err ? fx->err : "", info.password));
+}
+
+static void
+test_secure_twice_changes_nothing (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  first = domain_xml (fx, "debianx");
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  second = domain_xml (fx, "debianx");
+  g_assert_cmpstr (first, ==, second);
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
+}
+
+static int
+tls_port_of (Fixture *fx, const char *name)
+{
+  g_autoptr (xmlDoc) doc = domain_doc (fx, name);
+  g_auto (VsaSpiceInfo) info = { 0 };
+
+  g_assert_true (vsa_spice_describe (doc, &info, NULL));
+  return info.tls_port;
+}
+
+static void
+test_secure_auto_port_skips_used (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest", "--tls-port", "auto");
+  g_assert_cmpint (tls_port_of (fx, "debianx"), ==, 20001);
+  g_assert_cmpint (tls_port_of (fx, "leaptest"), ==, 20002);
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "imap", "--replace-vnc");
+  g_assert_cmpint (tls_port_of (fx, "imap"), ==, 20003);
+}
+
+static void
+test_secure_taken_port_names_owner (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--tls-port", "20005");
+  before = domain_xml (fx, "leaptest");
+  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "leaptest",
+                           "--tls-port", "20005", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "'debianx'"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (count_backups (fx, "leaptest"), ==, 0);
+}
+
+static void
+test_secure_dry_run_prints_diff_only (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  fx->ctx->command = "secure";
+  ok = run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "debianx", "--dry-run", NULL);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_nonnull (strstr (fx->out, "--- debianx.xml (current)"));
+  g_assert_nonnull (strstr (fx->out, "+    <graphics type=\"spice\" autoport=\"no\" listen=\"127.0.0.1\" tlsPort=\"20001\" defaultMode=\"secure\" passwd=\"(hidden, changed)\">"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 0);
+}
+
+static void
+test_secure_vnc_needs_replace_flag (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = domain_xml (fx, "imap");
+  g_autofree char *after = NULL;
+  g_autoptr (xmlDoc) doc = NULL;
+  g_auto (VsaSpiceInfo) info = { 0 };
+
+  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "imap", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "--replace-vnc"));
+  after = domain_xml (fx, "imap");
+  g_assert_cmpstr (before, ==, after);
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "imap", "--replace-vnc");
+  doc = domain_doc (fx, "imap");
+  g_assert_true (vsa_spice_describe (doc, &info, NULL));
+  g_assert_true (info.has_spice);
+  g_assert_false (info.has_vnc);
+}
+
+static void
+test_password_from_stdin_with_expiry (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_auto (VsaSpiceInfo) info = { 0 };
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, vsa_cmd_password, "Charlie-Books-2026\n", "password", "debianx", "--stdin",
+          "--valid-to", "2030-06-01T12:00:00+02:00", "--connected", "keep");
+  doc = domain_doc (fx, "debianx");
+  g_assert_true (vsa_spice_describe (doc, &info, NULL));
+  g_assert_cmpstr (info.password, ==, "Charlie-Books-2026");
+  g_assert_cmpstr (info.password_valid_to, ==, "2030-06-01T10:00:00");
+  g_assert_cmpstr (info.connected, ==, "keep");
+  g_assert_null (strstr (fx->err, "Charlie-Books-2026"));
+}
+
+static void
+test_password_show_prints_generated (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_auto (VsaSpiceInfo) info = { 0 };
+  g_autofree char *printed = NULL;
+
+  RUN_OK (fx, vsa_cmd_password, NULL, "password", "leaptest", "--show", "--valid-for", "1h");
+  printed = g_strndup (fx->out, fx->out_len);
+  doc = domain_doc (fx, "leaptest");
+  g_assert_true (vsa_spice_describe (doc, &info, NULL));
+  g_assert_cmpstr (g_strchomp (printed), ==, info.password);
+  g_assert_nonnull (info.password_valid_to);
+}
+
+static void
+test_password_live_refused_when_shut_off (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = domain_xml (fx, "leaptest");
+  g_autofree char *after = NULL;
+
+  g_assert_false (run_cmd (fx, vsa_cmd_password, NULL, &error, "password", "leaptest", "--live", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "not running"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+}
+
+/* The test driver cannot change a running VM's graphics: the refusal must
+ * come before the configuration is touched (live first, then config). */
+static void
+test_password_live_refusal_leaves_config (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autofree char *after = NULL;
+
+  g_assert_false (run_cmd (fx, vsa_cmd_password, NULL, &error, "password", "debianx", "--live", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT);
+  g_assert_nonnull (strstr (error->message, "cannot change the password of the running VM"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 0);
+}
+
+static void
+test_show_json (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  JsonObject *o;
+  g_autofree char *text = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--tls-port", "20100");
+  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx", "--json");
+  text = g_strndup (fx->out, fx->out_len);
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (o, "vm"), ==, "debianx");
+  g_assert_cmpstr (json_object_get_string_member (o, "mode"), ==, "password");
+  g_assert_cmpint (json_object_get_int_member (o, "tls_port"), ==, 20100);
+  g_assert_cmpint (json_object_get_int_member (o, "plain_port"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "listen"), ==, "127.0.0.1");
+  g_assert_true (json_object_get_boolean_member (o, "password_set"));
+  g_assert_true (json_object_get_boolean_member (o, "secure"));
+  g_assert_false (json_object_has_member (o, "password"));
+}
+
+static void
+test_show_text_reports_insecure (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx");
+  g_assert_nonnull (strstr (fx->out, "Plain port:    5900"));
+  g_assert_nonnull (strstr (fx->out, "Secure:        no: a plain (unencrypted) SPICE port"));
+}
+
+/* --- bad input: one error, nothing changed ----------------------------- */
+
+typedef struct {
+  const char *label;
+  VsaCommandFunc fn;
+  const char *args[8];
+  const char *stdin_text;
+  int code;
+  const char *message_part;
+} BadInput;
+
+static const BadInput bad_inputs[] = {
+  { "unknown-vm", vsa_cmd_secure, { "secure", "nosuchvm" }, NULL, VSA_ERROR_NOT_FOUND, "'nosuchvm' not found" },
+  { "vm-name-path", vsa_cmd_secure, { "secure", "../etc/passwd" }, NULL, VSA_ERROR_INVALID, "must not start with '.' or contain '/'" },
+  { "port-zero", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "0" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
+  { "port-too-big", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "70000" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
+  { "port-not-number", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "20001x" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
+  { "port-outside-range", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "5901" }, NULL, VSA_ERROR_INVALID, "outside the configured range 20001-20999" },
+  { "listen-not-address", vsa_cmd_secure, { "secure", "debianx", "--listen", "myhost.example" }, NULL, VSA_ERROR_INVALID, "not an IPv4 or IPv6" },
+  { "listen-bad-ipv4", vsa_cmd_secure, { "secure", "debianx", "--listen", "300.1.1.1" }, NULL, VSA_ERROR_INVALID, "not an IPv4 or IPv6" },
+  { "password-mode", vsa_cmd_secure, { "secure", "debianx", "--password", "maybe" }, NULL, VSA_ERROR_INVALID, "generate, stdin, keep or none" },
+  { "compression", vsa_cmd_secure, { "secure", "debianx", "--compression", "zip" }, NULL, VSA_ERROR_INVALID, "compression 'zip'" },
+  { "secure-duration", vsa_cmd_secure, { "secure", "debianx", "--valid-for", "soon" }, NULL, VSA_ERROR_INVALID, "duration 'soon'" },
+  { "secure-stdin-space", vsa_cmd_secure, { "secure", "debianx", "--password", "stdin" }, "two words\n", VSA_ERROR_INVALID, "printable ASCII" },
+  { "secure-no-vm", vsa_cmd_secure, { "secure" }, NULL, VSA_ERROR_USAGE, "usage:" },
+  { "secure-two-vms", vsa_cmd_secure, { "secure", "debianx", "leaptest" }, NULL, VSA_ERROR_USAGE, "usage:" },
+  { "duration-unit", vsa_cmd_password, { "password", "debianx", "--valid-for", "3x" }, NULL, VSA_ERROR_INVALID, "duration '3x'" },
+  { "duration-zero", vsa_cmd_password, { "password", "debianx", "--valid-for", "0" }, NULL, VSA_ERROR_INVALID, "duration '0'" },
+  { "duration-huge", vsa_cmd_password, { "password", "debianx", "--valid-for", "99999999999d" }, NULL, VSA_ERROR_INVALID, "longer than ten years" },
+  { "valid-to-garbage", vsa_cmd_password, { "password", "debianx", "--valid-to", "next tuesday" }, NULL, VSA_ERROR_INVALID, "time 'next tuesday'" },
+  { "password-space", vsa_cmd_password, { "password", "debianx", "--stdin" }, "two words\n", VSA_ERROR_INVALID, "printable ASCII" },
+  { "password-control", vsa_cmd_password, { "password", "debianx", "--stdin" }, "tab\there\n", VSA_ERROR_INVALID, "printable ASCII" },
+  { "password-too-long", vsa_cmd_password, { "password", "debianx", "--stdin" }, "0123456789012345678901234567890123456789012345678901234567890\n", VSA_ERROR_INVALID, "1 to 60 characters" },
+  { "password-empty", vsa_cmd_password, { "password", "debianx", "--stdin" }, "\n", VSA_ERROR_INVALID, "empty" },
+  { "password-no-stdin", vsa_cmd_password, { "password", "debianx", "--stdin" }, "", VSA_ERROR_INVALID, "nothing on standard input" },
+  { "connected-policy", vsa_cmd_password, { "password", "debianx", "--connected", "sometimes" }, NULL, VSA_ERROR_INVALID, "keep, disconnect or fail" },
+  { "generate-and-stdin", vsa_cmd_password, { "password", "debianx", "--generate", "--stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "valid-for-and-to", vsa_cmd_password, { "password", "debianx", "--valid-for", "1h", "--valid-to", "2030-01-01T00:00:00" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "password-no-spice", vsa_cmd_password, { "password", "imap" }, NULL, VSA_ERROR_NOT_FOUND, "no SPICE graphics" },
+  { "show-unknown-vm", vsa_cmd_show, { "show", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+};
+
+static void
+test_bad_input (Fixture *fx, gconstpointer data)
+{
+  const BadInput *bad = data;
+  static const char *const vms[] = { "debianx", "leaptest", "imap" };
+  g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
+    before[i] = domain_xml (fx, vms[i]);
+  g_assert_false (run_argv (fx, bad->fn, bad->stdin_text, (char **) bad->args, &error));
+  g_assert_error (error, VSA_ERROR, bad->code);
+  if (strstr (error->message, bad->message_part) == NULL)
+    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  g_assert_null (strchr (error->message, '\n'));
+  for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
+    {
+      g_autofree char *after = domain_xml (fx, vms[i]);
+      g_assert_cmpstr (before[i], ==, after);
+      g_assert_cmpuint (count_backups (fx, vms[i]), ==, 0);
+    }
+}
+
+static void
+test_unreachable_uri (void)
+{
+  g_autoptr (VsaContext) ctx = vsa_context_new ();
+  g_autoptr (GError) error = NULL;
+  const char *argv[] = { "show", "debianx", NULL };
+
+  ctx->uri = g_strdup ("qemu+unix:///system?socket=/nonexistent/libvirt-sock");
+  ctx->config = vsa_config_new_defaults ();
+  ctx->command = "show";
+  g_assert_false (vsa_cmd_show (ctx, 2, (char **) argv, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT);
+  g_assert_nonnull (strstr (error->message, "cannot connect to libvirt at"));
+}
+
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  vsa_libvirt_init ();
+
+  ADD ("/cli/secure/makes-console-tls-only", test_secure_makes_console_tls_only);
+  ADD ("/cli/secure/twice-changes-nothing", test_secure_twice_changes_nothing);
+  ADD ("/cli/secure/auto-port-skips-used", test_secure_auto_port_skips_used);
+  ADD ("/cli/secure/taken-port-names-owner", test_secure_taken_port_names_owner);
+  ADD ("/cli/secure/dry-run-prints-diff-only", test_secure_dry_run_prints_diff_only);
+  ADD ("/cli/secure/vnc-needs-replace-flag", test_secure_vnc_needs_replace_flag);
+  ADD ("/cli/password/stdin-with-expiry", test_password_from_stdin_with_expiry);
+  ADD ("/cli/password/show-prints-generated", test_password_show_prints_generated);
+  ADD ("/cli/password/live-refused-when-shut-off", test_password_live_refused_when_shut_off);
+  ADD ("/cli/password/live-refusal-leaves-config", test_password_live_refusal_leaves_config);
+  ADD ("/cli/show/json", test_show_json);
+  ADD ("/cli/show/text-reports-insecure", test_show_text_reports_insecure);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_inputs); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/cli/bad-input/%s", bad_inputs[i].label);
+      g_test_add (path, Fixture, &bad_inputs[i], fixture_setup, test_bad_input, fixture_teardown);
+    }
+  g_test_add_func ("/cli/bad-input/unreachable-uri", test_unreachable_uri);
+  return g_test_run ();
+}

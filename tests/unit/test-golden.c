@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Golden-file tests of every domain-XML transform: tests/data/TRANSFORM/
+ * CASE.in.xml goes through the transform and must equal CASE.out.xml;
+ * the transform applied to CASE.out.xml must change nothing (idempotence).
+ * One DO_TEST line per case. */
+#include "vsa-error.h"
+#include "vsa-policy.h"
+#include "vsa-spice.h"
+#include "vsa-test-util.h"
+#include "vsa-xml.h"
+
+#include <string.h>
+
+typedef gboolean (*Transform) (xmlDoc *doc, gconstpointer params, GError **error);
+
+typedef struct {
+  const char *transform;
+  const char *name;
+  Transform fn;
+  gconstpointer params;
+  int expected_error; /* 0: must succeed */
+} GoldenCase;
+
+static char *
+apply (const GoldenCase *tc, const char *path, GError **error)
+{
+  g_autofree char *input = vsa_test_read (path);
+  g_autoptr (xmlDoc) doc = vsa_xml_parse (input, strlen (input), path, error);
+
+  if (doc == NULL || !tc->fn (doc, tc->params, error))
+    return NULL;
+  return vsa_xml_serialize (doc);
+}
+
+static void
+run_golden (gconstpointer data)
+{
+  const GoldenCase *tc = data;
+  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
+  g_autofree char *out_name = g_strconcat (tc->name, ".out.xml", NULL);
+  g_autofree char *in_path = vsa_test_data_path (tc->transform, in_name, NULL);
+  g_autofree char *out_path = vsa_test_data_path (tc->transform, out_name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actual = apply (tc, in_path, &error);
+  g_autofree char *again = NULL;
+
+  if (tc->expected_error)
+    {
+      g_assert_error (error, VSA_ERROR, tc->expected_error);
+      g_assert_null (actual);
+      return;
+    }
+  g_assert_no_error (error);
+  vsa_test_assert_golden (actual, out_path);
+
+  again = apply (tc, out_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, actual);
+}
+
+/* --- secure ------------------------------------------------------------ */
+
+typedef struct {
+  VsaSpiceSecureOptions opts;
+} SecureParams;
+
+static gboolean
+secure (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  const SecureParams *p = params;
+
+  return vsa_spice_make_secure (doc, &p->opts, error) &&
+         vsa_policy_ensure (doc, VSA_AUTH_PASSWORD, error);
+}
+
+static const SecureParams secure_default = { { 20001, "127.0.0.1", NULL, FALSE } };
+static const SecureParams secure_lan = { { 20002, "192.168.2.10", NULL, FALSE } };
+static const SecureParams secure_v6 = { { 20999, "::1", NULL, FALSE } };
+static const SecureParams secure_replace_vnc = { { 20003, "127.0.0.1", NULL, TRUE } };
+static const SecureParams secure_glz = { { 20001, "127.0.0.1", "auto_glz", FALSE } };
+
+/* --- password ---------------------------------------------------------- */
+
+typedef struct {
+  const char *password;
+  const char *valid_to;
+  const char *connected;
+} PasswordParams;
+
+static gboolean
+password (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  const PasswordParams *p = params;
+
+  return vsa_spice_set_password (doc, p->password, p->valid_to, p->connected, error);
+}
+
+static const PasswordParams pw_expiring = { "Xq7vT2mK9pL4sR8wZ3nB6cD1", "2026-12-24T18:00:00", NULL };
+static const PasswordParams pw_plain = { "n3w-Secret_2026", NULL, NULL };
+static const PasswordParams pw_remove = { NULL, NULL, NULL };
+static const PasswordParams pw_keep_sessions = { "Xq7vT2mK9pL4sR8wZ3nB6cD1", NULL, "keep" };
+static const PasswordParams pw_space = { "two words", NULL, NULL };
+
+#define DO_TEST_FULL(transform, name, fn, params, err)                                \
+  do {                                                                                \
+    static const GoldenCase tc = { transform, name, fn, params, err };                \
+    g_test_add_data_func ("/golden/" transform "/" name, &tc, run_golden);            \
+  } while (0)
+#define DO_TEST_SECURE(name, params) DO_TEST_FULL ("secure", name, secure, params, 0)
+#define DO_TEST_SECURE_FAIL(name, params, err) DO_TEST_FULL ("secure", name, secure, params, err)
+#define DO_TEST_PASSWORD(name, params) DO_TEST_FULL ("password", name, password, params, 0)
+#define DO_TEST_PASSWORD_FAIL(name, params, err) DO_TEST_FULL ("password", name, password, params, err)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  DO_TEST_SECURE ("plain-port-tls", &secure_lan);
+  DO_TEST_SECURE ("autoport-yes", &secure_default);
+  DO_TEST_SECURE ("no-graphics", &secure_default);
+  DO_TEST_SECURE ("no-graphics-has-video", &secure_default);
+  DO_TEST_SECURE ("vnc-replaced", &secure_replace_vnc);
+  DO_TEST_SECURE_FAIL ("vnc-refused", &secure_default, VSA_ERROR_CONFLICT);
+  DO_TEST_SECURE ("listen-network", &secure_default);
+  DO_TEST_SECURE ("listen-attribute", &secure_v6);
+  DO_TEST_SECURE ("qemu-namespace-metadata", &secure_default);
+  DO_TEST_SECURE ("comments", &secure_default);
+  DO_TEST_SECURE ("insecure-channel", &secure_default);
+  DO_TEST_SECURE ("compression", &secure_glz);
+  DO_TEST_SECURE ("existing-password-kept", &secure_default);
+  DO_TEST_SECURE ("existing-metadata-policy", &secure_default);
+  DO_TEST_SECURE ("already-secure", &secure_lan);
+
+  DO_TEST_PASSWORD ("set-new", &pw_expiring);
+  DO_TEST_PASSWORD ("replace-existing", &pw_plain);
+  DO_TEST_PASSWORD ("remove", &pw_remove);
+  DO_TEST_PASSWORD ("connected-keep", &pw_keep_sessions);
+  DO_TEST_PASSWORD_FAIL ("no-spice", &pw_plain, VSA_ERROR_NOT_FOUND);
+  DO_TEST_PASSWORD_FAIL ("vnc-only", &pw_plain, VSA_ERROR_NOT_FOUND);
+  DO_TEST_PASSWORD_FAIL ("bad-characters", &pw_space, VSA_ERROR_INVALID);
+
+  return g_test_run ();
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-test-util.h"
+
+#include <stdarg.h>
+
+/* VSA_TEST_DATA is set by meson to tests/data in the source tree. */
+char *
+vsa_test_data_path (const char *first, ...)
+{
+  const char *root = g_getenv ("VSA_TEST_DATA");
+  g_autoptr (GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (gpointer) root);
+  va_start (args, first);
+  for (const char *p = first; p; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+char *
+vsa_test_read (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* Like libvirt's VIR_TEST_REGENERATE_OUTPUT: VSA_TEST_REGENERATE_OUTPUT=1
+ * rewrites the expected file, to be reviewed with git diff. */
+void
+vsa_test_assert_golden (const char *actual, const char *expected_path)
+{
+  g_autofree char *expected = NULL;
+
+  if (g_strcmp0 (g_getenv ("VSA_TEST_REGENERATE_OUTPUT"), "1") == 0)
+    {
+      g_autoptr (GError) error = NULL;
+      g_file_set_contents (expected_path, actual, -1, &error);
+      g_assert_no_error (error);
+      return;
+    }
+  expected = vsa_test_read (expected_path);
+  if (g_strcmp0 (actual, expected) != 0)
+    g_error ("%s differs from the transform's output:\n--- expected\n%s--- actual\n%s",
+             expected_path, expected, actual);
+}

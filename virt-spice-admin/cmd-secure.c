@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `secure VM`: make the VM's SPICE console TLS-only, with an explicit
+ * listen address, a fixed TLS port and a credential. */
+#include "vsa-cli.h"
+#include "vsa-edit.h"
+#include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-secret.h"
+#include "vsa-spice.h"
+#include "vsa-time.h"
+#include "vsa-xml.h"
+
+#include <json-glib/json-glib.h>
+
+typedef enum {
+  PASSWORD_DEFAULT, /* keep an existing one, else generate */
+  PASSWORD_GENERATE,
+  PASSWORD_STDIN,
+  PASSWORD_KEEP,
+  PASSWORD_NONE,
+} PasswordMode;
+
+typedef struct {
+  VsaConfig *config;
+  GHashTable *used_ports;
+  int requested_port;
+  const char *listen;
+  const char *compression;
+  gboolean replace_vnc;
+  PasswordMode password_mode;
+  VsaSecret *new_password;
+  char *valid_to;
+  /* results */
+  int tls_port;
+  char *listen_used;
+  gboolean password_changed;
+  VsaAuthMode auth;
+} SecureRequest;
+
+static void
+secure_request_clear (SecureRequest *req)
+{
+  g_clear_pointer (&req->used_ports, g_hash_table_unref);
+  g_clear_pointer (&req->new_password, vsa_secret_free);
+  g_clear_pointer (&req->valid_to, g_free);
+  g_clear_pointer (&req->listen_used, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SecureRequest, secure_request_clear)
+
+static gboolean
+parse_password_mode (const char *text, PasswordMode *ret_mode, GError **error)
+{
+  static const char *const names[] = {
+    [PASSWORD_GENERATE] = "generate", [PASSWORD_STDIN] = "stdin",
+    [PASSWORD_KEEP] = "keep", [PASSWORD_NONE] = "none",
+  };
+
+  if (text == NULL)
+    {
+      *ret_mode = PASSWORD_DEFAULT;
+      return TRUE;
+    }
+  for (gsize i = PASSWORD_GENERATE; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (text, names[i]) == 0)
+      {
+        *ret_mode = (PasswordMode) i;
+        return TRUE;
+      }
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "--password '%s' is unknown; use generate, stdin, keep or none", text);
+  return FALSE;
+}
+
+static gboolean
+apply_password (xmlDoc *doc, SecureRequest *req, const VsaSpiceInfo *before, GError **error)
+{
+  gboolean has_password = before->password && *before->password;
+
+  if (req->auth == VSA_AUTH_SASL)
+    {
+      /* libvirt refuses to start a SASL console that also has a passwd. */
+      if (req->password_mode == PASSWORD_GENERATE || req->password_mode == PASSWORD_STDIN)
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                       "this VM uses SASL: its users log in with their own credentials "
+                       "(see 'assign'); drop --password");
+          return FALSE;
+        }
+      req->password_changed = has_password;
+      return vsa_spice_set_password (doc, NULL, NULL, NULL, error);
+    }
+
+  switch (req->password_mode)
+    {
+    case PASSWORD_NONE:
+      req->password_changed = has_password;
+      return vsa_spice_set_password (doc, NULL, NULL, NULL, error);
+    case PASSWORD_KEEP:
+    case PASSWORD_DEFAULT:
+      if (has_password)
+        return vsa_spice_set_password (doc, before->password,
+                                       req->valid_to ? req->valid_to : before->password_valid_to,
+                                       NULL, error);
+      if (req->password_mode == PASSWORD_KEEP)
+        return TRUE;
+      G_GNUC_FALLTHROUGH;
+    case PASSWORD_GENERATE:
+    case PASSWORD_STDIN:
+      req->password_changed = TRUE;
+      return vsa_spice_set_password (doc, req->new_password, req->valid_to, NULL, error);
+    }
+  g_assert_not_reached ();
+}
+
+static gboolean
+secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
+{
+  SecureRequest *req = user_data;
+  g_auto (VsaSpiceInfo) before = { 0 };
+  g_autoptr (VsaPolicy) policy = NULL;
+  VsaSpiceSecureOptions opts = { 0 };
+
+  if (!vsa_spice_describe (doc, &before, error) ||
+      !vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  if (policy == NULL)
+    policy = vsa_policy_new (req->config->auth_mode);
+  req->auth = policy->auth;
+
+  if (!vsa_tls_port_choose (req->requested_port, before.tls_port, req->config->tls_port_min,
+                            req->config->tls_port_max, req->used_ports, &req->tls_port, error))
+    return FALSE;
+  /* Keep a specific address the admin chose before; never inherit a
+   * network listen or a wildcard (all addresses). */
+  if (req->listen)
+    req->listen_used = g_strdup (req->listen);
+  else if (g_strcmp0 (before.listen_type, "address") == 0 && before.listen &&
+           !vsa_listen_is_wildcard (before.listen))
+    req->listen_used = g_strdup (before.listen);
+  else
+    req->listen_used = g_strdup (req->config->listen);
+
+  opts.tls_port = req->tls_port;
+  opts.listen = req->listen_used;
+  opts.compression = req->compression;
+  opts.replace_vnc = req->replace_vnc;
+  if (!vsa_spice_make_secure (doc, &opts, error) || !apply_password (doc, req, &before, error))
+    return FALSE;
+  vsa_policy_to_domain (doc, policy);
+  return TRUE;
+}
+
+static void
+print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean changed,
+              gboolean show)
+{
+  if (ctx->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "vm");
+      json_builder_add_string_value (b, vm);
+      json_builder_set_member_name (b, "changed");
+      json_builder_add_boolean_value (b, changed);
+      json_builder_set_member_name (b, "dry_run");
+      json_builder_add_boolean_value (b, ctx->dry_run);
+      json_builder_set_member_name (b, "listen");
+      json_builder_add_string_value (b, req->listen_used);
+      json_builder_set_member_name (b, "tls_port");
+      json_builder_add_int_value (b, req->tls_port);
+      json_builder_set_member_name (b, "password_changed");
+      json_builder_add_boolean_value (b, req->password_changed);
+      if (show && req->password_changed && req->new_password)
+        {
+          json_builder_set_member_name (b, "password");
+          json_builder_add_string_value (b, req->new_password);
+        }
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      fprintf (ctx->out, "%s\n", text);
+      return;
+    }
+  if (ctx->dry_run)
+    return;
+  vsa_context_note (ctx, "VM '%s': SPICE is TLS-only on %s, TLS port %d%s", vm,
+                    req->listen_used, req->tls_port,
+                    req->password_changed && !show ? "; new password set (not shown; see --show)" : "");
+  if (show && req->password_changed && req->new_password)
+    fprintf (ctx->out, "%s\n", req->new_password);
+}
+
+gboolean
+vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  g_autofree char *port_text = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *password_text = NULL;
+  g_autofree char *valid_for = NULL;
+  g_autofree char *compression = NULL;
+  gboolean replace_vnc = FALSE, show = FALSE;
+  GOptionEntry entries[] = {
+    { "tls-port", 0, 0, G_OPTION_ARG_STRING, &port_text, "TLS port, or auto (default: keep, else lowest free in tls-port-range)", "N|auto" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Listen address (default: keep, else the configured listen)", "ADDR" },
+    { "password", 0, 0, G_OPTION_ARG_STRING, &password_text, "Password: generate, stdin, keep or none (default: keep, else generate)", "MODE" },
+    { "valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for, "Password expires after DURATION (e.g. 30d)", "DURATION" },
+    { "compression", 0, 0, G_OPTION_ARG_STRING, &compression, "Image compression: auto_glz, auto_lz, quic, glz, lz, off", "MODE" },
+    { "replace-vnc", 0, 0, G_OPTION_ARG_NONE, &replace_vnc, "Replace VNC graphics instead of refusing", NULL },
+    { "show", 0, 0, G_OPTION_ARG_NONE, &show, "Print a newly set password on stdout", NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_auto (SecureRequest) req = { 0 };
+  g_autoptr (virDomain) dom = NULL;
+  gboolean changed = FALSE;
+
+  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
+                      "Makes the VM's SPICE console TLS-only: tlsPort set, no plain port,\n"
+                      "autoport='no', defaultMode='secure', one explicit <listen type='address'>.\n"
+                      "A VM without SPICE gets it (with a qxl video device if it has none).\n"
+                      "Running it again changes nothing.",
+                      argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error))
+    return FALSE;
+
+  /* Validate everything before touching libvirt. */
+  if (!vsa_cli_parse_tls_port (port_text, &req.requested_port, error) ||
+      (listen && !vsa_validate_listen_address (listen, error)) ||
+      (compression && !vsa_spice_validate_compression (compression, error)) ||
+      !parse_password_mode (password_text, &req.password_mode, error) ||
+      !vsa_validate_vm_name (args[0], error))
+    return FALSE;
+  if (valid_for && (req.valid_to = vsa_valid_to_from_duration (valid_for, error)) == NULL)
+    return FALSE;
+  if (req.password_mode == PASSWORD_STDIN)
+    req.new_password = vsa_secret_read_line (ctx->in, "password", error);
+  else if (req.password_mode == PASSWORD_GENERATE || req.password_mode == PASSWORD_DEFAULT)
+    req.new_password = vsa_secret_generate_password (error);
+  if ((req.password_mode != PASSWORD_KEEP && req.password_mode != PASSWORD_NONE &&
+       req.new_password == NULL) ||
+      (req.new_password && !vsa_spice_validate_password (req.new_password, error)))
+    return FALSE;
+
+  if (!vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
+      (req.used_ports = vsa_libvirt_ports_in_use (ctx->conn, dom, error)) == NULL)
+    return FALSE;
+  req.config = ctx->config;
+  req.listen = listen;
+  req.compression = compression;
+  req.replace_vnc = replace_vnc;
+  if (!vsa_domain_edit (ctx, dom, secure_transform, &req, &changed, error))
+    {
+      g_prefix_error (error, "VM '%s': ", args[0]);
+      return FALSE;
+    }
+  print_result (ctx, args[0], &req, changed, show);
+  return TRUE;
+}

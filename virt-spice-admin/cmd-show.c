@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `show VM`: the VM's console settings as the configuration holds them. */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-spice.h"
+#include "vsa-xml.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  gboolean running;
+  VsaPolicy *policy;          /* NULL: not managed */
+  VsaSpiceInfo spice;
+  GPtrArray *problems;
+  gboolean password_expired;
+} ShowReport;
+
+static void
+show_report_clear (ShowReport *r)
+{
+  g_clear_pointer (&r->policy, vsa_policy_free);
+  vsa_spice_info_clear (&r->spice);
+  g_clear_pointer (&r->problems, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShowReport, show_report_clear)
+
+static gboolean
+password_expired (const char *valid_to)
+{
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) until = valid_to ? g_date_time_new_from_iso8601 (valid_to, utc) : NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  return until != NULL && g_date_time_compare (until, now) <= 0;
+}
+
+static const char *
+mode_text (const ShowReport *r)
+{
+  if (!r->spice.has_spice)
+    return r->spice.has_vnc ? "vnc (not SPICE)" : "no graphics";
+  return r->policy ? vsa_auth_mode_to_string (r->policy->auth) : "unmanaged";
+}
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_users_json (JsonBuilder *b, const VsaPolicy *policy)
+{
+  json_builder_set_member_name (b, "users");
+  json_builder_begin_array (b);
+  for (guint i = 0; policy && i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      json_builder_begin_object (b);
+      add_string (b, "user", access->user);
+      json_builder_set_member_name (b, "clients");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < access->clients->len; j++)
+        json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  add_string (b, "vm", r->name);
+  add_string (b, "state", r->running ? "running" : "shut off");
+  json_builder_set_member_name (b, "managed");
+  json_builder_add_boolean_value (b, r->policy != NULL);
+  add_string (b, "mode", mode_text (r));
+  add_string (b, "listen", r->spice.listen);
+  json_builder_set_member_name (b, "tls_port");
+  json_builder_add_int_value (b, r->spice.tls_port);
+  json_builder_set_member_name (b, "plain_port");
+  json_builder_add_int_value (b, r->spice.port);
+  add_string (b, "default_mode", r->spice.default_mode);
+  json_builder_set_member_name (b, "password_set");
+  json_builder_add_boolean_value (b, r->spice.password != NULL);
+  add_string (b, "password_valid_to", r->spice.password_valid_to);
+  json_builder_set_member_name (b, "password_expired");
+  json_builder_add_boolean_value (b, r->password_expired);
+  if (show_password)
+    add_string (b, "password", r->spice.password);
+  add_users_json (b, r->policy);
+  json_builder_set_member_name (b, "secure");
+  json_builder_add_boolean_value (b, r->problems->len == 0);
+  json_builder_set_member_name (b, "problems");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->problems->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (r->problems, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (ctx->out, "%s\n", text);
+}
+
+static char *
+port_text (int port)
+{
+  if (port == 0)
+    return g_strdup ("none");
+  if (port < 0)
+    return g_strdup ("auto (chosen at start)");
+  return g_strdup_printf ("%d", port);
+}
+
+static char *
+users_text (const VsaPolicy *policy)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; policy && i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "", access->user);
+      for (guint j = 0; j < access->clients->len; j++)
+        g_string_append_printf (s, "%s%s", j ? "," : " (from ",
+                                (char *) g_ptr_array_index (access->clients, j));
+      if (access->clients->len)
+        g_string_append_c (s, ')');
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+print_text (VsaContext *ctx, const ShowReport *r, gboolean show_password)
+{
+  g_autofree char *tls = port_text (r->spice.tls_port);
+  g_autofree char *plain = port_text (r->spice.port);
+  g_autofree char *users = users_text (r->policy);
+  g_autoptr (GString) problems = g_string_new (NULL);
+  const char *password;
+
+  if (r->spice.password == NULL)
+    password = "none";
+  else
+    password = r->password_expired ? "set (expired)" : "set";
+  fprintf (ctx->out, "VM:            %s\n", r->name);
+  fprintf (ctx->out, "State:         %s\n", r->running ? "running" : "shut off");
+  fprintf (ctx->out, "Mode:          %s\n", mode_text (r));
+  fprintf (ctx->out, "Listen:        %s\n", r->spice.listen ? r->spice.listen : "(none)");
+  fprintf (ctx->out, "TLS port:      %s\n", tls);
+  fprintf (ctx->out, "Plain port:    %s\n", plain);
+  fprintf (ctx->out, "Default mode:  %s\n", r->spice.default_mode ? r->spice.default_mode : "any");
+  fprintf (ctx->out, "Password:      %s\n", show_password && r->spice.password ? r->spice.password : password);
+  fprintf (ctx->out, "Expires:       %s\n",
+           r->spice.password_valid_to ? r->spice.password_valid_to : "never");
+  fprintf (ctx->out, "Users:         %s\n", *users ? users : "(none)");
+  for (guint i = 0; i < r->problems->len; i++)
+    g_string_append_printf (problems, "%s%s", i ? "; " : "no: ",
+                            (char *) g_ptr_array_index (r->problems, i));
+  fprintf (ctx->out, "Secure:        %s\n", problems->len ? problems->str : "yes");
+}
+
+gboolean
+vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  gboolean show_password = FALSE;
+  GOptionEntry entries[] = {
+    { "show-password", 0, 0, G_OPTION_ARG_NONE, &show_password, "Include the SPICE password", NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (virDomain) dom = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr (xmlDoc) doc = NULL;
+  g_auto (ShowReport) report = { 0 };
+  VsaAuthMode auth;
+
+  if (!vsa_cli_parse (ctx, entries, "VM",
+                      "Shows the VM's console settings from its persistent configuration:\n"
+                      "mode, listen address, ports, password state and expiry, users, and\n"
+                      "whether the console is secure (and if not, why).",
+                      argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error) ||
+      !vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
+    return FALSE;
+  /* The secure flag is needed only to read the password itself. */
+  xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
+  if (xml == NULL)
+    return FALSE;
+  doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error);
+  memset (xml, 0, strlen (xml));
+  if (doc == NULL)
+    return FALSE;
+
+  report.name = args[0];
+  report.running = virDomainIsActive (dom) == 1;
+  if (!vsa_policy_from_domain (doc, &report.policy, error) ||
+      !vsa_spice_describe (doc, &report.spice, error))
+    return FALSE;
+  auth = report.policy ? report.policy->auth : ctx->config->auth_mode;
+  report.problems = vsa_spice_find_insecurities (doc, auth);
+  report.password_expired = password_expired (report.spice.password_valid_to);
+
+  if (ctx->json)
+    print_json (ctx, &report, show_password);
+  else
+    print_text (ctx, &report, show_password);
+  return TRUE;
+}

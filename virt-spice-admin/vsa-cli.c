@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+
+/* The global flags are accepted after the command too, so both
+ * `virt-spice-admin --json show vm` and `virt-spice-admin show vm --json`
+ * work, and every command's --help lists them. */
+static void
+add_global_entries (GOptionContext *octx, VsaContext *ctx)
+{
+  GOptionEntry entries[] = {
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &ctx->uri, "libvirt URI", "URI" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &ctx->config_path, "Configuration file", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, "Print results as JSON", NULL },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &ctx->dry_run, "Show the XML diff, change nothing", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx->quiet, "Print no notes", NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+}
+
+gboolean
+vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
+               const char *description, int argc, char **argv, guint min_args, guint max_args,
+               GStrv *ret_args, GError **error)
+{
+  g_autofree char *params = g_strdup_printf ("%s %s", ctx->command, parameters);
+  g_autoptr (GOptionContext) octx = g_option_context_new (params);
+  g_autofree char *full_description = g_strconcat (description ? description : "",
+                                                   description ? "\n\n" : "",
+                                                   VSA_EXIT_CODES_HELP, NULL);
+  g_auto (GStrv) args = g_new0 (char *, argc + 2);
+  guint n_args;
+
+  /* argv[0] is the command; GOption expects a program name there. */
+  args[0] = g_strdup ("virt-spice-admin");
+  for (int i = 1; i < argc; i++)
+    args[i] = g_strdup (argv[i]);
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  add_global_entries (octx, ctx);
+  g_option_context_set_description (octx, full_description);
+  if (!g_option_context_parse_strv (octx, &args, error))
+    return FALSE;
+
+  n_args = g_strv_length (args) - 1;
+  if (n_args < min_args || n_args > max_args)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "usage: virt-spice-admin %s %s (see 'virt-spice-admin %s --help')",
+                   ctx->command, parameters, ctx->command);
+      return FALSE;
+    }
+  *ret_args = g_strdupv (args + 1);
+  return TRUE;
+}
+
+gboolean
+vsa_cli_load_config (VsaContext *ctx, GError **error)
+{
+  if (ctx->config != NULL)
+    return TRUE;
+  ctx->config = vsa_config_load (ctx->config_path, error);
+  return ctx->config != NULL;
+}
+
+/* "auto" is 0; anything else must be a TCP port. */
+gboolean
+vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error)
+{
+  gint64 value;
+
+  if (text == NULL || g_strcmp0 (text, "auto") == 0)
+    {
+      *ret_port = 0;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &value, NULL) ||
+      value < 1 || value > 65535)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "TLS port '%s' is not a TCP port; use 1-65535 or auto", text);
+      return FALSE;
+    }
+  *ret_port = (int) value;
+  return TRUE;
+}

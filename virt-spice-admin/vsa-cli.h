@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every subcommand has this shape (one cmd-NAME.c each) and is one row of
+ * the table in main.c. */
+#pragma once
+
+#include <glib.h>
+
+#include "vsa-context.h"
+
+G_BEGIN_DECLS
+
+typedef gboolean (*VsaCommandFunc) (VsaContext *ctx, int argc, char **argv, GError **error);
+
+typedef struct {
+  const char *name;
+  VsaCommandFunc run;
+  const char *summary;
+} VsaCommand;
+
+#define VSA_EXIT_CODES_HELP \
+  "Exit status:\n" \
+  "  0  success (for show/probe: the answer was obtained)\n" \
+  "  1  error: the operation was refused or failed; nothing was changed\n" \
+  "  2  usage error: unknown command or option, wrong arguments\n" \
+  "  3  probe: the console refused the credential\n" \
+  "  4  probe: TLS failed\n" \
+  "  5  probe: no connection (refused or timed out)\n"
+
+gboolean vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
+                        const char *description, int argc, char **argv, guint min_args,
+                        guint max_args, GStrv *ret_args, GError **error);
+gboolean vsa_cli_load_config (VsaContext *ctx, GError **error);
+gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
+
+gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error);
+
+G_END_DECLS

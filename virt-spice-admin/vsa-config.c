@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-config.h"
+#include "vsa-error.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <string.h>
+
+#define GROUP "defaults"
+
+VsaConfig *
+vsa_config_new_defaults (void)
+{
+  VsaConfig *config = g_new0 (VsaConfig, 1);
+
+  config->tls_port_min = 20001;
+  config->tls_port_max = 20999;
+  config->listen = g_strdup ("127.0.0.1");
+  config->state_dir = g_strdup ("/var/lib/virt-spice-admin");
+  config->auth_mode = VSA_AUTH_PASSWORD;
+  config->ca_file = g_strdup ("/etc/pki/libvirt-spice/ca-cert.pem");
+  return config;
+}
+
+void
+vsa_config_free (VsaConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->path);
+  g_free (config->listen);
+  g_free (config->state_dir);
+  g_free (config->ca_file);
+  g_free (config);
+}
+
+static gboolean
+parse_port (const char *text, int *ret_port)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 1, 65535, &value, NULL))
+    return FALSE;
+  *ret_port = (int) value;
+  return TRUE;
+}
+
+gboolean
+vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "-", 2);
+  int min, max;
+
+  if (g_strv_length (parts) != 2 || !parse_port (g_strstrip (parts[0]), &min) ||
+      !parse_port (g_strstrip (parts[1]), &max) || min > max)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "'%s' is not a port range; write FIRST-LAST with 1 <= FIRST <= LAST <= 65535",
+                   text);
+      return FALSE;
+    }
+  *ret_min = min;
+  *ret_max = max;
+  return TRUE;
+}
+
+/* Only literal addresses: a host name would be resolved by qemu at start,
+ * outside the policy's control. */
+gboolean
+vsa_validate_listen_address (const char *address, GError **error)
+{
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  if (inet == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "listen address '%s' is not an IPv4 or IPv6 address literal", address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_listen_is_wildcard (const char *address)
+{
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  return inet != NULL && g_inet_address_get_is_any (inet);
+}
+
+static gboolean
+parse_absolute_path (const char *text, char **slot, GError **error)
+{
+  if (!g_path_is_absolute (text))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not an absolute path", text);
+      return FALSE;
+    }
+  g_free (*slot);
+  *slot = g_strdup (text);
+  return TRUE;
+}
+
+static gboolean
+set_tls_port_range (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_parse_port_range (v, &c->tls_port_min, &c->tls_port_max, e);
+}
+
+static gboolean
+set_listen (VsaConfig *c, const char *v, GError **e)
+{
+  if (!vsa_validate_listen_address (v, e))
+    return FALSE;
+  g_free (c->listen);
+  c->listen = g_strdup (v);
+  return TRUE;
+}
+
+static gboolean
+set_state_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->state_dir, e);
+}
+
+static gboolean
+set_auth_mode (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_auth_mode_from_string (v, &c->auth_mode, e);
+}
+
+static gboolean
+set_ca_file (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->ca_file, e);
+}
+
+/* Every key the [defaults] group knows; the example config documents each. */
+static const struct {
+  const char *key;
+  gboolean (*set) (VsaConfig *config, const char *value, GError **error);
+} config_keys[] = {
+  { "tls-port-range", set_tls_port_range },
+  { "listen", set_listen },
+  { "state-dir", set_state_dir },
+  { "auth-mode", set_auth_mode },
+  { "ca-file", set_ca_file },
+};
+
+/* GKeyFile forgets line numbers; find them again so errors can point at
+ * the line an administrator has to fix. */
+static int
+find_line (const char *data, const char *group, const char *key)
+{
+  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+  gboolean in_group = FALSE;
+
+  for (int i = 0; lines[i]; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+
+      if (line[0] == '[')
+        {
+          g_autofree char *header = g_strdup_printf ("[%s]", group);
+          in_group = g_strcmp0 (line, header) == 0;
+          if (key == NULL && in_group)
+            return i + 1;
+          continue;
+        }
+      if (in_group && key && g_str_has_prefix (line, key))
+        {
+          const char *rest = line + strlen (key);
+          while (*rest == ' ' || *rest == '\t')
+            rest++;
+          if (*rest == '=')
+            return i + 1;
+        }
+    }
+  return 0;
+}
+
+static gboolean
+apply_key (VsaConfig *config, GKeyFile *kf, const char *data, const char *path,
+           const char *key, GError **error)
+{
+  g_autofree char *value = NULL;
+  g_autoptr (GError) local_error = NULL;
+  int line = find_line (data, GROUP, key);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    {
+      if (g_strcmp0 (key, config_keys[i].key) != 0)
+        continue;
+      value = g_key_file_get_string (kf, GROUP, key, &local_error);
+      if (value == NULL || !config_keys[i].set (config, g_strstrip (value), &local_error))
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s:%d: key '%s': %s",
+                       path, line, key, local_error->message);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
+               "%s:%d: unknown key '%s' in [%s]; see the annotated example configuration",
+               path, line, key, GROUP);
+  return FALSE;
+}
+
+gboolean
+vsa_config_load_data (VsaConfig *config, const char *data, gsize len, const char *path,
+                      GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) groups = NULL;
+  g_auto (GStrv) keys = NULL;
+
+  if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s: %s", path, local_error->message);
+      return FALSE;
+    }
+  groups = g_key_file_get_groups (kf, NULL);
+  for (int i = 0; groups[i]; i++)
+    if (g_strcmp0 (groups[i], GROUP) != 0)
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
+                     "%s:%d: unknown group [%s]; settings belong in [%s]",
+                     path, find_line (data, groups[i], NULL), groups[i], GROUP);
+        return FALSE;
+      }
+  if (!g_key_file_has_group (kf, GROUP))
+    return TRUE;
+  keys = g_key_file_get_keys (kf, GROUP, NULL, NULL);
+  for (int i = 0; keys[i]; i++)
+    if (!apply_key (config, kf, data, path, keys[i], error))
+      return FALSE;
+  g_free (config->path);
+  config->path = g_strdup (path);
+  return TRUE;
+}
+
+/* explicit_path: --config; else $VIRT_SPICE_ADMIN_CONFIG; else the default,
+ * whose absence means "all defaults".  A file named explicitly must exist. */
+VsaConfig *
+vsa_config_load (const char *explicit_path, GError **error)
+{
+  g_autoptr (VsaConfig) config = vsa_config_new_defaults ();
+  const char *env = g_getenv (VSA_CONFIG_ENV);
+  const char *path = explicit_path ? explicit_path : (env && *env ? env : NULL);
+  gboolean required = path != NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  if (path == NULL)
+    path = VSA_CONFIG_DEFAULT_PATH;
+  if (!g_file_get_contents (path, &data, &len, &local_error))
+    {
+      if (!required && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_steal_pointer (&config);
+      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
+                   "cannot read configuration: %s", local_error->message);
+      return NULL;
+    }
+  if (!vsa_config_load_data (config, data, len, path, error))
+    return NULL;
+  return g_steal_pointer (&config);
+}

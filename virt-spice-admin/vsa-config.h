@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Host-wide settings: one GKeyFile, every path overridable so tests can
+ * run under a temporary root. */
+#pragma once
+
+#include <glib.h>
+#include "vsa-policy.h"
+
+G_BEGIN_DECLS
+
+#define VSA_CONFIG_DEFAULT_PATH "/etc/virt-spice-admin/virt-spice-admin.conf"
+#define VSA_CONFIG_ENV "VIRT_SPICE_ADMIN_CONFIG"
+
+typedef struct {
+  char *path;            /* the file read; NULL when all defaults */
+  int tls_port_min;
+  int tls_port_max;
+  char *listen;
+  char *state_dir;
+  VsaAuthMode auth_mode;
+  char *ca_file;
+} VsaConfig;
+
+VsaConfig *vsa_config_new_defaults (void);
+VsaConfig *vsa_config_load (const char *explicit_path, GError **error);
+gboolean vsa_config_load_data (VsaConfig *config, const char *data, gsize len,
+                               const char *path, GError **error);
+void vsa_config_free (VsaConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaConfig, vsa_config_free)
+
+gboolean vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **error);
+gboolean vsa_validate_listen_address (const char *address, GError **error);
+gboolean vsa_listen_is_wildcard (const char *address);
+
+G_END_DECLS

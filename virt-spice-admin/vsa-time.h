@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+gboolean vsa_parse_duration (const char *text, gint64 *ret_seconds, GError **error);
+GDateTime *vsa_parse_time (const char *text, GError **error);
+char *vsa_format_libvirt_time (GDateTime *time);
+char *vsa_valid_to_from_duration (const char *duration, GError **error);
+
+G_END_DECLS

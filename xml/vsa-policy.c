@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-policy.h"
+#include "vsa-error.h"
+#include "vsa-xml.h"
+
+#include <string.h>
+
+static const char *const auth_mode_names[] = {
+  [VSA_AUTH_PASSWORD] = "password",
+  [VSA_AUTH_SASL] = "sasl",
+};
+
+gboolean
+vsa_auth_mode_from_string (const char *text, VsaAuthMode *ret_mode, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (auth_mode_names); i++)
+    if (g_strcmp0 (text, auth_mode_names[i]) == 0)
+      {
+        *ret_mode = (VsaAuthMode) i;
+        return TRUE;
+      }
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "auth mode '%s' is unknown; use 'password' or 'sasl'", text ? text : "");
+  return FALSE;
+}
+
+const char *
+vsa_auth_mode_to_string (VsaAuthMode mode)
+{
+  g_return_val_if_fail ((gsize) mode < G_N_ELEMENTS (auth_mode_names), NULL);
+  return auth_mode_names[mode];
+}
+
+/* libvirt accepts almost any name, but ours become directory and file
+ * names (SASL dirs, keys, backups): no separators, no dot-files, no
+ * control characters, bounded length. */
+gboolean
+vsa_validate_vm_name (const char *name, GError **error)
+{
+  gsize len = name ? strlen (name) : 0;
+
+  if (len == 0 || len > 200)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM name must be 1 to 200 characters long");
+      return FALSE;
+    }
+  if (name[0] == '.' || strchr (name, '/') != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM name '%s' must not start with '.' or contain '/'", name);
+      return FALSE;
+    }
+  for (const char *p = name; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "VM name must not contain control characters");
+        return FALSE;
+      }
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "VM name is not valid UTF-8");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+vsa_access_free (VsaAccess *access)
+{
+  g_free (access->user);
+  g_ptr_array_unref (access->clients);
+  g_free (access);
+}
+
+VsaPolicy *
+vsa_policy_new (VsaAuthMode auth)
+{
+  VsaPolicy *policy = g_new0 (VsaPolicy, 1);
+
+  policy->auth = auth;
+  policy->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
+  return policy;
+}
+
+void
+vsa_policy_free (VsaPolicy *policy)
+{
+  if (policy == NULL)
+    return;
+  g_ptr_array_unref (policy->access);
+  g_free (policy);
+}
+
+static xmlNode *
+find_console_element (xmlDoc *doc)
+{
+  xmlNode *root = xmlDocGetRootElement (doc);
+
+  return vsa_xml_child_ns (vsa_xml_child (root, "metadata"), VSA_METADATA_NS,
+                           VSA_METADATA_ELEMENT);
+}
+
+gboolean
+vsa_policy_is_managed (xmlDoc *doc)
+{
+  return find_console_element (doc) != NULL;
+}
+
+static gboolean
+is_policy_element (xmlNode *node, const char *name)
+{
+  return node->type == XML_ELEMENT_NODE && node->ns &&
+         g_strcmp0 ((const char *) node->ns->href, VSA_METADATA_NS) == 0 &&
+         g_strcmp0 ((const char *) node->name, name) == 0;
+}
+
+static gboolean
+parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
+{
+  g_autofree char *user = vsa_xml_get (node, "user");
+  g_autofree char *client = vsa_xml_get (node, "client");
+  VsaAccess *access = NULL;
+
+  if (user == NULL || *user == '\0')
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: <vsa:access> needs a user attribute",
+                   xmlGetLineNo (node));
+      return FALSE;
+    }
+  /* One element per (user, client) pair, as in the design; fold them. */
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *a = g_ptr_array_index (policy->access, i);
+      if (g_strcmp0 (a->user, user) == 0)
+        access = a;
+    }
+  if (access == NULL)
+    {
+      access = g_new0 (VsaAccess, 1);
+      access->user = g_steal_pointer (&user);
+      access->clients = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (policy->access, access);
+    }
+  if (client != NULL)
+    g_ptr_array_add (access->clients, g_steal_pointer (&client));
+  return TRUE;
+}
+
+/* *ret_policy is NULL for an unmanaged domain (no metadata element). */
+gboolean
+vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
+{
+  xmlNode *console = find_console_element (doc);
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *auth = NULL;
+  VsaAuthMode mode = VSA_AUTH_PASSWORD;
+
+  *ret_policy = NULL;
+  if (console == NULL)
+    return TRUE;
+
+  auth = vsa_xml_get (console, "auth");
+  if (auth != NULL && !vsa_auth_mode_from_string (auth, &mode, error))
+    {
+      g_prefix_error (error, "metadata: line %ld: ", xmlGetLineNo (console));
+      return FALSE;
+    }
+  policy = vsa_policy_new (mode);
+
+  for (xmlNode *n = console->children; n; n = n->next)
+    {
+      if (n->type != XML_ELEMENT_NODE)
+        continue;
+      if (is_policy_element (n, "access"))
+        {
+          if (!parse_access (n, policy, error))
+            return FALSE;
+        }
+      else
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                       "metadata: line %ld: unknown element <%s> in the virt-spice-admin policy",
+                       xmlGetLineNo (n), (const char *) n->name);
+          return FALSE;
+        }
+    }
+  *ret_policy = g_steal_pointer (&policy);
+  return TRUE;
+}
+
+/* Replaces the policy element (or creates it and <metadata>), leaving any
+ * other application's metadata untouched. */
+void
+vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
+{
+  xmlNode *root = xmlDocGetRootElement (doc);
+  xmlNode *metadata = vsa_xml_ensure_child (root, "metadata");
+  xmlNode *old = find_console_element (doc);
+  xmlNode *console = xmlNewNode (NULL, BAD_CAST VSA_METADATA_ELEMENT);
+  xmlNs *ns = xmlNewNs (console, BAD_CAST VSA_METADATA_NS, BAD_CAST VSA_METADATA_PREFIX);
+
+  xmlSetNs (console, ns);
+  vsa_xml_set (console, "auth", vsa_auth_mode_to_string (policy->auth));
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      if (access->clients->len == 0)
+        vsa_xml_set (xmlNewChild (console, ns, BAD_CAST "access", NULL), "user", access->user);
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          xmlNode *node = xmlNewChild (console, ns, BAD_CAST "access", NULL);
+          vsa_xml_set (node, "user", access->user);
+          vsa_xml_set (node, "client", g_ptr_array_index (access->clients, j));
+        }
+    }
+
+  if (old != NULL)
+    {
+      xmlReplaceNode (old, console);
+      xmlFreeNode (old);
+    }
+  else
+    xmlAddChild (metadata, console);
+}
+
+/* Marks the domain as managed, keeping an existing policy as it is. */
+gboolean
+vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error)
+{
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  if (policy == NULL)
+    policy = vsa_policy_new (default_auth);
+  vsa_policy_to_domain (doc, policy);
+  return TRUE;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The per-VM console policy, stored in the domain's <metadata> in the
+ * project's namespace so the CLI and the hook read the same truth. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+G_BEGIN_DECLS
+
+#define VSA_METADATA_NS "http://virt-spice-admin.org/xmlns/console/1.0"
+#define VSA_METADATA_PREFIX "vsa"
+#define VSA_METADATA_ELEMENT "console"
+
+typedef enum {
+  VSA_AUTH_PASSWORD,
+  VSA_AUTH_SASL,
+} VsaAuthMode;
+
+gboolean vsa_auth_mode_from_string (const char *text, VsaAuthMode *ret_mode, GError **error);
+const char *vsa_auth_mode_to_string (VsaAuthMode mode);
+
+typedef struct {
+  char *user;
+  GPtrArray *clients; /* char *, client addresses or host names */
+} VsaAccess;
+
+typedef struct {
+  VsaAuthMode auth;
+  GPtrArray *access; /* VsaAccess *, in document order */
+} VsaPolicy;
+
+VsaPolicy *vsa_policy_new (VsaAuthMode auth);
+void vsa_policy_free (VsaPolicy *policy);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
+
+gboolean vsa_validate_vm_name (const char *name, GError **error);
+
+gboolean vsa_policy_is_managed (xmlDoc *doc);
+gboolean vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error);
+void vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy);
+gboolean vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error);
+
+G_END_DECLS
