@@ -12,7 +12,7 @@ build_pkgs=(
 # The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools.
 test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
-  gnutls-bin libxml2-utils iproute2 procps valgrind
+  gnutls-bin libxml2-utils iproute2 procps valgrind strace
 )
 
 case "${1:-build}" in

@@ -218,7 +218,7 @@ vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
       !vsa_spice_describe (doc, &report.spice, error))
     return FALSE;
   auth = report.policy ? report.policy->auth : ctx->config->auth_mode;
-  report.problems = vsa_spice_find_insecurities (doc, auth);
+  report.problems = vsa_spice_find_insecurities (doc, auth, NULL);
   report.password_expired = password_expired (report.spice.password_valid_to);
 
   if (ctx->json)

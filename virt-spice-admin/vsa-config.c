@@ -19,6 +19,8 @@ vsa_config_new_defaults (void)
   config->state_dir = g_strdup ("/var/lib/virt-spice-admin");
   config->auth_mode = VSA_AUTH_PASSWORD;
   config->ca_file = g_strdup ("/etc/pki/libvirt-spice/ca-cert.pem");
+  config->qemu_group = g_strdup ("libvirt-qemu");
+  config->libvirt_config_dir = g_strdup ("/etc/libvirt/qemu");
   return config;
 }
 
@@ -31,6 +33,8 @@ vsa_config_free (VsaConfig *config)
   g_free (config->listen);
   g_free (config->state_dir);
   g_free (config->ca_file);
+  g_free (config->qemu_group);
+  g_free (config->libvirt_config_dir);
   g_free (config);
 }
 
@@ -135,6 +139,28 @@ set_ca_file (VsaConfig *c, const char *v, GError **e)
   return parse_absolute_path (v, &c->ca_file, e);
 }
 
+/* A group name as getgrnam() takes it; existence is checked where used. */
+static gboolean
+set_qemu_group (VsaConfig *c, const char *v, GError **e)
+{
+  if (*v == '\0' || strlen (v) > 32 || strspn (v, "abcdefghijklmnopqrstuvwxyz"
+                                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen (v) ||
+      v[0] == '-')
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not a valid group name", v);
+      return FALSE;
+    }
+  g_free (c->qemu_group);
+  c->qemu_group = g_strdup (v);
+  return TRUE;
+}
+
+static gboolean
+set_libvirt_config_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->libvirt_config_dir, e);
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -145,6 +171,8 @@ static const struct {
   { "state-dir", set_state_dir },
   { "auth-mode", set_auth_mode },
   { "ca-file", set_ca_file },
+  { "qemu-group", set_qemu_group },
+  { "libvirt-config-dir", set_libvirt_config_dir },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at

@@ -19,6 +19,8 @@ typedef struct {
   char *state_dir;
   VsaAuthMode auth_mode;
   char *ca_file;
+  char *qemu_group;
+  char *libvirt_config_dir;
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);

@@ -327,10 +327,33 @@ has_sasl_conf_env (xmlDoc *doc)
   return FALSE;
 }
 
+/* secrets_doc: the same domain's persistent definition, consulted for the
+ * password when DOC lacks it (libvirt hands hooks the XML without
+ * passwd).  It counts only if its UUID matches. */
+static gboolean
+password_in (xmlDoc *doc, xmlDoc *secrets_doc)
+{
+  g_autofree char *password = vsa_xml_get (vsa_spice_find_graphics (doc), "passwd");
+  g_autofree char *uuid = NULL;
+  g_autofree char *secrets_uuid = NULL;
+  g_autofree char *secrets_password = NULL;
+
+  if (password && *password)
+    return TRUE;
+  if (secrets_doc == NULL)
+    return FALSE;
+  uuid = vsa_domain_uuid (doc);
+  secrets_uuid = vsa_domain_uuid (secrets_doc);
+  if (uuid == NULL || g_strcmp0 (uuid, secrets_uuid) != 0)
+    return FALSE;
+  secrets_password = vsa_xml_get (vsa_spice_find_graphics (secrets_doc), "passwd");
+  return secrets_password && *secrets_password;
+}
+
 /* Each problem as one short phrase, so the hook can refuse a start with a
  * single line and `show`/`audit` can list them. */
 GPtrArray *
-vsa_spice_find_insecurities (xmlDoc *doc, VsaAuthMode auth)
+vsa_spice_find_insecurities (xmlDoc *doc, VsaAuthMode auth, xmlDoc *secrets_doc)
 {
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_auto (VsaSpiceInfo) info = { 0 };
@@ -353,7 +376,7 @@ vsa_spice_find_insecurities (xmlDoc *doc, VsaAuthMode auth)
     g_ptr_array_add (problems, g_strdup ("a channel is forced to mode='insecure'"));
   if (info.listen == NULL)
     g_ptr_array_add (problems, g_strdup ("no explicit listen address"));
-  if (auth == VSA_AUTH_PASSWORD && (info.password == NULL || *info.password == '\0'))
+  if (auth == VSA_AUTH_PASSWORD && !password_in (doc, secrets_doc))
     g_ptr_array_add (problems, g_strdup ("no SPICE password is set"));
   if (auth == VSA_AUTH_SASL && !has_sasl_conf_env (doc))
     g_ptr_array_add (problems, g_strdup ("no per-VM SASL configuration (SASL_CONF_PATH)"));

@@ -50,7 +50,7 @@ gboolean vsa_spice_set_password (xmlDoc *doc, const char *password, const char *
                                  const char *connected, GError **error);
 gboolean vsa_spice_validate_connected (const char *connected, GError **error);
 
-GPtrArray *vsa_spice_find_insecurities (xmlDoc *doc, VsaAuthMode auth);
+GPtrArray *vsa_spice_find_insecurities (xmlDoc *doc, VsaAuthMode auth, xmlDoc *secrets_doc);
 
 /* Ports (plain, TLS, websocket) of every graphics element, as ints. */
 void vsa_domain_collect_graphics_ports (xmlDoc *doc, GArray *ports);

@@ -205,3 +205,18 @@ vsa_xml_devices (xmlDoc *doc, GError **error)
     }
   return vsa_xml_ensure_child (root, "devices");
 }
+
+char *
+vsa_domain_uuid (xmlDoc *doc)
+{
+  xmlNode *uuid = vsa_xml_child (xmlDocGetRootElement (doc), "uuid");
+  xmlChar *text;
+  char *copy;
+
+  if (uuid == NULL)
+    return NULL;
+  text = xmlNodeGetContent (uuid);
+  copy = g_strstrip (g_strdup ((const char *) text));
+  xmlFree (text);
+  return copy;
+}

@@ -35,5 +35,6 @@ void vsa_xml_set (xmlNode *node, const char *attr, const char *value);
 void vsa_xml_unset (xmlNode *node, const char *attr);
 void vsa_xml_remove_node (xmlNode *node);
 xmlNode *vsa_xml_devices (xmlDoc *doc, GError **error);
+char *vsa_domain_uuid (xmlDoc *doc);
 
 G_END_DECLS

@@ -44,7 +44,8 @@ test_config_all_keys (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaConfig) config = load_config (
     "# comment\n[defaults]\ntls-port-range = 30000-30010\nlisten=::1\n"
-    "state-dir=/tmp/st\nauth-mode=sasl\nca-file=/tmp/ca.pem\n", &error);
+    "state-dir=/tmp/st\nauth-mode=sasl\nca-file=/tmp/ca.pem\nqemu-group=kvm\n"
+    "libvirt-config-dir=/run/libvirt/qemu\n", &error);
 
   g_assert_no_error (error);
   g_assert_cmpint (config->tls_port_min, ==, 30000);
@@ -53,6 +54,8 @@ test_config_all_keys (void)
   g_assert_cmpstr (config->state_dir, ==, "/tmp/st");
   g_assert_cmpint (config->auth_mode, ==, VSA_AUTH_SASL);
   g_assert_cmpstr (config->ca_file, ==, "/tmp/ca.pem");
+  g_assert_cmpstr (config->qemu_group, ==, "kvm");
+  g_assert_cmpstr (config->libvirt_config_dir, ==, "/run/libvirt/qemu");
 }
 
 static void
@@ -81,6 +84,7 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\n\n\nauth-mode = kerberos\n", "/etc/vsa.conf:4: key 'auth-mode': auth mode 'kerberos' is unknown" },
   { "[defaults]\nlisten=127.0.0.1\n[extra]\nfoo=1\n", "/etc/vsa.conf:3: unknown group [extra]" },
   { "not a key file\n", "/etc/vsa.conf:" },
+  { "[defaults]\nqemu-group = -bad group\n", "/etc/vsa.conf:2: key 'qemu-group'" },
 };
 
 static void

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The hook's decisions, without running the hook: which phase each libvirt
+ * operation maps to, which ones may refuse, and what gets refused. */
+#include "vsa-error.h"
+#include "vsa-hook-plan.h"
+#include "vsa-policy.h"
+
+#include <string.h>
+
+#define NS "http://virt-spice-admin.org/xmlns/console/1.0"
+#define SECURE_GRAPHICS \
+  "<graphics type='spice' tlsPort='20001' autoport='no' listen='127.0.0.1' defaultMode='secure' passwd='pw-123456'>" \
+  "<listen type='address' address='127.0.0.1'/></graphics>"
+
+static const char *
+domain_with (const char *graphics, const char *metadata)
+{
+  static char buf[2048];
+
+  g_snprintf (buf, sizeof buf,
+              "<domain type='qemu'><name>vm1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+              "<devices>%s</devices>%s</domain>", graphics, metadata);
+  return buf;
+}
+
+static VsaHookPlan *
+plan_for (const char *op, const char *subop, const char *xml)
+{
+  g_autoptr (GError) error = NULL;
+  VsaHookPlan *plan = vsa_hook_plan_build ("vm1", op, subop, xml, strlen (xml), NULL, &error);
+
+  g_assert_no_error (error);
+  return plan;
+}
+
+static void
+test_phase_table (void)
+{
+  static const struct { const char *op, *subop; VsaHookPhase phase; gboolean may_refuse; } rows[] = {
+    { "prepare", "begin", VSA_HOOK_PREPARE, TRUE },
+    { "release", "end", VSA_HOOK_RELEASE, FALSE },
+    { "reconnect", "begin", VSA_HOOK_RECONNECT, FALSE },
+    { "migrate", "begin", VSA_HOOK_FILTER, FALSE },
+    { "restore", "begin", VSA_HOOK_FILTER, FALSE },
+    { "start", "begin", VSA_HOOK_IGNORE, FALSE },
+    { "stopped", "end", VSA_HOOK_IGNORE, FALSE },
+    { "prepare", "end", VSA_HOOK_IGNORE, FALSE },
+    { "", "", VSA_HOOK_IGNORE, FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      gboolean may_refuse = !rows[i].may_refuse;
+      g_assert_cmpint (vsa_hook_phase_for (rows[i].op, rows[i].subop, &may_refuse), ==, rows[i].phase);
+      g_assert_cmpint (may_refuse, ==, rows[i].may_refuse);
+    }
+}
+
+static void
+test_unmanaged_is_not_parsed (void)
+{
+  /* Not even well-formed: the fast path never parses it. */
+  const char *xml = "<domain><name>vm1</name><devices><graphics type='spice' port='5900'/>";
+  g_autoptr (VsaHookPlan) plan = plan_for ("prepare", "begin", xml);
+
+  g_assert_false (plan->managed);
+  g_assert_cmpuint (plan->refusals->len, ==, 0);
+}
+
+static void
+test_secure_managed_passes (void)
+{
+  g_autoptr (VsaHookPlan) plan = plan_for ("prepare", "begin",
+      domain_with (SECURE_GRAPHICS, "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>"));
+
+  g_assert_true (plan->managed);
+  g_assert_cmpuint (plan->refusals->len, ==, 0);
+}
+
+static void
+test_insecure_managed_refused_in_one_line (void)
+{
+  g_autoptr (VsaHookPlan) plan = plan_for ("prepare", "begin",
+      domain_with ("<graphics type='spice' port='5900' autoport='no'/>",
+                   "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>"));
+  g_autofree char *line = NULL;
+
+  g_assert_true (plan->managed);
+  g_assert_cmpuint (plan->refusals->len, ==, 5);
+  line = vsa_hook_refusal_line (plan);
+  g_assert_null (strchr (line, '\n'));
+  g_assert_true (g_str_has_prefix (line, "virt-spice-admin: refusing to start VM 'vm1': a plain (unencrypted) SPICE port is configured; "));
+  g_assert_true (g_str_has_suffix (line, "run 'virt-spice-admin secure vm1' to restore its console policy"));
+}
+
+static void
+test_sasl_needs_per_vm_config (void)
+{
+  const char *graphics = "<graphics type='spice' tlsPort='20001' autoport='no' listen='127.0.0.1' defaultMode='secure'>"
+                         "<listen type='address' address='127.0.0.1'/></graphics>";
+  g_autoptr (VsaHookPlan) plan = plan_for ("prepare", "begin",
+      domain_with (graphics, "<metadata><vsa:console xmlns:vsa='" NS "' auth='sasl'/></metadata>"));
+
+  g_assert_cmpuint (plan->refusals->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (plan->refusals, 0), ==,
+                   "no per-VM SASL configuration (SASL_CONF_PATH)");
+}
+
+static void
+test_release_never_refuses (void)
+{
+  g_autoptr (VsaHookPlan) plan = plan_for ("release", "end",
+      domain_with ("<graphics type='spice' port='5900'/>",
+                   "<metadata><vsa:console xmlns:vsa='" NS "'/></metadata>"));
+
+  g_assert_true (plan->managed);
+  g_assert_false (plan->may_refuse);
+  g_assert_cmpuint (plan->refusals->len, ==, 0);
+}
+
+static void
+test_malformed_managed_is_an_error (void)
+{
+  const char *xml = "<domain><metadata><vsa:console xmlns:vsa='" NS "'/></metadata>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = vsa_hook_plan_build ("vm1", "prepare", "begin", xml, strlen (xml),
+                                                      NULL, &error);
+
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hook-plan/phase-table", test_phase_table);
+  g_test_add_func ("/hook-plan/unmanaged-is-not-parsed", test_unmanaged_is_not_parsed);
+  g_test_add_func ("/hook-plan/secure-managed-passes", test_secure_managed_passes);
+  g_test_add_func ("/hook-plan/insecure-managed-refused-in-one-line", test_insecure_managed_refused_in_one_line);
+  g_test_add_func ("/hook-plan/sasl-needs-per-vm-config", test_sasl_needs_per_vm_config);
+  g_test_add_func ("/hook-plan/release-never-refuses", test_release_never_refuses);
+  g_test_add_func ("/hook-plan/malformed-managed-is-an-error", test_malformed_managed_is_an_error);
+  return g_test_run ();
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `probe VM`: connect to the VM's console over TLS with spice-client-glib
+ * and report whether it opened, refused the credential, failed TLS, or
+ * could not be reached.  Exit status 0, 3, 4 or 5 accordingly. */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-probe.h"
+#include "vsa-secret.h"
+#include "vsa-spice.h"
+#include "vsa-xml.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+typedef struct {
+  VsaAuthMode auth;
+  VsaSpiceInfo spice;
+} ProbeTarget;
+
+static void
+probe_target_clear (ProbeTarget *t)
+{
+  vsa_spice_info_clear (&t->spice);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ProbeTarget, probe_target_clear)
+
+/* The running VM's XML has the ports qemu really uses. */
+static gboolean
+read_target (VsaContext *ctx, virDomain *dom, ProbeTarget *ret_target, GError **error)
+{
+  gboolean running = virDomainIsActive (dom) == 1;
+  unsigned int flags = VIR_DOMAIN_XML_SECURE | (running ? 0 : VIR_DOMAIN_XML_INACTIVE);
+  g_autofree char *xml = vsa_libvirt_get_xml (dom, flags, error);
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (xml == NULL)
+    return FALSE;
+  doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error);
+  memset (xml, 0, strlen (xml));
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error) ||
+      !vsa_spice_describe (doc, &ret_target->spice, error))
+    return FALSE;
+  ret_target->auth = policy ? policy->auth : ctx->config->auth_mode;
+  if (ret_target->spice.tls_port <= 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' has no SPICE TLS port%s; run 'virt-spice-admin secure %s'",
+                   virDomainGetName (dom), running ? "" : " configured",
+                   virDomainGetName (dom));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A wildcard listen is reachable on loopback. */
+static const char *
+probe_host (const char *override, const char *listen)
+{
+  if (override)
+    return override;
+  if (listen == NULL || g_strcmp0 (listen, "0.0.0.0") == 0)
+    return "127.0.0.1";
+  if (g_strcmp0 (listen, "::") == 0)
+    return "::1";
+  return listen;
+}
+
+static void
+print_outcome (VsaContext *ctx, const char *vm, const char *host, int port,
+               VsaProbeOutcome outcome, const char *detail)
+{
+  if (ctx->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "vm");
+      json_builder_add_string_value (b, vm);
+      json_builder_set_member_name (b, "host");
+      json_builder_add_string_value (b, host);
+      json_builder_set_member_name (b, "tls_port");
+      json_builder_add_int_value (b, port);
+      json_builder_set_member_name (b, "outcome");
+      json_builder_add_string_value (b, vsa_probe_outcome_to_string (outcome));
+      json_builder_set_member_name (b, "detail");
+      json_builder_add_string_value (b, detail ? detail : "");
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      fprintf (ctx->out, "%s\n", text);
+      return;
+    }
+  fprintf (ctx->out, "%s: %s (%s)\n", vm, vsa_probe_outcome_to_string (outcome),
+           detail ? detail : "");
+}
+
+gboolean
+vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *host = NULL;
+  gboolean password_stdin = FALSE;
+  int timeout = 10;
+  GOptionEntry entries[] = {
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "SASL user name (sasl mode)", "NAME" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from stdin (default in password mode: the VM's own)", NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Give up after S seconds (default 10)", "S" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "Connect to ADDR instead of the listen address", "ADDR" },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (virDomain) dom = NULL;
+  g_auto (ProbeTarget) target = { 0 };
+  g_autoptr (VsaSecret) password = NULL;
+  g_autofree char *detail = NULL;
+  VsaProbeRequest req = { 0 };
+  VsaProbeOutcome outcome;
+
+  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
+                      "Connects to the VM's SPICE console over TLS (CA: ca-file from the\n"
+                      "configuration) as a real client would, and reports one of: opened,\n"
+                      "auth-refused, tls-error, connect-error.  In password mode it uses\n"
+                      "the VM's password unless --password-stdin gives another.",
+                      argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error))
+    return FALSE;
+  if (timeout < 1 || timeout > 300)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "--timeout %d is out of range; use 1 to 300 seconds", timeout);
+      return FALSE;
+    }
+  if (password_stdin && (password = vsa_secret_read_line (ctx->in, "password", error)) == NULL)
+    return FALSE;
+  if (!vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
+      !read_target (ctx, dom, &target, error))
+    return FALSE;
+  if (target.auth == VSA_AUTH_SASL && (user == NULL || password == NULL))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "VM '%s' uses SASL: give --user NAME and the password on stdin with --password-stdin",
+                   args[0]);
+      return FALSE;
+    }
+
+  req.host = probe_host (host, target.spice.listen);
+  req.tls_port = target.spice.tls_port;
+  req.ca_file = ctx->config->ca_file;
+  req.username = user;
+  req.password = password ? password : target.spice.password;
+  req.timeout_ms = (guint) timeout * 1000;
+  if (!vsa_probe_console (&req, &outcome, &detail, error))
+    return FALSE;
+  print_outcome (ctx, args[0], req.host, req.tls_port, outcome, detail);
+  return vsa_probe_outcome_to_error (outcome, detail, error);
+}
