@@ -6,36 +6,6 @@
 
 #include <string.h>
 
-/* libvirt's qemu hook calls (docs/hooks.rst).  A failing prepare, start
- * or started stops the guest; stopped/release cannot abort anything; a
- * failing reconnect makes libvirtd kill the running qemu. */
-static const struct {
-  const char *operation;
-  const char *sub_operation;
-  VsaHookPhase phase;
-  gboolean may_refuse;
-} hook_table[] = {
-  { "prepare", "begin", VSA_HOOK_PREPARE, TRUE },
-  { "release", "end", VSA_HOOK_RELEASE, FALSE },
-  { "reconnect", "begin", VSA_HOOK_RECONNECT, FALSE },
-  { "migrate", "begin", VSA_HOOK_FILTER, FALSE },
-  { "restore", "begin", VSA_HOOK_FILTER, FALSE },
-};
-
-VsaHookPhase
-vsa_hook_phase_for (const char *operation, const char *sub_operation, gboolean *ret_may_refuse)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (hook_table); i++)
-    if (g_strcmp0 (operation, hook_table[i].operation) == 0 &&
-        g_strcmp0 (sub_operation, hook_table[i].sub_operation) == 0)
-      {
-        *ret_may_refuse = hook_table[i].may_refuse;
-        return hook_table[i].phase;
-      }
-  *ret_may_refuse = FALSE;
-  return VSA_HOOK_IGNORE;
-}
-
 void
 vsa_hook_plan_free (VsaHookPlan *plan)
 {

@@ -6,17 +6,10 @@
 
 #include <glib.h>
 
+#include "vsa-hook-table.h"
 #include "vsa-policy.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  VSA_HOOK_IGNORE,    /* an operation we have nothing to do for */
-  VSA_HOOK_PREPARE,   /* prepare begin: check policy, set things up */
-  VSA_HOOK_RELEASE,   /* release end: undo, never fail */
-  VSA_HOOK_RECONNECT, /* reconnect begin: re-ensure, never fail */
-  VSA_HOOK_FILTER,    /* migrate/restore: print nothing = XML unchanged */
-} VsaHookPhase;
 
 typedef struct {
   VsaHookPhase phase;
@@ -30,8 +23,6 @@ typedef struct {
 void vsa_hook_plan_free (VsaHookPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaHookPlan, vsa_hook_plan_free)
 
-VsaHookPhase vsa_hook_phase_for (const char *operation, const char *sub_operation,
-                                 gboolean *ret_may_refuse);
 VsaHookPlan *vsa_hook_plan_build (const char *domain, const char *operation,
                                   const char *sub_operation, const char *xml, gsize len,
                                   const char *persistent_xml, GError **error);

@@ -8,9 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define VSA_METADATA_NS "http://virt-spice-admin.org/xmlns/console/1.0"
-#define VSA_METADATA_PREFIX "vsa"
-#define VSA_METADATA_ELEMENT "console"
+#include "vsa-namespace.h"
 
 typedef enum {
   VSA_AUTH_PASSWORD,

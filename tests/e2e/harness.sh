@@ -270,17 +270,28 @@ EOF
     } | _e2e_write_if_changed "$E2E_QEMU_CONF" 0644
 }
 
-# _e2e_install_hook BINARY: copy BINARY to the qemu.d hook path (0755), or, with
-# an empty BINARY, make sure no project hook is installed.
+# _e2e_install_hook BINARY: install the hook gate BINARY and the worker beside
+# it (virt-spice-admin-hook-worker, when present) into $E2E_STATE_DIR/libexec
+# (0755) and link the qemu.d hook path to the gate, as `meson install` does;
+# the worker must stay out of qemu.d, where libvirt would run it as a hook.
+# With an empty BINARY, make sure no project hook is installed.
 _e2e_install_hook() {
-    local bin=$1
+    local bin=$1 libexec=$E2E_STATE_DIR/libexec worker
     if [[ -z $bin ]]; then
         rm -f "$E2E_HOOK_PATH"
         return 0
     fi
     [[ -f $bin && -r $bin ]] || _e2e_die "hook binary '$bin' is not a readable file" || return 1
-    mkdir -p "$E2E_HOOK_DIR"
-    _e2e_write_if_changed "$E2E_HOOK_PATH" 0755 <"$bin"
+    worker=$(dirname "$bin")/virt-spice-admin-hook-worker
+    mkdir -p "$E2E_HOOK_DIR" "$libexec"
+    _e2e_write_if_changed "$libexec/virt-spice-admin-hook" 0755 <"$bin"
+    if [[ -f $worker ]]; then
+        _e2e_write_if_changed "$libexec/virt-spice-admin-hook-worker" 0755 <"$worker"
+    fi
+    if [[ "$(readlink "$E2E_HOOK_PATH" 2>/dev/null)" != "$libexec/virt-spice-admin-hook" ]]; then
+        rm -f "$E2E_HOOK_PATH"
+        ln -s "$libexec/virt-spice-admin-hook" "$E2E_HOOK_PATH"
+    fi
 }
 
 # Fingerprint of everything libvirtd only reads at start-up: qemu.conf and the

@@ -116,7 +116,9 @@ else
 fi
 
 # Never talks to libvirt: not linked, same behaviour with a dead URI.
-if ldd "$HOOK" | grep -q libvirt; then not_ok "the hook does not link libvirt"; else ok "the hook does not link libvirt"; fi
+WORKER=$(dirname "$HOOK")/virt-spice-admin-hook-worker
+if ldd "$HOOK" "$WORKER" | grep -q libvirt; then not_ok "neither hook gate nor worker links libvirt"; else ok "neither hook gate nor worker links libvirt"; fi
+if ldd "$HOOK" | grep -qE 'glib|xml'; then not_ok "the gate links libc only"; else ok "the gate links libc only"; fi
 managed_xml "$SECURE passwd='KnownSecret-123'" >"$WORK/secure.xml"
 managed_xml "port='5900' $SECURE passwd='KnownSecret-123'" >"$WORK/insecure.xml"
 for case in secure insecure; do
