@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(
   meson ninja-build pkg-config gcc clang diffutils
   libglib2.0-dev libvirt-dev libxml2-dev libjson-glib-dev
-  libspice-client-glib-2.0-dev
+  libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules
 )
 # The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools.
 test_pkgs=(

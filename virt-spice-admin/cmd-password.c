@@ -44,13 +44,8 @@ static char *
 live_graphics_xml (virDomain *dom, PasswordRequest *req, gboolean use_old_password,
                    GError **error)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_SECURE, error);
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_SECURE, error);
 
-  if (xml == NULL)
-    return NULL;
-  doc = vsa_xml_parse (xml, strlen (xml), "live domain XML", error);
-  memset (xml, 0, strlen (xml));
   if (doc == NULL)
     return NULL;
   if (!use_old_password && !password_transform (doc, req, error))
@@ -201,11 +196,8 @@ vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error)
     }
   if (ctx->dry_run)
     {
-      g_autofree char *diff = vsa_edit_diff (edit, error);
-
-      if (diff == NULL)
+      if (!vsa_edit_print_diff (ctx, edit, error))
         return FALSE;
-      fputs (diff, ctx->out);
       if (live)
         vsa_context_note (ctx, "VM '%s': --live would also change the running VM", args[0]);
       print_result (ctx, args[0], &req, live, FALSE);

@@ -31,14 +31,9 @@ read_target (VsaContext *ctx, virDomain *dom, ProbeTarget *ret_target, GError **
 {
   gboolean running = virDomainIsActive (dom) == 1;
   unsigned int flags = VIR_DOMAIN_XML_SECURE | (running ? 0 : VIR_DOMAIN_XML_INACTIVE);
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, flags, error);
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, flags, error);
   g_autoptr (VsaPolicy) policy = NULL;
 
-  if (xml == NULL)
-    return FALSE;
-  doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error);
-  memset (xml, 0, strlen (xml));
   if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error) ||
       !vsa_spice_describe (doc, &ret_target->spice, error))
     return FALSE;

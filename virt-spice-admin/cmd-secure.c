@@ -5,6 +5,7 @@
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-sasl.h"
 #include "vsa-secret.h"
 #include "vsa-spice.h"
 #include "vsa-time.h"
@@ -22,6 +23,7 @@ typedef enum {
 
 typedef struct {
   VsaConfig *config;
+  const char *vm;
   GHashTable *used_ports;
   int requested_port;
   const char *listen;
@@ -35,6 +37,7 @@ typedef struct {
   char *listen_used;
   gboolean password_changed;
   VsaAuthMode auth;
+  char *sasl_dir;
 } SecureRequest;
 
 static void
@@ -44,6 +47,7 @@ secure_request_clear (SecureRequest *req)
   g_clear_pointer (&req->new_password, vsa_secret_free);
   g_clear_pointer (&req->valid_to, g_free);
   g_clear_pointer (&req->listen_used, g_free);
+  g_clear_pointer (&req->sasl_dir, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SecureRequest, secure_request_clear)
 
@@ -146,6 +150,14 @@ secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
   opts.replace_vnc = req->replace_vnc;
   if (!vsa_spice_make_secure (doc, &opts, error) || !apply_password (doc, req, &before, error))
     return FALSE;
+  /* A SASL VM gets its own configuration at once: until users are
+   * assigned, its empty database lets nobody in. */
+  if (policy->auth == VSA_AUTH_SASL)
+    {
+      req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
+      if (!vsa_policy_bind_sasl (doc, policy, req->sasl_dir, error))
+        return FALSE;
+    }
   vsa_policy_to_domain (doc, policy);
   return TRUE;
 }
@@ -218,7 +230,7 @@ vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
   g_auto (GStrv) args = NULL;
   g_auto (SecureRequest) req = { 0 };
   g_autoptr (virDomain) dom = NULL;
-  gboolean changed = FALSE;
+  g_autoptr (VsaEdit) edit = NULL;
 
   if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
                       "Makes the VM's SPICE console TLS-only: tlsPort set, no plain port,\n"
@@ -252,14 +264,30 @@ vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
       (req.used_ports = vsa_libvirt_ports_in_use (ctx->conn, dom, error)) == NULL)
     return FALSE;
   req.config = ctx->config;
+  req.vm = args[0];
   req.listen = listen;
   req.compression = compression;
   req.replace_vnc = replace_vnc;
-  if (!vsa_domain_edit (ctx, dom, secure_transform, &req, &changed, error))
+  edit = vsa_edit_prepare (dom, secure_transform, &req, error);
+  if (edit == NULL ||
+      (req.auth == VSA_AUTH_SASL && !vsa_sasl_check_libvirt_enabled (ctx->config, error)))
     {
       g_prefix_error (error, "VM '%s': ", args[0]);
       return FALSE;
     }
-  print_result (ctx, args[0], &req, changed, show);
+  if (ctx->dry_run)
+    {
+      if (!vsa_edit_print_diff (ctx, edit, error))
+        return FALSE;
+      print_result (ctx, args[0], &req, edit->changed, FALSE);
+      return TRUE;
+    }
+  if ((req.auth == VSA_AUTH_SASL && !vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error)) ||
+      !vsa_edit_commit (ctx, edit, error))
+    {
+      g_prefix_error (error, "VM '%s': ", args[0]);
+      return FALSE;
+    }
+  print_result (ctx, args[0], &req, edit->changed, show);
   return TRUE;
 }

@@ -189,7 +189,6 @@ vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
   };
   g_auto (GStrv) args = NULL;
   g_autoptr (virDomain) dom = NULL;
-  g_autofree char *xml = NULL;
   g_autoptr (xmlDoc) doc = NULL;
   g_auto (ShowReport) report = { 0 };
   VsaAuthMode auth;
@@ -204,11 +203,7 @@ vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
       (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
     return FALSE;
   /* The secure flag is needed only to read the password itself. */
-  xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
-  if (xml == NULL)
-    return FALSE;
-  doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error);
-  memset (xml, 0, strlen (xml));
+  doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
   if (doc == NULL)
     return FALSE;
 

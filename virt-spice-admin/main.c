@@ -13,6 +13,10 @@ static const VsaCommand commands[] = {
   { "password", vsa_cmd_password, "Set a VM's SPICE password (generated, expiring, live)" },
   { "show", vsa_cmd_show, "Show a VM's console settings" },
   { "probe", vsa_cmd_probe, "Connect to a VM's console and report what happens" },
+  { "assign", vsa_cmd_assign, "Give a user (and client hosts) a VM's console" },
+  { "unassign", vsa_cmd_unassign, "Take a VM's console away from a user" },
+  { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },
+  { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
 };
 
 static char *

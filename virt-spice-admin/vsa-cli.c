@@ -2,6 +2,8 @@
 #include "vsa-cli.h"
 #include "vsa-error.h"
 
+#include <json-glib/json-glib.h>
+
 /* The global flags are accepted after the command too, so both
  * `virt-spice-admin --json show vm` and `virt-spice-admin show vm --json`
  * work, and every command's --help lists them. */
@@ -20,10 +22,10 @@ add_global_entries (GOptionContext *octx, VsaContext *ctx)
   g_option_context_add_main_entries (octx, entries, NULL);
 }
 
-gboolean
-vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
-               const char *description, int argc, char **argv, guint min_args, guint max_args,
-               GStrv *ret_args, GError **error)
+static gboolean
+parse_command_line (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
+                    const char *description, int argc, char **argv, guint min_args,
+                    guint max_args, gboolean strict_posix, GStrv *ret_args, GError **error)
 {
   g_autofree char *params = g_strdup_printf ("%s %s", ctx->command, parameters);
   g_autoptr (GOptionContext) octx = g_option_context_new (params);
@@ -41,6 +43,7 @@ vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
   g_option_context_add_main_entries (octx, entries, NULL);
   add_global_entries (octx, ctx);
   g_option_context_set_description (octx, full_description);
+  g_option_context_set_strict_posix (octx, strict_posix);
   if (!g_option_context_parse_strv (octx, &args, error))
     return FALSE;
 
@@ -53,6 +56,52 @@ vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
       return FALSE;
     }
   *ret_args = g_strdupv (args + 1);
+  return TRUE;
+}
+
+gboolean
+vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
+               const char *description, int argc, char **argv, guint min_args, guint max_args,
+               GStrv *ret_args, GError **error)
+{
+  return parse_command_line (ctx, entries, parameters, description, argc, argv, min_args,
+                             max_args, FALSE, ret_args, error);
+}
+
+/* Options only before the first operand: everything after it is passed
+ * through untouched (qemu arguments start with '-').  The first "--"
+ * after the two leading operands (VM, action) is the usual end-of-options
+ * marker and is dropped. */
+gboolean
+vsa_cli_parse_until_operands (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
+                              const char *description, int argc, char **argv, guint min_args,
+                              GStrv *ret_args, GError **error)
+{
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
+  gboolean dropped_marker = FALSE;
+
+  if (!parse_command_line (ctx, entries, parameters, description, argc, argv, 0, G_MAXUINT,
+                           TRUE, &args, error))
+    return FALSE;
+  for (guint i = 0; args[i]; i++)
+    {
+      if (!dropped_marker && kept->len >= 2 && g_strcmp0 (args[i], "--") == 0)
+        {
+          dropped_marker = TRUE;
+          continue;
+        }
+      g_ptr_array_add (kept, g_strdup (args[i]));
+    }
+  if (kept->len < min_args)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "usage: virt-spice-admin %s %s (see 'virt-spice-admin %s --help')",
+                   ctx->command, parameters, ctx->command);
+      return FALSE;
+    }
+  g_ptr_array_add (kept, NULL);
+  *ret_args = (GStrv) g_ptr_array_steal (kept, NULL);
   return TRUE;
 }
 
@@ -85,4 +134,35 @@ vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error)
     }
   *ret_port = (int) value;
   return TRUE;
+}
+
+/* One value per line, or {"MEMBER": [...]} with --json. */
+void
+vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
+{
+  g_autoptr (JsonBuilder) b = NULL;
+  g_autoptr (JsonGenerator) gen = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  if (!ctx->json)
+    {
+      for (guint i = 0; i < values->len; i++)
+        fprintf (ctx->out, "%s\n", (char *) g_ptr_array_index (values, i));
+      return;
+    }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, json_member);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < values->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (values, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (ctx->out, "%s\n", text);
 }

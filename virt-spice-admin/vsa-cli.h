@@ -29,12 +29,21 @@ typedef struct {
 gboolean vsa_cli_parse (VsaContext *ctx, GOptionEntry *entries, const char *parameters,
                         const char *description, int argc, char **argv, guint min_args,
                         guint max_args, GStrv *ret_args, GError **error);
+gboolean vsa_cli_parse_until_operands (VsaContext *ctx, GOptionEntry *entries,
+                                       const char *parameters, const char *description,
+                                       int argc, char **argv, guint min_args, GStrv *ret_args,
+                                       GError **error);
 gboolean vsa_cli_load_config (VsaContext *ctx, GError **error);
+void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values);
 gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
 
 gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_qemu_arg (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_qemu_env (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_unassign (VsaContext *ctx, int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -21,6 +21,8 @@ vsa_config_new_defaults (void)
   config->ca_file = g_strdup ("/etc/pki/libvirt-spice/ca-cert.pem");
   config->qemu_group = g_strdup ("libvirt-qemu");
   config->libvirt_config_dir = g_strdup ("/etc/libvirt/qemu");
+  config->sasl_dir = g_strdup ("/etc/virt-spice-admin/sasl");
+  config->libvirt_qemu_conf = g_strdup ("/etc/libvirt/qemu.conf");
   return config;
 }
 
@@ -35,6 +37,8 @@ vsa_config_free (VsaConfig *config)
   g_free (config->ca_file);
   g_free (config->qemu_group);
   g_free (config->libvirt_config_dir);
+  g_free (config->sasl_dir);
+  g_free (config->libvirt_qemu_conf);
   g_free (config);
 }
 
@@ -184,6 +188,18 @@ set_libvirt_config_dir (VsaConfig *c, const char *v, GError **e)
   return parse_absolute_path (v, &c->libvirt_config_dir, e);
 }
 
+static gboolean
+set_sasl_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->sasl_dir, e);
+}
+
+static gboolean
+set_libvirt_qemu_conf (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->libvirt_qemu_conf, e);
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -196,6 +212,8 @@ static const struct {
   { "ca-file", set_ca_file },
   { "qemu-group", set_qemu_group },
   { "libvirt-config-dir", set_libvirt_config_dir },
+  { "sasl-dir", set_sasl_dir },
+  { "libvirt-qemu-conf", set_libvirt_qemu_conf },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at

@@ -21,6 +21,8 @@ typedef struct {
   char *ca_file;
   char *qemu_group;
   char *libvirt_config_dir;
+  char *sasl_dir;
+  char *libvirt_qemu_conf;
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);

@@ -84,6 +84,24 @@ vsa_edit_diff (VsaEdit *edit, GError **error)
   return vsa_unified_diff (old_redacted, new_redacted, old_label, new_label, error);
 }
 
+/* What --dry-run shows: the diff, or a note that nothing would change. */
+gboolean
+vsa_edit_print_diff (VsaContext *ctx, VsaEdit *edit, GError **error)
+{
+  g_autofree char *diff = NULL;
+
+  if (!edit->changed)
+    {
+      vsa_context_note (ctx, "VM '%s': no change", edit->name);
+      return TRUE;
+    }
+  diff = vsa_edit_diff (edit, error);
+  if (diff == NULL)
+    return FALSE;
+  fputs (diff, ctx->out);
+  return TRUE;
+}
+
 static gboolean
 save_backup (VsaContext *ctx, VsaEdit *edit, GError **error)
 {
@@ -123,20 +141,7 @@ vsa_domain_edit (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
   if (ret_changed)
     *ret_changed = edit->changed;
   if (ctx->dry_run)
-    {
-      g_autofree char *diff = NULL;
-
-      if (!edit->changed)
-        {
-          vsa_context_note (ctx, "VM '%s': no change", edit->name);
-          return TRUE;
-        }
-      diff = vsa_edit_diff (edit, error);
-      if (diff == NULL)
-        return FALSE;
-      fputs (diff, ctx->out);
-      return TRUE;
-    }
+    return vsa_edit_print_diff (ctx, edit, error);
   if (!vsa_edit_commit (ctx, edit, error))
     return FALSE;
   vsa_context_note (ctx, edit->changed ? "VM '%s': updated" : "VM '%s': already as requested",

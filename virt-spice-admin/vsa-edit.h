@@ -28,6 +28,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaEdit, vsa_edit_free)
 VsaEdit *vsa_edit_prepare (virDomain *dom, VsaDomainTransform transform, gpointer user_data,
                            GError **error);
 char *vsa_edit_diff (VsaEdit *edit, GError **error);
+gboolean vsa_edit_print_diff (VsaContext *ctx, VsaEdit *edit, GError **error);
 gboolean vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error);
 gboolean vsa_domain_edit (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
                           gpointer user_data, gboolean *ret_changed, GError **error);

@@ -89,6 +89,20 @@ vsa_libvirt_get_xml (virDomain *dom, unsigned int flags, GError **error)
   return copy;
 }
 
+/* Parsed, and the text (which may hold the password) wiped at once. */
+xmlDoc *
+vsa_libvirt_get_doc (virDomain *dom, unsigned int flags, GError **error)
+{
+  g_autofree char *xml = vsa_libvirt_get_xml (dom, flags, error);
+  xmlDoc *doc;
+
+  if (xml == NULL)
+    return NULL;
+  doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error);
+  memset (xml, 0, strlen (xml));
+  return doc;
+}
+
 gboolean
 vsa_libvirt_is_active (virDomain *dom, GError **error)
 {
@@ -113,12 +127,8 @@ vsa_libvirt_define (virConnect *conn, const char *xml, GError **error)
 static void
 collect_ports_of (virDomain *dom, unsigned int flags, GArray *ports)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, flags, NULL);
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, flags, NULL);
 
-  if (xml == NULL)
-    return;
-  doc = vsa_xml_parse (xml, strlen (xml), "domain XML", NULL);
   if (doc != NULL)
     vsa_domain_collect_graphics_ports (doc, ports);
 }

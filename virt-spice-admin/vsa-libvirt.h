@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <libvirt/libvirt.h>
+#include <libxml/tree.h>
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,7 @@ void vsa_libvirt_init (void);
 virConnect *vsa_libvirt_open (const char *uri, GError **error);
 virDomain *vsa_libvirt_lookup (virConnect *conn, const char *name, GError **error);
 char *vsa_libvirt_get_xml (virDomain *dom, unsigned int flags, GError **error);
+xmlDoc *vsa_libvirt_get_doc (virDomain *dom, unsigned int flags, GError **error);
 gboolean vsa_libvirt_is_active (virDomain *dom, GError **error);
 gboolean vsa_libvirt_define (virConnect *conn, const char *xml, GError **error);
 GHashTable *vsa_libvirt_ports_in_use (virConnect *conn, virDomain *except, GError **error);

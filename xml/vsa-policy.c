@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-policy.h"
 #include "vsa-error.h"
+#include "vsa-qemu.h"
 #include "vsa-xml.h"
 
 #include <string.h>
@@ -66,6 +67,67 @@ vsa_validate_vm_name (const char *name, GError **error)
   return TRUE;
 }
 
+/* POSIX portable user names (as useradd takes them): they become SASL
+ * identities, sudoers and sshd Match entries, so nothing else gets in. */
+gboolean
+vsa_validate_user_name (const char *name, GError **error)
+{
+  gsize len = name ? strlen (name) : 0;
+
+  if (len == 0 || len > 32 || name[0] == '-' ||
+      strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "user name '%s' is not a portable user name: use 1 to 32 of A-Z a-z 0-9 . _ - "
+                   "(not starting with -)", name ? name : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_host_name (const char *name)
+{
+  g_auto (GStrv) labels = NULL;
+
+  if (strlen (name) > 253 || name[0] == '.' || g_str_has_suffix (name, "."))
+    return FALSE;
+  labels = g_strsplit (name, ".", -1);
+  for (guint i = 0; labels[i]; i++)
+    {
+      gsize len = strlen (labels[i]);
+
+      if (len == 0 || len > 63 || labels[i][0] == '-' || labels[i][len - 1] == '-' ||
+          strspn (labels[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_ip_literal (const char *text)
+{
+  g_autoptr (GString) s = g_string_new (text);
+  gboolean has_colon = strchr (text, ':') != NULL;
+
+  /* Only the characters of IPv4/IPv6 literals; the firewall and client
+   * renderers parse them for real. */
+  if (strspn (text, has_colon ? "0123456789abcdefABCDEF:." : "0123456789.") != s->len)
+    return FALSE;
+  return has_colon || (strlen (text) >= 7 && strlen (text) <= 15);
+}
+
+/* A client host: an IPv4/IPv6 address or a DNS host name. */
+gboolean
+vsa_validate_client (const char *client, GError **error)
+{
+  if (client && *client && (is_ip_literal (client) || is_host_name (client)))
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "client '%s' is neither an IP address nor a host name", client ? client : "");
+  return FALSE;
+}
+
 static void
 vsa_access_free (VsaAccess *access)
 {
@@ -90,7 +152,47 @@ vsa_policy_free (VsaPolicy *policy)
   if (policy == NULL)
     return;
   g_ptr_array_unref (policy->access);
+  g_free (policy->sasl_dir);
   g_free (policy);
+}
+
+VsaAccess *
+vsa_policy_find_access (const VsaPolicy *policy, const char *user)
+{
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+      if (g_strcmp0 (access->user, user) == 0)
+        return access;
+    }
+  return NULL;
+}
+
+/* Adds USER (if new) and any CLIENTS it does not list yet. */
+void
+vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clients)
+{
+  VsaAccess *access = vsa_policy_find_access (policy, user);
+
+  if (access == NULL)
+    {
+      access = g_new0 (VsaAccess, 1);
+      access->user = g_strdup (user);
+      access->clients = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (policy->access, access);
+    }
+  for (guint i = 0; clients && clients[i]; i++)
+    if (!g_ptr_array_find_with_equal_func (access->clients, clients[i], g_str_equal, NULL))
+      g_ptr_array_add (access->clients, g_strdup (clients[i]));
+}
+
+/* FALSE when USER was not assigned. */
+gboolean
+vsa_policy_unassign (VsaPolicy *policy, const char *user)
+{
+  VsaAccess *access = vsa_policy_find_access (policy, user);
+
+  return access != NULL && g_ptr_array_remove (policy->access, access);
 }
 
 static xmlNode *
@@ -123,11 +225,9 @@ parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
   g_autofree char *client = vsa_xml_get (node, "client");
   VsaAccess *access = NULL;
 
-  if (user == NULL || *user == '\0')
+  if (!vsa_validate_user_name (user, error) || (client && !vsa_validate_client (client, error)))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "metadata: line %ld: <vsa:access> needs a user attribute",
-                   xmlGetLineNo (node));
+      g_prefix_error (error, "metadata: line %ld: ", xmlGetLineNo (node));
       return FALSE;
     }
   /* One element per (user, client) pair, as in the design; fold them. */
@@ -179,6 +279,17 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
           if (!parse_access (n, policy, error))
             return FALSE;
         }
+      else if (is_policy_element (n, "sasl") && policy->sasl_dir == NULL)
+        {
+          policy->sasl_dir = vsa_xml_get (n, "dir");
+          if (policy->sasl_dir == NULL || !g_path_is_absolute (policy->sasl_dir))
+            {
+              g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                           "metadata: line %ld: <vsa:sasl> needs an absolute dir attribute",
+                           xmlGetLineNo (n));
+              return FALSE;
+            }
+        }
       else
         {
           g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -204,6 +315,8 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
 
   xmlSetNs (console, ns);
   vsa_xml_set (console, "auth", vsa_auth_mode_to_string (policy->auth));
+  if (policy->sasl_dir)
+    vsa_xml_set (xmlNewChild (console, ns, BAD_CAST "sasl", NULL), "dir", policy->sasl_dir);
   for (guint i = 0; i < policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
@@ -238,5 +351,17 @@ vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error)
   if (policy == NULL)
     policy = vsa_policy_new (default_auth);
   vsa_policy_to_domain (doc, policy);
+  return TRUE;
+}
+
+/* Points qemu at the VM's own SASL configuration (SASL_CONF_PATH) and
+ * records it in the policy; the caller writes the policy back. */
+gboolean
+vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **error)
+{
+  if (!vsa_qemu_env_set (doc, "SASL_CONF_PATH", dir, error))
+    return FALSE;
+  g_free (policy->sasl_dir);
+  policy->sasl_dir = g_strdup (dir);
   return TRUE;
 }

@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
   VsaAuthMode auth;
   GPtrArray *access; /* VsaAccess *, in document order */
+  char *sasl_dir;    /* the VM's own SASL configuration (sasl mode), or NULL */
 } VsaPolicy;
 
 VsaPolicy *vsa_policy_new (VsaAuthMode auth);
@@ -33,10 +34,17 @@ void vsa_policy_free (VsaPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
 
 gboolean vsa_validate_vm_name (const char *name, GError **error);
+gboolean vsa_validate_user_name (const char *name, GError **error);
+gboolean vsa_validate_client (const char *client, GError **error);
+
+VsaAccess *vsa_policy_find_access (const VsaPolicy *policy, const char *user);
+void vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clients);
+gboolean vsa_policy_unassign (VsaPolicy *policy, const char *user);
 
 gboolean vsa_policy_is_managed (xmlDoc *doc);
 gboolean vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error);
 void vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy);
 gboolean vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error);
+gboolean vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **error);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
  * One DO_TEST line per case. */
 #include "vsa-error.h"
 #include "vsa-policy.h"
+#include "vsa-qemu.h"
 #include "vsa-spice.h"
 #include "vsa-test-util.h"
 #include "vsa-xml.h"
@@ -101,6 +102,45 @@ static const PasswordParams pw_remove = { NULL, NULL, NULL };
 static const PasswordParams pw_keep_sessions = { "Xq7vT2mK9pL4sR8wZ3nB6cD1", NULL, "keep" };
 static const PasswordParams pw_space = { "two words", NULL, NULL };
 
+/* --- qemu:commandline -------------------------------------------------- */
+
+typedef struct {
+  gboolean remove;
+  const char *const *args;
+} QemuArgParams;
+
+static gboolean
+qemu_arg (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  const QemuArgParams *p = params;
+
+  return p->remove ? vsa_qemu_args_remove (doc, p->args, error)
+                   : vsa_qemu_args_add (doc, p->args, error);
+}
+
+static const char *const rng_device[] = { "-device", "virtio-rng-pci", NULL };
+static const QemuArgParams add_rng = { FALSE, rng_device };
+static const QemuArgParams remove_rng = { TRUE, rng_device };
+
+typedef struct {
+  const char *name;
+  const char *value;
+  gboolean unset;
+} QemuEnvParams;
+
+static gboolean
+qemu_env (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  const QemuEnvParams *p = params;
+
+  return p->unset ? vsa_qemu_env_unset (doc, p->name, error)
+                  : vsa_qemu_env_set (doc, p->name, p->value, error);
+}
+
+static const QemuEnvParams set_sasl = { "SASL_CONF_PATH", "/etc/virt-spice-admin/sasl/vm", FALSE };
+static const QemuEnvParams unset_sasl = { "SASL_CONF_PATH", NULL, TRUE };
+static const QemuEnvParams set_bad_name = { "BAD-NAME", "x", FALSE };
+
 #define DO_TEST_FULL(transform, name, fn, params, err)                                \
   do {                                                                                \
     static const GoldenCase tc = { transform, name, fn, params, err };                \
@@ -110,6 +150,9 @@ static const PasswordParams pw_space = { "two words", NULL, NULL };
 #define DO_TEST_SECURE_FAIL(name, params, err) DO_TEST_FULL ("secure", name, secure, params, err)
 #define DO_TEST_PASSWORD(name, params) DO_TEST_FULL ("password", name, password, params, 0)
 #define DO_TEST_PASSWORD_FAIL(name, params, err) DO_TEST_FULL ("password", name, password, params, err)
+#define DO_TEST_QEMU_ARG(name, params) DO_TEST_FULL ("qemu-arg", name, qemu_arg, params, 0)
+#define DO_TEST_QEMU_ENV(name, params) DO_TEST_FULL ("qemu-env", name, qemu_env, params, 0)
+#define DO_TEST_QEMU_ENV_FAIL(name, params, err) DO_TEST_FULL ("qemu-env", name, qemu_env, params, err)
 
 int
 main (int argc, char **argv)
@@ -139,6 +182,21 @@ main (int argc, char **argv)
   DO_TEST_PASSWORD_FAIL ("no-spice", &pw_plain, VSA_ERROR_NOT_FOUND);
   DO_TEST_PASSWORD_FAIL ("vnc-only", &pw_plain, VSA_ERROR_NOT_FOUND);
   DO_TEST_PASSWORD_FAIL ("bad-characters", &pw_space, VSA_ERROR_INVALID);
+
+  DO_TEST_QEMU_ARG ("add-absent-namespace", &add_rng);
+  DO_TEST_QEMU_ARG ("add-other-prefix", &add_rng);
+  DO_TEST_QEMU_ARG ("add-after-existing", &add_rng);
+  DO_TEST_QEMU_ARG ("add-idempotent", &add_rng);
+  DO_TEST_QEMU_ARG ("remove-last", &remove_rng);
+  DO_TEST_QEMU_ARG ("remove-keeps-others", &remove_rng);
+  DO_TEST_QEMU_ARG ("remove-absent", &remove_rng);
+
+  DO_TEST_QEMU_ENV ("set-absent-namespace", &set_sasl);
+  DO_TEST_QEMU_ENV ("set-update-existing", &set_sasl);
+  DO_TEST_QEMU_ENV ("set-other-prefix", &set_sasl);
+  DO_TEST_QEMU_ENV ("unset-last", &unset_sasl);
+  DO_TEST_QEMU_ENV ("unset-keeps-args", &unset_sasl);
+  DO_TEST_QEMU_ENV_FAIL ("bad-name", &set_bad_name, VSA_ERROR_INVALID);
 
   return g_test_run ();
 }

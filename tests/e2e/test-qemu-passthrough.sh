@@ -1,0 +1,32 @@
+#!/bin/bash
+# qemu-arg / qemu-env on a real libvirtd: the entries survive libvirt's
+# define, reach the qemu process (its command line and environment), and
+# removing the last one removes <qemu:commandline>.
+# Usage: test-qemu-passthrough.sh CLI HOOK   (TAP, as root)
+# shellcheck disable=SC2317
+set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/harness.sh"
+. "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
+VSA=$1
+HOOK=$2
+VM=vsa-e2e-qemu
+
+tap_plan 10
+e2e_setup "$HOOK" || tap_bail "e2e setup failed"
+trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
+vsa_e2e_config
+e2e_define_fixture "$VM" ""
+
+tap_check "qemu-arg add (after --) is accepted by libvirt" vsa qemu-arg "$VM" add -- -device virtio-rng-pci
+tap_check "qemu-env set is accepted by libvirt" vsa qemu-env "$VM" set VSA_E2E_MARK=passthrough-42
+tap_check "qemu-arg list shows the arguments in order" test "$(vsa qemu-arg "$VM" list | tr '\n' ' ')" = "-device virtio-rng-pci "
+tap_check "adding the same run again changes nothing" bash -c "\"\$0\" -c '$E2E_URI' qemu-arg $VM add -device virtio-rng-pci 2>&1 | grep -q 'already as requested'" "$VSA"
+tap_check "the VM starts with the passthrough" virsh -c "$E2E_URI" start "$VM"
+pid=$(e2e_qemu_pid "$VM")
+tap_check "qemu's command line carries the argument" bash -c "tr '\\0' ' ' </proc/$pid/cmdline | grep -q -- '-device virtio-rng-pci'"
+tap_check "qemu's environment carries the variable" bash -c "tr '\\0' '\\n' </proc/$pid/environ | grep -qx VSA_E2E_MARK=passthrough-42"
+virsh -c "$E2E_URI" destroy "$VM" >/dev/null
+tap_check "qemu-arg remove" vsa qemu-arg "$VM" remove -device virtio-rng-pci
+tap_check "qemu-env unset" vsa qemu-env "$VM" unset VSA_E2E_MARK
+tap_check "removing the last entry removes <qemu:commandline>" bash -c "! virsh -c '$E2E_URI' dumpxml --inactive $VM | grep -q 'qemu:commandline'"
+tap_done
