@@ -7,12 +7,13 @@ set -euo pipefail
 build_pkgs=(
   meson ninja-build pkg-config gcc clang diffutils
   libglib2.0-dev libvirt-dev libxml2-dev libjson-glib-dev
-  libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules
+  libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules libgnutls28-dev
 )
 # The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools.
 test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
+  virt-viewer xvfb xauth python3-gi openssl
 )
 
 case "${1:-build}" in

@@ -13,6 +13,7 @@ static const VsaCommand commands[] = {
   { "password", vsa_cmd_password, "Set a VM's SPICE password (generated, expiring, live)" },
   { "show", vsa_cmd_show, "Show a VM's console settings" },
   { "probe", vsa_cmd_probe, "Connect to a VM's console and report what happens" },
+  { "ticket", vsa_cmd_ticket, "Issue a one-time console ticket and .vv file" },
   { "assign", vsa_cmd_assign, "Give a user (and client hosts) a VM's console" },
   { "unassign", vsa_cmd_unassign, "Take a VM's console away from a user" },
   { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },

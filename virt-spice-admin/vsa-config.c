@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-config.h"
 #include "vsa-error.h"
+#include "vsa-time.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +24,8 @@ vsa_config_new_defaults (void)
   config->libvirt_config_dir = g_strdup ("/etc/libvirt/qemu");
   config->sasl_dir = g_strdup ("/etc/virt-spice-admin/sasl");
   config->libvirt_qemu_conf = g_strdup ("/etc/libvirt/qemu.conf");
+  config->server_cert = g_strdup ("/etc/pki/libvirt-spice/server-cert.pem");
+  config->ticket_max_seconds = 3600;
   return config;
 }
 
@@ -39,6 +42,7 @@ vsa_config_free (VsaConfig *config)
   g_free (config->libvirt_config_dir);
   g_free (config->sasl_dir);
   g_free (config->libvirt_qemu_conf);
+  g_free (config->server_cert);
   g_free (config);
 }
 
@@ -200,6 +204,18 @@ set_libvirt_qemu_conf (VsaConfig *c, const char *v, GError **e)
   return parse_absolute_path (v, &c->libvirt_qemu_conf, e);
 }
 
+static gboolean
+set_server_cert (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->server_cert, e);
+}
+
+static gboolean
+set_ticket_max_validity (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_parse_duration (v, &c->ticket_max_seconds, e);
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -214,6 +230,8 @@ static const struct {
   { "libvirt-config-dir", set_libvirt_config_dir },
   { "sasl-dir", set_sasl_dir },
   { "libvirt-qemu-conf", set_libvirt_qemu_conf },
+  { "server-cert", set_server_cert },
+  { "ticket-max-validity", set_ticket_max_validity },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at

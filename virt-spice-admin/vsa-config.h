@@ -23,6 +23,8 @@ typedef struct {
   char *libvirt_config_dir;
   char *sasl_dir;
   char *libvirt_qemu_conf;
+  char *server_cert;
+  gint64 ticket_max_seconds;
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);

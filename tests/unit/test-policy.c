@@ -8,6 +8,7 @@
 #include "vsa-spice.h"
 #include "vsa-test-util.h"
 #include "vsa-time.h"
+#include "vsa-vv.h"
 #include "vsa-xml.h"
 
 #include <glib/gstdio.h>
@@ -390,6 +391,31 @@ test_xml_parse_reports_line (void)
   g_assert_true (g_str_has_prefix (error->message, "stdin: line 4: "));
 }
 
+#define TEST_CA "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUTEST\n-----END CERTIFICATE-----\n"
+
+static void
+test_vv_password_mode (void)
+{
+  VsaVvFile vv = { "debianx", "192.168.2.10", 20001, "O=MySRV,CN=mysrv.office.example", TEST_CA,
+                   NULL, "Xq7vT2mK9pL4sR8wZ3nB6cD1", TRUE };
+  g_autofree char *text = vsa_vv_render (&vv);
+  g_autofree char *path = vsa_test_data_path ("vv", "password-mode.vv", NULL);
+
+  vsa_test_assert_golden (text, path);
+}
+
+static void
+test_vv_sasl_mode_has_user_not_password (void)
+{
+  VsaVvFile vv = { "leaptest", "fd00::10", 20002, "O=MySRV,CN=mysrv.office.example", TEST_CA,
+                   "bob", NULL, FALSE };
+  g_autofree char *text = vsa_vv_render (&vv);
+  g_autofree char *path = vsa_test_data_path ("vv", "sasl-mode.vv", NULL);
+
+  vsa_test_assert_golden (text, path);
+  g_assert_null (strstr (text, "password"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -416,5 +442,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched);
   g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
   g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);
+  g_test_add_func ("/vv/password-mode", test_vv_password_mode);
+  g_test_add_func ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password);
   return g_test_run ();
 }

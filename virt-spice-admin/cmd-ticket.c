@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `ticket VM`: a short-lived console credential and a ready .vv file, as
+ * Proxmox VE and oVirt hand out.  Password mode: a fresh random password
+ * on the running VM only (the persistent configuration keeps its own),
+ * expiring after DURATION, open sessions kept.  SASL mode: no password;
+ * the .vv names the user. */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-file.h"
+#include "vsa-libvirt.h"
+#include "vsa-secret.h"
+#include "vsa-spice.h"
+#include "vsa-time.h"
+#include "vsa-tls.h"
+#include "vsa-vv.h"
+#include "vsa-xml.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  const char *vm;
+  const char *user;
+  const char *host_override;
+  gint64 seconds;
+  /* gathered */
+  VsaAuthMode auth;
+  VsaSpiceInfo live;
+  char *old_graphics;   /* to put back if writing the .vv fails */
+  VsaSecret *password;
+  char *valid_to;
+} Ticket;
+
+static void
+ticket_clear (Ticket *t)
+{
+  vsa_spice_info_clear (&t->live);
+  if (t->old_graphics)
+    memset (t->old_graphics, 0, strlen (t->old_graphics));
+  g_clear_pointer (&t->old_graphics, g_free);
+  g_clear_pointer (&t->password, vsa_secret_free);
+  g_clear_pointer (&t->valid_to, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ticket, ticket_clear)
+
+/* The running VM's console, its policy, and the user's assignment. */
+static gboolean
+read_running_vm (virDomain *dom, Ticket *t, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_libvirt_is_active (dom, error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "VM '%s' is not running; a ticket is for a running console, start it first",
+                     t->vm);
+      return FALSE;
+    }
+  doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_SECURE, error);
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error) ||
+      !vsa_spice_describe (doc, &t->live, error))
+    return FALSE;
+  if (policy == NULL || t->live.tls_port <= 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' has no managed TLS console; run 'virt-spice-admin secure %s' and restart it",
+                   t->vm, t->vm);
+      return FALSE;
+    }
+  if (t->user && vsa_policy_find_access (policy, t->user) == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+                   "user '%s' is not assigned to VM '%s'; see 'virt-spice-admin assign'",
+                   t->user, t->vm);
+      return FALSE;
+    }
+  t->auth = policy->auth;
+  t->old_graphics = vsa_xml_serialize_node (doc, vsa_spice_find_graphics (doc));
+  return TRUE;
+}
+
+static gboolean
+set_live_graphics (virDomain *dom, const char *xml, GError **error)
+{
+  if (virDomainUpdateDeviceFlags (dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+    return vsa_libvirt_set_error (error, "cannot set the ticket on the running VM");
+  return TRUE;
+}
+
+/* connected='keep': sessions already open survive the new ticket. */
+static gboolean
+issue_password (virDomain *dom, Ticket *t, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autofree char *graphics = NULL;
+
+  t->password = vsa_secret_generate_password (error);
+  if (t->password == NULL)
+    return FALSE;
+  doc = vsa_xml_parse (t->old_graphics, strlen (t->old_graphics), "graphics", error);
+  if (doc == NULL)
+    return FALSE;
+  /* A lone <graphics> is not a domain: set the attributes directly. */
+  vsa_xml_set (xmlDocGetRootElement (doc), "passwd", t->password);
+  vsa_xml_set (xmlDocGetRootElement (doc), "passwdValidTo", t->valid_to);
+  vsa_xml_set (xmlDocGetRootElement (doc), "connected", "keep");
+  graphics = vsa_xml_serialize_node (doc, xmlDocGetRootElement (doc));
+  return set_live_graphics (dom, graphics, error);
+}
+
+static char *
+read_ca (const VsaConfig *config, GError **error)
+{
+  char *pem = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_get_contents (config->ca_file, &pem, NULL, &local_error))
+    g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
+                 "cannot read the CA certificate (ca-file): %s", local_error->message);
+  return pem;
+}
+
+static char *
+render_vv (VsaContext *ctx, Ticket *t, GError **error)
+{
+  g_autofree char *ca = read_ca (ctx->config, error);
+  g_autofree char *subject = ca ? vsa_tls_subject_for_spice (ctx->config->server_cert, error) : NULL;
+  const char *host = t->host_override ? t->host_override : t->live.listen;
+  VsaVvFile vv = { 0 };
+
+  if (subject == NULL)
+    return NULL;
+  if (host == NULL || vsa_listen_is_wildcard (host))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' listens on all addresses; pass --host with the address users connect to",
+                   t->vm);
+      return NULL;
+    }
+  vv.title = t->vm;
+  vv.host = host;
+  vv.tls_port = t->live.tls_port;
+  vv.host_subject = subject;
+  vv.ca_pem = ca;
+  vv.username = t->auth == VSA_AUTH_SASL ? t->user : NULL;
+  vv.password = t->password;
+  vv.delete_this_file = TRUE;
+  return vsa_vv_render (&vv);
+}
+
+/* Refuse an unwritable destination before the VM is touched. */
+static gboolean
+check_destination (const char *path, GError **error)
+{
+  g_autofree char *dir = NULL;
+
+  if (path == NULL || g_strcmp0 (path, "-") == 0)
+    return TRUE;
+  dir = g_path_get_dirname (path);
+  if (access (dir, W_OK) != 0 || g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "cannot write the connection file '%s': %s; choose another --vv path",
+                   path, g_file_test (path, G_FILE_TEST_IS_DIR) ? "it is a directory" : g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_vv (VsaContext *ctx, const char *path, const char *text, GError **error)
+{
+  if (g_strcmp0 (path, "-") == 0)
+    {
+      fputs (text, ctx->out);
+      return TRUE;
+    }
+  return vsa_file_write_atomic (path, text, strlen (text), 0600, error);
+}
+
+/* The password reaches remote-viewer through the 0600 file, never argv. */
+static gboolean
+launch_viewer (const char *vv_path, GError **error)
+{
+  g_autoptr (GSubprocess) viewer = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, error,
+                                                     "remote-viewer", vv_path, NULL);
+
+  return viewer != NULL && g_subprocess_wait_check (viewer, NULL, error);
+}
+
+static void
+print_ticket (VsaContext *ctx, Ticket *t, const char *vv_path, gboolean show)
+{
+  if (ctx->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "vm");
+      json_builder_add_string_value (b, t->vm);
+      json_builder_set_member_name (b, "mode");
+      json_builder_add_string_value (b, vsa_auth_mode_to_string (t->auth));
+      json_builder_set_member_name (b, "valid_to");
+      if (t->password)
+        json_builder_add_string_value (b, t->valid_to);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "vv");
+      if (vv_path)
+        json_builder_add_string_value (b, vv_path);
+      else
+        json_builder_add_null_value (b);
+      if (show && t->password)
+        {
+          json_builder_set_member_name (b, "password");
+          json_builder_add_string_value (b, t->password);
+        }
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      fprintf (ctx->out, "%s\n", text);
+      return;
+    }
+  if (t->password)
+    vsa_context_note (ctx, "VM '%s': ticket valid until %s UTC", t->vm, t->valid_to);
+  if (show && t->password)
+    fprintf (ctx->out, "%s\n", t->password);
+}
+
+static gboolean
+validate_options (VsaContext *ctx, Ticket *t, const char *valid_for, const char *vv_path,
+                  gboolean launch, GError **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) until = NULL;
+
+  if (!vsa_validate_vm_name (t->vm, error) ||
+      (t->user && !vsa_validate_user_name (t->user, error)) ||
+      (t->host_override && !vsa_validate_listen_address (t->host_override, error)) ||
+      !vsa_parse_duration (valid_for, &t->seconds, error))
+    return FALSE;
+  if (t->seconds > ctx->config->ticket_max_seconds)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "ticket duration %s is beyond the maximum of %" G_GINT64_FORMAT
+                   " seconds (ticket-max-validity); ask for less", valid_for,
+                   ctx->config->ticket_max_seconds);
+      return FALSE;
+    }
+  if (launch && g_strcmp0 (vv_path, "-") == 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "--launch needs a file, not --vv -");
+      return FALSE;
+    }
+  until = g_date_time_add_seconds (now, (gdouble) t->seconds);
+  t->valid_to = vsa_format_libvirt_time (until);
+  return check_destination (vv_path, error);
+}
+
+gboolean
+vsa_cmd_ticket (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *valid_for = g_strdup ("60s");
+  g_autofree char *vv_path = NULL;
+  g_autofree char *host = NULL;
+  gboolean launch = FALSE, show = FALSE;
+  GOptionEntry entries[] = {
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "The ticket is for USER (must be assigned to the VM)", "USER" },
+    { "valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for, "Ticket lifetime (default 60s, at most ticket-max-validity)", "DURATION" },
+    { "vv", 0, 0, G_OPTION_ARG_FILENAME, &vv_path, "Write a remote-viewer file (mode 0600), or - for stdout", "FILE" },
+    { "launch", 0, 0, G_OPTION_ARG_NONE, &launch, "Run remote-viewer on the file", NULL },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "Address users connect to (default: the listen address)", "ADDR" },
+    { "show", 0, 0, G_OPTION_ARG_NONE, &show, "Print the ticket on stdout", NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_auto (Ticket) t = { 0 };
+  g_autoptr (virDomain) dom = NULL;
+  g_autofree char *vv_text = NULL;
+  g_autofree char *tmp_dir = NULL;
+  gboolean launched;
+
+  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
+                      "Issues a one-time console ticket.  Password mode: a new random\n"
+                      "password on the running VM only, expiring after DURATION, open\n"
+                      "sessions kept; the previous ticket stops working.  SASL mode: no\n"
+                      "password, the .vv carries the user name.  The ticket is printed only\n"
+                      "into the .vv or with --show.",
+                      argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error))
+    return FALSE;
+  t.vm = args[0];
+  t.user = user;
+  t.host_override = host;
+  if (!validate_options (ctx, &t, valid_for, vv_path, launch, error) ||
+      !vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, t.vm, error)) == NULL ||
+      !read_running_vm (dom, &t, error))
+    return FALSE;
+  if (ctx->dry_run)
+    {
+      vsa_context_note (ctx, "VM '%s': would issue a %s ticket valid until %s UTC", t.vm,
+                        vsa_auth_mode_to_string (t.auth), t.valid_to);
+      return TRUE;
+    }
+  if (launch && vv_path == NULL)
+    {
+      if ((tmp_dir = g_dir_make_tmp ("vsa-ticket-XXXXXX", error)) == NULL)
+        return FALSE;
+      vv_path = g_build_filename (tmp_dir, "console.vv", NULL);
+    }
+
+  if (t.auth == VSA_AUTH_PASSWORD && !issue_password (dom, &t, error))
+    return FALSE;
+  if (vv_path && ((vv_text = render_vv (ctx, &t, error)) == NULL ||
+                  !write_vv (ctx, vv_path, vv_text, error)))
+    {
+      /* The ticket is useless without its file: put the old one back. */
+      if (t.auth == VSA_AUTH_PASSWORD)
+        set_live_graphics (dom, t.old_graphics, NULL);
+      return FALSE;
+    }
+  print_ticket (ctx, &t, g_strcmp0 (vv_path, "-") == 0 ? NULL : vv_path, show);
+  if (!launch)
+    return TRUE;
+  launched = launch_viewer (vv_path, error);
+  /* remote-viewer deletes the file itself (delete-this-file); make sure
+   * no ticket is left behind if it did not run. */
+  if (tmp_dir)
+    {
+      g_unlink (vv_path);
+      g_rmdir (tmp_dir);
+    }
+  return launched;
+}
