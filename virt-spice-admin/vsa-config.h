@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include "vsa-nft.h"
 #include "vsa-policy.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,11 @@ typedef struct {
   char *ca_file;
   char *qemu_group;
   char *libvirt_config_dir;
+  gboolean firewall;               /* install per-VM nftables elements */
+  char *firewall_table;            /* our own table, family inet */
+  int firewall_priority;           /* of its input base chain */
+  VsaNftRejectMode firewall_reject;
+  char *firewall_log_prefix;       /* "": no log rule */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
