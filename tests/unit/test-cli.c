@@ -451,6 +451,42 @@ test_unreachable_uri (void)
   g_assert_nonnull (strstr (error->message, "cannot connect to libvirt at"));
 }
 
+static void
+test_firewall_unknown_action_is_usage_error (Fixture *fx, gconstpointer data)
+{
+  static const char *const actions[][3] = { { "firewall", "open", NULL }, { "firewall", "sync", "debianx" },
+                                             { "firewall", NULL, NULL } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (run_argv (fx, vsa_cmd_firewall, NULL, (char **) actions[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_USAGE);
+      g_assert_nonnull (strstr (error->message, "status [VM] | sync | flush"));
+    }
+}
+
+/* --dry-run shows the one transaction and sends nothing to the kernel. */
+static void
+test_firewall_flush_dry_run_prints_transaction (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, vsa_cmd_firewall, NULL, "firewall", "flush", "--dry-run");
+  g_assert_cmpstr (fx->out, ==, "add table inet virt_spice_admin\ndelete table inet virt_spice_admin\n");
+}
+
+static void
+test_firewall_sync_refused_when_disabled (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fx->ctx->config->firewall = FALSE;
+  g_assert_false (run_cmd (fx, vsa_cmd_firewall, NULL, &error, "firewall", "sync", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "the firewall is disabled (firewall = false"));
+  g_assert_null (strchr (error->message, '\n'));
+}
+
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -477,5 +513,8 @@ main (int argc, char **argv)
       g_test_add (path, Fixture, &bad_inputs[i], fixture_setup, test_bad_input, fixture_teardown);
     }
   g_test_add_func ("/cli/bad-input/unreachable-uri", test_unreachable_uri);
+  ADD ("/cli/firewall/unknown-action-is-usage-error", test_firewall_unknown_action_is_usage_error);
+  ADD ("/cli/firewall/flush-dry-run-prints-transaction", test_firewall_flush_dry_run_prints_transaction);
+  ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
   return g_test_run ();
 }
