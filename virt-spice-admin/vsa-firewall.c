@@ -6,10 +6,6 @@
 #include <nftables/libnftables.h>
 #include <string.h>
 
-/* libnftables names its context only as a struct tag. */
-typedef struct nft_ctx NftContext;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (NftContext, nft_ctx_free)
-
 void
 vsa_firewall_settings_from_config (const VsaConfig *config, VsaNftSettings *ret_settings)
 {
@@ -34,11 +30,16 @@ first_nft_error (const char *buffer)
   return end ? g_strndup (start, (gsize) (end - start)) : g_strdup (start);
 }
 
+/* One context for the whole process, never freed: closing its netlink
+ * socket makes the kernel wait for an RCU grace period (10-20 ms here),
+ * many times what a transaction costs; process exit pays it once. */
 static struct nft_ctx *
-new_context (gboolean json, GError **error)
+shared_context (GError **error)
 {
-  struct nft_ctx *ctx = nft_ctx_new (NFT_CTX_DEFAULT);
+  static struct nft_ctx *ctx;
 
+  if (ctx == NULL)
+    ctx = nft_ctx_new (NFT_CTX_DEFAULT);
   if (ctx == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "cannot create an nftables context");
@@ -46,41 +47,47 @@ new_context (gboolean json, GError **error)
     }
   nft_ctx_buffer_output (ctx);
   nft_ctx_buffer_error (ctx);
-  if (json)
-    nft_ctx_output_set_flags (ctx, NFT_CTX_OUTPUT_JSON);
   return ctx;
 }
 
-/* Runs SCRIPT (any number of commands) as one netlink batch: the kernel
- * applies all of it or nothing. */
+/* Runs COMMANDS (any number) as one netlink batch: the kernel applies all
+ * of them or nothing.  With json, returns nft's JSON output; else "". */
+static char *
+run_commands (const char *commands, gboolean json, GError **error)
+{
+  struct nft_ctx *ctx = shared_context (error);
+  g_autofree char *why = NULL;
+  int status;
+
+  if (ctx == NULL)
+    return NULL;
+  nft_ctx_output_set_flags (ctx, json ? NFT_CTX_OUTPUT_JSON : 0);
+  status = nft_run_cmd_from_buffer (ctx, commands);
+  /* Reading the buffers also empties them for the next call. */
+  if (status == 0)
+    {
+      const char *output = nft_ctx_get_output_buffer (ctx);
+      nft_ctx_get_error_buffer (ctx);
+      return g_strdup (json && output ? output : "");
+    }
+  nft_ctx_get_output_buffer (ctx);
+  why = first_nft_error (nft_ctx_get_error_buffer (ctx));
+  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%s", why);
+  return NULL;
+}
+
 gboolean
 vsa_firewall_run_script (const char *script, GError **error)
 {
-  g_autoptr (NftContext) ctx = new_context (FALSE, error);
-  g_autofree char *why = NULL;
+  g_autofree char *output = run_commands (script, FALSE, error);
 
-  if (ctx == NULL)
-    return FALSE;
-  if (nft_run_cmd_from_buffer (ctx, script) == 0)
-    return TRUE;
-  why = first_nft_error (nft_ctx_get_error_buffer (ctx));
-  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%s", why);
-  return FALSE;
+  return output != NULL;
 }
 
 static char *
 run_json_query (const char *command, GError **error)
 {
-  g_autoptr (NftContext) ctx = new_context (TRUE, error);
-  g_autofree char *why = NULL;
-
-  if (ctx == NULL)
-    return NULL;
-  if (nft_run_cmd_from_buffer (ctx, command) == 0)
-    return g_strdup (nft_ctx_get_output_buffer (ctx));
-  why = first_nft_error (nft_ctx_get_error_buffer (ctx));
-  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%s", why);
-  return NULL;
+  return run_commands (command, TRUE, error);
 }
 
 static gboolean
@@ -324,6 +331,31 @@ read_port_element (VsaFirewallState *state, JsonNode *node)
     state_port (state, json_node_get_int (value))->guarded = TRUE;
 }
 
+/* The rejected set's elements carry the port's counter. */
+static void
+read_rejected_element (VsaFirewallState *state, JsonNode *node)
+{
+  JsonObject *elem;
+  JsonNode *value;
+  VsaFirewallPort *entry;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node) || !json_object_has_member (json_node_get_object (node), "elem"))
+    {
+      if (is_integer (node))
+        state_port (state, json_node_get_int (node))->has_counter = TRUE;
+      return;
+    }
+  elem = json_object_get_object_member (json_node_get_object (node), "elem");
+  value = elem ? json_object_get_member (elem, "val") : NULL;
+  if (value == NULL || !is_integer (value))
+    return;
+  entry = state_port (state, json_node_get_int (value));
+  entry->has_counter = TRUE;
+  if (json_object_has_member (elem, "counter"))
+    entry->rejected_packets = (guint64) json_object_get_int_member_with_default (
+      json_object_get_object_member (elem, "counter"), "packets", 0);
+}
+
 static void
 read_set (VsaFirewallState *state, JsonObject *set)
 {
@@ -337,25 +369,11 @@ read_set (VsaFirewallState *state, JsonObject *set)
 
       if (g_strcmp0 (name, "ports") == 0)
         read_port_element (state, element);
+      else if (g_strcmp0 (name, "rejected") == 0)
+        read_rejected_element (state, element);
       else if (g_str_has_prefix (name, "clients") || g_str_has_prefix (name, "nets"))
         read_client_element (state, element);
     }
-}
-
-/* Counters are named rejected_PORT (vsa_nft_counter_name()). */
-static void
-read_counter (VsaFirewallState *state, JsonObject *counter)
-{
-  const char *name = json_object_get_string_member_with_default (counter, "name", "");
-  guint64 port;
-  VsaFirewallPort *entry;
-
-  if (!g_str_has_prefix (name, "rejected_") ||
-      !g_ascii_string_to_unsigned (name + strlen ("rejected_"), 10, 1, 65535, &port, NULL))
-    return;
-  entry = state_port (state, (gint64) port);
-  entry->has_counter = TRUE;
-  entry->rejected_packets = (guint64) json_object_get_int_member_with_default (counter, "packets", 0);
 }
 
 static gboolean
@@ -402,9 +420,6 @@ vsa_firewall_state_from_json (const char *table, const char *json, GError **erro
       else if (json_object_has_member (item, "set") &&
                (obj = json_object_get_object_member (item, "set")) != NULL && belongs_to (obj, table))
         read_set (state, obj);
-      else if (json_object_has_member (item, "counter") &&
-               (obj = json_object_get_object_member (item, "counter")) != NULL && belongs_to (obj, table))
-        read_counter (state, obj);
     }
   return g_steal_pointer (&state);
 }

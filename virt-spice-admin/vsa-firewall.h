@@ -18,7 +18,7 @@ typedef struct {
   int port;
   gboolean guarded;           /* in the ports set: the guard chain applies */
   GPtrArray *clients;         /* char *, as nft lists them (canonical) */
-  gboolean has_counter;
+  gboolean has_counter;       /* in the rejected set */
   guint64 rejected_packets;
 } VsaFirewallPort;
 

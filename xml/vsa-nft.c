@@ -260,14 +260,6 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
   return g_steal_pointer (&vm);
 }
 
-/* Ports are unique among running VMs, and a counter name must be an nft
- * identifier, which a VM name need not be. */
-char *
-vsa_nft_counter_name (int port)
-{
-  return g_strdup_printf ("rejected_%d", port);
-}
-
 /* ------------------------------------------------------------------ */
 /* Rendering                                                           */
 
@@ -312,7 +304,11 @@ render_table (GString *s, const VsaNftSettings *st)
     g_string_append_printf (s, "add set inet %s %s { type %s . inet_service;%s }\n", st->table,
                             client_sets[i].name, client_sets[i].key_type,
                             client_sets[i].interval ? " flags interval;" : "");
-  g_string_append_printf (s, "add map inet %s rejected { type inet_service : counter; }\n", st->table);
+  /* Per-port rejection counters as elements of a set, not named counter
+   * objects: libnftables fetches every object of the table before each
+   * transaction, which would make one VM's change cost O(VMs). */
+  g_string_append_printf (s, "add set inet %s rejected { type inet_service; flags dynamic; counter; }\n",
+                          st->table);
 }
 
 /* The rules are rewritten in every transaction (flush + add inside it, so
@@ -333,7 +329,7 @@ render_chains (GString *s, const VsaNftSettings *st)
   for (gsize i = 0; i < N_CLIENT_SETS; i++)
     g_string_append_printf (s, "add rule inet %s guard %s saddr . tcp dport @%s accept\n", t,
                             client_sets[i].family_match, client_sets[i].name);
-  g_string_append_printf (s, "add rule inet %s guard counter name tcp dport map @rejected\n", t);
+  g_string_append_printf (s, "add rule inet %s guard update @rejected { tcp dport }\n", t);
   if (st->log_prefix && *st->log_prefix)
     g_string_append_printf (s, "add rule inet %s guard log prefix \"%s \"\n", t, st->log_prefix);
   g_string_append_printf (s, "add rule inet %s guard %s\n", t,
@@ -373,11 +369,8 @@ render_client_elements (GString *s, const char *verb, const VsaNftSettings *st,
 static void
 render_add_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm)
 {
-  g_autofree char *counter = vsa_nft_counter_name (vm->port);
-
-  g_string_append_printf (s, "add counter inet %s %s\n", st->table, counter);
-  g_string_append_printf (s, "add element inet %s rejected { %d : \"%s\" }\n", st->table,
-                          vm->port, counter);
+  /* Adding an element that exists keeps it, counter included. */
+  g_string_append_printf (s, "add element inet %s rejected { %d }\n", st->table, vm->port);
   for (gsize set = 0; set < N_CLIENT_SETS; set++)
     render_client_elements (s, "add", st, vm, (ClientSet) set);
   /* The port last: its clients are in place when it becomes guarded
@@ -392,8 +385,6 @@ render_add_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm)
 static void
 render_remove_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm)
 {
-  g_autofree char *counter = vsa_nft_counter_name (vm->port);
-
   g_string_append_printf (s, "add element inet %s ports { %d }\n", st->table, vm->port);
   g_string_append_printf (s, "delete element inet %s ports { %d }\n", st->table, vm->port);
   for (gsize set = 0; set < N_CLIENT_SETS; set++)
@@ -401,11 +392,8 @@ render_remove_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm
       render_client_elements (s, "add", st, vm, (ClientSet) set);
       render_client_elements (s, "delete", st, vm, (ClientSet) set);
     }
-  g_string_append_printf (s, "add counter inet %s %s\n", st->table, counter);
-  g_string_append_printf (s, "add element inet %s rejected { %d : \"%s\" }\n", st->table,
-                          vm->port, counter);
+  g_string_append_printf (s, "add element inet %s rejected { %d }\n", st->table, vm->port);
   g_string_append_printf (s, "delete element inet %s rejected { %d }\n", st->table, vm->port);
-  g_string_append_printf (s, "delete counter inet %s %s\n", st->table, counter);
 }
 
 char *

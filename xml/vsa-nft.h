@@ -13,7 +13,7 @@
  *                ip6 saddr . tcp dport @clients6 accept
  *                ip  saddr . tcp dport @nets4 accept      (intervals: prefixes)
  *                ip6 saddr . tcp dport @nets6 accept
- *                counter name tcp dport map @rejected     (per-VM counter)
+ *                update @rejected { tcp dport }           (per-port counter)
  *                [log prefix "..."] reject with tcp reset | drop
  */
 #pragma once
@@ -78,8 +78,6 @@ gboolean vsa_nft_validate_client (const char *text, GError **error);
 VsaNftVm *vsa_nft_vm_new (int port, GError **error);
 gboolean vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error);
 VsaNftVm *vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error);
-
-char *vsa_nft_counter_name (int port);
 
 char *vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm);
 char *vsa_nft_render_remove_vm (const VsaNftSettings *settings, const VsaNftVm *vm);

@@ -348,8 +348,10 @@ test_state_from_json_forms (void)
   const char *json =
     "{\"nftables\": [{\"metainfo\": {\"json_schema_version\": 1}},"
     " {\"table\": {\"family\": \"inet\", \"name\": \"t\"}},"
-    " {\"counter\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"rejected_20901\", \"packets\": 7}},"
-    " {\"counter\": {\"family\": \"inet\", \"table\": \"x\", \"name\": \"rejected_20902\", \"packets\": 9}},"
+    " {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"rejected\", \"elem\": ["
+    "   {\"elem\": {\"val\": 20901, \"counter\": {\"packets\": 7, \"bytes\": 420}}}]}},"
+    " {\"set\": {\"family\": \"inet\", \"table\": \"x\", \"name\": \"rejected\", \"elem\": ["
+    "   {\"elem\": {\"val\": 20902, \"counter\": {\"packets\": 9, \"bytes\": 540}}}]}},"
     " {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"ports\", \"elem\": [20901, {\"elem\": {\"val\": 20903}}]}},"
     " {\"set\": {\"family\": \"inet\", \"table\": \"t\", \"name\": \"nets4\", \"elem\": ["
     "   {\"concat\": [{\"prefix\": {\"addr\": \"10.0.0.0\", \"len\": 8}}, 20901]},"
