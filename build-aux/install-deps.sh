@@ -7,13 +7,14 @@ set -euo pipefail
 build_pkgs=(
   meson ninja-build pkg-config gcc clang diffutils
   libglib2.0-dev libvirt-dev libxml2-dev libjson-glib-dev
-  libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules libgnutls28-dev
+  libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules libgnutls28-dev libnftables-dev
 )
-# The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools.
+# The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools;
+# nft lists the firewall in tests, iptables is bench/firewall-scale's baseline.
 test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
-  virt-viewer xvfb xauth python3-gi openssl
+  virt-viewer xvfb xauth python3-gi openssl nftables iptables
 )
 
 case "${1:-build}" in

@@ -11,6 +11,7 @@
  * tells libvirt the XML is unchanged. */
 #include "vsa-config.h"
 #include "vsa-error.h"
+#include "vsa-firewall.h"
 #include "vsa-hook-log.h"
 #include "vsa-hook-plan.h"
 #include "vsa-xml.h"
@@ -66,18 +67,79 @@ read_persistent_xml (const char *domain)
   return text;
 }
 
+/* Refuses the start with one line on stderr (libvirt shows it to the
+ * user) and the same line in the log. */
+static int
+refuse (const char *domain, const char *line)
+{
+  vsa_hook_log (G_LOG_LEVEL_WARNING, domain, "%s", line);
+  fprintf (stderr, "%s\n", line);
+  return 1;
+}
+
+/* The VM's firewall elements go in before qemu exists, so its TLS port
+ * is never reachable from an unassigned client, not even for a moment. */
 static int
 run_prepare (VsaHookPlan *plan)
 {
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = NULL;
+
   if (plan->refusals->len > 0)
     {
       g_autofree char *line = vsa_hook_refusal_line (plan);
-
-      vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain, "%s", line);
-      fprintf (stderr, "%s\n", line);
-      return 1;
+      return refuse (plan->domain, line);
     }
-  vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "prepare: console policy verified");
+  config = vsa_config_load (NULL, &error);
+  if (config == NULL ||
+      !vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+    {
+      g_autofree char *line = vsa_hook_refusal_line_for (plan->domain, error->message);
+      return refuse (plan->domain, line);
+    }
+  vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "prepare: console policy verified%s",
+                config->firewall ? ", firewall elements installed" : "");
+  return 0;
+}
+
+/* Nothing here can stop anything: log a failure and let libvirt go on;
+ * `firewall status` shows what was left behind, `firewall sync` fixes it. */
+static int
+run_release (VsaHookPlan *plan)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = vsa_config_load (NULL, &error);
+
+  if (plan->tls_port <= 0)
+    {
+      vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "release: no TLS port, no firewall elements");
+      return 0;
+    }
+  if (config == NULL ||
+      !vsa_firewall_remove_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+    vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain,
+                  "release: %s; run 'virt-spice-admin firewall sync' to repair", error->message);
+  else
+    vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "release: firewall elements removed");
+  return 0;
+}
+
+/* libvirtd restarted with the VM running: its elements may be gone (a
+ * firewall reload).  A non-zero exit here would make libvirtd kill the
+ * running guest, so a failure is logged and reported by `firewall status`. */
+static int
+run_reconnect (VsaHookPlan *plan)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) config = vsa_config_load (NULL, &error);
+
+  if (config == NULL ||
+      !vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+    vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain,
+                  "reconnect: %s; the VM keeps running without them: run "
+                  "'virt-spice-admin firewall sync'", error->message);
+  else
+    vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "reconnect: firewall elements re-ensured");
   return 0;
 }
 
@@ -121,11 +183,9 @@ main (int argc, char **argv)
     case VSA_HOOK_PREPARE:
       return run_prepare (plan);
     case VSA_HOOK_RELEASE:
-      vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "release: nothing left to undo");
-      return 0;
+      return run_release (plan);
     case VSA_HOOK_RECONNECT:
-      vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "reconnect: nothing to re-ensure");
-      return 0;
+      return run_reconnect (plan);
     case VSA_HOOK_IGNORE:
     case VSA_HOOK_FILTER:
       break;

@@ -8,6 +8,8 @@
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-live.h"
+#include "vsa-nft.h"
 #include "vsa-sasl.h"
 #include "vsa-secret.h"
 
@@ -21,12 +23,14 @@ typedef struct {
   /* results */
   VsaAuthMode auth;
   char *sasl_dir;
+  VsaPolicy *policy;
 } AssignRequest;
 
 static void
 assign_request_clear (AssignRequest *req)
 {
   g_clear_pointer (&req->sasl_dir, g_free);
+  g_clear_pointer (&req->policy, vsa_policy_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssignRequest, assign_request_clear)
 
@@ -53,6 +57,8 @@ assign_transform (xmlDoc *doc, gpointer user_data, GError **error)
         return FALSE;
     }
   vsa_policy_to_domain (doc, policy);
+  g_clear_pointer (&req->policy, vsa_policy_free);
+  req->policy = g_steal_pointer (&policy);
   return TRUE;
 }
 
@@ -75,8 +81,8 @@ validate_sasl_password (const char *password, GError **error)
 }
 
 static gboolean
-validate_request (const char *vm, const char *user, char **clients, gboolean from_stdin,
-                  gboolean generate, GError **error)
+validate_request (const VsaConfig *config, const char *vm, const char *user, char **clients,
+                  gboolean from_stdin, gboolean generate, GError **error)
 {
   if (from_stdin && generate)
     {
@@ -87,8 +93,16 @@ validate_request (const char *vm, const char *user, char **clients, gboolean fro
   if (!vsa_validate_vm_name (vm, error) || !vsa_validate_user_name (user, error))
     return FALSE;
   for (guint i = 0; clients && clients[i]; i++)
-    if (!vsa_validate_client (clients[i], error))
-      return FALSE;
+    {
+      if (!vsa_validate_client (clients[i], error))
+        return FALSE;
+      /* The server firewall admits addresses; a name would lock the user out. */
+      if (config->firewall && !vsa_nft_validate_client (clients[i], error))
+        {
+          g_prefix_error (error, "with firewall = true, give client addresses: ");
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -144,7 +158,7 @@ vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
                       "password mode: the VM's SPICE password is the credential.",
                       argc, argv, 2, 2, &args, error) ||
       !vsa_cli_load_config (ctx, error) ||
-      !validate_request (args[0], args[1], clients, from_stdin, generate, error))
+      !validate_request (ctx->config, args[0], args[1], clients, from_stdin, generate, error))
     return FALSE;
   if (from_stdin)
     secret = vsa_secret_read_line (ctx->in, "password", error);
@@ -182,9 +196,14 @@ vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
       g_prefix_error (error, "VM '%s': ", args[0]);
       return FALSE;
     }
-  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", req.vm, req.user,
-                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
+  if (!vsa_live_apply_policy (ctx, dom, req.policy, error))
+    {
+      g_prefix_error (error, "VM '%s': ", args[0]);
+      return FALSE;
+    }
+  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", req.vm, req.user,
+                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
   return TRUE;
 }

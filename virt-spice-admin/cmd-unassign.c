@@ -6,6 +6,7 @@
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-live.h"
 #include "vsa-sasl.h"
 
 typedef struct {
@@ -14,12 +15,14 @@ typedef struct {
   /* results */
   char *sasl_dir;
   guint users_left;
+  VsaPolicy *policy;
 } UnassignRequest;
 
 static void
 unassign_request_clear (UnassignRequest *req)
 {
   g_clear_pointer (&req->sasl_dir, g_free);
+  g_clear_pointer (&req->policy, vsa_policy_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (UnassignRequest, unassign_request_clear)
 
@@ -41,6 +44,8 @@ unassign_transform (xmlDoc *doc, gpointer user_data, GError **error)
   req->sasl_dir = g_strdup (policy->sasl_dir);
   req->users_left = policy->access->len;
   vsa_policy_to_domain (doc, policy);
+  g_clear_pointer (&req->policy, vsa_policy_free);
+  req->policy = g_steal_pointer (&policy);
   return TRUE;
 }
 
@@ -76,7 +81,7 @@ vsa_cmd_unassign (VsaContext *ctx, int argc, char **argv, GError **error)
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
   if ((req.sasl_dir && !vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, error)) ||
-      !vsa_edit_commit (ctx, edit, error))
+      !vsa_edit_commit (ctx, edit, error) || !vsa_live_apply_policy (ctx, dom, req.policy, error))
     {
       g_prefix_error (error, "VM '%s': ", args[0]);
       return FALSE;

@@ -18,6 +18,7 @@ static const VsaCommand commands[] = {
   { "unassign", vsa_cmd_unassign, "Take a VM's console away from a user" },
   { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },
   { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
+  { "firewall", vsa_cmd_firewall, "Server firewall: status [VM], sync, flush" },
 };
 
 static char *

@@ -46,5 +46,6 @@ gboolean vsa_cmd_qemu_env (VsaContext *ctx, int argc, char **argv, GError **erro
 gboolean vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_ticket (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_unassign (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_firewall (VsaContext *ctx, int argc, char **argv, GError **error);
 
 G_END_DECLS

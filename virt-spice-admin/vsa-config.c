@@ -26,6 +26,11 @@ vsa_config_new_defaults (void)
   config->libvirt_qemu_conf = g_strdup ("/etc/libvirt/qemu.conf");
   config->server_cert = g_strdup ("/etc/pki/libvirt-spice/server-cert.pem");
   config->ticket_max_seconds = 3600;
+  config->firewall = TRUE;
+  config->firewall_table = g_strdup (VSA_NFT_TABLE_DEFAULT);
+  config->firewall_priority = VSA_NFT_PRIORITY_DEFAULT;
+  config->firewall_reject = VSA_NFT_REJECT_RESET;
+  config->firewall_log_prefix = g_strdup ("");
   return config;
 }
 
@@ -43,6 +48,8 @@ vsa_config_free (VsaConfig *config)
   g_free (config->sasl_dir);
   g_free (config->libvirt_qemu_conf);
   g_free (config->server_cert);
+  g_free (config->firewall_table);
+  g_free (config->firewall_log_prefix);
   g_free (config);
 }
 
@@ -216,6 +223,62 @@ set_ticket_max_validity (VsaConfig *c, const char *v, GError **e)
   return vsa_parse_duration (v, &c->ticket_max_seconds, e);
 }
 
+/* GKeyFile's own boolean words, nothing looser: a typo must not silently
+ * turn the firewall off. */
+static gboolean
+set_firewall (VsaConfig *c, const char *v, GError **e)
+{
+  if (g_strcmp0 (v, "true") != 0 && g_strcmp0 (v, "false") != 0)
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not a boolean; use true or false", v);
+      return FALSE;
+    }
+  c->firewall = g_strcmp0 (v, "true") == 0;
+  return TRUE;
+}
+
+static gboolean
+set_firewall_table (VsaConfig *c, const char *v, GError **e)
+{
+  if (!vsa_nft_validate_table_name (v, e))
+    return FALSE;
+  g_free (c->firewall_table);
+  c->firewall_table = g_strdup (v);
+  return TRUE;
+}
+
+static gboolean
+set_firewall_priority (VsaConfig *c, const char *v, GError **e)
+{
+  gint64 value;
+
+  if (!g_ascii_string_to_signed (v, 10, G_MININT, G_MAXINT, &value, NULL))
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not an integer", v);
+      return FALSE;
+    }
+  if (!vsa_nft_validate_priority ((int) value, e))
+    return FALSE;
+  c->firewall_priority = (int) value;
+  return TRUE;
+}
+
+static gboolean
+set_firewall_reject (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_nft_reject_mode_from_string (v, &c->firewall_reject, e);
+}
+
+static gboolean
+set_firewall_log_prefix (VsaConfig *c, const char *v, GError **e)
+{
+  if (!vsa_nft_validate_log_prefix (v, e))
+    return FALSE;
+  g_free (c->firewall_log_prefix);
+  c->firewall_log_prefix = g_strdup (v);
+  return TRUE;
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -232,6 +295,11 @@ static const struct {
   { "libvirt-qemu-conf", set_libvirt_qemu_conf },
   { "server-cert", set_server_cert },
   { "ticket-max-validity", set_ticket_max_validity },
+  { "firewall", set_firewall },
+  { "firewall-table", set_firewall_table },
+  { "firewall-priority", set_firewall_priority },
+  { "firewall-reject", set_firewall_reject },
+  { "firewall-log-prefix", set_firewall_log_prefix },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at

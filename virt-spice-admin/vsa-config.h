@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include "vsa-nft.h"
 #include "vsa-policy.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,11 @@ typedef struct {
   char *libvirt_qemu_conf;
   char *server_cert;
   gint64 ticket_max_seconds;
+  gboolean firewall;               /* install per-VM nftables elements */
+  char *firewall_table;            /* our own table, family inet */
+  int firewall_priority;           /* of its input base chain */
+  VsaNftRejectMode firewall_reject;
+  char *firewall_log_prefix;       /* "": no log rule */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);

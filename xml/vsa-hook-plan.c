@@ -17,6 +17,20 @@ vsa_hook_plan_free (VsaHookPlan *plan)
   g_free (plan);
 }
 
+/* The firewall elements are keyed by the port qemu will listen on; the
+ * XML libvirt hands the hook at prepare already has it (autoport is
+ * refused for managed domains).  0 when there is none: at prepare the
+ * policy check refuses such a domain anyway. */
+static int
+read_tls_port (xmlDoc *doc)
+{
+  g_auto (VsaSpiceInfo) info = { 0 };
+
+  if (!vsa_spice_describe (doc, &info, NULL) || !info.has_spice)
+    return 0;
+  return info.tls_port;
+}
+
 /* Returns NULL + error only when the input cannot be judged (malformed or
  * hostile XML); the caller decides what that means for the phase. */
 /* persistent_xml: the domain's saved definition (may be NULL); libvirt
@@ -44,6 +58,8 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
   if (doc == NULL || !vsa_policy_from_domain (doc, &plan->policy, error))
     return NULL;
   plan->managed = plan->policy != NULL;
+  if (plan->managed)
+    plan->tls_port = read_tls_port (doc);
   if (plan->managed && plan->phase == VSA_HOOK_PREPARE)
     {
       g_autoptr (xmlDoc) secrets = persistent_xml
@@ -69,4 +85,12 @@ vsa_hook_refusal_line (const VsaHookPlan *plan)
   g_string_append_printf (s, "; run 'virt-spice-admin secure %s' to restore its console policy",
                           plan->domain);
   return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The same one line for a refusal that comes from acting (the firewall)
+ * rather than from the plan; REASON already says what to do. */
+char *
+vsa_hook_refusal_line_for (const char *domain, const char *reason)
+{
+  return g_strdup_printf ("virt-spice-admin: refusing to start VM '%s': %s", domain, reason);
 }

@@ -17,6 +17,7 @@ typedef struct {
   char *domain;
   gboolean managed;
   VsaPolicy *policy;     /* NULL when unmanaged */
+  int tls_port;          /* SPICE tlsPort of a managed domain; 0 none, -1 autoport */
   GPtrArray *refusals;   /* char *: why the VM must not start */
 } VsaHookPlan;
 
@@ -27,5 +28,6 @@ VsaHookPlan *vsa_hook_plan_build (const char *domain, const char *operation,
                                   const char *sub_operation, const char *xml, gsize len,
                                   const char *persistent_xml, GError **error);
 char *vsa_hook_refusal_line (const VsaHookPlan *plan);
+char *vsa_hook_refusal_line_for (const char *domain, const char *reason);
 
 G_END_DECLS

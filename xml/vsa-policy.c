@@ -104,20 +104,24 @@ is_host_name (const char *name)
   return TRUE;
 }
 
+/* ADDRESS or ADDRESS/PREFIX.  Only the characters of IPv4/IPv6 literals
+ * are checked here; the firewall parses them for real (vsa-nft). */
 static gboolean
 is_ip_literal (const char *text)
 {
-  g_autoptr (GString) s = g_string_new (text);
-  gboolean has_colon = strchr (text, ':') != NULL;
+  const char *slash = strchr (text, '/');
+  gsize len = slash ? (gsize) (slash - text) : strlen (text);
+  gboolean has_colon = memchr (text, ':', len) != NULL;
 
-  /* Only the characters of IPv4/IPv6 literals; the firewall and client
-   * renderers parse them for real. */
-  if (strspn (text, has_colon ? "0123456789abcdefABCDEF:." : "0123456789.") != s->len)
+  if (slash && (slash[1] == '\0' || strlen (slash + 1) > 3 ||
+                strspn (slash + 1, "0123456789") != strlen (slash + 1)))
     return FALSE;
-  return has_colon || (strlen (text) >= 7 && strlen (text) <= 15);
+  if (strspn (text, has_colon ? "0123456789abcdefABCDEF:." : "0123456789.") != len)
+    return FALSE;
+  return has_colon || (len >= 7 && len <= 15);
 }
 
-/* A client host: an IPv4/IPv6 address or a DNS host name. */
+/* A client host: an IPv4/IPv6 address or prefix, or a DNS host name. */
 gboolean
 vsa_validate_client (const char *client, GError **error)
 {
@@ -364,4 +368,23 @@ vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **
   g_free (policy->sasl_dir);
   policy->sasl_dir = g_strdup (dir);
   return TRUE;
+}
+
+/* The console element alone and without a namespace, as
+ * virDomainSetMetadata takes it (libvirt adds prefix and URI itself). */
+char *
+vsa_policy_serialize (const VsaPolicy *policy)
+{
+  g_autoptr (xmlDoc) doc = xmlNewDoc (BAD_CAST "1.0");
+  xmlNode *console;
+
+  xmlDocSetRootElement (doc, xmlNewNode (NULL, BAD_CAST "domain"));
+  vsa_policy_to_domain (doc, policy);
+  console = find_console_element (doc);
+  xmlSetNs (console, NULL);
+  for (xmlNode *n = console->children; n; n = n->next)
+    xmlSetNs (n, NULL);
+  xmlFreeNsList (console->nsDef);
+  console->nsDef = NULL;
+  return vsa_xml_serialize_node (doc, console);
 }

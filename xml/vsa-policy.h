@@ -45,6 +45,7 @@ gboolean vsa_policy_is_managed (xmlDoc *doc);
 gboolean vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error);
 void vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy);
 gboolean vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error);
+char *vsa_policy_serialize (const VsaPolicy *policy);
 gboolean vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **error);
 
 G_END_DECLS

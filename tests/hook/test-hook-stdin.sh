@@ -18,9 +18,11 @@ failed=0
 ok () { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok () { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; failed=$((failed + 1)); }
 
-# Our own config: persistent definitions come from $WORK/qemu.
+# Our own config: persistent definitions come from $WORK/qemu.  The
+# firewall stays off: this test is about stdin and must not touch the
+# host's nftables (test-hook-firewall.sh drives it in a private netns).
 mkdir -p "$WORK/qemu"
-printf '[defaults]\nlibvirt-config-dir = %s/qemu\n' "$WORK" >"$WORK/vsa.conf"
+printf '[defaults]\nlibvirt-config-dir = %s/qemu\nfirewall = false\n' "$WORK" >"$WORK/vsa.conf"
 export VIRT_SPICE_ADMIN_CONFIG=$WORK/vsa.conf
 export VIRT_SPICE_ADMIN_HOOK_LOG=$WORK/hook.log
 

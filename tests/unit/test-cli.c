@@ -36,6 +36,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
   fx->ctx = vsa_context_new ();
   fx->ctx->uri = g_strdup_printf ("test://%s", host);
   fx->ctx->config = vsa_config_new_defaults ();
+  /* The test driver's "running" VMs must not reach the host's nftables;
+   * the firewall is proven in tests/unit/test-firewall.c and e2e. */
+  fx->ctx->config->firewall = FALSE;
   fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
   g_assert_no_error (error);
   g_free (fx->ctx->config->state_dir);
@@ -410,6 +413,17 @@ test_assign_password_mode_records_user (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (alice->clients->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (alice->clients, 1), ==, "alice-laptop.office.example");
 
+  /* debianx runs: its live metadata follows at once (the hook reads it). */
+  {
+    g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, "debianx", NULL);
+    g_autoptr (xmlDoc) live = vsa_libvirt_get_doc (dom, 0, NULL);
+    g_autoptr (VsaPolicy) live_policy = NULL;
+
+    g_assert_true (vsa_policy_from_domain (live, &live_policy, NULL));
+    g_assert_nonnull (live_policy);
+    g_assert_nonnull (vsa_policy_find_access (live_policy, "alice"));
+  }
+
   RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "bob");
   RUN_OK (fx, vsa_cmd_unassign, NULL, "unassign", "debianx", "alice");
   g_clear_pointer (&policy, vsa_policy_free);
@@ -498,6 +512,26 @@ test_assign_sasl_needs_libvirt_switch (Fixture *fx, gconstpointer data)
   after = domain_xml (fx, "debianx");
   g_assert_cmpstr (before, ==, after);
   g_assert_false (g_file_test (fx->ctx->config->sasl_dir, G_FILE_TEST_EXISTS));
+}
+
+/* With the server firewall on, a client must be an address: a host name
+ * would lock the user out at the next start.  Refused before anything. */
+static void
+test_assign_client_name_refused_with_firewall (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
+  before = domain_xml (fx, "leaptest");
+  fx->ctx->config->firewall = TRUE;
+  g_assert_false (run_cmd (fx, vsa_cmd_assign, NULL, &error, "assign", "leaptest", "alice",
+                           "--client", "laptop.office.example", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "with firewall = true, give client addresses"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
 }
 
 static void
@@ -630,6 +664,42 @@ test_unreachable_uri (void)
   g_assert_nonnull (strstr (error->message, "cannot connect to libvirt at"));
 }
 
+static void
+test_firewall_unknown_action_is_usage_error (Fixture *fx, gconstpointer data)
+{
+  static const char *const actions[][3] = { { "firewall", "open", NULL }, { "firewall", "sync", "debianx" },
+                                             { "firewall", NULL, NULL } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (run_argv (fx, vsa_cmd_firewall, NULL, (char **) actions[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_USAGE);
+      g_assert_nonnull (strstr (error->message, "status [VM] | sync | flush"));
+    }
+}
+
+/* --dry-run shows the one transaction and sends nothing to the kernel. */
+static void
+test_firewall_flush_dry_run_prints_transaction (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, vsa_cmd_firewall, NULL, "firewall", "flush", "--dry-run");
+  g_assert_cmpstr (fx->out, ==, "add table inet virt_spice_admin\ndelete table inet virt_spice_admin\n");
+}
+
+static void
+test_firewall_sync_refused_when_disabled (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fx->ctx->config->firewall = FALSE;
+  g_assert_false (run_cmd (fx, vsa_cmd_firewall, NULL, &error, "firewall", "sync", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "the firewall is disabled (firewall = false"));
+  g_assert_null (strchr (error->message, '\n'));
+}
+
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -653,6 +723,7 @@ main (int argc, char **argv)
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);
   ADD ("/cli/assign/credential-refused-in-password-mode", test_assign_credential_refused_in_password_mode);
+  ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);
   ADD ("/cli/qemu/passthrough-commands", test_qemu_passthrough_commands);
   ADD ("/cli/show/text-reports-insecure", test_show_text_reports_insecure);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_inputs); i++)
@@ -661,5 +732,8 @@ main (int argc, char **argv)
       g_test_add (path, Fixture, &bad_inputs[i], fixture_setup, test_bad_input, fixture_teardown);
     }
   g_test_add_func ("/cli/bad-input/unreachable-uri", test_unreachable_uri);
+  ADD ("/cli/firewall/unknown-action-is-usage-error", test_firewall_unknown_action_is_usage_error);
+  ADD ("/cli/firewall/flush-dry-run-prints-transaction", test_firewall_flush_dry_run_prints_transaction);
+  ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
   return g_test_run ();
 }

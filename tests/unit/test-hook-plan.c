@@ -119,6 +119,25 @@ test_release_never_refuses (void)
 }
 
 static void
+test_managed_plan_carries_tls_port (void)
+{
+  static const char *const phases[][2] = { { "prepare", "begin" }, { "release", "end" }, { "reconnect", "begin" } };
+  const char *xml = domain_with (SECURE_GRAPHICS,
+                                 "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'>"
+                                 "<vsa:access user='alice' client='10.231.0.2'/></vsa:console></metadata>");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (phases); i++)
+    {
+      g_autoptr (VsaHookPlan) plan = plan_for (phases[i][0], phases[i][1], xml);
+
+      g_assert_true (plan->managed);
+      g_assert_cmpint (plan->tls_port, ==, 20001);
+      g_assert_cmpstr (g_ptr_array_index (((VsaAccess *) g_ptr_array_index (plan->policy->access, 0))->clients, 0),
+                       ==, "10.231.0.2");
+    }
+}
+
+static void
 test_malformed_managed_is_an_error (void)
 {
   const char *xml = "<domain><metadata><vsa:console xmlns:vsa='" NS "'/></metadata>";
@@ -140,6 +159,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/insecure-managed-refused-in-one-line", test_insecure_managed_refused_in_one_line);
   g_test_add_func ("/hook-plan/sasl-needs-per-vm-config", test_sasl_needs_per_vm_config);
   g_test_add_func ("/hook-plan/release-never-refuses", test_release_never_refuses);
+  g_test_add_func ("/hook-plan/managed-plan-carries-tls-port", test_managed_plan_carries_tls_port);
   g_test_add_func ("/hook-plan/malformed-managed-is-an-error", test_malformed_managed_is_an_error);
   return g_test_run ();
 }

@@ -37,6 +37,11 @@ test_config_defaults (void)
   g_assert_cmpstr (config->state_dir, ==, "/var/lib/virt-spice-admin");
   g_assert_cmpint (config->auth_mode, ==, VSA_AUTH_PASSWORD);
   g_assert_cmpstr (config->ca_file, ==, "/etc/pki/libvirt-spice/ca-cert.pem");
+  g_assert_true (config->firewall);
+  g_assert_cmpstr (config->firewall_table, ==, "virt_spice_admin");
+  g_assert_cmpint (config->firewall_priority, ==, -10);
+  g_assert_cmpint (config->firewall_reject, ==, VSA_NFT_REJECT_RESET);
+  g_assert_cmpstr (config->firewall_log_prefix, ==, "");
 }
 
 static void
@@ -46,7 +51,9 @@ test_config_all_keys (void)
   g_autoptr (VsaConfig) config = load_config (
     "# comment\n[defaults]\ntls-port-range = 30000-30010\nlisten=::1\n"
     "state-dir=/tmp/st\nauth-mode=sasl\nca-file=/tmp/ca.pem\nqemu-group=kvm\n"
-    "libvirt-config-dir=/run/libvirt/qemu\n", &error);
+    "libvirt-config-dir=/run/libvirt/qemu\n"
+    "firewall=false\nfirewall-table=spice_guard\nfirewall-priority=5\n"
+    "firewall-reject=drop\nfirewall-log-prefix=vsa-rejected:\n", &error);
 
   g_assert_no_error (error);
   g_assert_cmpint (config->tls_port_min, ==, 30000);
@@ -57,6 +64,11 @@ test_config_all_keys (void)
   g_assert_cmpstr (config->ca_file, ==, "/tmp/ca.pem");
   g_assert_cmpstr (config->qemu_group, ==, "kvm");
   g_assert_cmpstr (config->libvirt_config_dir, ==, "/run/libvirt/qemu");
+  g_assert_false (config->firewall);
+  g_assert_cmpstr (config->firewall_table, ==, "spice_guard");
+  g_assert_cmpint (config->firewall_priority, ==, 5);
+  g_assert_cmpint (config->firewall_reject, ==, VSA_NFT_REJECT_DROP);
+  g_assert_cmpstr (config->firewall_log_prefix, ==, "vsa-rejected:");
 }
 
 static void
@@ -68,6 +80,9 @@ test_config_example_file_loads (void)
 
   g_assert_no_error (error);
   g_assert_cmpint (config->tls_port_min, ==, 20001);
+  g_assert_true (config->firewall);
+  g_assert_cmpstr (config->firewall_table, ==, "virt_spice_admin");
+  g_assert_cmpstr (config->firewall_log_prefix, ==, "");
 }
 
 typedef struct {
@@ -86,6 +101,12 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nlisten=127.0.0.1\n[extra]\nfoo=1\n", "/etc/vsa.conf:3: unknown group [extra]" },
   { "not a key file\n", "/etc/vsa.conf:" },
   { "[defaults]\nqemu-group = -bad group\n", "/etc/vsa.conf:2: key 'qemu-group'" },
+  { "[defaults]\nfirewall = yes\n", "/etc/vsa.conf:2: key 'firewall': 'yes' is not a boolean; use true or false" },
+  { "[defaults]\nfirewall-table = my-table\n", "/etc/vsa.conf:2: key 'firewall-table': firewall table name 'my-table' is not usable" },
+  { "[defaults]\nfirewall-priority = high\n", "/etc/vsa.conf:2: key 'firewall-priority': 'high' is not an integer" },
+  { "[defaults]\nfirewall-priority = -5000\n", "/etc/vsa.conf:2: key 'firewall-priority': firewall priority -5000 is out of range" },
+  { "[defaults]\nfirewall-reject = icmp\n", "/etc/vsa.conf:2: key 'firewall-reject': firewall reject mode 'icmp' is unknown" },
+  { "[defaults]\nfirewall-log-prefix = a\"b\n", "/etc/vsa.conf:2: key 'firewall-log-prefix': firewall log prefix must not contain quotes" },
 };
 
 static void

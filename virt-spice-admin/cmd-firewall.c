@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `firewall status [VM] | sync | flush`: what the server firewall holds
+ * compared with what the running VMs' metadata asks for; rebuild it from
+ * those VMs; or delete the project's table.  The elements themselves are
+ * installed by the hook (prepare/release/reconnect) and by assign. */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-firewall.h"
+#include "vsa-libvirt.h"
+#include "vsa-spice.h"
+#include "vsa-xml.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* One running managed VM as its live XML describes it. */
+typedef struct {
+  char *name;
+  int port;              /* TLS port; <= 0: none */
+  VsaNftVm *wanted;      /* the policy's clients (valid ones only) */
+  char *invalid;         /* why some client could not be used, or NULL */
+} RunningVm;
+
+static void
+running_vm_free (RunningVm *vm)
+{
+  g_free (vm->name);
+  vsa_nft_vm_free (vm->wanted);
+  g_free (vm->invalid);
+  g_free (vm);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
+
+/* Invalid clients are left out, not fatal: the port stays guarded with
+ * the rest (fail closed), and the reason is reported. */
+static void
+collect_clients (RunningVm *vm, const VsaPolicy *policy)
+{
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          g_autoptr (GError) error = NULL;
+
+          if (!vsa_nft_vm_add_client (vm->wanted, g_ptr_array_index (access->clients, j), &error) &&
+              vm->invalid == NULL)
+            vm->invalid = g_strdup_printf ("user '%s': %s", access->user, error->message);
+        }
+    }
+}
+
+/* NULL without error: the domain is not managed (no policy). */
+static RunningVm *
+describe_running (virDomain *dom, GError **error)
+{
+  g_autofree char *xml = vsa_libvirt_get_xml (dom, 0, error);
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_auto (VsaSpiceInfo) spice = { 0 };
+  g_autoptr (RunningVm) vm = g_new0 (RunningVm, 1);
+
+  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
+      !vsa_policy_from_domain (doc, &policy, error) || !vsa_spice_describe (doc, &spice, error))
+    {
+      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
+      return NULL;
+    }
+  if (policy == NULL)
+    return NULL;
+  vm->name = g_strdup (virDomainGetName (dom));
+  vm->port = spice.tls_port;
+  vm->wanted = vsa_nft_vm_new (vm->port > 0 ? vm->port : 1, NULL);
+  collect_clients (vm, policy);
+  return g_steal_pointer (&vm);
+}
+
+static gint
+compare_by_name (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 ((*(RunningVm *const *) a)->name, (*(RunningVm *const *) b)->name);
+}
+
+/* Every running managed VM (or just ONLY), sorted by name. */
+static GPtrArray *
+list_running_managed (virConnect *conn, const char *only, GError **error)
+{
+  g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) running_vm_free);
+  virDomainPtr *domains = NULL;
+  int n = virConnectListAllDomains (conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+  gboolean ok = TRUE;
+
+  if (n < 0)
+    {
+      vsa_libvirt_set_error (error, "cannot list the running VMs");
+      return NULL;
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (ok && (only == NULL || g_strcmp0 (virDomainGetName (domains[i]), only) == 0))
+        {
+          g_autoptr (GError) local_error = NULL;
+          RunningVm *vm = describe_running (domains[i], &local_error);
+
+          if (vm != NULL)
+            g_ptr_array_add (vms, vm);
+          else if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              ok = FALSE;
+            }
+        }
+      virDomainFree (domains[i]);
+    }
+  free (domains);
+  if (!ok)
+    return NULL;
+  g_ptr_array_sort (vms, compare_by_name);
+  return g_steal_pointer (&vms);
+}
+
+/* ------------------------------------------------------------------ */
+/* status                                                              */
+
+/* ok: guarded with exactly the policy's clients. */
+static const char *
+vm_state (const RunningVm *vm, const VsaFirewallPort *installed, gboolean enabled)
+{
+  if (vm->port <= 0)
+    return "no-tls-port";
+  if (!enabled)
+    return "disabled";
+  if (installed == NULL || !installed->guarded)
+    return "missing";
+  if (installed->clients->len != vm->wanted->clients->len)
+    return "drift";
+  for (guint i = 0; i < installed->clients->len; i++)
+    {
+      g_autoptr (VsaNftClient) c = vsa_nft_client_parse (g_ptr_array_index (installed->clients, i), NULL);
+      gboolean found = FALSE;
+
+      for (guint j = 0; c && j < vm->wanted->clients->len; j++)
+        found |= g_strcmp0 (((VsaNftClient *) g_ptr_array_index (vm->wanted->clients, j))->text, c->text) == 0;
+      if (!found)
+        return "drift";
+    }
+  return vm->invalid ? "invalid-client" : "ok";
+}
+
+static char *
+join_clients (GPtrArray *clients, gboolean nft_form)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; clients && i < clients->len; i++)
+    {
+      gpointer item = g_ptr_array_index (clients, i);
+      g_string_append_printf (s, "%s%s", i ? "," : "",
+                              nft_form ? (const char *) item : ((VsaNftClient *) item)->text);
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+add_client_array (JsonBuilder *b, const char *member, GPtrArray *clients, gboolean nft_form)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_array (b);
+  for (guint i = 0; clients && i < clients->len; i++)
+    {
+      gpointer item = g_ptr_array_index (clients, i);
+      json_builder_add_string_value (b, nft_form ? (const char *) item : ((VsaNftClient *) item)->text);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+add_vm_json (JsonBuilder *b, const RunningVm *vm, const VsaFirewallPort *installed, gboolean enabled)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "vm");
+  json_builder_add_string_value (b, vm->name);
+  json_builder_set_member_name (b, "tls_port");
+  json_builder_add_int_value (b, vm->port);
+  add_client_array (b, "allowed_clients", vm->wanted->clients, FALSE);
+  add_client_array (b, "installed_clients", installed ? installed->clients : NULL, TRUE);
+  json_builder_set_member_name (b, "rejected_packets");
+  json_builder_add_int_value (b, installed ? (gint64) installed->rejected_packets : 0);
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, vm_state (vm, installed, enabled));
+  json_builder_set_member_name (b, "problem");
+  if (vm->invalid)
+    json_builder_add_string_value (b, vm->invalid);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+}
+
+static void
+add_stray_json (JsonBuilder *b, const VsaFirewallPort *port)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "tls_port");
+  json_builder_add_int_value (b, port->port);
+  add_client_array (b, "installed_clients", port->clients, TRUE);
+  json_builder_set_member_name (b, "rejected_packets");
+  json_builder_add_int_value (b, (gint64) port->rejected_packets);
+  json_builder_end_object (b);
+}
+
+static gint
+compare_ports (gconstpointer a, gconstpointer b)
+{
+  return (*(VsaFirewallPort *const *) a)->port - (*(VsaFirewallPort *const *) b)->port;
+}
+
+/* Installed ports no running managed VM (of those listed) owns. */
+static GPtrArray *
+find_strays (VsaFirewallState *state, GPtrArray *vms)
+{
+  GPtrArray *strays = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, state->ports);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      VsaFirewallPort *port = value;
+      gboolean owned = FALSE;
+
+      for (guint i = 0; i < vms->len; i++)
+        owned |= ((RunningVm *) g_ptr_array_index (vms, i))->port == port->port;
+      if (!owned)
+        g_ptr_array_add (strays, port);
+    }
+  g_ptr_array_sort (strays, compare_ports);
+  return strays;
+}
+
+static void
+print_status_json (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPtrArray *strays)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  const VsaConfig *config = ctx->config;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "enabled");
+  json_builder_add_boolean_value (b, config->firewall);
+  json_builder_set_member_name (b, "table");
+  json_builder_add_string_value (b, config->firewall_table);
+  json_builder_set_member_name (b, "table_exists");
+  json_builder_add_boolean_value (b, state->table_exists);
+  json_builder_set_member_name (b, "reject");
+  json_builder_add_string_value (b, vsa_nft_reject_mode_to_string (config->firewall_reject));
+  json_builder_set_member_name (b, "vms");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < vms->len; i++)
+    {
+      RunningVm *vm = g_ptr_array_index (vms, i);
+      add_vm_json (b, vm, g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->port)), config->firewall);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "stray_ports");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < strays->len; i++)
+    add_stray_json (b, g_ptr_array_index (strays, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (ctx->out, "%s\n", text);
+}
+
+static void
+print_status_text (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPtrArray *strays)
+{
+  const VsaConfig *config = ctx->config;
+
+  fprintf (ctx->out, "Firewall: %s, table inet %s %s, reject: %s\n",
+           config->firewall ? "enabled" : "disabled (firewall = false)", config->firewall_table,
+           state->table_exists ? "present" : "absent", vsa_nft_reject_mode_to_string (config->firewall_reject));
+  fprintf (ctx->out, "%-20s %-6s %-10s %-15s %s\n", "VM", "PORT", "REJECTED", "STATE", "ALLOWED CLIENTS (+ loopback)");
+  for (guint i = 0; i < vms->len; i++)
+    {
+      RunningVm *vm = g_ptr_array_index (vms, i);
+      VsaFirewallPort *installed = g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->port));
+      g_autofree char *wanted = join_clients (vm->wanted->clients, FALSE);
+      g_autofree char *have = installed ? join_clients (installed->clients, TRUE) : g_strdup ("");
+      const char *st = vm_state (vm, installed, config->firewall);
+
+      fprintf (ctx->out, "%-20s %-6d %-10" G_GUINT64_FORMAT " %-15s %s", vm->name, vm->port,
+               installed ? installed->rejected_packets : 0, st, *wanted ? wanted : "(none)");
+      if (g_strcmp0 (st, "drift") == 0)
+        fprintf (ctx->out, " (installed: %s)", *have ? have : "none");
+      fputc ('\n', ctx->out);
+      if (vm->invalid)
+        fprintf (ctx->out, "%-20s %s\n", "", vm->invalid);
+    }
+  for (guint i = 0; i < strays->len; i++)
+    {
+      VsaFirewallPort *port = g_ptr_array_index (strays, i);
+      g_autofree char *have = join_clients (port->clients, TRUE);
+
+      fprintf (ctx->out, "%-20s %-6d %-10" G_GUINT64_FORMAT " %-15s %s\n", "(no running VM)", port->port,
+               port->rejected_packets, "stray", *have ? have : "(none)");
+    }
+}
+
+static gboolean
+firewall_status (VsaContext *ctx, const char *only, GError **error)
+{
+  g_autoptr (GPtrArray) vms = NULL;
+  g_autoptr (VsaFirewallState) state = NULL;
+  g_autoptr (GPtrArray) strays = NULL;
+  g_autoptr (virDomain) dom = NULL;
+
+  if (!vsa_context_connect (ctx, error) ||
+      (only != NULL && (dom = vsa_libvirt_lookup (ctx->conn, only, error)) == NULL) ||
+      (vms = list_running_managed (ctx->conn, only, error)) == NULL ||
+      (state = vsa_firewall_read_state (ctx->config, error)) == NULL)
+    return FALSE;
+  /* For one VM, other VMs' ports are not strays. */
+  strays = only ? g_ptr_array_new () : find_strays (state, vms);
+  if (ctx->json)
+    print_status_json (ctx, vms, state, strays);
+  else
+    print_status_text (ctx, vms, state, strays);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* sync, flush                                                         */
+
+static gboolean
+firewall_sync (VsaContext *ctx, GError **error)
+{
+  g_autoptr (GPtrArray) vms = NULL;
+  g_autoptr (GPtrArray) wanted = g_ptr_array_new ();
+  g_autoptr (GString) problems = g_string_new (NULL);
+
+  if (!ctx->config->firewall)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
+                   "the firewall is disabled (firewall = false in %s); enable it first, or "
+                   "remove the table with 'virt-spice-admin firewall flush'",
+                   ctx->config->path ? ctx->config->path : VSA_CONFIG_DEFAULT_PATH);
+      return FALSE;
+    }
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = list_running_managed (ctx->conn, NULL, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < vms->len; i++)
+    {
+      RunningVm *vm = g_ptr_array_index (vms, i);
+
+      if (vm->port > 0)
+        g_ptr_array_add (wanted, vm->wanted);
+      else
+        vsa_context_note (ctx, "VM '%s' has no TLS port: nothing to guard", vm->name);
+      if (vm->invalid)
+        g_string_append_printf (problems, "%sVM '%s': %s", problems->len ? "; " : "", vm->name, vm->invalid);
+    }
+  if (ctx->dry_run)
+    {
+      VsaNftSettings settings;
+      g_autofree char *script = NULL;
+
+      vsa_firewall_settings_from_config (ctx->config, &settings);
+      script = vsa_nft_render_sync (&settings, wanted);
+      fputs (script, ctx->out);
+      return TRUE;
+    }
+  if (!vsa_firewall_sync (ctx->config, wanted, error))
+    return FALSE;
+  vsa_context_note (ctx, "firewall: table inet %s rebuilt for %u running VM%s",
+                    ctx->config->firewall_table, wanted->len, wanted->len == 1 ? "" : "s");
+  if (problems->len > 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "%s (these clients were left out, the ports are guarded); fix the VMs' metadata "
+                   "and run 'virt-spice-admin firewall sync' again", problems->str);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+firewall_flush (VsaContext *ctx, GError **error)
+{
+  if (ctx->dry_run)
+    {
+      VsaNftSettings settings;
+      g_autofree char *script = NULL;
+
+      vsa_firewall_settings_from_config (ctx->config, &settings);
+      script = vsa_nft_render_flush (&settings);
+      fputs (script, ctx->out);
+      return TRUE;
+    }
+  if (!vsa_firewall_flush (ctx->config, error))
+    return FALSE;
+  vsa_context_note (ctx, "firewall: table inet %s deleted; running VMs' TLS ports are open to "
+                    "every client until 'virt-spice-admin firewall sync' or their next start",
+                    ctx->config->firewall_table);
+  return TRUE;
+}
+
+gboolean
+vsa_cmd_firewall (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+  const char *action;
+
+  if (!vsa_cli_parse (ctx, entries, "status [VM] | sync | flush",
+                      "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
+                      "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
+                      "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
+                      "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
+                      "removes them when it stops; everything lives in one nftables table of our\n"
+                      "own (firewall-table), never touching other rules.\n\n"
+                      "  status [VM]  per running managed VM: port, allowed clients, packets\n"
+                      "               rejected, and state: ok, missing (not installed), drift\n"
+                      "               (installed clients differ), invalid-client; plus stray\n"
+                      "               ports no running VM owns.  --json for scripts.\n"
+                      "  sync         rebuild the table from every running managed VM's XML in\n"
+                      "               one transaction (after a host firewall reload, `nft flush\n"
+                      "               ruleset`, or a change of firewall-priority); counters restart.\n"
+                      "               --dry-run prints the nft transaction instead.\n"
+                      "  flush        delete the project's table (and nothing else).\n\n"
+                      "Examples:\n"
+                      "  virt-spice-admin firewall status debianx\n"
+                      "  nft flush ruleset; virt-spice-admin firewall sync",
+                      argc, argv, 1, 2, &args, error) ||
+      !vsa_cli_load_config (ctx, error))
+    return FALSE;
+  action = args[0];
+  if (g_strcmp0 (action, "status") == 0)
+    return firewall_status (ctx, args[1], error);
+  if (args[1] != NULL || (g_strcmp0 (action, "sync") != 0 && g_strcmp0 (action, "flush") != 0))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "usage: virt-spice-admin firewall status [VM] | sync | flush "
+                   "(see 'virt-spice-admin firewall --help')");
+      return FALSE;
+    }
+  if (g_strcmp0 (action, "sync") == 0)
+    return firewall_sync (ctx, error);
+  return firewall_flush (ctx, error);
+}

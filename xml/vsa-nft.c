@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-nft.h"
+#include "vsa-error.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+/* nft identifiers allow more, but a table name also appears in messages
+ * and shell commands an administrator copies: keep it plain. */
+#define TABLE_NAME_MAX 64
+/* The kernel's NF_LOG_PREFIXLEN is 128 including the terminating NUL, and
+ * the rule adds a space to separate the prefix from the packet fields. */
+#define LOG_PREFIX_MAX 126
+
+static const char *const reject_mode_names[] = {
+  [VSA_NFT_REJECT_RESET] = "reset",
+  [VSA_NFT_REJECT_DROP] = "drop",
+};
+
+gboolean
+vsa_nft_validate_table_name (const char *name, GError **error)
+{
+  gsize len = name ? strlen (name) : 0;
+  gboolean plain = len > 0 && len <= TABLE_NAME_MAX &&
+                   (g_ascii_isalpha (name[0]) || name[0] == '_');
+
+  for (gsize i = 0; plain && i < len; i++)
+    plain = g_ascii_isalnum (name[i]) || name[i] == '_';
+  if (!plain)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "firewall table name '%s' is not usable; use 1 to %d letters, digits "
+                   "or '_', starting with a letter or '_'", name ? name : "", TABLE_NAME_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The prefix lands inside a double-quoted nft string, which has no
+ * escapes: quotes, backslashes and control characters cannot be written. */
+gboolean
+vsa_nft_validate_log_prefix (const char *prefix, GError **error)
+{
+  gsize len = prefix ? strlen (prefix) : 0;
+
+  if (len > LOG_PREFIX_MAX)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "firewall log prefix is %" G_GSIZE_FORMAT " bytes long; the kernel keeps at most %d",
+                   len, LOG_PREFIX_MAX);
+      return FALSE;
+    }
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) prefix[i] < 0x20 || prefix[i] == 0x7f || prefix[i] == '"' || prefix[i] == '\\')
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "firewall log prefix must not contain quotes, backslashes or control characters");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Base chain priorities are signed 32-bit in the kernel; anything outside
+ * conntrack (-200) .. and far past the usual filter tables is a typo. */
+gboolean
+vsa_nft_validate_priority (int priority, GError **error)
+{
+  if (priority < -1000 || priority > 1000)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "firewall priority %d is out of range; use -1000 to 1000 (default %d)",
+                   priority, VSA_NFT_PRIORITY_DEFAULT);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_nft_reject_mode_from_string (const char *text, VsaNftRejectMode *ret_mode, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (reject_mode_names); i++)
+    if (g_strcmp0 (text, reject_mode_names[i]) == 0)
+      {
+        *ret_mode = (VsaNftRejectMode) i;
+        return TRUE;
+      }
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "firewall reject mode '%s' is unknown; use 'reset' or 'drop'", text ? text : "");
+  return FALSE;
+}
+
+const char *
+vsa_nft_reject_mode_to_string (VsaNftRejectMode mode)
+{
+  g_return_val_if_fail ((gsize) mode < G_N_ELEMENTS (reject_mode_names), NULL);
+  return reject_mode_names[mode];
+}
+
+void
+vsa_nft_client_free (VsaNftClient *client)
+{
+  if (client == NULL)
+    return;
+  g_free (client->text);
+  g_free (client);
+}
+
+static void
+clear_host_bits (guint8 *bytes, gsize size, guint prefix_len)
+{
+  for (gsize i = 0; i < size; i++)
+    {
+      guint bit = (guint) i * 8;
+
+      if (bit >= prefix_len)
+        bytes[i] = 0;
+      else if (bit + 8 > prefix_len)
+        bytes[i] &= (guint8) (0xff << (8 - (prefix_len - bit)));
+    }
+}
+
+static gboolean
+parse_prefix_length (const char *text, guint max, guint *ret_len)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
+    return FALSE;
+  *ret_len = (guint) value;
+  return TRUE;
+}
+
+static VsaNftClient *
+client_from_bytes (VsaNftFamily family, guint8 *bytes, guint prefix_len)
+{
+  g_autoptr (VsaNftClient) client = g_new0 (VsaNftClient, 1);
+  int af = family == VSA_NFT_IPV4 ? AF_INET : AF_INET6;
+  guint full = family == VSA_NFT_IPV4 ? 32 : 128;
+  char address[INET6_ADDRSTRLEN];
+
+  clear_host_bits (bytes, full / 8, prefix_len);
+  inet_ntop (af, bytes, address, sizeof address);
+  client->family = family;
+  client->prefix_len = prefix_len;
+  client->text = prefix_len == full ? g_strdup (address)
+                                    : g_strdup_printf ("%s/%u", address, prefix_len);
+  return g_steal_pointer (&client);
+}
+
+/* Accepts "ADDRESS" or "ADDRESS/LEN" for IPv4 and IPv6.  Host names are
+ * refused: the kernel matches addresses, and a name resolved once would
+ * silently go stale. */
+VsaNftClient *
+vsa_nft_client_parse (const char *text, GError **error)
+{
+  g_auto (GStrv) parts = g_strsplit (text ? text : "", "/", 2);
+  guint8 bytes[16] = { 0 };
+  guint prefix_len = 0;
+  VsaNftFamily family;
+
+  if (inet_pton (AF_INET, parts[0] ? parts[0] : "", bytes) == 1)
+    family = VSA_NFT_IPV4;
+  else if (inet_pton (AF_INET6, parts[0] ? parts[0] : "", bytes) == 1)
+    family = VSA_NFT_IPV6;
+  else
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "client '%s' is not an IPv4 or IPv6 address (or ADDRESS/PREFIX); host names "
+                   "are refused because the firewall matches addresses: give the client's address",
+                   text ? text : "");
+      return NULL;
+    }
+  prefix_len = family == VSA_NFT_IPV4 ? 32 : 128;
+  if (parts[0] && parts[1] && !parse_prefix_length (parts[1], prefix_len, &prefix_len))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "client '%s' has a bad prefix length; use 0 to %u after the '/'",
+                   text, family == VSA_NFT_IPV4 ? 32u : 128u);
+      return NULL;
+    }
+  return client_from_bytes (family, bytes, prefix_len);
+}
+
+gboolean
+vsa_nft_validate_client (const char *text, GError **error)
+{
+  g_autoptr (VsaNftClient) client = vsa_nft_client_parse (text, error);
+
+  return client != NULL;
+}
+
+void
+vsa_nft_vm_free (VsaNftVm *vm)
+{
+  if (vm == NULL)
+    return;
+  g_ptr_array_unref (vm->clients);
+  g_free (vm);
+}
+
+VsaNftVm *
+vsa_nft_vm_new (int port, GError **error)
+{
+  VsaNftVm *vm;
+
+  if (port < 1 || port > 65535)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "TLS port %d is not a TCP port; the VM needs a fixed tlsPort for its firewall "
+                   "rules (run 'virt-spice-admin secure')", port);
+      return NULL;
+    }
+  vm = g_new0 (VsaNftVm, 1);
+  vm->port = port;
+  vm->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_nft_client_free);
+  return vm;
+}
+
+static gboolean
+vm_has_client (const VsaNftVm *vm, const char *canonical)
+{
+  for (guint i = 0; i < vm->clients->len; i++)
+    if (g_strcmp0 (((VsaNftClient *) g_ptr_array_index (vm->clients, i))->text, canonical) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Several users on one client host give one element, not several: a set
+ * holds each key once. */
+gboolean
+vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
+{
+  g_autoptr (VsaNftClient) client = vsa_nft_client_parse (text, error);
+
+  if (client == NULL)
+    return FALSE;
+  if (!vm_has_client (vm, client->text))
+    g_ptr_array_add (vm->clients, g_steal_pointer (&client));
+  return TRUE;
+}
+
+VsaNftVm *
+vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
+{
+  g_autoptr (VsaNftVm) vm = vsa_nft_vm_new (port, error);
+
+  if (vm == NULL)
+    return NULL;
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        if (!vsa_nft_vm_add_client (vm, g_ptr_array_index (access->clients, j), error))
+          {
+            g_prefix_error (error, "user '%s': ", access->user);
+            return NULL;
+          }
+    }
+  return g_steal_pointer (&vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* Rendering                                                           */
+
+/* The four client sets: exact addresses in hash sets (constant-time
+ * lookups), prefixes in interval sets. */
+typedef enum {
+  SET_CLIENTS4,
+  SET_CLIENTS6,
+  SET_NETS4,
+  SET_NETS6,
+  N_CLIENT_SETS
+} ClientSet;
+
+static const struct {
+  const char *name;
+  const char *family_match;
+  const char *key_type;
+  gboolean interval;
+} client_sets[N_CLIENT_SETS] = {
+  [SET_CLIENTS4] = { "clients4", "ip", "ipv4_addr", FALSE },
+  [SET_CLIENTS6] = { "clients6", "ip6", "ipv6_addr", FALSE },
+  [SET_NETS4] = { "nets4", "ip", "ipv4_addr", TRUE },
+  [SET_NETS6] = { "nets6", "ip6", "ipv6_addr", TRUE },
+};
+
+static ClientSet
+client_set_of (const VsaNftClient *client)
+{
+  gboolean single = client->prefix_len == (client->family == VSA_NFT_IPV4 ? 32u : 128u);
+
+  if (client->family == VSA_NFT_IPV4)
+    return single ? SET_CLIENTS4 : SET_NETS4;
+  return single ? SET_CLIENTS6 : SET_NETS6;
+}
+
+static void
+render_table (GString *s, const VsaNftSettings *st)
+{
+  g_string_append_printf (s, "add table inet %s\n", st->table);
+  g_string_append_printf (s, "add set inet %s ports { type inet_service; }\n", st->table);
+  for (gsize i = 0; i < N_CLIENT_SETS; i++)
+    g_string_append_printf (s, "add set inet %s %s { type %s . inet_service;%s }\n", st->table,
+                            client_sets[i].name, client_sets[i].key_type,
+                            client_sets[i].interval ? " flags interval;" : "");
+  /* Per-port rejection counters as elements of a set, not named counter
+   * objects: libnftables fetches every object of the table before each
+   * transaction, which would make one VM's change cost O(VMs). */
+  g_string_append_printf (s, "add set inet %s rejected { type inet_service; flags dynamic; counter; }\n",
+                          st->table);
+}
+
+/* The rules are rewritten in every transaction (flush + add inside it, so
+ * there is no moment without them): whatever edited them, the next change
+ * restores them, and they never pile up. */
+static void
+render_chains (GString *s, const VsaNftSettings *st)
+{
+  const char *t = st->table;
+
+  g_string_append_printf (s, "add chain inet %s input { type filter hook input priority %d; policy accept; }\n",
+                          t, st->priority);
+  g_string_append_printf (s, "add chain inet %s guard\n", t);
+  g_string_append_printf (s, "flush chain inet %s input\n", t);
+  g_string_append_printf (s, "flush chain inet %s guard\n", t);
+  g_string_append_printf (s, "add rule inet %s input tcp dport @ports jump guard\n", t);
+  g_string_append_printf (s, "add rule inet %s guard iif lo accept\n", t);
+  for (gsize i = 0; i < N_CLIENT_SETS; i++)
+    g_string_append_printf (s, "add rule inet %s guard %s saddr . tcp dport @%s accept\n", t,
+                            client_sets[i].family_match, client_sets[i].name);
+  g_string_append_printf (s, "add rule inet %s guard update @rejected { tcp dport }\n", t);
+  if (st->log_prefix && *st->log_prefix)
+    g_string_append_printf (s, "add rule inet %s guard log prefix \"%s \"\n", t, st->log_prefix);
+  g_string_append_printf (s, "add rule inet %s guard %s\n", t,
+                          st->reject == VSA_NFT_REJECT_DROP ? "drop" : "reject with tcp reset");
+}
+
+static void
+render_ensure (GString *s, const VsaNftSettings *st)
+{
+  render_table (s, st);
+  render_chains (s, st);
+}
+
+/* "VERB element inet T SET { a . P, b . P }" for the clients of one set;
+ * nothing when the VM has none there. */
+static void
+render_client_elements (GString *s, const char *verb, const VsaNftSettings *st,
+                        const VsaNftVm *vm, ClientSet set)
+{
+  gboolean first = TRUE;
+
+  for (guint i = 0; i < vm->clients->len; i++)
+    {
+      const VsaNftClient *c = g_ptr_array_index (vm->clients, i);
+
+      if (client_set_of (c) != set)
+        continue;
+      if (first)
+        g_string_append_printf (s, "%s element inet %s %s { ", verb, st->table, client_sets[set].name);
+      g_string_append_printf (s, "%s%s . %d", first ? "" : ", ", c->text, vm->port);
+      first = FALSE;
+    }
+  if (!first)
+    g_string_append (s, " }\n");
+}
+
+static void
+render_add_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm)
+{
+  /* Adding an element that exists keeps it, counter included. */
+  g_string_append_printf (s, "add element inet %s rejected { %d }\n", st->table, vm->port);
+  for (gsize set = 0; set < N_CLIENT_SETS; set++)
+    render_client_elements (s, "add", st, vm, (ClientSet) set);
+  /* The port last: its clients are in place when it becomes guarded
+   * (the transaction is atomic anyway; this keeps the text readable). */
+  g_string_append_printf (s, "add element inet %s ports { %d }\n", st->table, vm->port);
+}
+
+/* nft 1.0.6 has no "destroy" (delete if present), and a delete of a
+ * missing element fails the whole transaction.  Adding first makes each
+ * delete certain to find its element, so removing twice, or after a
+ * failed prepare, is harmless. */
+static void
+render_remove_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm)
+{
+  g_string_append_printf (s, "add element inet %s ports { %d }\n", st->table, vm->port);
+  g_string_append_printf (s, "delete element inet %s ports { %d }\n", st->table, vm->port);
+  for (gsize set = 0; set < N_CLIENT_SETS; set++)
+    {
+      render_client_elements (s, "add", st, vm, (ClientSet) set);
+      render_client_elements (s, "delete", st, vm, (ClientSet) set);
+    }
+  g_string_append_printf (s, "add element inet %s rejected { %d }\n", st->table, vm->port);
+  g_string_append_printf (s, "delete element inet %s rejected { %d }\n", st->table, vm->port);
+}
+
+char *
+vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  render_ensure (s, settings);
+  render_add_elements (s, settings, vm);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+char *
+vsa_nft_render_remove_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  render_ensure (s, settings);
+  render_remove_elements (s, settings, vm);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* installed: the clients the table holds now for vm->port (read back from
+ * the kernel); those the VM no longer has are removed, the rest added, in
+ * one transaction, so a client is never cut off by a reordering. */
+char *
+vsa_nft_render_replace_vm (const VsaNftSettings *settings, const VsaNftVm *vm,
+                           const VsaNftVm *installed)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (VsaNftVm) stale = vsa_nft_vm_new (vm->port, NULL);
+
+  for (guint i = 0; installed && i < installed->clients->len; i++)
+    {
+      const VsaNftClient *c = g_ptr_array_index (installed->clients, i);
+
+      if (!vm_has_client (vm, c->text))
+        vsa_nft_vm_add_client (stale, c->text, NULL);
+    }
+  render_ensure (s, settings);
+  for (gsize set = 0; set < N_CLIENT_SETS; set++)
+    {
+      render_client_elements (s, "add", settings, stale, (ClientSet) set);
+      render_client_elements (s, "delete", settings, stale, (ClientSet) set);
+    }
+  render_add_elements (s, settings, vm);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The table is deleted and built again inside one transaction: what it
+ * holds afterwards is exactly the given VMs, whatever it held before
+ * (stale elements, counters of stopped VMs, an old priority), and the
+ * kernel never sees it half-built.  Rejection counters restart at 0. */
+char *
+vsa_nft_render_sync (const VsaNftSettings *settings, GPtrArray *vms)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  g_string_append_printf (s, "add table inet %s\n", settings->table);
+  g_string_append_printf (s, "delete table inet %s\n", settings->table);
+  render_ensure (s, settings);
+  for (guint i = 0; i < vms->len; i++)
+    render_add_elements (s, settings, g_ptr_array_index (vms, i));
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Only our table; other tools' rules stay.  Adding it first makes the
+ * delete succeed when there is nothing to flush. */
+char *
+vsa_nft_render_flush (const VsaNftSettings *settings)
+{
+  return g_strdup_printf ("add table inet %s\ndelete table inet %s\n", settings->table,
+                          settings->table);
+}
