@@ -21,6 +21,11 @@ typedef struct {
   char *ca_file;
   char *qemu_group;
   char *libvirt_config_dir;
+  char *key_dir;                  /* keyfiles made by `volume format`, KEY-DIR/VG/LV.key */
+  char *luks_pbkdf;               /* argon2id, argon2i or pbkdf2 */
+  guint luks_pbkdf_time_ms;       /* benchmarked unlock time of a new key slot */
+  guint luks_pbkdf_iterations;    /* 0: benchmark; N: fixed cost, no benchmark (tests) */
+  gboolean deactivate_lv_on_close;
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
