@@ -24,6 +24,7 @@ typedef struct {
   char *domain;
   gboolean managed;
   VsaPolicy *policy;     /* NULL when unmanaged */
+  GPtrArray *volumes;    /* VsaVolume *, in metadata order; empty when none or unmanaged */
   GPtrArray *refusals;   /* char *: why the VM must not start */
 } VsaHookPlan;
 
