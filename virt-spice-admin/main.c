@@ -13,6 +13,7 @@ static const VsaCommand commands[] = {
   { "password", vsa_cmd_password, "Set a VM's SPICE password (generated, expiring, live)" },
   { "show", vsa_cmd_show, "Show a VM's console settings" },
   { "probe", vsa_cmd_probe, "Connect to a VM's console and report what happens" },
+  { "volume", vsa_cmd_volume, "Encrypted disks: format, attach, detach, open, close, list" },
 };
 
 static char *

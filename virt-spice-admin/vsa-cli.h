@@ -36,5 +36,6 @@ gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
 gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_volume (VsaContext *ctx, int argc, char **argv, GError **error);
 
 G_END_DECLS
