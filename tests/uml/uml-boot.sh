@@ -5,7 +5,8 @@
 # VAR=VALUE words as its environment, and leaves its TAP lines in
 # WORK/tap; nothing of UML's console reaches stdout.
 
-# uml_boot WORK DISK-SIZE INIT-SCRIPT [VAR=VALUE...]
+# uml_boot WORK DISK-SIZE INIT-SCRIPT [VAR=VALUE...]; $UML_TIMEOUT
+# seconds at most (150).
 uml_boot() {
     local work=$1 size=$2 init=$3 version
     shift 3
@@ -18,7 +19,7 @@ uml_boot() {
     # modprobe -d PREFIX looks in PREFIX/lib/modules/VERSION.
     mkdir -p "$work/modules/lib"
     ln -s /usr/lib/uml/modules "$work/modules/lib/modules"
-    timeout 150 linux.uml mem=512M "ubda=$work/disk.img" rootfstype=hostfs rootflags=/ rw \
+    timeout "${UML_TIMEOUT:-150}" linux.uml mem=512M "ubda=$work/disk.img" rootfstype=hostfs rootflags=/ rw \
         "init=$init" con=null con0=fd:0,fd:1 "VSA_UML_WORK=$work" "VSA_UML_MODULES=$work/modules" \
         "VSA_UML_VERSION=$version" "$@" </dev/null >"$work/console.log" 2>&1 || true
 }
