@@ -8,6 +8,7 @@ build_pkgs=(
   meson ninja-build pkg-config gcc clang diffutils
   libglib2.0-dev libvirt-dev libxml2-dev libjson-glib-dev
   libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules libgnutls28-dev libnftables-dev
+  libcryptsetup-dev liblvm2-dev libblkid-dev
 )
 # The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools;
 # nft lists the firewall in tests, iptables is bench/firewall-scale's baseline.
@@ -15,7 +16,11 @@ test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
   virt-viewer xvfb xauth python3-gi openssl nftables iptables
+  user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux
 )
+# user-mode-linux: dm-crypt and LVM activation, which this kernel lacks
+# (tests/uml/); lvm2, dmsetup, cryptsetup-bin: the tests' own checks;
+# util-linux: losetup, blkid, mkswap for the loop-device volume tests.
 
 case "${1:-build}" in
   build) pkgs=("${build_pkgs[@]}") ;;

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-spice-admin-hook: libvirt's qemu hook (installed in
- * /etc/libvirt/hooks/qemu.d/).  argv = DOMAIN OPERATION SUB-OPERATION
- * EXTRA, the domain XML on stdin.  It decides with the pure plan from
- * xml/ and acts; it never calls the libvirt API (libvirtd is waiting for
- * it: a call back would deadlock) and does not even link libvirt.
+/* virt-spice-admin-hook-worker: the part of libvirt's qemu hook that does
+ * the work, exec'd by the gate (hook-gate.c) for managed domains only.
+ * argv = DOMAIN OPERATION SUB-OPERATION EXTRA, the domain XML on stdin.
+ * It decides with the pure plan from xml/ and acts; it never calls the
+ * libvirt API (libvirtd is waiting for it: a call back would deadlock)
+ * and does not even link libvirt.
+ *
+ * prepare: check the console policy, install the VM's firewall elements
+ * (before qemu exists), open its encrypted volumes; anything failing
+ * undoes what this run did and refuses the start.  release: remove the
+ * elements and close the volumes.  reconnect: re-ensure the elements.
  *
  * Exit status follows libvirt's contract: 1 refuses a start at prepare;
  * release and reconnect always exit 0 (reconnect failing would make
@@ -14,6 +20,7 @@
 #include "vsa-firewall.h"
 #include "vsa-hook-log.h"
 #include "vsa-hook-plan.h"
+#include "vsa-volume.h"
 #include "vsa-xml.h"
 
 #include <errno.h>
@@ -46,16 +53,14 @@ read_stdin_bounded (void)
 
 /* The saved definition holds the password that stdin lacks. */
 static char *
-read_persistent_xml (const char *domain)
+read_persistent_xml (const VsaConfig *config, const char *domain)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (VsaConfig) config = vsa_config_load (NULL, &error);
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   char *text = NULL;
   gsize len = 0;
 
-  if (config == NULL || !vsa_validate_vm_name (domain, NULL))
+  if (!vsa_validate_vm_name (domain, NULL))
     return NULL;
   file = g_strconcat (domain, ".xml", NULL);
   path = g_build_filename (config->libvirt_config_dir, file, NULL);
@@ -67,80 +72,109 @@ read_persistent_xml (const char *domain)
   return text;
 }
 
-/* Refuses the start with one line on stderr (libvirt shows it to the
- * user) and the same line in the log. */
+/* One line on stderr (libvirt shows it to whoever ran `virsh start`) and
+ * the same line in the log. */
 static int
-refuse (const char *domain, const char *line)
+refuse_start (const char *domain, const char *reason)
 {
+  g_autofree char *line = vsa_hook_refusal_line_for (domain, reason);
+
   vsa_hook_log (G_LOG_LEVEL_WARNING, domain, "%s", line);
   fprintf (stderr, "%s\n", line);
   return 1;
 }
 
-/* The VM's firewall elements go in before qemu exists, so its TLS port
- * is never reachable from an unassigned client, not even for a moment. */
+/* Firewall elements first (cheap to undo), so the TLS port is never
+ * reachable from an unassigned client, not even for a moment; then the
+ * volumes.  A failure undoes what this run did. */
 static int
-run_prepare (VsaHookPlan *plan)
+run_prepare (VsaHookPlan *plan, const VsaConfig *config)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (VsaConfig) config = NULL;
 
   if (plan->refusals->len > 0)
     {
       g_autofree char *line = vsa_hook_refusal_line (plan);
-      return refuse (plan->domain, line);
+
+      vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain, "%s", line);
+      fprintf (stderr, "%s\n", line);
+      return 1;
     }
-  config = vsa_config_load (NULL, &error);
-  if (config == NULL ||
-      !vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+  if (!vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+    return refuse_start (plan->domain, error->message);
+  if (!vsa_volumes_open_all (plan->volumes, &error))
     {
-      g_autofree char *line = vsa_hook_refusal_line_for (plan->domain, error->message);
-      return refuse (plan->domain, line);
+      g_autoptr (GError) undo_error = NULL;
+
+      if (!vsa_firewall_remove_vm (config, plan->domain, plan->policy, plan->tls_port, &undo_error))
+        vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain, "prepare: undoing the firewall: %s",
+                      undo_error->message);
+      return refuse_start (plan->domain, error->message);
     }
-  vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "prepare: console policy verified%s",
-                config->firewall ? ", firewall elements installed" : "");
+  vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain,
+                "prepare: console policy verified%s; %u encrypted volume(s) open",
+                config->firewall ? ", firewall elements installed" : "", plan->volumes->len);
   return 0;
 }
 
-/* Nothing here can stop anything: log a failure and let libvirt go on;
- * `firewall status` shows what was left behind, `firewall sync` fixes it. */
+/* Nothing here can stop anything: log a failure and let libvirt go on.
+ * Removing what is gone is success, so a second release, or one after a
+ * refused prepare, is harmless; `firewall status` and `volume list` show
+ * what was left behind. */
 static int
-run_release (VsaHookPlan *plan)
+run_release (VsaHookPlan *plan, const VsaConfig *config)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (VsaConfig) config = vsa_config_load (NULL, &error);
+  g_autoptr (GError) fw_error = NULL;
+  g_autoptr (GError) vol_error = NULL;
 
-  if (plan->tls_port <= 0)
-    {
-      vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "release: no TLS port, no firewall elements");
-      return 0;
-    }
-  if (config == NULL ||
-      !vsa_firewall_remove_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+  if (plan->tls_port > 0 &&
+      !vsa_firewall_remove_vm (config, plan->domain, plan->policy, plan->tls_port, &fw_error))
     vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain,
-                  "release: %s; run 'virt-spice-admin firewall sync' to repair", error->message);
-  else
-    vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "release: firewall elements removed");
+                  "release: %s; run 'virt-spice-admin firewall sync' to repair", fw_error->message);
+  if (!vsa_volumes_close_all (config, plan->volumes, &vol_error))
+    vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain, "release: %s", vol_error->message);
+  vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "release: %u encrypted volume(s) %s; firewall %s",
+                plan->volumes->len, vol_error ? "NOT all closed" : "closed",
+                !config->firewall ? "off" : fw_error ? "elements NOT removed" : "elements removed");
   return 0;
 }
 
 /* libvirtd restarted with the VM running: its elements may be gone (a
- * firewall reload).  A non-zero exit here would make libvirtd kill the
- * running guest, so a failure is logged and reported by `firewall status`. */
+ * firewall reload).  A non-zero exit would make libvirtd kill the running
+ * guest, so a failure is logged and reported by `firewall status`. */
 static int
-run_reconnect (VsaHookPlan *plan)
+run_reconnect (VsaHookPlan *plan, const VsaConfig *config)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (VsaConfig) config = vsa_config_load (NULL, &error);
 
-  if (config == NULL ||
-      !vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
+  if (!vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
     vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain,
                   "reconnect: %s; the VM keeps running without them: run "
                   "'virt-spice-admin firewall sync'", error->message);
   else
     vsa_hook_log (G_LOG_LEVEL_INFO, plan->domain, "reconnect: firewall elements re-ensured");
   return 0;
+}
+
+/* The default path or $VIRT_SPICE_ADMIN_CONFIG.  At prepare a broken file
+ * refuses the start (it may name another firewall table or key dir); for
+ * the undo steps the defaults are better than nothing. */
+static VsaConfig *
+load_config (const char *domain, gboolean may_refuse, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  VsaConfig *config = vsa_config_load (NULL, &local_error);
+
+  if (config != NULL)
+    return config;
+  if (may_refuse)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "fix the virt-spice-admin configuration: ");
+      return NULL;
+    }
+  vsa_hook_log (G_LOG_LEVEL_WARNING, domain, "%s; using the defaults", local_error->message);
+  return vsa_config_new_defaults ();
 }
 
 int
@@ -154,26 +188,28 @@ main (int argc, char **argv)
   g_autoptr (GByteArray) input = NULL;
   g_autofree char *persistent = NULL;
   g_autoptr (VsaHookPlan) plan = NULL;
+  g_autoptr (VsaConfig) config = NULL;
   g_autoptr (GError) error = NULL;
 
   vsa_hook_log_init ();
   input = read_stdin_bounded ();
   if (phase == VSA_HOOK_IGNORE || phase == VSA_HOOK_FILTER)
     return 0;
+  if (g_strstr_len ((const char *) input->data, input->len, VSA_METADATA_NS) == NULL)
+    return 0;
 
-  if (phase == VSA_HOOK_PREPARE && g_strstr_len ((const char *) input->data, input->len,
-                                                 VSA_METADATA_NS) != NULL)
-    persistent = read_persistent_xml (domain);
+  config = load_config (domain, may_refuse, &error);
+  if (config == NULL)
+    return refuse_start (domain, error->message);
+  if (phase == VSA_HOOK_PREPARE)
+    persistent = read_persistent_xml (config, domain);
   plan = vsa_hook_plan_build (domain, operation, sub_operation, (const char *) input->data,
                               input->len, persistent, &error);
   if (plan == NULL)
     {
       vsa_hook_log (G_LOG_LEVEL_WARNING, domain, "%s %s: %s", operation, sub_operation,
                     error->message);
-      if (!may_refuse)
-        return 0;
-      fprintf (stderr, "virt-spice-admin: refusing to start VM '%s': %s\n", domain, error->message);
-      return 1;
+      return may_refuse ? refuse_start (domain, error->message) : 0;
     }
   if (!plan->managed)
     return 0;
@@ -181,11 +217,11 @@ main (int argc, char **argv)
   switch (plan->phase)
     {
     case VSA_HOOK_PREPARE:
-      return run_prepare (plan);
+      return run_prepare (plan, config);
     case VSA_HOOK_RELEASE:
-      return run_release (plan);
+      return run_release (plan, config);
     case VSA_HOOK_RECONNECT:
-      return run_reconnect (plan);
+      return run_reconnect (plan, config);
     case VSA_HOOK_IGNORE:
     case VSA_HOOK_FILTER:
       break;

@@ -19,6 +19,7 @@ static const VsaCommand commands[] = {
   { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },
   { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
   { "firewall", vsa_cmd_firewall, "Server firewall: status [VM], sync, flush" },
+  { "volume", vsa_cmd_volume, "Encrypted disks: format, attach, detach, open, close, list" },
 };
 
 static char *

@@ -21,6 +21,11 @@ vsa_config_new_defaults (void)
   config->auth_mode = VSA_AUTH_PASSWORD;
   config->ca_file = g_strdup ("/etc/pki/libvirt-spice/ca-cert.pem");
   config->qemu_group = g_strdup ("libvirt-qemu");
+  config->key_dir = g_strdup ("/etc/virt-spice-admin/keys");
+  config->luks_pbkdf = g_strdup ("argon2id");
+  config->luks_pbkdf_time_ms = 2000;
+  config->luks_pbkdf_iterations = 0;
+  config->deactivate_lv_on_close = TRUE;
   config->libvirt_config_dir = g_strdup ("/etc/libvirt/qemu");
   config->sasl_dir = g_strdup ("/etc/virt-spice-admin/sasl");
   config->libvirt_qemu_conf = g_strdup ("/etc/libvirt/qemu.conf");
@@ -50,6 +55,8 @@ vsa_config_free (VsaConfig *config)
   g_free (config->server_cert);
   g_free (config->firewall_table);
   g_free (config->firewall_log_prefix);
+  g_free (config->key_dir);
+  g_free (config->luks_pbkdf);
   g_free (config);
 }
 
@@ -279,6 +286,67 @@ set_firewall_log_prefix (VsaConfig *c, const char *v, GError **e)
   return TRUE;
 }
 
+static gboolean
+set_key_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->key_dir, e);
+}
+
+static gboolean
+set_luks_pbkdf (VsaConfig *c, const char *v, GError **e)
+{
+  if (!g_str_equal (v, "argon2id") && !g_str_equal (v, "argon2i") && !g_str_equal (v, "pbkdf2"))
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID,
+                   "'%s' is not a LUKS2 PBKDF; use argon2id, argon2i or pbkdf2", v);
+      return FALSE;
+    }
+  g_free (c->luks_pbkdf);
+  c->luks_pbkdf = g_strdup (v);
+  return TRUE;
+}
+
+static gboolean
+parse_count (const char *text, guint64 min, guint64 max, guint *ret_value, GError **error)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "'%s' is not a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                   text, min, max);
+      return FALSE;
+    }
+  *ret_value = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+set_luks_pbkdf_time_ms (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_count (v, 1, 60000, &c->luks_pbkdf_time_ms, e);
+}
+
+/* 0 or at least libcryptsetup's minimum (pbkdf2: 1000, argon2: 4). */
+static gboolean
+set_luks_pbkdf_iterations (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_count (v, 0, G_MAXUINT32, &c->luks_pbkdf_iterations, e);
+}
+
+static gboolean
+set_deactivate_lv_on_close (VsaConfig *c, const char *v, GError **e)
+{
+  if (g_str_equal (v, "true") || g_str_equal (v, "false"))
+    {
+      c->deactivate_lv_on_close = g_str_equal (v, "true");
+      return TRUE;
+    }
+  g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not true or false", v);
+  return FALSE;
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -291,6 +359,11 @@ static const struct {
   { "ca-file", set_ca_file },
   { "qemu-group", set_qemu_group },
   { "libvirt-config-dir", set_libvirt_config_dir },
+  { "key-dir", set_key_dir },
+  { "luks-pbkdf", set_luks_pbkdf },
+  { "luks-pbkdf-time-ms", set_luks_pbkdf_time_ms },
+  { "luks-pbkdf-iterations", set_luks_pbkdf_iterations },
+  { "deactivate-lv-on-close", set_deactivate_lv_on_close },
   { "sasl-dir", set_sasl_dir },
   { "libvirt-qemu-conf", set_libvirt_qemu_conf },
   { "server-cert", set_server_cert },

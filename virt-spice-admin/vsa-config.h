@@ -21,6 +21,11 @@ typedef struct {
   VsaAuthMode auth_mode;
   char *ca_file;
   char *qemu_group;
+  char *key_dir;                  /* keyfiles made by `volume format`, KEY-DIR/VG/LV.key */
+  char *luks_pbkdf;               /* argon2id, argon2i or pbkdf2 */
+  guint luks_pbkdf_time_ms;       /* benchmarked unlock time of a new key slot */
+  guint luks_pbkdf_iterations;    /* 0: benchmark; N: fixed cost, no benchmark (tests) */
+  gboolean deactivate_lv_on_close;
   char *libvirt_config_dir;
   char *sasl_dir;
   char *libvirt_qemu_conf;

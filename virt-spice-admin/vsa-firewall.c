@@ -2,6 +2,10 @@
 #include "vsa-firewall.h"
 #include "vsa-error.h"
 
+#include <errno.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 #include <nftables/libnftables.h>
 #include <string.h>
@@ -30,6 +34,25 @@ first_nft_error (const char *buffer)
   return end ? g_strndup (start, (gsize) (end - start)) : g_strdup (start);
 }
 
+/* libnftables calls exit() when it cannot open its netlink socket (a
+ * kernel without nf_tables, user-mode Linux): probe first, so the hook
+ * gets an error to report instead of dying in the middle of a release. */
+static gboolean
+check_netfilter_netlink (GError **error)
+{
+  int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+  if (fd < 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+                   "this kernel offers no nftables (netfilter netlink: %s); "
+                   "set firewall = false or load nf_tables", g_strerror (errno));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
 /* One context for the whole process, never freed: closing its netlink
  * socket makes the kernel wait for an RCU grace period (10-20 ms here),
  * many times what a transaction costs; process exit pays it once. */
@@ -38,6 +61,8 @@ shared_context (GError **error)
 {
   static struct nft_ctx *ctx;
 
+  if (ctx == NULL && !check_netfilter_netlink (error))
+    return NULL;
   if (ctx == NULL)
     ctx = nft_ctx_new (NFT_CTX_DEFAULT);
   if (ctx == NULL)

@@ -13,6 +13,7 @@ vsa_hook_plan_free (VsaHookPlan *plan)
     return;
   g_free (plan->domain);
   vsa_policy_free (plan->policy);
+  g_ptr_array_unref (plan->volumes);
   g_ptr_array_unref (plan->refusals);
   g_free (plan);
 }
@@ -44,6 +45,7 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
 
   plan->domain = g_strdup (domain ? domain : "");
   plan->refusals = g_ptr_array_new_with_free_func (g_free);
+  plan->volumes = g_ptr_array_new ();
   plan->phase = vsa_hook_phase_for (operation, sub_operation, &plan->may_refuse);
   /* Filters must echo nothing; ignored operations need no XML at all. */
   if (plan->phase == VSA_HOOK_IGNORE || plan->phase == VSA_HOOK_FILTER)
@@ -59,7 +61,11 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
     return NULL;
   plan->managed = plan->policy != NULL;
   if (plan->managed)
-    plan->tls_port = read_tls_port (doc);
+    {
+      plan->tls_port = read_tls_port (doc);
+      g_ptr_array_unref (plan->volumes);
+      plan->volumes = g_ptr_array_ref (plan->policy->volumes);
+    }
   if (plan->managed && plan->phase == VSA_HOOK_PREPARE)
     {
       g_autoptr (xmlDoc) secrets = persistent_xml

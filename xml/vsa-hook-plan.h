@@ -18,6 +18,7 @@ typedef struct {
   gboolean managed;
   VsaPolicy *policy;     /* NULL when unmanaged */
   int tls_port;          /* SPICE tlsPort of a managed domain; 0 none, -1 autoport */
+  GPtrArray *volumes;    /* VsaVolume *, in metadata order; empty when none or unmanaged */
   GPtrArray *refusals;   /* char *: why the VM must not start */
 } VsaHookPlan;
 

@@ -132,6 +132,128 @@ vsa_validate_client (const char *client, GError **error)
   return FALSE;
 }
 
+/* LVM's own rule for VG and LV names (lvm(8), "VALID NAMES"), and the
+ * same alphabet for device-mapper names: no '/', no spaces, quotes or
+ * shell metacharacters, so a name is safe on an LVM command line and as
+ * a file name under /dev. */
+static gboolean
+validate_lvm_style_name (const char *what, const char *name, GError **error)
+{
+  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-";
+  gsize len = name ? strlen (name) : 0;
+
+  if (len == 0 || len > 127)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "%s must be 1 to 127 characters long", what);
+      return FALSE;
+    }
+  if (strspn (name, allowed) != len || name[0] == '-' || g_str_equal (name, ".") ||
+      g_str_equal (name, ".."))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "%s '%s' is not valid: use letters, digits and + _ . - (not first '-', not '.' or '..')",
+                   what, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_validate_lv_path (const char *lv, GError **error)
+{
+  const char *slash = lv ? strchr (lv, '/') : NULL;
+  g_autofree char *vg = NULL;
+
+  if (slash == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "logical volume '%s' must be written VG/LV (volume group/logical volume)",
+                   lv ? lv : "");
+      return FALSE;
+    }
+  vg = g_strndup (lv, (gsize) (slash - lv));
+  return validate_lvm_style_name ("volume group name", vg, error) &&
+         validate_lvm_style_name ("logical volume name", slash + 1, error);
+}
+
+gboolean
+vsa_validate_mapping_name (const char *name, GError **error)
+{
+  if (!validate_lvm_style_name ("mapping name", name, error))
+    return FALSE;
+  if (name[0] == '.')
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "mapping name '%s' must not start with '.'", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_validate_keyfile_path (const char *path, GError **error)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (path == NULL || !g_path_is_absolute (path) || strlen (path) > 4000)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "keyfile '%s' must be an absolute path", path ? path : "");
+      return FALSE;
+    }
+  for (const char *p = path; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "keyfile path must not contain control characters");
+        return FALSE;
+      }
+  parts = g_strsplit (path, "/", -1);
+  for (int i = 0; parts[i]; i++)
+    if (g_str_equal (parts[i], ".."))
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "keyfile '%s' must not contain '..'", path);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+VsaVolume *
+vsa_volume_new (const char *lv, const char *name, const char *keyfile)
+{
+  VsaVolume *volume = g_new0 (VsaVolume, 1);
+
+  volume->lv = g_strdup (lv);
+  volume->name = g_strdup (name);
+  volume->keyfile = g_strdup (keyfile);
+  return volume;
+}
+
+void
+vsa_volume_free (VsaVolume *volume)
+{
+  if (volume == NULL)
+    return;
+  g_free (volume->lv);
+  g_free (volume->name);
+  g_free (volume->keyfile);
+  g_free (volume);
+}
+
+VsaVolume *
+vsa_policy_find_volume (const VsaPolicy *policy, const char *name)
+{
+  for (guint i = 0; policy && i < policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+
+      if (g_strcmp0 (volume->name, name) == 0)
+        return volume;
+    }
+  return NULL;
+}
+
 static void
 vsa_access_free (VsaAccess *access)
 {
@@ -147,6 +269,7 @@ vsa_policy_new (VsaAuthMode auth)
 
   policy->auth = auth;
   policy->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
+  policy->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_volume_free);
   return policy;
 }
 
@@ -156,6 +279,7 @@ vsa_policy_free (VsaPolicy *policy)
   if (policy == NULL)
     return;
   g_ptr_array_unref (policy->access);
+  g_ptr_array_unref (policy->volumes);
   g_free (policy->sasl_dir);
   g_free (policy);
 }
@@ -253,6 +377,38 @@ parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
   return TRUE;
 }
 
+/* The hook opens what this names as root: every attribute is checked
+ * here, before anything can use it. */
+static gboolean
+parse_volume (xmlNode *node, VsaPolicy *policy, GError **error)
+{
+  g_autofree char *lv = vsa_xml_get (node, "lv");
+  g_autofree char *name = vsa_xml_get (node, "name");
+  g_autofree char *keyfile = vsa_xml_get (node, "keyfile");
+
+  if (!vsa_validate_lv_path (lv, error) || !vsa_validate_mapping_name (name, error) ||
+      !vsa_validate_keyfile_path (keyfile, error))
+    {
+      g_prefix_error (error, "metadata: line %ld: <vsa:volume>: ", xmlGetLineNo (node));
+      return FALSE;
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      VsaVolume *other = g_ptr_array_index (policy->volumes, i);
+
+      if (g_str_equal (other->name, name) || g_str_equal (other->lv, lv))
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                       "metadata: line %ld: <vsa:volume> '%s' (%s) repeats the mapping or "
+                       "logical volume of '%s' (%s)",
+                       xmlGetLineNo (node), name, lv, other->name, other->lv);
+          return FALSE;
+        }
+    }
+  g_ptr_array_add (policy->volumes, vsa_volume_new (lv, name, keyfile));
+  return TRUE;
+}
+
 /* *ret_policy is NULL for an unmanaged domain (no metadata element). */
 gboolean
 vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
@@ -294,6 +450,11 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
               return FALSE;
             }
         }
+      else if (is_policy_element (n, "volume"))
+        {
+          if (!parse_volume (n, policy, error))
+            return FALSE;
+        }
       else
         {
           g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -333,6 +494,15 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
           vsa_xml_set (node, "user", access->user);
           vsa_xml_set (node, "client", g_ptr_array_index (access->clients, j));
         }
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+      xmlNode *node = xmlNewChild (console, ns, BAD_CAST "volume", NULL);
+
+      vsa_xml_set (node, "lv", volume->lv);
+      vsa_xml_set (node, "name", volume->name);
+      vsa_xml_set (node, "keyfile", volume->keyfile);
     }
 
   if (old != NULL)

@@ -23,9 +23,18 @@ typedef struct {
   GPtrArray *clients; /* char *, client addresses or host names */
 } VsaAccess;
 
+/* An encrypted guest disk: LUKS on the raw logical volume LV ("VG/LV"),
+ * opened as /dev/mapper/NAME with the key in KEYFILE. */
+typedef struct {
+  char *lv;
+  char *name;
+  char *keyfile;
+} VsaVolume;
+
 typedef struct {
   VsaAuthMode auth;
-  GPtrArray *access; /* VsaAccess *, in document order */
+  GPtrArray *access;  /* VsaAccess *, in document order */
+  GPtrArray *volumes; /* VsaVolume *, in document order: the order they are opened */
   char *sasl_dir;    /* the VM's own SASL configuration (sasl mode), or NULL */
 } VsaPolicy;
 
@@ -33,6 +42,14 @@ VsaPolicy *vsa_policy_new (VsaAuthMode auth);
 void vsa_policy_free (VsaPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
 
+gboolean vsa_validate_lv_path (const char *lv, GError **error);
+gboolean vsa_validate_mapping_name (const char *name, GError **error);
+gboolean vsa_validate_keyfile_path (const char *path, GError **error);
+
+VsaVolume *vsa_volume_new (const char *lv, const char *name, const char *keyfile);
+void vsa_volume_free (VsaVolume *volume);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaVolume, vsa_volume_free)
+VsaVolume *vsa_policy_find_volume (const VsaPolicy *policy, const char *name);
 gboolean vsa_validate_vm_name (const char *name, GError **error);
 gboolean vsa_validate_user_name (const char *name, GError **error);
 gboolean vsa_validate_client (const char *client, GError **error);

@@ -41,6 +41,17 @@ for cmd in secure password show; do
   contains "$cmd --help shows global options" "--dry-run"
 done
 contains "show --help explains the command" "whether the console is secure"
+check "volume --help exits 0" 0 0 "$VSA" volume --help
+contains "volume --help lists its subcommands" "  detach   Remove a volume from a VM"
+for sub in format attach detach open close list; do
+  check "volume $sub --help exits 0" 0 0 "$VSA" volume "$sub" --help
+  contains "volume $sub --help shows its usage" "volume $sub "
+done
+contains "volume list --help shows global options" "--json"
+check "volume without a subcommand is a usage error" 2 1 "$VSA" volume
+check "volume attach without --name is a usage error" 2 1 "$VSA" -c "$URI" volume attach debianx vg/lv
+check "volume format of a bad name fails with one line" 1 1 "$VSA" volume format 'vg/a;b'
+check "volume attach to an unknown VM fails with one line" 1 1 "$VSA" -c "$URI" volume attach nosuchvm vg/lv --name cr --keyfile /etc/passwd
 check "--version" 0 0 "$VSA" --version
 check "no command is a usage error" 2 1 "$VSA"
 check "unknown command is a usage error" 2 1 "$VSA" frobnicate

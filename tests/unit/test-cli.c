@@ -4,6 +4,7 @@
  * so an edit can be re-read).  Every refusal is checked to leave the
  * domains byte-identical and write no backup. */
 #include "vsa-cli.h"
+#include "vsa-disk.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
 #include "vsa-policy.h"
@@ -11,6 +12,7 @@
 #include "vsa-sasl.h"
 #include "vsa-spice.h"
 #include "vsa-test-util.h"
+#include "vsa-volume.h"
 #include "vsa-xml.h"
 
 #include <glib/gstdio.h>
@@ -570,7 +572,7 @@ test_qemu_passthrough_commands (Fixture *fx, gconstpointer data)
 typedef struct {
   const char *label;
   VsaCommandFunc fn;
-  const char *args[8];
+  const char *args[12];
   const char *stdin_text;
   int code;
   const char *message_part;
@@ -605,6 +607,20 @@ static const BadInput bad_inputs[] = {
   { "valid-for-and-to", vsa_cmd_password, { "password", "debianx", "--valid-for", "1h", "--valid-to", "2030-01-01T00:00:00" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
   { "password-no-spice", vsa_cmd_password, { "password", "imap" }, NULL, VSA_ERROR_NOT_FOUND, "no SPICE graphics" },
   { "show-unknown-vm", vsa_cmd_show, { "show", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  /* /etc/passwd: any existing regular file stands for a keyfile here. */
+  { "volume-no-subcommand", vsa_cmd_volume, { "volume" }, NULL, VSA_ERROR_USAGE, "volume needs a subcommand" },
+  { "volume-unknown-subcommand", vsa_cmd_volume, { "volume", "mount" }, NULL, VSA_ERROR_USAGE, "unknown volume subcommand 'mount'" },
+  { "volume-attach-no-name", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv" }, NULL, VSA_ERROR_USAGE, "needs --name NAME" },
+  { "volume-attach-bad-lv", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv$(reboot)", "--name", "cr" }, NULL, VSA_ERROR_INVALID, "logical volume name 'lv$(reboot)' is not valid" },
+  { "volume-attach-bad-name", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "../sda" }, NULL, VSA_ERROR_INVALID, "mapping name '../sda' is not valid" },
+  { "volume-attach-bad-target", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--target", "sda", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_INVALID, "disk target 'sda' is not a virtio disk name" },
+  { "volume-attach-target-taken", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--target", "vda", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_CONFLICT, "disk target vda is taken by /var/lib/libvirt/images/debianx.qcow2" },
+  { "volume-attach-no-keyfile", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr" }, NULL, VSA_ERROR_NOT_FOUND, "does not exist; run 'virt-spice-admin volume format vg/lv'" },
+  { "volume-attach-unknown-vm", vsa_cmd_volume, { "volume", "attach", "ghost", "vg/lv", "--name", "cr", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "volume-detach-unknown", vsa_cmd_volume, { "volume", "detach", "debianx", "cr_none" }, NULL, VSA_ERROR_NOT_FOUND, "no volume 'cr_none'" },
+  { "volume-format-two-key-sources", vsa_cmd_volume, { "volume", "format", "vg/lv", "--keyfile", "/etc/passwd", "--passphrase-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "volume-format-bad-lv", vsa_cmd_volume, { "volume", "format", "vg" }, NULL, VSA_ERROR_INVALID, "must be written VG/LV" },
+  { "volume-open-unknown-vm", vsa_cmd_volume, { "volume", "open", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   { "assign-user-space", vsa_cmd_assign, { "assign", "debianx", "al ice" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
   { "assign-user-dash", vsa_cmd_assign, { "assign", "debianx", "-root" }, NULL, VSA_ERROR_USAGE, "" },
   { "assign-user-sudoers-meta", vsa_cmd_assign, { "assign", "debianx", "alice,ALL" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
@@ -647,6 +663,101 @@ test_bad_input (Fixture *fx, gconstpointer data)
       g_assert_cmpstr (before[i], ==, after);
       g_assert_cmpuint (count_backups (fx, vms[i]), ==, 0);
     }
+}
+
+/* --- volume -------------------------------------------------------------- */
+
+/* The keyfile `volume format` would have made, under the fixture's key-dir. */
+static void
+make_default_keyfile (Fixture *fx, const char *lv)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+
+  g_free (fx->ctx->config->key_dir);
+  fx->ctx->config->key_dir = g_build_filename (fx->state_dir, "keys", NULL);
+  path = vsa_volume_default_keyfile (fx->ctx->config, lv);
+  dir = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "key", -1, NULL));
+}
+
+static void
+test_volume_attach_adds_disk_and_metadata (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  VsaVolume *volume;
+
+  make_default_keyfile (fx, "volgrp4/lvimap_hd0");
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "debianx", "volgrp4/lvimap_hd0", "--name", "cr_imap");
+  first = domain_xml (fx, "debianx");
+  doc = domain_doc (fx, "debianx");
+  target = vsa_disk_target_of_volume (doc, "cr_imap");
+  g_assert_cmpstr (target, ==, "vdb"); /* vda is the system disk */
+  g_assert_true (vsa_policy_from_domain (doc, &policy, NULL));
+  g_assert_cmpuint (policy->volumes->len, ==, 1);
+  volume = g_ptr_array_index (policy->volumes, 0);
+  g_assert_cmpstr (volume->lv, ==, "volgrp4/lvimap_hd0");
+  g_assert_true (g_str_has_suffix (volume->keyfile, "/keys/volgrp4/lvimap_hd0.key"));
+  g_assert_nonnull (strstr (fx->err, "volume 'cr_imap' (volgrp4/lvimap_hd0) is disk vdb"));
+
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "debianx", "volgrp4/lvimap_hd0", "--name", "cr_imap");
+  second = domain_xml (fx, "debianx");
+  g_assert_cmpstr (first, ==, second);
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
+}
+
+static void
+test_volume_attach_dry_run_prints_diff_only (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *before = domain_xml (fx, "leaptest");
+  g_autofree char *after = NULL;
+
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "leaptest", "vg/data", "--name", "cr_data",
+          "--target", "vdc", "--keyfile", "/etc/passwd", "--dry-run");
+  g_assert_nonnull (strstr (fx->out, "+      <source dev=\"/dev/mapper/cr_data\"/>"));
+  g_assert_nonnull (strstr (fx->out, "+      <target dev=\"vdc\" bus=\"virtio\"/>"));
+  g_assert_nonnull (strstr (fx->out, "+      <vsa:volume lv=\"vg/data\" name=\"cr_data\" keyfile=\"/etc/passwd\"/>"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (count_backups (fx, "leaptest"), ==, 0);
+}
+
+static void
+test_volume_list_and_detach (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  JsonArray *rows;
+  JsonObject *row;
+
+  make_default_keyfile (fx, "vg/a");
+  make_default_keyfile (fx, "vg/b");
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "imap", "vg/a", "--name", "cr_a");
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "imap", "vg/b", "--name", "cr_b");
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "--json");
+  g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
+  rows = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (rows), ==, 2);
+  row = json_array_get_object_element (rows, 1);
+  g_assert_cmpstr (json_object_get_string_member (row, "vm"), ==, "imap");
+  g_assert_cmpstr (json_object_get_string_member (row, "name"), ==, "cr_b");
+  g_assert_cmpstr (json_object_get_string_member (row, "lv"), ==, "vg/b");
+  g_assert_cmpstr (json_object_get_string_member (row, "target"), ==, "vdb");
+
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "detach", "imap", "cr_a");
+  doc = domain_doc (fx, "imap");
+  g_assert_null (vsa_disk_target_of_volume (doc, "cr_a"));
+  g_assert_true (vsa_policy_from_domain (doc, &policy, NULL));
+  g_assert_cmpuint (policy->volumes->len, ==, 1);
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "imap");
+  g_assert_nonnull (strstr (fx->out, "cr_b"));
+  g_assert_null (strstr (fx->out, "cr_a"));
 }
 
 static void
@@ -735,5 +846,8 @@ main (int argc, char **argv)
   ADD ("/cli/firewall/unknown-action-is-usage-error", test_firewall_unknown_action_is_usage_error);
   ADD ("/cli/firewall/flush-dry-run-prints-transaction", test_firewall_flush_dry_run_prints_transaction);
   ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
+  ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);
+  ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);
+  ADD ("/cli/volume/list-and-detach", test_volume_list_and_detach);
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
  * CASE.in.xml goes through the transform and must equal CASE.out.xml;
  * the transform applied to CASE.out.xml must change nothing (idempotence).
  * One DO_TEST line per case. */
+#include "vsa-disk.h"
 #include "vsa-error.h"
 #include "vsa-policy.h"
 #include "vsa-qemu.h"
@@ -141,6 +142,35 @@ static const QemuEnvParams set_sasl = { "SASL_CONF_PATH", "/etc/virt-spice-admin
 static const QemuEnvParams unset_sasl = { "SASL_CONF_PATH", NULL, TRUE };
 static const QemuEnvParams set_bad_name = { "BAD-NAME", "x", FALSE };
 
+/* --- volume attach / detach ------------------------------------------- */
+
+typedef struct {
+  VsaVolume volume;
+  const char *target; /* NULL: first free vdX */
+} AttachParams;
+
+static gboolean
+volume_attach (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  const AttachParams *p = params;
+
+  return vsa_disk_attach_volume (doc, &p->volume, p->target, VSA_AUTH_PASSWORD, error);
+}
+
+static gboolean
+volume_detach (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  return vsa_disk_detach_volume (doc, params, error);
+}
+
+#define IMAP_VOLUME { "volgrp4/lvimap_hd0", "cr_imap_encr", "/etc/virt-spice-admin/keys/volgrp4/lvimap_hd0.key" }
+static const AttachParams attach_imap = { IMAP_VOLUME, NULL };
+static const AttachParams attach_imap_vdc = { IMAP_VOLUME, "vdc" };
+static const AttachParams attach_imap_vda = { IMAP_VOLUME, "vda" };
+static const AttachParams attach_archive = {
+  { "volgrp4/lvarchive", "cr_archive", "/etc/virt-spice-admin/keys/volgrp4/lvarchive.key" }, NULL
+};
+
 #define DO_TEST_FULL(transform, name, fn, params, err)                                \
   do {                                                                                \
     static const GoldenCase tc = { transform, name, fn, params, err };                \
@@ -150,6 +180,9 @@ static const QemuEnvParams set_bad_name = { "BAD-NAME", "x", FALSE };
 #define DO_TEST_SECURE_FAIL(name, params, err) DO_TEST_FULL ("secure", name, secure, params, err)
 #define DO_TEST_PASSWORD(name, params) DO_TEST_FULL ("password", name, password, params, 0)
 #define DO_TEST_PASSWORD_FAIL(name, params, err) DO_TEST_FULL ("password", name, password, params, err)
+#define DO_TEST_ATTACH(name, params) DO_TEST_FULL ("volume-attach", name, volume_attach, params, 0)
+#define DO_TEST_ATTACH_FAIL(name, params, err) DO_TEST_FULL ("volume-attach", name, volume_attach, params, err)
+#define DO_TEST_DETACH(name, mapping) DO_TEST_FULL ("volume-detach", name, volume_detach, mapping, 0)
 #define DO_TEST_QEMU_ARG(name, params) DO_TEST_FULL ("qemu-arg", name, qemu_arg, params, 0)
 #define DO_TEST_QEMU_ENV(name, params) DO_TEST_FULL ("qemu-env", name, qemu_env, params, 0)
 #define DO_TEST_QEMU_ENV_FAIL(name, params, err) DO_TEST_FULL ("qemu-env", name, qemu_env, params, err)
@@ -197,6 +230,21 @@ main (int argc, char **argv)
   DO_TEST_QEMU_ENV ("unset-last", &unset_sasl);
   DO_TEST_QEMU_ENV ("unset-keeps-args", &unset_sasl);
   DO_TEST_QEMU_ENV_FAIL ("bad-name", &set_bad_name, VSA_ERROR_INVALID);
+
+  DO_TEST_ATTACH ("first-volume", &attach_imap);
+  DO_TEST_ATTACH ("target-taken", &attach_imap);
+  DO_TEST_ATTACH ("explicit-target", &attach_imap_vdc);
+  DO_TEST_ATTACH_FAIL ("explicit-target-taken", &attach_imap_vda, VSA_ERROR_CONFLICT);
+  DO_TEST_ATTACH ("second-volume", &attach_archive);
+  DO_TEST_ATTACH ("already-attached", &attach_imap);
+  DO_TEST_ATTACH ("unmanaged-domain", &attach_imap);
+  DO_TEST_ATTACH_FAIL ("mapping-name-taken", &attach_imap, VSA_ERROR_CONFLICT);
+  DO_TEST_ATTACH ("metadata-without-disk", &attach_imap);
+
+  DO_TEST_DETACH ("last-volume", "cr_imap_encr");
+  DO_TEST_DETACH ("one-of-three", "cr_b");
+  DO_TEST_DETACH ("not-attached", "cr_zzz");
+  DO_TEST_DETACH ("disk-without-metadata", "cr_b");
 
   return g_test_run ();
 }

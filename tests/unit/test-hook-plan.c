@@ -149,6 +149,57 @@ test_malformed_managed_is_an_error (void)
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
 }
 
+#define TWO_VOLUMES \
+  "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'>" \
+  "<vsa:volume lv='vg/mail' name='cr_mail' keyfile='/k/mail'/><vsa:access user='alice'/>" \
+  "<vsa:volume lv='vg/archive' name='cr_archive' keyfile='/k/archive'/></vsa:console></metadata>"
+
+static void
+test_volumes_in_metadata_order (void)
+{
+  static const char *const ops[][2] = { { "prepare", "begin" }, { "release", "end" } };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      g_autoptr (VsaHookPlan) plan = plan_for (ops[i][0], ops[i][1], domain_with (SECURE_GRAPHICS, TWO_VOLUMES));
+      VsaVolume *first, *second;
+
+      g_assert_cmpuint (plan->refusals->len, ==, 0);
+      g_assert_cmpuint (plan->volumes->len, ==, 2);
+      first = g_ptr_array_index (plan->volumes, 0);
+      second = g_ptr_array_index (plan->volumes, 1);
+      g_assert_cmpstr (first->name, ==, "cr_mail");
+      g_assert_cmpstr (first->lv, ==, "vg/mail");
+      g_assert_cmpstr (first->keyfile, ==, "/k/mail");
+      g_assert_cmpstr (second->name, ==, "cr_archive");
+    }
+}
+
+static void
+test_unmanaged_has_no_volumes (void)
+{
+  g_autoptr (VsaHookPlan) plan = plan_for ("prepare", "begin", domain_with (SECURE_GRAPHICS, ""));
+
+  g_assert_false (plan->managed);
+  g_assert_nonnull (plan->volumes);
+  g_assert_cmpuint (plan->volumes->len, ==, 0);
+}
+
+static void
+test_bad_volume_entry_is_an_error (void)
+{
+  const char *xml = domain_with (SECURE_GRAPHICS,
+      "<metadata><vsa:console xmlns:vsa='" NS "'><vsa:volume lv='vg/x' name='a/../b' keyfile='/k'/>"
+      "</vsa:console></metadata>");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = vsa_hook_plan_build ("vm1", "prepare", "begin", xml, strlen (xml),
+                                                      NULL, &error);
+
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "mapping name 'a/../b' is not valid"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -161,5 +212,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/release-never-refuses", test_release_never_refuses);
   g_test_add_func ("/hook-plan/managed-plan-carries-tls-port", test_managed_plan_carries_tls_port);
   g_test_add_func ("/hook-plan/malformed-managed-is-an-error", test_malformed_managed_is_an_error);
+  g_test_add_func ("/hook-plan/volumes-in-metadata-order", test_volumes_in_metadata_order);
+  g_test_add_func ("/hook-plan/unmanaged-has-no-volumes", test_unmanaged_has_no_volumes);
+  g_test_add_func ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error);
   return g_test_run ();
 }

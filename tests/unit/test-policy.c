@@ -36,6 +36,11 @@ test_config_defaults (void)
   g_assert_cmpstr (config->listen, ==, "127.0.0.1");
   g_assert_cmpstr (config->state_dir, ==, "/var/lib/virt-spice-admin");
   g_assert_cmpint (config->auth_mode, ==, VSA_AUTH_PASSWORD);
+  g_assert_cmpstr (config->key_dir, ==, "/etc/virt-spice-admin/keys");
+  g_assert_cmpstr (config->luks_pbkdf, ==, "argon2id");
+  g_assert_cmpuint (config->luks_pbkdf_time_ms, ==, 2000);
+  g_assert_cmpuint (config->luks_pbkdf_iterations, ==, 0);
+  g_assert_true (config->deactivate_lv_on_close);
   g_assert_cmpstr (config->ca_file, ==, "/etc/pki/libvirt-spice/ca-cert.pem");
   g_assert_true (config->firewall);
   g_assert_cmpstr (config->firewall_table, ==, "virt_spice_admin");
@@ -53,9 +58,16 @@ test_config_all_keys (void)
     "state-dir=/tmp/st\nauth-mode=sasl\nca-file=/tmp/ca.pem\nqemu-group=kvm\n"
     "libvirt-config-dir=/run/libvirt/qemu\n"
     "firewall=false\nfirewall-table=spice_guard\nfirewall-priority=5\n"
-    "firewall-reject=drop\nfirewall-log-prefix=vsa-rejected:\n", &error);
+    "firewall-reject=drop\nfirewall-log-prefix=vsa-rejected:\n"
+    "key-dir=/tmp/keys\nluks-pbkdf=pbkdf2\n"
+    "luks-pbkdf-time-ms=1\nluks-pbkdf-iterations=1000\ndeactivate-lv-on-close=false\n", &error);
 
   g_assert_no_error (error);
+  g_assert_cmpstr (config->key_dir, ==, "/tmp/keys");
+  g_assert_cmpstr (config->luks_pbkdf, ==, "pbkdf2");
+  g_assert_cmpuint (config->luks_pbkdf_time_ms, ==, 1);
+  g_assert_cmpuint (config->luks_pbkdf_iterations, ==, 1000);
+  g_assert_false (config->deactivate_lv_on_close);
   g_assert_cmpint (config->tls_port_min, ==, 30000);
   g_assert_cmpint (config->tls_port_max, ==, 30010);
   g_assert_cmpstr (config->listen, ==, "::1");
@@ -107,6 +119,11 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nfirewall-priority = -5000\n", "/etc/vsa.conf:2: key 'firewall-priority': firewall priority -5000 is out of range" },
   { "[defaults]\nfirewall-reject = icmp\n", "/etc/vsa.conf:2: key 'firewall-reject': firewall reject mode 'icmp' is unknown" },
   { "[defaults]\nfirewall-log-prefix = a\"b\n", "/etc/vsa.conf:2: key 'firewall-log-prefix': firewall log prefix must not contain quotes" },
+  { "[defaults]\nkey-dir = keys\n", "/etc/vsa.conf:2: key 'key-dir': 'keys' is not an absolute path" },
+  { "[defaults]\nluks-pbkdf = md5\n", "/etc/vsa.conf:2: key 'luks-pbkdf': 'md5' is not a LUKS2 PBKDF" },
+  { "[defaults]\nluks-pbkdf-time-ms = 0\n", "/etc/vsa.conf:2: key 'luks-pbkdf-time-ms': '0' is not a whole number from 1" },
+  { "[defaults]\nluks-pbkdf-iterations = -1\n", "/etc/vsa.conf:2: key 'luks-pbkdf-iterations'" },
+  { "[defaults]\ndeactivate-lv-on-close = yes\n", "/etc/vsa.conf:2: key 'deactivate-lv-on-close': 'yes' is not true or false" },
 };
 
 static void
@@ -289,6 +306,39 @@ test_vm_names (void)
     }
 }
 
+static void
+test_volume_names (void)
+{
+  static const char *const good_lvs[] = { "volgrp4/lvimap_hd0", "vg/lv", "vg.1/a+b-c_d", "VG/.lv" };
+  static const char *const bad_lvs[] = { "", "lv", "/lv", "vg/", "vg/a/b", "vg/..", "../lv", "-vg/lv",
+                                         "vg/-lv", "vg/l v", "vg/lv;rm", "vg/$(x)", "vg/lv'", "vg/l\nv" };
+  static const char *const good_names[] = { "cr_imap_encr", "a", "cr-0.data+1" };
+  static const char *const bad_names[] = { "", ".", "..", ".hidden", "-x", "a/b", "a b", "x;y", "x`y`",
+                                           "control\n" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good_lvs); i++)
+    g_assert_true (vsa_validate_lv_path (good_lvs[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_lvs); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_false (vsa_validate_lv_path (bad_lvs[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      g_assert_null (strchr (error->message + strlen (error->message) - 1, '\n'));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (good_names); i++)
+    g_assert_true (vsa_validate_mapping_name (good_names[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_names); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_false (vsa_validate_mapping_name (bad_names[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+    }
+  g_assert_true (vsa_validate_keyfile_path ("/etc/virt-spice-admin/keys/vg/lv.key", NULL));
+  g_assert_false (vsa_validate_keyfile_path ("keys/lv.key", NULL));
+  g_assert_false (vsa_validate_keyfile_path ("/etc/../root/key", NULL));
+  g_assert_false (vsa_validate_keyfile_path ("/etc/key\n", NULL));
+}
+
 static xmlDoc *
 parse_text (const char *text)
 {
@@ -356,6 +406,85 @@ test_policy_round_trip_matches_schema (void)
   g_assert_cmpstr (alice->user, ==, "alice");
   g_assert_cmpuint (alice->clients->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (alice->clients, 1), ==, "fd00::22");
+}
+
+static void
+test_policy_volumes_keep_order (void)
+{
+  g_autoptr (xmlDoc) doc = parse_text ("<domain type='kvm'><name>x</name></domain>");
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (VsaPolicy) back = NULL;
+  g_autoptr (GError) error = NULL;
+  static const char *const names[] = { "cr_z", "cr_a", "cr_m" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *lv = g_strdup_printf ("vg/lv_%s", names[i]);
+      g_ptr_array_add (policy->volumes, vsa_volume_new (lv, names[i], "/etc/keys/k"));
+    }
+  vsa_policy_to_domain (doc, policy);
+  g_assert_true (valid_against_schema (console_of (doc)));
+  g_assert_true (vsa_policy_from_domain (doc, &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->volumes->len, ==, 3);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (back->volumes, i);
+      g_assert_cmpstr (volume->name, ==, names[i]);
+      g_assert_cmpstr (volume->keyfile, ==, "/etc/keys/k");
+    }
+  g_assert_cmpstr (vsa_policy_find_volume (back, "cr_a")->lv, ==, "vg/lv_cr_a");
+  g_assert_null (vsa_policy_find_volume (back, "cr_b"));
+}
+
+static void
+test_policy_access_and_volumes_mix (void)
+{
+  g_autoptr (xmlDoc) doc = parse_text (
+    "<domain><metadata><vsa:console xmlns:vsa='" VSA_METADATA_NS "'>"
+    "<vsa:volume lv='vg/a' name='cr_a' keyfile='/k/a'/><vsa:access user='alice'/>"
+    "<vsa:volume lv='vg/b' name='cr_b' keyfile='/k/b'/></vsa:console></metadata></domain>");
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  g_assert_true (valid_against_schema (console_of (doc)));
+  g_assert_true (vsa_policy_from_domain (doc, &policy, NULL));
+  g_assert_cmpuint (policy->access->len, ==, 1);
+  g_assert_cmpuint (policy->volumes->len, ==, 2);
+}
+
+typedef struct {
+  const char *element;
+  const char *message;
+} BadVolume;
+
+static const BadVolume bad_volumes[] = {
+  { "<vsa:volume lv='vg/lv;reboot' name='cr' keyfile='/k'/>", "line 2: <vsa:volume>: logical volume name 'lv;reboot' is not valid" },
+  { "<vsa:volume lv='vg/lv' name='../../dev/sda' keyfile='/k'/>", "line 2: <vsa:volume>: mapping name '../../dev/sda' is not valid" },
+  { "<vsa:volume lv='vg/lv' name='cr'/>", "line 2: <vsa:volume>: keyfile '' must be an absolute path" },
+  { "<vsa:volume name='cr' keyfile='/k'/>", "line 2: <vsa:volume>: logical volume '' must be written VG/LV" },
+  { "<vsa:volume lv='vg/lv' name='cr' keyfile='/k'/><vsa:volume lv='vg/lv2' name='cr' keyfile='/k'/>",
+    "line 2: <vsa:volume> 'cr' (vg/lv2) repeats the mapping or logical volume of 'cr' (vg/lv)" },
+};
+
+static void
+test_policy_rejects_bad_volume (gconstpointer data)
+{
+  const BadVolume *bad = data;
+  g_autofree char *text = g_strdup_printf (
+    "<domain><metadata><vsa:console xmlns:vsa='" VSA_METADATA_NS "'>\n%s</vsa:console></metadata></domain>",
+    bad->element);
+  g_autoptr (xmlDoc) doc = parse_text (text);
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (vsa_policy_from_domain (doc, &policy, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  if (strstr (error->message, bad->message) == NULL)
+    g_error ("'%s' does not contain '%s'", error->message, bad->message);
+  g_assert_null (policy);
+  /* The duplicate is a rule of the model, not of the grammar. */
+  if (strstr (bad->message, "repeats") == NULL)
+    g_assert_false (valid_against_schema (console_of (doc)));
 }
 
 static void
@@ -458,8 +587,16 @@ main (int argc, char **argv)
   g_test_add_func ("/ports/explicit-checks", test_port_explicit_checks);
   g_test_add_func ("/secret/generated-passwords", test_generated_passwords);
   g_test_add_func ("/names/vm", test_vm_names);
+  g_test_add_func ("/names/volumes", test_volume_names);
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
   g_test_add_func ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element);
+  g_test_add_func ("/policy/volumes-keep-order", test_policy_volumes_keep_order);
+  g_test_add_func ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_volumes); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/policy/rejects-bad-volume/%" G_GSIZE_FORMAT, i);
+      g_test_add_data_func (path, &bad_volumes[i], test_policy_rejects_bad_volume);
+    }
   g_test_add_func ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched);
   g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
   g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);

@@ -1,0 +1,161 @@
+#!/bin/bash
+# Runs as init inside user-mode Linux (started by test-volume-uml.sh):
+# LVM on /dev/ubda, `volume format` through the CLI, then the hook binary
+# with real argv and domain XML on stdin, checked with dmsetup and lvs.
+# TAP lines go to $VSA_UML_WORK/tap.
+. "$(dirname "$0")/uml-guest.sh"
+CLI=$VSA_CLI
+HOOK=$VSA_HOOK
+VG=vsa-uml
+KEYS=$W/keys/$VG
+n=0
+exec >"$W/tap.partial"
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+# check DESCRIPTION COMMAND...: ok if COMMAND succeeds (its output becomes diagnostics otherwise).
+check() {
+    local desc=$1 out
+    shift
+    if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+
+# hook VM OPERATION SUB-OPERATION XML-FILE: runs the hook as libvirt
+# does; its exit status in $status, its stderr in $hook_err.
+hook() {
+    status=0
+    hook_err=$("$HOOK" "$1" "$2" "$3" - <"$4" 2>&1 >/dev/null) || status=$?
+}
+
+mapping_exists() { dmsetup info "$1" >/dev/null 2>&1; }
+lv_active() { [ "$(lvs --noheadings -o lv_active "$VG/$1" | tr -d ' ')" = active ]; }
+lv_inactive() { [ -z "$(lvs --noheadings -o lv_active "$VG/$1" | tr -d ' ')" ]; }
+
+# The article's cipher and a 512-bit key.  LUKS2 hands the kernel the key
+# through its keyring, so the table names it as :BYTES:logon:DESCRIPTION;
+# a key in the table itself would be 128 hex digits.  Only the length of
+# the key leaves this function.
+mapping_is_aes_xts_512() {
+    local table key bytes
+    table=$(dmsetup table --showkeys "$1") || return 1
+    set -- $table
+    [ "$3" = crypt ] && [ "$4" = aes-xts-plain64 ] || { echo "table: $3 $4"; return 1; }
+    key=$5
+    case $key in
+    :*:logon:*) bytes=${key#:}; bytes=${bytes%%:*} ;;
+    *) bytes=$((${#key} / 2)) ;;
+    esac
+    [ "$bytes" -eq 64 ] || { echo "key is $bytes bytes, not 64"; return 1; }
+}
+
+expect_refusal() { # WHAT: prepare exited 1 with one line containing WHAT
+    [ "$status" -eq 1 ] || { echo "exit status $status"; return 1; }
+    [ "$(printf '%s\n' "$hook_err" | wc -l)" -eq 1 ] || { echo "stderr: $hook_err"; return 1; }
+    case $hook_err in
+    "virt-spice-admin: refusing to start VM 'vsa-uml-vm': "*"$1"*) ;;
+    *) echo "stderr: $hook_err"; return 1 ;;
+    esac
+}
+
+expect_clean_exit() { [ "$status" -eq 0 ] && [ -z "$hook_err" ] || { echo "status $status: $hook_err"; return 1; }; }
+
+pvcreate -q /dev/ubda >&2 && vgcreate -q "$VG" /dev/ubda >&2 &&
+    lvcreate -q -an -Zn -n mail -L 24M "$VG" >&2 && lvcreate -q -an -Zn -n archive -L 24M "$VG" >&2 ||
+    echo "Bail out! cannot create the test volume group"
+
+check "volume format (CLI) formats mail" "$CLI" -q volume format "$VG/mail"
+check "volume format (CLI) formats archive" "$CLI" -q volume format "$VG/archive"
+check "the new keyfile is 0400 in a 0700 directory" \
+    test "$(stat -c %a "$KEYS/mail.key") $(stat -c %a "$KEYS")" = "400 700"
+check "format leaves the LV inactive as it found it" lv_inactive mail
+second_format() {
+    local out rc=0
+    out=$("$CLI" volume format "$VG/mail" --keyfile "$KEYS/mail.key" 2>&1) || rc=$?
+    [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+        [[ $out == *"already carries a crypto_LUKS signature"* ]] || { echo "$rc: $out"; return 1; }
+}
+check "a second format is refused with one line" second_format
+
+domain_xml vsa-uml-vm "$(volume_xml "$VG/mail" cr_mail "$KEYS/mail.key")" >"$W/mail.xml"
+hook vsa-uml-vm prepare begin "$W/mail.xml"
+check "prepare begin exits 0" expect_clean_exit
+check "after prepare the mapping is aes-xts-plain64 with a 512-bit key" mapping_is_aes_xts_512 cr_mail
+check "after prepare the LV is active" lv_active mail
+hook vsa-uml-vm prepare begin "$W/mail.xml"
+check "prepare again (mapping already open on the LV) is success" expect_clean_exit
+
+exec 7</dev/mapper/cr_mail
+hook vsa-uml-vm release end "$W/mail.xml"
+check "release with the mapping held open exits 0" expect_clean_exit
+check "and leaves the mapping and the LV as they are" bash -c 'dmsetup info cr_mail >/dev/null && test -e /dev/'"$VG"'/mail'
+check "and logs who holds it" grep -q "cr_mail' is still in use by process $$ " "$W/hook.log"
+exec 7<&-
+
+hook vsa-uml-vm release end "$W/mail.xml"
+check "release end exits 0" expect_clean_exit
+check "after release the mapping is gone" bash -c '! dmsetup info cr_mail'
+check "after release the LV is inactive" lv_inactive mail
+hook vsa-uml-vm release end "$W/mail.xml"
+check "release twice is fine" expect_clean_exit
+domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")" >"$W/archive.xml"
+hook vsa-uml-vm release end "$W/archive.xml"
+check "release without prepare is fine" expect_clean_exit
+
+head -c 64 /dev/urandom >"$W/wrong.key"
+domain_xml vsa-uml-vm "$(volume_xml "$VG/mail" cr_mail "$W/wrong.key")" >"$W/wrong.xml"
+hook vsa-uml-vm prepare begin "$W/wrong.xml"
+check "wrong keyfile: prepare exits 1 with one line naming volume and cause" \
+    expect_refusal "volume 'cr_mail' ($VG/mail): wrong key: keyfile '$W/wrong.key'"
+check "wrong keyfile: no mapping" bash -c '! dmsetup info cr_mail'
+check "wrong keyfile: the LV is inactive again" lv_inactive mail
+hook vsa-uml-vm release end "$W/wrong.xml"
+check "release after the failed prepare is fine" expect_clean_exit
+
+domain_xml vsa-uml-vm "$(volume_xml "$VG/gone" cr_gone "$KEYS/mail.key")" >"$W/gone.xml"
+hook vsa-uml-vm prepare begin "$W/gone.xml"
+check "missing LV: prepare exits 1 naming it" expect_refusal "volume 'cr_gone' ($VG/gone): logical volume $VG/gone not found"
+
+domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")
+$(volume_xml "$VG/mail" cr_mail "$W/wrong.key")" >"$W/two-bad.xml"
+hook vsa-uml-vm prepare begin "$W/two-bad.xml"
+check "two volumes, the second fails: prepare exits 1 naming the second" expect_refusal "volume 'cr_mail' ($VG/mail): wrong key"
+check "the first was rolled back: no mapping" bash -c '! dmsetup info cr_archive'
+check "the first was rolled back: its LV is inactive" lv_inactive archive
+
+domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")
+$(volume_xml "$VG/mail" cr_mail "$KEYS/mail.key")" >"$W/two.xml"
+hook vsa-uml-vm prepare begin "$W/two.xml"
+check "two good volumes: prepare opens both" bash -c 'dmsetup info cr_archive >/dev/null && dmsetup info cr_mail >/dev/null'
+hook vsa-uml-vm release end "$W/two.xml"
+check "and release closes both and deactivates their LVs" bash -c '! dmsetup info cr_archive && ! dmsetup info cr_mail && ! test -e /dev/'"$VG"'/mail && ! test -e /dev/'"$VG"'/archive'
+
+# A mapping of that name on another device: neither used nor closed.
+lvchange -ay "$VG/archive" >&2
+cryptsetup open --key-file "$KEYS/archive.key" "/dev/$VG/archive" cr_mail >&2
+hook vsa-uml-vm prepare begin "$W/mail.xml"
+check "a mapping of the same name on another device is refused naming both" \
+    expect_refusal "mapping 'cr_mail' is already open on "
+case $hook_err in *"not on /dev/$VG/mail"*) ok "the refusal names the volume's own device" ;;
+*) not_ok "the refusal names the volume's own device" "$hook_err" ;; esac
+hook vsa-uml-vm release end "$W/mail.xml"
+check "release does not close someone else's mapping" bash -c 'dmsetup info cr_mail >/dev/null'
+cryptsetup close cr_mail >&2
+lvchange -an "$VG/archive" >&2
+
+# `volume open|close VM` run the same code, reading the VM from libvirt
+# (here the test driver: no libvirtd inside UML).
+cat >"$W/host.xml" <<XML
+<node>
+$(domain_xml vsa-uml-vm "$(volume_xml "$VG/mail" cr_mail "$KEYS/mail.key")" | sed "s/type='qemu'/type='test'/")
+</node>
+XML
+check "volume open (CLI) opens the VM's volumes" bash -c "'$CLI' -q -c test://$W/host.xml volume open vsa-uml-vm && dmsetup info cr_mail >/dev/null"
+check "volume list shows it open" bash -c "'$CLI' -c test://$W/host.xml volume list | grep -q 'cr_mail .* open '"
+check "volume close (CLI) closes them" bash -c "'$CLI' -q -c test://$W/host.xml volume close vsa-uml-vm && ! dmsetup info cr_mail && ! test -e /dev/$VG/mail"
+
+key_hex=$(od -An -tx1 "$KEYS/mail.key" | tr -d ' \n')
+check "the hook log holds no key material" bash -c "! grep -qi '$key_hex' '$W/hook.log' && ! grep -qi '${key_hex:0:16}' '$W/hook.log'"
+check "the hook log names what it did" grep -q "release: 1 encrypted volume(s) closed" "$W/hook.log"
+
+echo "1..$n"
+mv "$W/tap.partial" "$W/tap"

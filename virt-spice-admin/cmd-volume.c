@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `volume SUBCOMMAND`: encrypted guest disks.  format prepares a logical
+ * volume (LUKS2), attach/detach edit the domain (disk + metadata, so
+ * --dry-run shows the diff), open/close run the hook's own code on the
+ * VM's volumes, list shows them. */
+#include "vsa-cli.h"
+#include "vsa-disk.h"
+#include "vsa-edit.h"
+#include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-volume.h"
+#include "vsa-xml.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static void
+print_json (VsaContext *ctx, JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (ctx->out, "%s\n", text);
+}
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+/* --- format ------------------------------------------------------------ */
+
+static void
+print_format_result (VsaContext *ctx, const char *lv, const VsaFormatResult *result)
+{
+  g_autoptr (JsonBuilder) b = NULL;
+
+  if (!ctx->json)
+    {
+      vsa_context_note (ctx, "%s: LUKS2 (aes-xts-plain64, 512-bit key, sha512, %s); key: %s%s; "
+                        "header backup: %s", result->device, ctx->config->luks_pbkdf,
+                        result->keyfile ? result->keyfile : "the passphrase",
+                        result->keyfile_created ? " (new)" : "", result->header_backup);
+      return;
+    }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_string (b, "lv", lv);
+  add_string (b, "device", result->device);
+  add_string (b, "keyfile", result->keyfile);
+  json_builder_set_member_name (b, "keyfile_created");
+  json_builder_add_boolean_value (b, result->keyfile_created);
+  add_string (b, "header_backup", result->header_backup);
+  json_builder_end_object (b);
+  print_json (ctx, b);
+}
+
+static gboolean
+volume_format (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  g_autofree char *keyfile = NULL;
+  gboolean passphrase_stdin = FALSE, force = FALSE;
+  GOptionEntry entries[] = {
+    { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, &keyfile, "Use this existing keyfile (default: a new one under key-dir)", "PATH" },
+    { "passphrase-stdin", 0, 0, G_OPTION_ARG_NONE, &passphrase_stdin, "Read a passphrase from standard input instead", NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Overwrite an existing signature or keyfile (destroys data)", NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (VsaSecret) passphrase = NULL;
+  g_auto (VsaFormatResult) result = { 0 };
+  VsaFormatRequest request = { 0 };
+
+  if (!vsa_cli_parse (ctx, entries, "VG/LV",
+                      "Formats the logical volume as LUKS2 with aes-xts-plain64, a 512-bit key\n"
+                      "and sha512 (PBKDF: luks-pbkdf, luks-pbkdf-time-ms).  The key is a new\n"
+                      "random keyfile KEY-DIR/VG/LV.key (0400, directory 0700), --keyfile, or a\n"
+                      "passphrase on standard input.  The header is backed up to\n"
+                      "STATE-DIR/luks-headers/VG/LV.img (0600).  A volume with any signature\n"
+                      "(LUKS, filesystem, RAID...) is refused unless --force.",
+                      argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error) || !vsa_validate_lv_path (args[0], error))
+    return FALSE;
+  if (keyfile && passphrase_stdin)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "--keyfile and --passphrase-stdin exclude each other; give one");
+      return FALSE;
+    }
+  if (keyfile && !vsa_validate_keyfile_path (keyfile, error))
+    return FALSE;
+  if (ctx->dry_run)
+    {
+      vsa_context_note (ctx, "dry run: would format /dev/%s as LUKS2; nothing was changed", args[0]);
+      return TRUE;
+    }
+  if (passphrase_stdin && (passphrase = vsa_secret_read_line (ctx->in, "passphrase", error)) == NULL)
+    return FALSE;
+  request.lv = args[0];
+  request.keyfile = keyfile;
+  request.passphrase = passphrase;
+  request.force = force;
+  if (!vsa_volume_format (ctx->config, &request, &result, error))
+    return FALSE;
+  print_format_result (ctx, args[0], &result);
+  return TRUE;
+}
+
+/* --- attach / detach ---------------------------------------------------- */
+
+typedef struct {
+  VsaVolume volume;
+  const char *target;
+  VsaAuthMode default_auth;
+  char *target_used;
+} AttachRequest;
+
+static gboolean
+attach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+{
+  AttachRequest *req = user_data;
+
+  if (!vsa_disk_attach_volume (doc, &req->volume, req->target, req->default_auth, error))
+    return FALSE;
+  req->target_used = vsa_disk_target_of_volume (doc, req->volume.name);
+  return TRUE;
+}
+
+static gboolean
+check_keyfile_exists (const char *keyfile, const char *lv, GError **error)
+{
+  if (g_file_test (keyfile, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+               "keyfile '%s' does not exist; run 'virt-spice-admin volume format %s' or give --keyfile",
+               keyfile, lv);
+  return FALSE;
+}
+
+static gboolean
+volume_attach (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *keyfile = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Mapping name: the guest disk is /dev/mapper/NAME (required)", "NAME" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target, "Guest disk name (default: the first free vdX)", "vdX" },
+    { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, &keyfile, "Keyfile the hook opens it with (default: KEY-DIR/VG/LV.key)", "PATH" },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (virDomain) dom = NULL;
+  AttachRequest req = { 0 };
+  g_autofree char *default_keyfile = NULL;
+  gboolean ok;
+
+  if (!vsa_cli_parse (ctx, entries, "VM VG/LV --name NAME [--target vdX] [--keyfile PATH]",
+                      "Adds the formatted logical volume to the VM as a virtio disk\n"
+                      "<disk type='block'> on /dev/mapper/NAME (raw, cache='none', io='native')\n"
+                      "and records it in the VM's metadata; the hook opens it before every\n"
+                      "start and closes it after.  Running it again changes nothing.",
+                      argc, argv, 2, 2, &args, error) ||
+      !vsa_cli_load_config (ctx, error))
+    return FALSE;
+  if (name == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "volume attach needs --name NAME (the mapping under /dev/mapper)");
+      return FALSE;
+    }
+  default_keyfile = vsa_volume_default_keyfile (ctx->config, args[1]);
+  req.volume.lv = args[1];
+  req.volume.name = name;
+  req.volume.keyfile = keyfile ? keyfile : default_keyfile;
+  req.target = target;
+  req.default_auth = ctx->config->auth_mode;
+  if (!vsa_validate_vm_name (args[0], error) || !vsa_validate_lv_path (args[1], error) ||
+      !vsa_validate_mapping_name (name, error) ||
+      !vsa_validate_keyfile_path (req.volume.keyfile, error) ||
+      (target && !vsa_validate_disk_target (target, error)) ||
+      !check_keyfile_exists (req.volume.keyfile, args[1], error) ||
+      !vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
+    return FALSE;
+  ok = vsa_domain_edit (ctx, dom, attach_transform, &req, NULL, error);
+  if (ok && !ctx->dry_run)
+    vsa_context_note (ctx, "VM '%s': volume '%s' (%s) is disk %s; opened before each start%s",
+                      args[0], name, args[1], req.target_used,
+                      virDomainIsActive (dom) == 1 ? " (from the next start on)" : "");
+  if (!ok)
+    g_prefix_error (error, "VM '%s': ", args[0]);
+  g_free (req.target_used);
+  return ok;
+}
+
+static gboolean
+detach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+{
+  const char *name = user_data;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *target = vsa_disk_target_of_volume (doc, name);
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  if (target == NULL && vsa_policy_find_volume (policy, name) == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+                   "no volume '%s'; see 'virt-spice-admin volume list'", name);
+      return FALSE;
+    }
+  return vsa_disk_detach_volume (doc, name, error);
+}
+
+static gboolean
+volume_detach (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (virDomain) dom = NULL;
+
+  if (!vsa_cli_parse (ctx, entries, "VM NAME",
+                      "Removes volume NAME's disk and metadata entry from the VM.  The\n"
+                      "logical volume and its key are kept; an open mapping stays open until\n"
+                      "'volume close' (run it before detaching, while the VM is shut off).",
+                      argc, argv, 2, 2, &args, error) ||
+      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error) ||
+      !vsa_validate_mapping_name (args[1], error) || !vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
+    return FALSE;
+  if (!vsa_domain_edit (ctx, dom, detach_transform, args[1], NULL, error))
+    {
+      g_prefix_error (error, "VM '%s': ", args[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- open / close / list ------------------------------------------------ */
+
+/* The VM's volumes from its persistent definition: what the next start
+ * (and so the hook) will use. */
+static VsaPolicy *
+load_domain_policy (VsaContext *ctx, virDomain *dom, xmlDoc **ret_doc, GError **error)
+{
+  g_autofree char *xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE, error);
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
+      !vsa_policy_from_domain (doc, &policy, error))
+    return NULL;
+  if (policy == NULL)
+    policy = vsa_policy_new (ctx->config->auth_mode);
+  if (ret_doc)
+    *ret_doc = g_steal_pointer (&doc);
+  return g_steal_pointer (&policy);
+}
+
+typedef gboolean (*VolumesAction) (VsaContext *ctx, VsaPolicy *policy, GError **error);
+
+static gboolean
+run_on_volumes (VsaContext *ctx, int argc, char **argv, const char *description,
+                VolumesAction action, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (virDomain) dom = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_cli_parse (ctx, entries, "VM", description, argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error) ||
+      !vsa_context_connect (ctx, error) ||
+      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
+      (policy = load_domain_policy (ctx, dom, NULL, error)) == NULL)
+    return FALSE;
+  if (policy->volumes->len == 0)
+    {
+      vsa_context_note (ctx, "VM '%s' has no encrypted volumes", args[0]);
+      return TRUE;
+    }
+  if (!action (ctx, policy, error))
+    {
+      g_prefix_error (error, "VM '%s': ", args[0]);
+      return FALSE;
+    }
+  vsa_context_note (ctx, "VM '%s': %u volume(s) %s", args[0], policy->volumes->len,
+                    g_str_equal (ctx->command, "volume open") ? "open" : "closed");
+  return TRUE;
+}
+
+static gboolean
+open_action (VsaContext *ctx, VsaPolicy *policy, GError **error)
+{
+  return vsa_volumes_open_all (policy->volumes, error);
+}
+
+static gboolean
+close_action (VsaContext *ctx, VsaPolicy *policy, GError **error)
+{
+  return vsa_volumes_close_all (ctx->config, policy->volumes, error);
+}
+
+static gboolean
+volume_open (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  return run_on_volumes (ctx, argc, argv,
+                         "Opens the VM's volumes as the hook does before a start: activates each\n"
+                         "logical volume and opens its LUKS mapping with its keyfile, in metadata\n"
+                         "order; on a failure closes again what it opened.",
+                         open_action, error);
+}
+
+static gboolean
+volume_close (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  return run_on_volumes (ctx, argc, argv,
+                         "Closes the VM's volumes as the hook does after it stops: each LUKS\n"
+                         "mapping, then its logical volume (deactivate-lv-on-close).  A mapping\n"
+                         "still in use stays open and is reported with what uses it.",
+                         close_action, error);
+}
+
+typedef struct {
+  char *vm;
+  VsaVolume *volume;
+  char *target;
+} ListRow;
+
+static void
+list_row_free (ListRow *row)
+{
+  g_free (row->vm);
+  vsa_volume_free (row->volume);
+  g_free (row->target);
+  g_free (row);
+}
+
+static gboolean
+collect_rows (VsaContext *ctx, virDomain *dom, GPtrArray *rows, GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, dom, &doc, error);
+
+  if (policy == NULL)
+    {
+      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
+      return FALSE;
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+      ListRow *row = g_new0 (ListRow, 1);
+
+      row->vm = g_strdup (virDomainGetName (dom));
+      row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile);
+      row->target = vsa_disk_target_of_volume (doc, volume->name);
+      g_ptr_array_add (rows, row);
+    }
+  return TRUE;
+}
+
+static gboolean
+collect_all_rows (VsaContext *ctx, GPtrArray *rows, GError **error)
+{
+  virDomainPtr *domains = NULL;
+  int n = virConnectListAllDomains (ctx->conn, &domains, 0);
+  gboolean ok = TRUE;
+
+  if (n < 0)
+    return vsa_libvirt_set_error (error, "cannot list the domains");
+  for (int i = 0; i < n; i++)
+    {
+      ok = ok && collect_rows (ctx, domains[i], rows, error);
+      virDomainFree (domains[i]);
+    }
+  free (domains);
+  return ok;
+}
+
+static void
+print_rows (VsaContext *ctx, GPtrArray *rows)
+{
+  g_autoptr (JsonBuilder) b = NULL;
+
+  if (!ctx->json)
+    {
+      fprintf (ctx->out, "%-16s %-16s %-24s %-6s %-8s %s\n", "VM", "NAME", "LV", "TARGET", "STATE", "KEYFILE");
+      for (guint i = 0; i < rows->len; i++)
+        {
+          ListRow *r = g_ptr_array_index (rows, i);
+          fprintf (ctx->out, "%-16s %-16s %-24s %-6s %-8s %s\n", r->vm, r->volume->name,
+                   r->volume->lv, r->target ? r->target : "-", vsa_volume_state (r->volume),
+                   r->volume->keyfile);
+        }
+      return;
+    }
+  b = json_builder_new ();
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      ListRow *r = g_ptr_array_index (rows, i);
+
+      json_builder_begin_object (b);
+      add_string (b, "vm", r->vm);
+      add_string (b, "name", r->volume->name);
+      add_string (b, "lv", r->volume->lv);
+      add_string (b, "target", r->target);
+      add_string (b, "state", vsa_volume_state (r->volume));
+      add_string (b, "keyfile", r->volume->keyfile);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  print_json (ctx, b);
+}
+
+static gboolean
+volume_list (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) list_row_free);
+  g_autoptr (virDomain) dom = NULL;
+
+  if (!vsa_cli_parse (ctx, entries, "[VM]",
+                      "Lists the encrypted volumes of VM (or of every VM): mapping name,\n"
+                      "logical volume, guest disk, whether the mapping is open here, keyfile.",
+                      argc, argv, 0, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error) || (args[0] && !vsa_validate_vm_name (args[0], error)) ||
+      !vsa_context_connect (ctx, error))
+    return FALSE;
+  if (args[0] != NULL)
+    {
+      if ((dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
+          !collect_rows (ctx, dom, rows, error))
+        return FALSE;
+    }
+  else if (!collect_all_rows (ctx, rows, error))
+    return FALSE;
+  print_rows (ctx, rows);
+  return TRUE;
+}
+
+/* --- dispatch ------------------------------------------------------------ */
+
+static const struct {
+  VsaCommand command;
+  const char *full_name; /* for usage lines and --help */
+} volume_commands[] = {
+  { { "format", volume_format, "Make a logical volume LUKS2 (new keyfile, header backup)" }, "volume format" },
+  { { "attach", volume_attach, "Add a formatted volume to a VM as a virtio disk" }, "volume attach" },
+  { { "detach", volume_detach, "Remove a volume from a VM" }, "volume detach" },
+  { { "open", volume_open, "Open a VM's volumes, as the hook does before start" }, "volume open" },
+  { { "close", volume_close, "Close a VM's volumes, as the hook does after stop" }, "volume close" },
+  { { "list", volume_list, "List the volumes of one VM or of all" }, "volume list" },
+};
+
+static void
+print_volume_help (VsaContext *ctx)
+{
+  fprintf (ctx->out, "Usage:\n  virt-spice-admin volume SUBCOMMAND [ARGS...]\n\n"
+                     "Encrypted guest disks: LUKS2 on raw LVM logical volumes.\n\nSubcommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (volume_commands); i++)
+    fprintf (ctx->out, "  %-8s %s\n", volume_commands[i].command.name, volume_commands[i].command.summary);
+  fprintf (ctx->out, "\nRun 'virt-spice-admin volume SUBCOMMAND --help' for its options.\n");
+}
+
+gboolean
+vsa_cmd_volume (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  const char *sub = argc > 1 ? argv[1] : NULL;
+
+  if (g_strcmp0 (sub, "--help") == 0 || g_strcmp0 (sub, "-h") == 0)
+    {
+      print_volume_help (ctx);
+      return TRUE;
+    }
+  for (gsize i = 0; sub && i < G_N_ELEMENTS (volume_commands); i++)
+    if (g_str_equal (sub, volume_commands[i].command.name))
+      {
+        ctx->command = volume_commands[i].full_name;
+        return volume_commands[i].command.run (ctx, argc - 1, argv + 1, error);
+      }
+  g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+               "%s%s%s; use format, attach, detach, open, close or list (see 'virt-spice-admin volume --help')",
+               sub ? "unknown volume subcommand '" : "volume needs a subcommand",
+               sub ? sub : "", sub ? "'" : "");
+  return FALSE;
+}
