@@ -31,26 +31,6 @@ running_vm_free (RunningVm *vm)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
 
-/* Invalid clients are left out, not fatal: the port stays guarded with
- * the rest (fail closed), and the reason is reported. */
-static void
-collect_clients (RunningVm *vm, const VsaPolicy *policy)
-{
-  for (guint i = 0; i < policy->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (policy->access, i);
-
-      for (guint j = 0; j < access->clients->len; j++)
-        {
-          g_autoptr (GError) error = NULL;
-
-          if (!vsa_nft_vm_add_client (vm->wanted, g_ptr_array_index (access->clients, j), &error) &&
-              vm->invalid == NULL)
-            vm->invalid = g_strdup_printf ("user '%s': %s", access->user, error->message);
-        }
-    }
-}
-
 /* NULL without error: the domain is not managed (no policy). */
 static RunningVm *
 describe_running (virDomain *dom, GError **error)
@@ -71,8 +51,7 @@ describe_running (virDomain *dom, GError **error)
     return NULL;
   vm->name = g_strdup (virDomainGetName (dom));
   vm->port = spice.tls_port;
-  vm->wanted = vsa_nft_vm_new (vm->port > 0 ? vm->port : 1, NULL);
-  collect_clients (vm, policy);
+  vm->wanted = vsa_firewall_wanted (policy, vm->port, &vm->invalid);
   return g_steal_pointer (&vm);
 }
 
@@ -123,29 +102,10 @@ list_running_managed (virConnect *conn, const char *only, GError **error)
 /* ------------------------------------------------------------------ */
 /* status                                                              */
 
-/* ok: guarded with exactly the policy's clients. */
 static const char *
 vm_state (const RunningVm *vm, const VsaFirewallPort *installed, gboolean enabled)
 {
-  if (vm->port <= 0)
-    return "no-tls-port";
-  if (!enabled)
-    return "disabled";
-  if (installed == NULL || !installed->guarded)
-    return "missing";
-  if (installed->clients->len != vm->wanted->clients->len)
-    return "drift";
-  for (guint i = 0; i < installed->clients->len; i++)
-    {
-      g_autoptr (VsaNftClient) c = vsa_nft_client_parse (g_ptr_array_index (installed->clients, i), NULL);
-      gboolean found = FALSE;
-
-      for (guint j = 0; c && j < vm->wanted->clients->len; j++)
-        found |= g_strcmp0 (((VsaNftClient *) g_ptr_array_index (vm->wanted->clients, j))->text, c->text) == 0;
-      if (!found)
-        return "drift";
-    }
-  return vm->invalid ? "invalid-client" : "ok";
+  return vsa_firewall_port_state (vm->wanted, vm->port, vm->invalid != NULL, installed, enabled);
 }
 
 static char *

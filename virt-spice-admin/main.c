@@ -11,6 +11,8 @@
 static const VsaCommand commands[] = {
   { "secure", vsa_cmd_secure, "Make a VM's SPICE console TLS-only with a credential" },
   { "password", vsa_cmd_password, "Set a VM's SPICE password (generated, expiring, live)" },
+  { "audit", vsa_cmd_audit, "Find insecure or drifted configuration (exit 1 if any)" },
+  { "status", vsa_cmd_status, "One row per VM: ports, users, volumes, firewall" },
   { "show", vsa_cmd_show, "Show a VM's console settings" },
   { "probe", vsa_cmd_probe, "Connect to a VM's console and report what happens" },
   { "ticket", vsa_cmd_ticket, "Issue a one-time console ticket and .vv file" },

@@ -39,6 +39,8 @@ gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error
 
 gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_audit (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_qemu_arg (VsaContext *ctx, int argc, char **argv, GError **error);

@@ -504,3 +504,56 @@ vsa_firewall_port_to_vm (const VsaFirewallPort *port)
     vsa_nft_vm_add_client (vm, g_ptr_array_index (port->clients, i), NULL);
   return g_steal_pointer (&vm);
 }
+
+/* What the policy asks the firewall for on PORT.  Invalid clients are left
+ * out, not fatal: the port stays guarded with the rest (fail closed), and
+ * *ret_invalid says why (or stays NULL). */
+VsaNftVm *
+vsa_firewall_wanted (const VsaPolicy *policy, int port, char **ret_invalid)
+{
+  VsaNftVm *wanted = vsa_nft_vm_new (port > 0 ? port : 1, NULL);
+
+  *ret_invalid = NULL;
+  for (guint i = 0; policy && i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          g_autoptr (GError) error = NULL;
+
+          if (!vsa_nft_vm_add_client (wanted, g_ptr_array_index (access->clients, j), &error) &&
+              *ret_invalid == NULL)
+            *ret_invalid = g_strdup_printf ("user '%s': %s", access->user, error->message);
+        }
+    }
+  return wanted;
+}
+
+/* How the kernel's elements for one running VM compare with what its
+ * policy asks: "ok" (guarded with exactly the policy's clients),
+ * "missing", "drift", "invalid-client", "disabled", "no-tls-port". */
+const char *
+vsa_firewall_port_state (const VsaNftVm *wanted, int port, gboolean has_invalid,
+                         const VsaFirewallPort *installed, gboolean enabled)
+{
+  if (port <= 0)
+    return "no-tls-port";
+  if (!enabled)
+    return "disabled";
+  if (installed == NULL || !installed->guarded)
+    return "missing";
+  if (installed->clients->len != wanted->clients->len)
+    return "drift";
+  for (guint i = 0; i < installed->clients->len; i++)
+    {
+      g_autoptr (VsaNftClient) c = vsa_nft_client_parse (g_ptr_array_index (installed->clients, i), NULL);
+      gboolean found = FALSE;
+
+      for (guint j = 0; c && j < wanted->clients->len; j++)
+        found |= g_strcmp0 (((VsaNftClient *) g_ptr_array_index (wanted->clients, j))->text, c->text) == 0;
+      if (!found)
+        return "drift";
+    }
+  return has_invalid ? "invalid-client" : "ok";
+}

@@ -42,6 +42,9 @@ gboolean vsa_firewall_update_vm (const VsaConfig *config, const char *vm_name,
 gboolean vsa_firewall_sync (const VsaConfig *config, GPtrArray *vms, GError **error);
 gboolean vsa_firewall_flush (const VsaConfig *config, GError **error);
 
+VsaNftVm *vsa_firewall_wanted (const VsaPolicy *policy, int port, char **ret_invalid);
+const char *vsa_firewall_port_state (const VsaNftVm *wanted, int port, gboolean has_invalid,
+                                     const VsaFirewallPort *installed, gboolean enabled);
 VsaFirewallState *vsa_firewall_read_state (const VsaConfig *config, GError **error);
 VsaFirewallState *vsa_firewall_state_from_json (const char *table, const char *json,
                                                 GError **error);

@@ -2,6 +2,7 @@
 #include "vsa-sasl.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-libvirt-conf.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -29,25 +30,10 @@ vsa_sasl_db_path (const char *vm_dir)
 gboolean
 vsa_sasl_check_libvirt_enabled (const VsaConfig *config, GError **error)
 {
-  g_autofree char *text = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autofree char *value = vsa_libvirt_conf_value (config->libvirt_qemu_conf, "spice_sasl");
 
-  if (!g_file_get_contents (config->libvirt_qemu_conf, &text, NULL, NULL))
-    text = g_strdup ("");
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i]; i++)
-    {
-      g_autofree char *compact = g_strdup (lines[i]);
-      char *hash = strchr (compact, '#');
-
-      if (hash)
-        *hash = '\0';
-      g_strdelimit (compact, " \t", ' ');
-      g_strstrip (compact);
-      if (g_str_has_prefix (compact, "spice_sasl") &&
-          g_strcmp0 (g_strstrip (strchr (compact, '=') ? strchr (compact, '=') + 1 : compact), "1") == 0)
-        return TRUE;
-    }
+  if (g_strcmp0 (value, "1") == 0)
+    return TRUE;
   g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
                "auth-mode sasl needs SPICE SASL enabled in libvirt: add the line 'spice_sasl = 1' "
                "to %s and restart libvirtd", config->libvirt_qemu_conf);

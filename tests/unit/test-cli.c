@@ -567,6 +567,54 @@ test_qemu_passthrough_commands (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->out_len, ==, 0);
 }
 
+/* audit on the test driver: the example host is insecure (exit 1, stable
+ * IDs); once every console is secured it is clean (exit 0).  Host checks
+ * read a qemu.conf made here; the firewall is off in this fixture. */
+static void
+test_audit_finds_then_clean (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *qemu_conf = g_build_filename (fx->state_dir, "qemu.conf", NULL);
+
+  g_assert_true (g_file_set_contents (qemu_conf, "spice_tls = 1\n", -1, NULL));
+  g_free (fx->ctx->config->libvirt_qemu_conf);
+  fx->ctx->config->libvirt_qemu_conf = g_strdup (qemu_conf);
+  g_assert_false (run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INSECURE);
+  g_assert_cmpint (vsa_error_exit_status (error), ==, 1);
+  g_assert_nonnull (strstr (fx->out, "VSA-C10  VM debianx: SPICE console not managed"));
+  g_clear_error (&error);
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
+  RUN_OK (fx, vsa_cmd_password, NULL, "password", "leaptest", "--valid-for", "2d");
+  g_assert_false (run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", "leaptest", NULL));
+  g_assert_nonnull (strstr (fx->out, "low    VSA-C07  VM leaptest: the SPICE password expires soon"));
+  g_clear_error (&error);
+  RUN_OK (fx, vsa_cmd_password, NULL, "password", "leaptest");
+  if (!run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", "--json", NULL))
+    g_error ("audit not clean: %s", fx->out);
+  g_assert_true (g_str_has_prefix (fx->out, "{\n  \"findings\" : []\n}\n"));
+
+  g_assert_true (g_file_set_contents (qemu_conf, "spice_tls = 0\n", -1, NULL));
+  g_assert_false (run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", NULL));
+  g_assert_nonnull (strstr (fx->out, "VSA-H01  libvirt: SPICE TLS is not enabled"));
+}
+
+static void
+test_status_lists_every_domain (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--tls-port", "20007");
+  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
+  RUN_OK (fx, vsa_cmd_status, NULL, "status");
+  g_assert_true (g_str_has_prefix (fx->out, "VM        STATE     AUTH"));
+  g_assert_nonnull (strstr (fx->out, "debianx   running   password   127.0.0.1  20007  none   alice  192.168.2.22  -        off       never"));
+  g_assert_nonnull (strstr (fx->out, "imap      shut off  vnc"));
+  RUN_OK (fx, vsa_cmd_status, NULL, "status", "leaptest", "--json");
+  g_assert_nonnull (strstr (fx->out, "\"name\" : \"leaptest\""));
+  g_assert_null (strstr (fx->out, "debianx"));
+}
+
 /* --- bad input: one error, nothing changed ----------------------------- */
 
 typedef struct {
@@ -606,6 +654,8 @@ static const BadInput bad_inputs[] = {
   { "generate-and-stdin", vsa_cmd_password, { "password", "debianx", "--generate", "--stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
   { "valid-for-and-to", vsa_cmd_password, { "password", "debianx", "--valid-for", "1h", "--valid-to", "2030-01-01T00:00:00" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
   { "password-no-spice", vsa_cmd_password, { "password", "imap" }, NULL, VSA_ERROR_NOT_FOUND, "no SPICE graphics" },
+  { "status-unknown-vm", vsa_cmd_status, { "status", "debianx", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "audit-unknown-vm", vsa_cmd_audit, { "audit", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   { "show-unknown-vm", vsa_cmd_show, { "show", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   /* /etc/passwd: any existing regular file stands for a keyfile here. */
   { "volume-no-subcommand", vsa_cmd_volume, { "volume" }, NULL, VSA_ERROR_USAGE, "volume needs a subcommand" },
@@ -830,6 +880,8 @@ main (int argc, char **argv)
   ADD ("/cli/password/live-refused-when-shut-off", test_password_live_refused_when_shut_off);
   ADD ("/cli/password/live-refusal-leaves-config", test_password_live_refusal_leaves_config);
   ADD ("/cli/show/json", test_show_json);
+  ADD ("/cli/audit/finds-then-clean", test_audit_finds_then_clean);
+  ADD ("/cli/status/lists-every-domain", test_status_lists_every_domain);
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);

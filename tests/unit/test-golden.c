@@ -4,6 +4,7 @@
  * the transform applied to CASE.out.xml must change nothing (idempotence).
  * One DO_TEST line per case. */
 #include "vsa-disk.h"
+#include "vsa-audit.h"
 #include "vsa-error.h"
 #include "vsa-policy.h"
 #include "vsa-qemu.h"
@@ -171,6 +172,45 @@ static const AttachParams attach_archive = {
   { "volgrp4/lvarchive", "cr_archive", "/etc/virt-spice-admin/keys/volgrp4/lvarchive.key" }, NULL
 };
 
+/* --- audit: CASE.in.xml -> CASE.out.txt, one finding per line ---------- */
+
+typedef struct {
+  const char *name;
+  gboolean libvirt_sasl;
+} AuditCase;
+
+static void
+run_audit_golden (gconstpointer data)
+{
+  const AuditCase *tc = data;
+  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
+  g_autofree char *out_name = g_strconcat (tc->name, ".out.txt", NULL);
+  g_autofree char *in_path = vsa_test_data_path ("audit", in_name, NULL);
+  g_autofree char *out_path = vsa_test_data_path ("audit", out_name, NULL);
+  g_autofree char *input = vsa_test_read (in_path);
+  g_autoptr (xmlDoc) doc = vsa_xml_parse (input, strlen (input), in_path, NULL);
+  g_autoptr (GPtrArray) findings = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_finding_free);
+  g_autoptr (GDateTime) now = g_date_time_new_utc (2026, 1, 1, 0, 0, 0);
+  g_autoptr (GString) text = g_string_new (NULL);
+  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600 };
+
+  g_assert_nonnull (doc);
+  vsa_audit_domain (tc->name, doc, &settings, findings);
+  for (guint i = 0; i < findings->len; i++)
+    {
+      VsaFinding *f = g_ptr_array_index (findings, i);
+      g_string_append_printf (text, "%s %s %s: %s | fix: %s\n", f->id,
+                              vsa_severity_to_string (f->severity), f->object, f->message, f->fix);
+    }
+  vsa_test_assert_golden (text->str, out_path);
+}
+
+#define DO_TEST_AUDIT(name, sasl)                                                     \
+  do {                                                                                \
+    static const AuditCase tc = { name, sasl };                                       \
+    g_test_add_data_func ("/golden/audit/" name, &tc, run_audit_golden);              \
+  } while (0)
+
 #define DO_TEST_FULL(transform, name, fn, params, err)                                \
   do {                                                                                \
     static const GoldenCase tc = { transform, name, fn, params, err };                \
@@ -245,6 +285,18 @@ main (int argc, char **argv)
   DO_TEST_DETACH ("one-of-three", "cr_b");
   DO_TEST_DETACH ("not-attached", "cr_zzz");
   DO_TEST_DETACH ("disk-without-metadata", "cr_b");
+
+  DO_TEST_AUDIT ("clean", FALSE);
+  DO_TEST_AUDIT ("plain-port", FALSE);
+  DO_TEST_AUDIT ("insecure-mode", FALSE);
+  DO_TEST_AUDIT ("expired", FALSE);
+  DO_TEST_AUDIT ("expiring", FALSE);
+  DO_TEST_AUDIT ("no-credential", FALSE);
+  DO_TEST_AUDIT ("sasl-no-env", FALSE);
+  DO_TEST_AUDIT ("libvirt-sasl-on", TRUE); /* password mode, but libvirt's SASL is on */
+  DO_TEST_AUDIT ("volume-detached", FALSE);
+  DO_TEST_AUDIT ("unmanaged-insecure", FALSE);
+  DO_TEST_AUDIT ("unmanaged-vnc", FALSE);
 
   return g_test_run ();
 }

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `audit [VM...]`: insecure or drifted configuration, each finding with a
+ * stable ID, a severity, the object and the fix (docs/audit.md).  Exit
+ * status 1 when anything is found, 0 when clean: cron and the shipped
+ * systemd timer act on it. */
+#include "vsa-audit-host.h"
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-firewall.h"
+#include "vsa-inventory.h"
+#include "vsa-libvirt-conf.h"
+#include "vsa-volume.h"
+
+#include <json-glib/json-glib.h>
+
+/* Expiring within a week is worth a warning. */
+#define EXPIRY_WARNING_SECONDS (7 * 24 * 3600)
+
+static void
+audit_secrets (const VsaConfig *config, const VsaVmRecord *vm, GPtrArray *findings)
+{
+  const VsaPolicy *policy = vm->policy;
+
+  if (policy->sasl_dir)
+    {
+      g_autofree char *conf = g_build_filename (policy->sasl_dir, "qemu.conf", NULL);
+      g_autofree char *db = g_build_filename (policy->sasl_dir, "sasldb2", NULL);
+
+      vsa_audit_file_mode (config, policy->sasl_dir, TRUE, 0750, TRUE, findings);
+      vsa_audit_file_mode (config, conf, TRUE, 0640, TRUE, findings);
+      vsa_audit_file_mode (config, db, TRUE, 0640, FALSE, findings);
+      vsa_audit_sasl_file (conf, findings);
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+      g_autofree char *backup = vsa_volume_header_backup_path (config, volume->lv);
+
+      if (volume->keyfile)
+        vsa_audit_file_mode (config, volume->keyfile, FALSE, 0400, TRUE, findings);
+      vsa_audit_file_mode (config, backup, FALSE, 0600, FALSE, findings);
+    }
+}
+
+static void
+audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state,
+               gboolean state_read, GPtrArray *findings)
+{
+  g_autofree char *object = g_strdup_printf ("VM %s", vm->name);
+  g_autoptr (VsaNftVm) wanted = NULL;
+  g_autofree char *invalid = NULL;
+  const char *verdict;
+
+  for (guint i = 0; i < vm->policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (vm->policy->volumes, i);
+
+      if (g_strcmp0 (vsa_volume_state (volume), "closed") == 0)
+        vsa_findings_add (findings, "VSA-V01", VSA_SEVERITY_MEDIUM, object,
+                          "restart the VM so the hook opens it",
+                          "running, but its volume %s is closed", volume->name);
+    }
+  if (!config->firewall || vm->live_tls_port <= 0)
+    return;
+  if (!state_read)
+    {
+      vsa_findings_add (findings, "VSA-F00", VSA_SEVERITY_MEDIUM, object,
+                        "check nftables, then virt-spice-admin firewall sync",
+                        "cannot read the firewall");
+      return;
+    }
+  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
+  verdict = vsa_firewall_port_state (wanted, vm->live_tls_port, invalid != NULL,
+                                     g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->live_tls_port)),
+                                     TRUE);
+  if (g_strcmp0 (verdict, "missing") == 0)
+    vsa_findings_add (findings, "VSA-F01", VSA_SEVERITY_HIGH, object, "virt-spice-admin firewall sync",
+                      "running, but its firewall elements for port %d are missing: any client can connect",
+                      vm->live_tls_port);
+  else if (g_strcmp0 (verdict, "ok") != 0)
+    vsa_findings_add (findings, "VSA-F02", VSA_SEVERITY_MEDIUM, object, "virt-spice-admin firewall sync",
+                      "its firewall elements differ from its policy (%s)%s%s", verdict,
+                      invalid ? ": " : "", invalid ? invalid : "");
+}
+
+static GPtrArray *
+run_audit (VsaContext *ctx, GPtrArray *vms)
+{
+  GPtrArray *findings = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_finding_free);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *sasl = vsa_libvirt_conf_value (ctx->config->libvirt_qemu_conf, "spice_sasl");
+  g_autofree char *sasl_dir = vsa_libvirt_conf_value (ctx->config->libvirt_qemu_conf, "spice_sasl_dir");
+  g_autofree char *global_sasl = g_build_filename (sasl_dir ? sasl_dir : "/etc/sasl2", "qemu.conf", NULL);
+  g_autofree char *server_dir = g_path_get_dirname (ctx->config->server_cert);
+  g_autofree char *server_key = g_build_filename (server_dir, "server-key.pem", NULL);
+  g_autoptr (VsaFirewallState) state = NULL;
+  VsaAuditSettings settings = { ctx->config->listen, g_strcmp0 (sasl, "1") == 0, now,
+                                EXPIRY_WARNING_SECONDS };
+
+  vsa_audit_libvirt_conf (ctx->config, findings);
+  if (settings.libvirt_sasl)
+    vsa_audit_sasl_file (global_sasl, findings);
+  vsa_audit_file_mode (ctx->config, server_key, TRUE, 0640, FALSE, findings);
+  if (ctx->config->firewall)
+    state = vsa_firewall_read_state (ctx->config, NULL);
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VsaVmRecord *vm = g_ptr_array_index (vms, i);
+
+      vsa_audit_domain (vm->name, vm->config_doc, &settings, findings);
+      if (vm->policy == NULL)
+        continue;
+      audit_secrets (ctx->config, vm, findings);
+      if (vm->running)
+        audit_running (ctx->config, vm, state, state != NULL, findings);
+    }
+  return findings;
+}
+
+static void
+print_findings (VsaContext *ctx, GPtrArray *findings)
+{
+  guint counts[3] = { 0 };
+
+  for (guint i = 0; i < findings->len; i++)
+    counts[((VsaFinding *) g_ptr_array_index (findings, i))->severity]++;
+  if (ctx->json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonGenerator) gen = json_generator_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "findings");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < findings->len; i++)
+        {
+          VsaFinding *f = g_ptr_array_index (findings, i);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "id");
+          json_builder_add_string_value (b, f->id);
+          json_builder_set_member_name (b, "severity");
+          json_builder_add_string_value (b, vsa_severity_to_string (f->severity));
+          json_builder_set_member_name (b, "object");
+          json_builder_add_string_value (b, f->object);
+          json_builder_set_member_name (b, "message");
+          json_builder_add_string_value (b, f->message);
+          json_builder_set_member_name (b, "fix");
+          json_builder_add_string_value (b, f->fix);
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      json_generator_set_pretty (gen, TRUE);
+      text = json_generator_to_data (gen, NULL);
+      fprintf (ctx->out, "%s\n", text);
+      return;
+    }
+  for (guint i = 0; i < findings->len; i++)
+    {
+      VsaFinding *f = g_ptr_array_index (findings, i);
+
+      fprintf (ctx->out, "%-6s %s  %s: %s\n       fix: %s\n", vsa_severity_to_string (f->severity),
+               f->id, f->object, f->message, f->fix);
+    }
+  fprintf (ctx->out, "%u finding%s: %u high, %u medium, %u low\n", findings->len,
+           findings->len == 1 ? "" : "s", counts[VSA_SEVERITY_HIGH], counts[VSA_SEVERITY_MEDIUM],
+           counts[VSA_SEVERITY_LOW]);
+}
+
+gboolean
+vsa_cmd_audit (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GPtrArray) vms = NULL;
+  g_autoptr (GPtrArray) findings = NULL;
+
+  if (!vsa_cli_parse (ctx, entries, "[VM...]",
+                      "Finds insecure or drifted configuration: plain SPICE ports, insecure\n"
+                      "channels, wildcard listens, missing or expiring credentials, VMs that\n"
+                      "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
+                      "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
+                      "the TLS key, missing firewall elements of running VMs, and metadata\n"
+                      "that disagrees with the XML.  Exits 1 when it finds anything, 0 when\n"
+                      "clean.  Finding IDs are stable (docs/audit.md).",
+                      argc, argv, 0, G_MAXUINT, &args, error) ||
+      !vsa_cli_load_config (ctx, error) || !vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, args, error)) == NULL)
+    return FALSE;
+  findings = run_audit (ctx, vms);
+  print_findings (ctx, findings);
+  if (findings->len == 0)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INSECURE, "audit found %u problem%s", findings->len,
+               findings->len == 1 ? "" : "s");
+  return FALSE;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `status [VM...]`: one row per domain: state, auth mode, listen, TLS and
+ * plain ports, users, clients, volumes, firewall, password expiry.  A
+ * table for people, --json (schema in docs/status-json.md) for scripts. */
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-firewall.h"
+#include "vsa-inventory.h"
+#include "vsa-volume.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+typedef struct {
+  const VsaVmRecord *vm;
+  char *auth;
+  char *tls_port;
+  char *plain_port;
+  char *users;
+  char *clients;
+  char *volumes;
+  const char *firewall;
+  char *expires;
+  gboolean expired;
+} StatusRow;
+
+static void
+status_row_free (StatusRow *row)
+{
+  g_free (row->auth);
+  g_free (row->tls_port);
+  g_free (row->plain_port);
+  g_free (row->users);
+  g_free (row->clients);
+  g_free (row->volumes);
+  g_free (row->expires);
+  g_free (row);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StatusRow, status_row_free)
+
+static char *
+port_text (int port)
+{
+  if (port == 0)
+    return g_strdup ("none");
+  return port < 0 ? g_strdup ("auto") : g_strdup_printf ("%d", port);
+}
+
+static char *
+auth_text (const VsaVmRecord *vm)
+{
+  if (!vm->spice.has_spice)
+    return g_strdup (vm->spice.has_vnc ? "vnc" : "-");
+  return g_strdup (vm->policy ? vsa_auth_mode_to_string (vm->policy->auth) : "unmanaged");
+}
+
+static char *
+join_users (const VsaPolicy *policy, gboolean clients)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; policy && i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      if (!clients)
+        g_string_append_printf (s, "%s%s", s->len ? "," : "", access->user);
+      for (guint j = 0; clients && j < access->clients->len; j++)
+        g_string_append_printf (s, "%s%s", s->len ? "," : "",
+                                (char *) g_ptr_array_index (access->clients, j));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static char *
+volumes_text (const VsaPolicy *policy)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; policy && i < policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+
+      g_string_append_printf (s, "%s%s:%s", s->len ? "," : "", volume->name,
+                              vsa_volume_state (volume));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* A running managed VM is checked against the kernel; anything else has
+ * no elements to have. */
+static const char *
+firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state)
+{
+  g_autoptr (VsaNftVm) wanted = NULL;
+  g_autofree char *invalid = NULL;
+
+  if (vm->policy == NULL || !vm->running)
+    return "-";
+  if (!config->firewall)
+    return "off";
+  if (state == NULL)
+    return "unknown";
+  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
+  return vsa_firewall_port_state (wanted, vm->live_tls_port, invalid != NULL,
+                                  g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->live_tls_port)),
+                                  TRUE);
+}
+
+static StatusRow *
+make_row (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state)
+{
+  StatusRow *row = g_new0 (StatusRow, 1);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) until = vm->spice.password_valid_to
+    ? g_date_time_new_from_iso8601 (vm->spice.password_valid_to, utc) : NULL;
+
+  row->vm = vm;
+  row->auth = auth_text (vm);
+  row->tls_port = port_text (vm->running && vm->live_tls_port ? vm->live_tls_port : vm->spice.tls_port);
+  row->plain_port = port_text (vm->spice.autoport && vm->spice.port == 0 ? -1 : vm->spice.port);
+  row->users = join_users (vm->policy, FALSE);
+  row->clients = join_users (vm->policy, TRUE);
+  row->volumes = volumes_text (vm->policy);
+  row->firewall = firewall_text (config, vm, state);
+  row->expired = until && g_date_time_compare (until, now) <= 0;
+  if (vm->spice.password == NULL)
+    row->expires = g_strdup ("-");
+  else
+    row->expires = g_strdup (row->expired ? "expired" : until ? vm->spice.password_valid_to : "never");
+  return row;
+}
+
+static void
+add_str (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value && *value && g_strcmp0 (value, "-") != 0)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_row_json (JsonBuilder *b, const StatusRow *row)
+{
+  const VsaPolicy *policy = row->vm->policy;
+
+  json_builder_begin_object (b);
+  add_str (b, "name", row->vm->name);
+  add_str (b, "state", row->vm->running ? "running" : "shut off");
+  json_builder_set_member_name (b, "managed");
+  json_builder_add_boolean_value (b, policy != NULL);
+  add_str (b, "auth", row->auth);
+  add_str (b, "listen", row->vm->spice.listen);
+  json_builder_set_member_name (b, "tls_port");
+  json_builder_add_int_value (b, row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
+  json_builder_set_member_name (b, "plain_port");
+  json_builder_add_int_value (b, row->vm->spice.port);
+  json_builder_set_member_name (b, "users");
+  json_builder_begin_array (b);
+  for (guint i = 0; policy && i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      json_builder_begin_object (b);
+      add_str (b, "user", access->user);
+      json_builder_set_member_name (b, "clients");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < access->clients->len; j++)
+        json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "volumes");
+  json_builder_begin_array (b);
+  for (guint i = 0; policy && i < policy->volumes->len; i++)
+    {
+      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+
+      json_builder_begin_object (b);
+      add_str (b, "name", volume->name);
+      add_str (b, "lv", volume->lv);
+      add_str (b, "state", vsa_volume_state (volume));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  add_str (b, "firewall", row->firewall);
+  add_str (b, "password_valid_to", row->vm->spice.password_valid_to);
+  json_builder_set_member_name (b, "password_expired");
+  json_builder_add_boolean_value (b, row->expired);
+  json_builder_end_object (b);
+}
+
+static void
+print_json (VsaContext *ctx, GPtrArray *rows)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "vms");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    add_row_json (b, g_ptr_array_index (rows, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (ctx->out, "%s\n", text);
+}
+
+#define N_COLUMNS 11
+
+static void
+row_cells (const StatusRow *row, const char *cells[N_COLUMNS])
+{
+  const char *values[N_COLUMNS] = {
+    row->vm->name, row->vm->running ? "running" : "shut off", row->auth,
+    row->vm->spice.listen ? row->vm->spice.listen : "-", row->tls_port, row->plain_port,
+    *row->users ? row->users : "-", *row->clients ? row->clients : "-",
+    *row->volumes ? row->volumes : "-", row->firewall, row->expires,
+  };
+
+  memcpy (cells, values, sizeof values);
+}
+
+/* Padded columns, the last one unpadded (no trailing blanks). */
+static void
+print_cells (VsaContext *ctx, const char *const cells[N_COLUMNS], const int width[N_COLUMNS])
+{
+  for (int c = 0; c + 1 < N_COLUMNS; c++)
+    fprintf (ctx->out, "%-*s  ", width[c], cells[c]);
+  fprintf (ctx->out, "%s\n", cells[N_COLUMNS - 1]);
+}
+
+static void
+print_table (VsaContext *ctx, GPtrArray *rows)
+{
+  static const char *const headers[N_COLUMNS] = {
+    "VM", "STATE", "AUTH", "LISTEN", "TLS", "PLAIN", "USERS", "CLIENTS", "VOLUMES", "FIREWALL", "PASSWORD",
+  };
+  int width[N_COLUMNS];
+  const char *cells[N_COLUMNS];
+
+  for (int c = 0; c < N_COLUMNS; c++)
+    width[c] = (int) strlen (headers[c]);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      row_cells (g_ptr_array_index (rows, i), cells);
+      for (int c = 0; c < N_COLUMNS; c++)
+        width[c] = MAX (width[c], (int) strlen (cells[c]));
+    }
+  print_cells (ctx, headers, width);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      row_cells (g_ptr_array_index (rows, i), cells);
+      print_cells (ctx, cells, width);
+    }
+}
+
+gboolean
+vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GPtrArray) vms = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) status_row_free);
+  g_autoptr (VsaFirewallState) firewall = NULL;
+
+  if (!vsa_cli_parse (ctx, entries, "[VM...]",
+                      "One row per domain (or per VM named): state, auth mode, listen address,\n"
+                      "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
+                      "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
+                      "--json prints the schema documented in docs/status-json.md.",
+                      argc, argv, 0, G_MAXUINT, &args, error) ||
+      !vsa_cli_load_config (ctx, error) || !vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, args, error)) == NULL)
+    return FALSE;
+  /* One read of the kernel for all VMs; without nftables the column says
+   * "unknown" rather than failing the whole report. */
+  if (ctx->config->firewall)
+    firewall = vsa_firewall_read_state (ctx->config, NULL);
+  for (guint i = 0; i < vms->len; i++)
+    g_ptr_array_add (rows, make_row (ctx->config, g_ptr_array_index (vms, i), firewall));
+  if (ctx->json)
+    print_json (ctx, rows);
+  else
+    print_table (ctx, rows);
+  return TRUE;
+}
