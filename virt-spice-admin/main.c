@@ -17,6 +17,7 @@ static const VsaCommand commands[] = {
   { "unassign", vsa_cmd_unassign, "Take a VM's console away from a user" },
   { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },
   { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
+  { "tunnel", vsa_cmd_tunnel, "SSH tunnels to consoles: add, remove, render, install" },
 };
 
 static char *

@@ -23,6 +23,12 @@ typedef struct {
   char *libvirt_config_dir;
   char *sasl_dir;
   char *libvirt_qemu_conf;
+  /* SSH tunnels (`tunnel render|install`) */
+  char *sshd_binary;                /* validates with `sshd -t` */
+  char *sshd_config;                /* the main sshd_config the validation includes */
+  char *sshd_drop_in_dir;           /* gets virt-spice-admin.conf */
+  char *tunnel_authorized_keys_dir; /* one file per tunnel user, named after the user */
+  char *tunnel_wait_command;        /* ForceCommand of tunnel accounts */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);

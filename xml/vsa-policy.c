@@ -143,6 +143,7 @@ vsa_policy_new (VsaAuthMode auth)
 
   policy->auth = auth;
   policy->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
+  policy->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_free);
   return policy;
 }
 
@@ -153,6 +154,7 @@ vsa_policy_free (VsaPolicy *policy)
     return;
   g_ptr_array_unref (policy->access);
   g_free (policy->sasl_dir);
+  g_ptr_array_unref (policy->tunnels);
   g_free (policy);
 }
 
@@ -249,6 +251,24 @@ parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
   return TRUE;
 }
 
+static gboolean
+parse_tunnel (xmlNode *node, VsaPolicy *policy, GError **error)
+{
+  g_autoptr (VsaTunnel) tunnel = vsa_tunnel_from_element (node, error);
+
+  if (tunnel == NULL)
+    return FALSE;
+  if (vsa_policy_find_tunnel (policy, tunnel->user) != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: a second <vsa:tunnel> for user '%s'; keep one",
+                   xmlGetLineNo (node), tunnel->user);
+      return FALSE;
+    }
+  g_ptr_array_add (policy->tunnels, g_steal_pointer (&tunnel));
+  return TRUE;
+}
+
 /* *ret_policy is NULL for an unmanaged domain (no metadata element). */
 gboolean
 vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
@@ -290,6 +310,11 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
               return FALSE;
             }
         }
+      else if (is_policy_element (n, "tunnel"))
+        {
+          if (!parse_tunnel (n, policy, error))
+            return FALSE;
+        }
       else
         {
           g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -330,6 +355,8 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
           vsa_xml_set (node, "client", g_ptr_array_index (access->clients, j));
         }
     }
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    vsa_tunnel_to_element (g_ptr_array_index (policy->tunnels, i), console, ns);
 
   if (old != NULL)
     {
@@ -364,4 +391,47 @@ vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **
   g_free (policy->sasl_dir);
   policy->sasl_dir = g_strdup (dir);
   return TRUE;
+}
+
+VsaTunnel *
+vsa_policy_find_tunnel (const VsaPolicy *policy, const char *user)
+{
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      VsaTunnel *tunnel = g_ptr_array_index (policy->tunnels, i);
+      if (g_strcmp0 (tunnel->user, user) == 0)
+        return tunnel;
+    }
+  return NULL;
+}
+
+/* One tunnel per user and VM: setting it again replaces key and origin,
+ * keeping its place in the document. */
+void
+vsa_policy_set_tunnel (VsaPolicy *policy, const char *user, const VsaSshKey *key,
+                       const char *from)
+{
+  VsaTunnel *tunnel = vsa_tunnel_new (user, key, from);
+
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      VsaTunnel **slot = (VsaTunnel **) &g_ptr_array_index (policy->tunnels, i);
+
+      if (g_strcmp0 ((*slot)->user, user) == 0)
+        {
+          vsa_tunnel_free (*slot);
+          *slot = tunnel;
+          return;
+        }
+    }
+  g_ptr_array_add (policy->tunnels, tunnel);
+}
+
+/* FALSE when USER had no tunnel. */
+gboolean
+vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user)
+{
+  VsaTunnel *tunnel = vsa_policy_find_tunnel (policy, user);
+
+  return tunnel != NULL && g_ptr_array_remove (policy->tunnels, tunnel);
 }
