@@ -77,9 +77,12 @@ vsa_validate_user_name (const char *name, GError **error)
   if (len == 0 || len > 32 || name[0] == '-' ||
       strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len)
     {
+      /* Escaped: the error stays one line whatever was typed. */
+      g_autofree char *shown = g_strescape (name ? name : "", NULL);
+
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user name '%s' is not a portable user name: use 1 to 32 of A-Z a-z 0-9 . _ - "
-                   "(not starting with -)", name ? name : "");
+                   "(not starting with -)", shown);
       return FALSE;
     }
   return TRUE;
