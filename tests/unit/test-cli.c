@@ -762,6 +762,8 @@ static const BadInput bad_inputs[] = {
   { "qemu-arg-newline", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "add", "-x\n-y" }, NULL, VSA_ERROR_INVALID, "not one line" },
   { "qemu-env-bad-name", vsa_cmd_qemu_env, { "qemu-env", "debianx", "set", "A-B=1" }, NULL, VSA_ERROR_INVALID, "'A-B' is not valid" },
   { "qemu-env-unset-value", vsa_cmd_qemu_env, { "qemu-env", "debianx", "unset", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
+  { "probe-port-zero", vsa_cmd_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
+  { "probe-port-too-big", vsa_cmd_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
   { "tunnel-no-action", vsa_cmd_tunnel, { "tunnel" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER" },
   { "tunnel-unknown-action", vsa_cmd_tunnel, { "tunnel", "open", "debianx" }, NULL, VSA_ERROR_USAGE, "unknown tunnel action 'open'" },
   { "tunnel-add-no-key", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "alice" }, NULL, VSA_ERROR_USAGE, "tunnel add needs --key PUBKEYFILE" },
