@@ -13,6 +13,7 @@ build_pkgs=(
 test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
+  openssh-server openssh-client passwd
 )
 
 case "${1:-build}" in
