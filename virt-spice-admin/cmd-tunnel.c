@@ -301,6 +301,18 @@ tunnel_render (VsaContext *ctx, int argc, char **argv, GError **error)
 
 /* --- install --------------------------------------------------------------- */
 
+static void
+note_account_details (VsaContext *ctx, const char *user, const VsaAccount *account)
+{
+  if (!g_str_has_suffix (account->shell, "/nologin") && !g_str_has_suffix (account->shell, "/false"))
+    vsa_context_note (ctx, "note: tunnel user '%s' has the login shell %s; sshd only lets it "
+                      "wait (ForceCommand), but /usr/sbin/nologin is safer", user, account->shell);
+  if (account->password_locked)
+    vsa_context_note (ctx, "note: tunnel user '%s' has a locked password ('!'); an sshd with "
+                      "UsePAM no refuses its keys too: 'usermod -p \"*\" %s' keeps it key-only",
+                      user, user);
+}
+
 /* Every tunnel user must be an unprivileged local account, or be created
  * (--create-user); RET_MISSING lists those to create. */
 static gboolean
@@ -332,10 +344,8 @@ check_accounts (VsaContext *ctx, GPtrArray *files, gboolean create_users,
                        "was installed", file->owner);
           return FALSE;
         }
-      else if (!g_str_has_suffix (account.shell, "/nologin") && !g_str_has_suffix (account.shell, "/false"))
-        vsa_context_note (ctx, "note: tunnel user '%s' has the login shell %s; sshd only lets it "
-                          "wait (ForceCommand), but /usr/sbin/nologin is safer", file->owner,
-                          account.shell);
+      else
+        note_account_details (ctx, file->owner, &account);
     }
   return TRUE;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +17,18 @@ void
 vsa_account_clear (VsaAccount *account)
 {
   g_clear_pointer (&account->shell, g_free);
+}
+
+/* sshd without PAM refuses every login, keys included, to an account
+ * whose password field starts with '!' (what useradd leaves by default). */
+static gboolean
+is_password_locked (const char *user)
+{
+  struct spwd sp, *found = NULL;
+  char buffer[4096];
+
+  return getspnam_r (user, &sp, buffer, sizeof buffer, &found) == 0 && found != NULL &&
+         found->sp_pwdp != NULL && found->sp_pwdp[0] == '!';
 }
 
 gboolean
@@ -40,6 +53,7 @@ vsa_account_lookup (const char *user, VsaAccount *ret_account, GError **error)
   ret_account->uid = found->pw_uid;
   ret_account->gid = found->pw_gid;
   ret_account->shell = g_strdup (found->pw_shell);
+  ret_account->password_locked = is_password_locked (user);
   return TRUE;
 }
 

@@ -13,6 +13,7 @@ typedef struct {
   uid_t uid;
   gid_t gid;
   char *shell;
+  gboolean password_locked; /* '!' in /etc/shadow (readable by root only) */
 } VsaAccount;
 
 void vsa_account_clear (VsaAccount *account);
