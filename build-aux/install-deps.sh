@@ -17,6 +17,7 @@ test_pkgs=(
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
   virt-viewer xvfb xauth python3-gi openssl nftables iptables
   user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux
+  openssh-server openssh-client passwd
 )
 # user-mode-linux: dm-crypt and LVM activation, which this kernel lacks
 # (tests/uml/); lvm2, dmsetup, cryptsetup-bin: the tests' own checks;

@@ -103,11 +103,13 @@ vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error)
   g_autofree char *host = NULL;
   gboolean password_stdin = FALSE;
   int timeout = 10;
+  int port = -1; /* -1: the VM's own */
   GOptionEntry entries[] = {
     { "user", 0, 0, G_OPTION_ARG_STRING, &user, "SASL user name (sasl mode)", "NAME" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from stdin (default in password mode: the VM's own)", NULL },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Give up after S seconds (default 10)", "S" },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, "Connect to ADDR instead of the listen address", "ADDR" },
+    { "port", 0, 0, G_OPTION_ARG_INT, &port, "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)", "N" },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
@@ -132,6 +134,12 @@ vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error)
                    "--timeout %d is out of range; use 1 to 300 seconds", timeout);
       return FALSE;
     }
+  if (port != -1 && (port < 1 || port > 65535))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "--port %d is not a TCP port; use 1-65535", port);
+      return FALSE;
+    }
   if (password_stdin && (password = vsa_secret_read_line (ctx->in, "password", error)) == NULL)
     return FALSE;
   if (!vsa_context_connect (ctx, error) ||
@@ -147,7 +155,7 @@ vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error)
     }
 
   req.host = probe_host (host, target.spice.listen);
-  req.tls_port = target.spice.tls_port;
+  req.tls_port = port != -1 ? port : target.spice.tls_port;
   req.ca_file = ctx->config->ca_file;
   req.username = user;
   req.password = password ? password : target.spice.password;

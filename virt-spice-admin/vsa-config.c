@@ -23,6 +23,11 @@ vsa_config_new_defaults (void)
   config->qemu_group = g_strdup ("libvirt-qemu");
   config->key_dir = g_strdup ("/etc/virt-spice-admin/keys");
   config->luks_pbkdf = g_strdup ("argon2id");
+  config->sshd_binary = g_strdup ("/usr/sbin/sshd");
+  config->sshd_config = g_strdup ("/etc/ssh/sshd_config");
+  config->sshd_drop_in_dir = g_strdup ("/etc/ssh/sshd_config.d");
+  config->tunnel_authorized_keys_dir = g_strdup ("/etc/ssh/virt-spice-admin/authorized_keys");
+  config->tunnel_wait_command = g_strdup ("/bin/sleep infinity");
   config->luks_pbkdf_time_ms = 2000;
   config->luks_pbkdf_iterations = 0;
   config->deactivate_lv_on_close = TRUE;
@@ -57,6 +62,11 @@ vsa_config_free (VsaConfig *config)
   g_free (config->firewall_log_prefix);
   g_free (config->key_dir);
   g_free (config->luks_pbkdf);
+  g_free (config->sshd_binary);
+  g_free (config->sshd_config);
+  g_free (config->sshd_drop_in_dir);
+  g_free (config->tunnel_authorized_keys_dir);
+  g_free (config->tunnel_wait_command);
   g_free (config);
 }
 
@@ -347,6 +357,65 @@ set_deactivate_lv_on_close (VsaConfig *c, const char *v, GError **e)
   return FALSE;
 }
 
+static gboolean
+set_sshd_binary (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->sshd_binary, e);
+}
+
+/* Paths that end up in sshd_config lines (Include, AuthorizedKeysFile)
+ * are single tokens there: no blanks, quotes, comments or %-tokens. */
+static gboolean
+parse_sshd_path (const char *text, char **slot, GError **error)
+{
+  for (const char *p = text; *p; p++)
+    if ((guchar) *p <= 0x20 || *p == 0x7f || strchr ("\"'#%\\", *p) != NULL)
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "'%s' cannot be written into sshd_config: no blanks, quotes, '#' or '%%'",
+                     text);
+        return FALSE;
+      }
+  return parse_absolute_path (text, slot, error);
+}
+
+static gboolean
+set_sshd_config (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_sshd_path (v, &c->sshd_config, e);
+}
+
+static gboolean
+set_sshd_drop_in_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_sshd_path (v, &c->sshd_drop_in_dir, e);
+}
+
+static gboolean
+set_tunnel_authorized_keys_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_sshd_path (v, &c->tunnel_authorized_keys_dir, e);
+}
+
+/* sshd runs ForceCommand through the account's shell, so keep it to an
+ * absolute program and plain words: nothing a shell would interpret. */
+static gboolean
+set_tunnel_wait_command (VsaConfig *c, const char *v, GError **e)
+{
+  static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:=+ ";
+
+  if (v[0] != '/' || strspn (v, plain) != strlen (v))
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID,
+                   "'%s' must be an absolute program path and plain words "
+                   "(letters, digits, / . _ - : = + and spaces)", v);
+      return FALSE;
+    }
+  g_free (c->tunnel_wait_command);
+  c->tunnel_wait_command = g_strdup (v);
+  return TRUE;
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -361,6 +430,11 @@ static const struct {
   { "libvirt-config-dir", set_libvirt_config_dir },
   { "key-dir", set_key_dir },
   { "luks-pbkdf", set_luks_pbkdf },
+  { "sshd-binary", set_sshd_binary },
+  { "sshd-config", set_sshd_config },
+  { "sshd-drop-in-dir", set_sshd_drop_in_dir },
+  { "tunnel-authorized-keys-dir", set_tunnel_authorized_keys_dir },
+  { "tunnel-wait-command", set_tunnel_wait_command },
   { "luks-pbkdf-time-ms", set_luks_pbkdf_time_ms },
   { "luks-pbkdf-iterations", set_luks_pbkdf_iterations },
   { "deactivate-lv-on-close", set_deactivate_lv_on_close },

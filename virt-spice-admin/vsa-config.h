@@ -23,6 +23,12 @@ typedef struct {
   char *qemu_group;
   char *key_dir;                  /* keyfiles made by `volume format`, KEY-DIR/VG/LV.key */
   char *luks_pbkdf;               /* argon2id, argon2i or pbkdf2 */
+  /* SSH tunnels (`tunnel render|install`) */
+  char *sshd_binary;                /* validates with `sshd -t` */
+  char *sshd_config;                /* the main sshd_config the validation includes */
+  char *sshd_drop_in_dir;           /* gets virt-spice-admin.conf */
+  char *tunnel_authorized_keys_dir; /* one file per tunnel user, named after the user */
+  char *tunnel_wait_command;        /* ForceCommand of tunnel accounts */
   guint luks_pbkdf_time_ms;       /* benchmarked unlock time of a new key slot */
   guint luks_pbkdf_iterations;    /* 0: benchmark; N: fixed cost, no benchmark (tests) */
   gboolean deactivate_lv_on_close;

@@ -77,9 +77,12 @@ vsa_validate_user_name (const char *name, GError **error)
   if (len == 0 || len > 32 || name[0] == '-' ||
       strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len)
     {
+      /* Escaped: the error stays one line whatever was typed. */
+      g_autofree char *shown = g_strescape (name ? name : "", NULL);
+
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user name '%s' is not a portable user name: use 1 to 32 of A-Z a-z 0-9 . _ - "
-                   "(not starting with -)", name ? name : "");
+                   "(not starting with -)", shown);
       return FALSE;
     }
   return TRUE;
@@ -270,6 +273,7 @@ vsa_policy_new (VsaAuthMode auth)
   policy->auth = auth;
   policy->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
   policy->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_volume_free);
+  policy->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_free);
   return policy;
 }
 
@@ -281,6 +285,7 @@ vsa_policy_free (VsaPolicy *policy)
   g_ptr_array_unref (policy->access);
   g_ptr_array_unref (policy->volumes);
   g_free (policy->sasl_dir);
+  g_ptr_array_unref (policy->tunnels);
   g_free (policy);
 }
 
@@ -409,6 +414,24 @@ parse_volume (xmlNode *node, VsaPolicy *policy, GError **error)
   return TRUE;
 }
 
+static gboolean
+parse_tunnel (xmlNode *node, VsaPolicy *policy, GError **error)
+{
+  g_autoptr (VsaTunnel) tunnel = vsa_tunnel_from_element (node, error);
+
+  if (tunnel == NULL)
+    return FALSE;
+  if (vsa_policy_find_tunnel (policy, tunnel->user) != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: a second <vsa:tunnel> for user '%s'; keep one",
+                   xmlGetLineNo (node), tunnel->user);
+      return FALSE;
+    }
+  g_ptr_array_add (policy->tunnels, g_steal_pointer (&tunnel));
+  return TRUE;
+}
+
 /* *ret_policy is NULL for an unmanaged domain (no metadata element). */
 gboolean
 vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
@@ -453,6 +476,11 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
       else if (is_policy_element (n, "volume"))
         {
           if (!parse_volume (n, policy, error))
+            return FALSE;
+        }
+      else if (is_policy_element (n, "tunnel"))
+        {
+          if (!parse_tunnel (n, policy, error))
             return FALSE;
         }
       else
@@ -504,6 +532,8 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
       vsa_xml_set (node, "name", volume->name);
       vsa_xml_set (node, "keyfile", volume->keyfile);
     }
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    vsa_tunnel_to_element (g_ptr_array_index (policy->tunnels, i), console, ns);
 
   if (old != NULL)
     {
@@ -557,4 +587,47 @@ vsa_policy_serialize (const VsaPolicy *policy)
   xmlFreeNsList (console->nsDef);
   console->nsDef = NULL;
   return vsa_xml_serialize_node (doc, console);
+}
+
+VsaTunnel *
+vsa_policy_find_tunnel (const VsaPolicy *policy, const char *user)
+{
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      VsaTunnel *tunnel = g_ptr_array_index (policy->tunnels, i);
+      if (g_strcmp0 (tunnel->user, user) == 0)
+        return tunnel;
+    }
+  return NULL;
+}
+
+/* One tunnel per user and VM: setting it again replaces key and origin,
+ * keeping its place in the document. */
+void
+vsa_policy_set_tunnel (VsaPolicy *policy, const char *user, const VsaSshKey *key,
+                       const char *from)
+{
+  VsaTunnel *tunnel = vsa_tunnel_new (user, key, from);
+
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      VsaTunnel **slot = (VsaTunnel **) &g_ptr_array_index (policy->tunnels, i);
+
+      if (g_strcmp0 ((*slot)->user, user) == 0)
+        {
+          vsa_tunnel_free (*slot);
+          *slot = tunnel;
+          return;
+        }
+    }
+  g_ptr_array_add (policy->tunnels, tunnel);
+}
+
+/* FALSE when USER had no tunnel. */
+gboolean
+vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user)
+{
+  VsaTunnel *tunnel = vsa_policy_find_tunnel (policy, user);
+
+  return tunnel != NULL && g_ptr_array_remove (policy->tunnels, tunnel);
 }

@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 #include "vsa-namespace.h"
+#include "vsa-tunnel.h"
 
 typedef enum {
   VSA_AUTH_PASSWORD,
@@ -36,6 +37,7 @@ typedef struct {
   GPtrArray *access;  /* VsaAccess *, in document order */
   GPtrArray *volumes; /* VsaVolume *, in document order: the order they are opened */
   char *sasl_dir;    /* the VM's own SASL configuration (sasl mode), or NULL */
+  GPtrArray *tunnels; /* VsaTunnel *, at most one per user, in document order */
 } VsaPolicy;
 
 VsaPolicy *vsa_policy_new (VsaAuthMode auth);
@@ -64,5 +66,10 @@ void vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy);
 gboolean vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error);
 char *vsa_policy_serialize (const VsaPolicy *policy);
 gboolean vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **error);
+
+VsaTunnel *vsa_policy_find_tunnel (const VsaPolicy *policy, const char *user);
+void vsa_policy_set_tunnel (VsaPolicy *policy, const char *user, const VsaSshKey *key,
+                            const char *from);
+gboolean vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user);
 
 G_END_DECLS

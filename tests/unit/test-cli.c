@@ -17,6 +17,7 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -567,6 +568,177 @@ test_qemu_passthrough_commands (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->out_len, ==, 0);
 }
 
+/* --- SSH tunnels -------------------------------------------------------- */
+
+static char *
+key_path (const char *name)
+{
+  return vsa_test_data_path ("tunnel", "keys", name, NULL);
+}
+
+/* debianx and leaptest secured (TLS ports 20001, 20002 on 127.0.0.1);
+ * alice tunnels to both with one key, bob to debianx from the office LAN:
+ * the situation of tests/data/tunnel/two-users. */
+static void
+add_two_users (Fixture *fx)
+{
+  g_autofree char *alice = key_path ("alice.pub");
+  g_autofree char *bob = key_path ("bob.pub");
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice);
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "bob", "--key", bob, "--from", "192.168.2.0/24");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "leaptest", "alice", "--key", alice);
+}
+
+static void
+test_tunnel_render_prints_policy_of_all_vms (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *golden = vsa_test_data_path ("tunnel", "two-users.out.txt", NULL);
+  g_autofree char *expected = vsa_test_read (golden);
+  g_autofree char *printed = NULL;
+
+  add_two_users (fx);
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "render");
+  printed = g_strndup (fx->out, fx->out_len);
+  g_assert_cmpstr (printed, ==, expected);
+}
+
+static void
+test_tunnel_add_again_replaces_key (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *alice2 = key_path ("alice2.pub");
+  g_autoptr (VsaPolicy) policy = NULL;
+  VsaTunnel *tunnel;
+
+  add_two_users (fx);
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice2);
+  policy = policy_of (fx, "debianx");
+  g_assert_cmpuint (policy->tunnels->len, ==, 2);
+  tunnel = vsa_policy_find_tunnel (policy, "alice");
+  g_assert_cmpstr (tunnel->key->comment, ==, "alice2@office");
+  g_assert_null (tunnel->from);
+  g_assert_nonnull (strstr (fx->err, "apply it with 'virt-spice-admin tunnel install'"));
+}
+
+static void
+test_tunnel_render_dest_writes_tree (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *dest = g_build_filename (fx->state_dir, "stage", NULL);
+  g_autofree char *drop_in = g_build_filename (dest, "etc/ssh/sshd_config.d/virt-spice-admin.conf", NULL);
+  g_autofree char *bob = g_build_filename (dest, "etc/ssh/virt-spice-admin/authorized_keys/bob", NULL);
+  g_autofree char *bob_keys = NULL;
+  struct stat st;
+
+  add_two_users (fx);
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "render", "--dest", dest);
+  g_assert_cmpuint (fx->out_len, ==, 0);
+  g_assert_cmpint (g_stat (drop_in, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+  g_assert_cmpint (g_stat (bob, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  bob_keys = vsa_test_read (bob);
+  g_assert_nonnull (strstr (bob_keys, "\nrestrict,port-forwarding,permitopen=\"127.0.0.1:20001\",from=\"192.168.2.0/24\" ssh-ed25519 "));
+}
+
+static void
+test_tunnel_remove_takes_user_out (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  add_two_users (fx);
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "remove", "debianx", "bob");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "render");
+  g_assert_null (strstr (fx->out, "bob"));
+  g_assert_nonnull (strstr (fx->out, "Match User alice\n"));
+
+  before = domain_xml (fx, "debianx");
+  g_assert_false (run_cmd (fx, vsa_cmd_tunnel, NULL, &error, "tunnel", "remove", "debianx", "bob", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "VM 'debianx': user 'bob' has no tunnel to this VM"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+}
+
+static void
+test_tunnel_add_dry_run_prints_diff_only (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *alice = key_path ("alice.pub");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  before = domain_xml (fx, "debianx");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice, "--dry-run");
+  g_assert_nonnull (strstr (fx->out, "+      <vsa:tunnel user=\"alice\" type=\"ssh-ed25519\" key=\"AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD\" comment=\"alice@office\"/>"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1); /* secure's only */
+}
+
+static void
+test_tunnel_add_notes_lan_listen (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *alice = key_path ("alice.pub");
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--listen", "192.168.2.10");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice);
+  g_assert_nonnull (strstr (fx->err, "note: VM 'debianx' listens on 192.168.2.10, not on loopback: its console is reachable without the tunnel; run 'virt-spice-admin secure debianx --listen 127.0.0.1'"));
+}
+
+/* Install into directories under the fixture's state directory. */
+static void
+use_tunnel_dirs (Fixture *fx, const char *sshd_binary)
+{
+  VsaConfig *config = fx->ctx->config;
+
+  g_free (config->sshd_drop_in_dir);
+  config->sshd_drop_in_dir = g_build_filename (fx->state_dir, "sshd_config.d", NULL);
+  g_free (config->tunnel_authorized_keys_dir);
+  config->tunnel_authorized_keys_dir = g_build_filename (fx->state_dir, "keys", NULL);
+  g_free (config->sshd_binary);
+  config->sshd_binary = g_strdup (sshd_binary);
+}
+
+static void
+test_tunnel_install_refuses_missing_account (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *key = key_path ("bob.pub");
+  g_autoptr (GError) error = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "vsa-no-such-user", "--key", key);
+  use_tunnel_dirs (fx, "/usr/sbin/sshd");
+  g_assert_false (run_cmd (fx, vsa_cmd_tunnel, NULL, &error, "tunnel", "install", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "tunnel user 'vsa-no-such-user' has no local account; create it (no shell, key only) or give --create-user; nothing was installed");
+  g_assert_false (g_file_test (fx->ctx->config->sshd_drop_in_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (fx->ctx->config->tunnel_authorized_keys_dir, G_FILE_TEST_EXISTS));
+}
+
+/* The check comes before any account or file: /bin/false plays an sshd
+ * that rejects the configuration. */
+static void
+test_tunnel_install_failed_check_changes_nothing (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *key = key_path ("bob.pub");
+  g_autoptr (GError) error = NULL;
+
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "vsa-no-such-user", "--key", key);
+  use_tunnel_dirs (fx, "/bin/false");
+  g_assert_false (run_cmd (fx, vsa_cmd_tunnel, NULL, &error, "tunnel", "install", "--create-user", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_true (g_str_has_prefix (error->message, "nothing was installed: sshd rejects /etc/ssh/sshd_config with the new tunnel drop-in"));
+  g_assert_null (getpwnam ("vsa-no-such-user"));
+  g_assert_false (g_file_test (fx->ctx->config->sshd_drop_in_dir, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (fx->ctx->config->tunnel_authorized_keys_dir, G_FILE_TEST_EXISTS));
+}
+
+
 /* audit on the test driver: the example host is insecure (exit 1, stable
  * IDs); once every console is secured it is clean (exit 0).  Host checks
  * read a qemu.conf made here; the firewall is off in this fixture. */
@@ -624,7 +796,12 @@ typedef struct {
   const char *stdin_text;
   int code;
   const char *message_part;
+  const char *key_text; /* written to a file that an "@KEY@" argument names */
 } BadInput;
+
+#define GOOD_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD alice@office\n"
+#define ED25519_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD"
+#define TUNNEL_ADD(vm, user) vsa_cmd_tunnel, { "tunnel", "add", vm, user, "--key", "@KEY@"
 
 static const BadInput bad_inputs[] = {
   { "unknown-vm", vsa_cmd_secure, { "secure", "nosuchvm" }, NULL, VSA_ERROR_NOT_FOUND, "'nosuchvm' not found" },
@@ -686,6 +863,36 @@ static const BadInput bad_inputs[] = {
   { "qemu-arg-newline", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "add", "-x\n-y" }, NULL, VSA_ERROR_INVALID, "not one line" },
   { "qemu-env-bad-name", vsa_cmd_qemu_env, { "qemu-env", "debianx", "set", "A-B=1" }, NULL, VSA_ERROR_INVALID, "'A-B' is not valid" },
   { "qemu-env-unset-value", vsa_cmd_qemu_env, { "qemu-env", "debianx", "unset", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
+  { "probe-port-zero", vsa_cmd_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
+  { "probe-port-too-big", vsa_cmd_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
+  { "tunnel-no-action", vsa_cmd_tunnel, { "tunnel" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER" },
+  { "tunnel-unknown-action", vsa_cmd_tunnel, { "tunnel", "open", "debianx" }, NULL, VSA_ERROR_USAGE, "unknown tunnel action 'open'" },
+  { "tunnel-add-no-key", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "alice" }, NULL, VSA_ERROR_USAGE, "tunnel add needs --key PUBKEYFILE" },
+  { "tunnel-add-no-user", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "--key", "@KEY@" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER", GOOD_KEY },
+  { "tunnel-user-root", TUNNEL_ADD ("debianx", "root") }, NULL, VSA_ERROR_INVALID, "user 'root' cannot have a tunnel", GOOD_KEY },
+  { "tunnel-user-dotdot", TUNNEL_ADD ("debianx", "..") }, NULL, VSA_ERROR_INVALID, "user '..' cannot have a tunnel", GOOD_KEY },
+  { "tunnel-user-space", TUNNEL_ADD ("debianx", "al ice") }, NULL, VSA_ERROR_INVALID, "user name 'al ice' is not a portable user name", GOOD_KEY },
+  { "tunnel-user-match-list", TUNNEL_ADD ("debianx", "alice,bob") }, NULL, VSA_ERROR_INVALID, "is not a portable user name", GOOD_KEY },
+  { "tunnel-user-wildcard", TUNNEL_ADD ("debianx", "a*") }, NULL, VSA_ERROR_INVALID, "is not a portable user name", GOOD_KEY },
+  { "tunnel-user-newline", TUNNEL_ADD ("debianx", "alice\nMatch") }, NULL, VSA_ERROR_INVALID, "is not a portable user name", GOOD_KEY },
+  { "tunnel-from-host-bits", TUNNEL_ADD ("debianx", "alice"), "--from", "192.168.2.1/24" }, NULL, VSA_ERROR_INVALID, "from '192.168.2.1/24' has bits set past the /24 prefix", GOOD_KEY },
+  { "tunnel-from-host-name", TUNNEL_ADD ("debianx", "alice"), "--from", "office.example" }, NULL, VSA_ERROR_INVALID, "from 'office.example' is not an IP address", GOOD_KEY },
+  { "tunnel-from-pattern", TUNNEL_ADD ("debianx", "alice"), "--from", "192.168.2.*" }, NULL, VSA_ERROR_INVALID, "is not an IP address", GOOD_KEY },
+  { "tunnel-from-quote", TUNNEL_ADD ("debianx", "alice"), "--from", "1.2.3.4\",command=\"sh" }, NULL, VSA_ERROR_INVALID, "is not an IP address", GOOD_KEY },
+  { "tunnel-key-missing", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "alice", "--key", "/nonexistent/alice.pub" }, NULL, VSA_ERROR_INVALID, "public key file '/nonexistent/alice.pub' is not a readable file" },
+  { "tunnel-key-options", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "starts with authorized_keys options", "command=\"/bin/sh\" " GOOD_KEY },
+  { "tunnel-key-type", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "key type 'ssh-dss' is not supported", "ssh-dss " ED25519_BLOB "\n" },
+  { "tunnel-key-type-mismatch", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "the key data is a 'ssh-ed25519' key but the line says 'ecdsa-sha2-nistp256'", "ecdsa-sha2-nistp256 " ED25519_BLOB "\n" },
+  { "tunnel-key-base64", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "the key data is not valid base64", "ssh-ed25519 AAAAC3Nza!C1lZDI1NTE5\n" },
+  { "tunnel-key-truncated", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "the ssh-ed25519 key data is malformed (the public point is not 32 bytes)", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kag\n" },
+  { "tunnel-key-private", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "this is a private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n" },
+  { "tunnel-key-two", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "more than one key", GOOD_KEY GOOD_KEY },
+  { "tunnel-key-comment-quote", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "quotes or backslashes", "ssh-ed25519 " ED25519_BLOB " alice\"x\n" },
+  { "tunnel-key-empty", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "a public key file holds one line", "" },
+  { "tunnel-add-unmanaged", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "VM 'debianx': the VM is not managed yet; run 'virt-spice-admin secure debianx' first", GOOD_KEY },
+  { "tunnel-add-unknown-vm", TUNNEL_ADD ("ghost", "alice") }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found", GOOD_KEY },
+  { "tunnel-remove-unmanaged", vsa_cmd_tunnel, { "tunnel", "remove", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "not managed yet" },
+  { "tunnel-render-operand", vsa_cmd_tunnel, { "tunnel", "render", "debianx" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel render" },
 };
 
 static void
@@ -695,10 +902,16 @@ test_bad_input (Fixture *fx, gconstpointer data)
   static const char *const vms[] = { "debianx", "leaptest", "imap" };
   g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
   g_autoptr (GError) error = NULL;
+  g_autofree char *key_file = g_build_filename (fx->state_dir, "key.pub", NULL);
+  const char *args[G_N_ELEMENTS (bad->args)] = { NULL };
 
   for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
     before[i] = domain_xml (fx, vms[i]);
-  g_assert_false (run_argv (fx, bad->fn, bad->stdin_text, (char **) bad->args, &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad->args); i++)
+    args[i] = g_strcmp0 (bad->args[i], "@KEY@") == 0 ? key_file : bad->args[i];
+  if (bad->key_text)
+    g_assert_true (g_file_set_contents (key_file, bad->key_text, -1, NULL));
+  g_assert_false (run_argv (fx, bad->fn, bad->stdin_text, (char **) args, &error));
   /* Usage errors come from GOption too; what counts is exit status 2. */
   if (bad->code == VSA_ERROR_USAGE)
     g_assert_cmpint (vsa_error_exit_status (error), ==, 2);
@@ -889,6 +1102,14 @@ main (int argc, char **argv)
   ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);
   ADD ("/cli/qemu/passthrough-commands", test_qemu_passthrough_commands);
   ADD ("/cli/show/text-reports-insecure", test_show_text_reports_insecure);
+  ADD ("/cli/tunnel/render-prints-policy-of-all-vms", test_tunnel_render_prints_policy_of_all_vms);
+  ADD ("/cli/tunnel/add-again-replaces-key", test_tunnel_add_again_replaces_key);
+  ADD ("/cli/tunnel/render-dest-writes-tree", test_tunnel_render_dest_writes_tree);
+  ADD ("/cli/tunnel/remove-takes-user-out", test_tunnel_remove_takes_user_out);
+  ADD ("/cli/tunnel/add-dry-run-prints-diff-only", test_tunnel_add_dry_run_prints_diff_only);
+  ADD ("/cli/tunnel/add-notes-lan-listen", test_tunnel_add_notes_lan_listen);
+  ADD ("/cli/tunnel/install-refuses-missing-account", test_tunnel_install_refuses_missing_account);
+  ADD ("/cli/tunnel/install-failed-check-changes-nothing", test_tunnel_install_failed_check_changes_nothing);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_inputs); i++)
     {
       g_autofree char *path = g_strdup_printf ("/cli/bad-input/%s", bad_inputs[i].label);

@@ -84,6 +84,29 @@ test_config_all_keys (void)
 }
 
 static void
+test_config_tunnel_keys (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) defaults = vsa_config_new_defaults ();
+  g_autoptr (VsaConfig) config = load_config (
+    "[defaults]\nsshd-binary=/opt/sbin/sshd\nsshd-config=/srv/ssh/sshd_config\n"
+    "sshd-drop-in-dir=/srv/ssh/sshd_config.d\ntunnel-authorized-keys-dir=/srv/ssh/keys\n"
+    "tunnel-wait-command=/usr/bin/sleep 3600\n", &error);
+
+  g_assert_cmpstr (defaults->sshd_binary, ==, "/usr/sbin/sshd");
+  g_assert_cmpstr (defaults->sshd_config, ==, "/etc/ssh/sshd_config");
+  g_assert_cmpstr (defaults->sshd_drop_in_dir, ==, "/etc/ssh/sshd_config.d");
+  g_assert_cmpstr (defaults->tunnel_authorized_keys_dir, ==, "/etc/ssh/virt-spice-admin/authorized_keys");
+  g_assert_cmpstr (defaults->tunnel_wait_command, ==, "/bin/sleep infinity");
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->sshd_binary, ==, "/opt/sbin/sshd");
+  g_assert_cmpstr (config->sshd_config, ==, "/srv/ssh/sshd_config");
+  g_assert_cmpstr (config->sshd_drop_in_dir, ==, "/srv/ssh/sshd_config.d");
+  g_assert_cmpstr (config->tunnel_authorized_keys_dir, ==, "/srv/ssh/keys");
+  g_assert_cmpstr (config->tunnel_wait_command, ==, "/usr/bin/sleep 3600");
+}
+
+static void
 test_config_example_file_loads (void)
 {
   g_autofree char *path = vsa_test_data_path ("..", "..", "docs", "examples", "virt-spice-admin.conf", NULL);
@@ -110,6 +133,12 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nlisten = localhost\n", "/etc/vsa.conf:2: key 'listen': listen address 'localhost' is not" },
   { "[defaults]\nstate-dir = relative/dir\n", "/etc/vsa.conf:2: key 'state-dir': 'relative/dir' is not an absolute path" },
   { "[defaults]\n\n\nauth-mode = kerberos\n", "/etc/vsa.conf:4: key 'auth-mode': auth mode 'kerberos' is unknown" },
+  { "[defaults]\nsshd-binary = sshd\n", "/etc/vsa.conf:2: key 'sshd-binary': 'sshd' is not an absolute path" },
+  { "[defaults]\ntunnel-authorized-keys-dir = /etc/ssh/my keys\n", "/etc/vsa.conf:2: key 'tunnel-authorized-keys-dir': '/etc/ssh/my keys' cannot be written into sshd_config" },
+  { "[defaults]\nsshd-config = /etc/ssh/%h\n", "/etc/vsa.conf:2: key 'sshd-config'" },
+  { "[defaults]\nsshd-drop-in-dir = /etc/ssh/d#x\n", "/etc/vsa.conf:2: key 'sshd-drop-in-dir'" },
+  { "[defaults]\ntunnel-wait-command = sleep infinity\n", "/etc/vsa.conf:2: key 'tunnel-wait-command': 'sleep infinity' must be an absolute program path" },
+  { "[defaults]\ntunnel-wait-command = /bin/sleep 1; /bin/sh\n", "/etc/vsa.conf:2: key 'tunnel-wait-command'" },
   { "[defaults]\nlisten=127.0.0.1\n[extra]\nfoo=1\n", "/etc/vsa.conf:3: unknown group [extra]" },
   { "not a key file\n", "/etc/vsa.conf:" },
   { "[defaults]\nqemu-group = -bad group\n", "/etc/vsa.conf:2: key 'qemu-group'" },
@@ -487,6 +516,72 @@ test_policy_rejects_bad_volume (gconstpointer data)
     g_assert_false (valid_against_schema (console_of (doc)));
 }
 
+#define ALICE_KEY "AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD"
+
+static void
+test_policy_tunnels_round_trip_matches_schema (void)
+{
+  g_autoptr (xmlDoc) doc = parse_text ("<domain type='kvm'><name>x</name></domain>");
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (VsaPolicy) back = NULL;
+  g_autoptr (VsaSshKey) key = vsa_ssh_key_new ("ssh-ed25519", ALICE_KEY, "alice@office");
+  g_autoptr (VsaSshKey) bare = vsa_ssh_key_new ("ssh-ed25519", ALICE_KEY, NULL);
+  g_autoptr (GError) error = NULL;
+  VsaTunnel *tunnel;
+
+  vsa_policy_assign (policy, "alice", NULL);
+  vsa_policy_set_tunnel (policy, "alice", key, "192.168.2.0/24");
+  vsa_policy_set_tunnel (policy, "bob", bare, NULL);
+  vsa_policy_set_tunnel (policy, "alice", key, "fd00::/8"); /* replaces, keeps the order */
+  vsa_policy_to_domain (doc, policy);
+  g_assert_true (valid_against_schema (console_of (doc)));
+
+  g_assert_true (vsa_policy_from_domain (doc, &back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->tunnels->len, ==, 2);
+  tunnel = g_ptr_array_index (back->tunnels, 0);
+  g_assert_cmpstr (tunnel->user, ==, "alice");
+  g_assert_cmpstr (tunnel->from, ==, "fd00::/8");
+  g_assert_cmpstr (tunnel->key->comment, ==, "alice@office");
+  tunnel = g_ptr_array_index (back->tunnels, 1);
+  g_assert_cmpstr (tunnel->user, ==, "bob");
+  g_assert_null (tunnel->from);
+  g_assert_null (tunnel->key->comment);
+
+  g_assert_true (vsa_policy_remove_tunnel (back, "bob"));
+  g_assert_false (vsa_policy_remove_tunnel (back, "bob"));
+  g_assert_cmpuint (back->tunnels->len, ==, 1);
+}
+
+static void
+test_policy_refuses_bad_tunnel (void)
+{
+  static const struct { const char *element; const char *message_part; } bad[] = {
+    { "<vsa:tunnel user='root' type='ssh-ed25519' key='" ALICE_KEY "'/>", "user 'root' cannot have a tunnel" },
+    { "<vsa:tunnel user='alice' from='10.1.2.3/8' type='ssh-ed25519' key='" ALICE_KEY "'/>", "bits set past the /8 prefix" },
+    { "<vsa:tunnel user='alice' type='ssh-ed25519' key='" ALICE_KEY "' comment='a\"b'/>", "quotes" },
+    { "<vsa:tunnel user='alice' type='ssh-dss' key='" ALICE_KEY "'/>", "not supported" },
+    { "<vsa:tunnel user='alice' type='ssh-ed25519'/>", "not valid base64" },
+    { "<vsa:tunnel user='alice' type='ssh-ed25519' key='" ALICE_KEY "'/><vsa:tunnel user='alice' type='ssh-ed25519' key='" ALICE_KEY "'/>", "a second <vsa:tunnel> for user 'alice'" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "<domain><metadata><vsa:console xmlns:vsa='" VSA_METADATA_NS "'>\n%s</vsa:console>"
+        "</metadata></domain>", bad[i].element);
+      g_autoptr (xmlDoc) doc = parse_text (text);
+      g_autoptr (VsaPolicy) policy = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (vsa_policy_from_domain (doc, &policy, &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      if (!g_str_has_prefix (error->message, "metadata: line 2: ") ||
+          strstr (error->message, bad[i].message_part) == NULL)
+        g_error ("'%s' lacks 'metadata: line 2: ...%s'", error->message, bad[i].message_part);
+    }
+}
+
 static void
 test_policy_rejects_unknown_element (void)
 {
@@ -574,6 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_config_defaults);
   g_test_add_func ("/config/all-keys", test_config_all_keys);
   g_test_add_func ("/config/example-file-loads", test_config_example_file_loads);
+  g_test_add_func ("/config/tunnel-keys", test_config_tunnel_keys);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_configs); i++)
     {
       g_autofree char *path = g_strdup_printf ("/config/rejects/%" G_GSIZE_FORMAT, i);
@@ -589,6 +685,8 @@ main (int argc, char **argv)
   g_test_add_func ("/names/vm", test_vm_names);
   g_test_add_func ("/names/volumes", test_volume_names);
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
+  g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
+  g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
   g_test_add_func ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element);
   g_test_add_func ("/policy/volumes-keep-order", test_policy_volumes_keep_order);
   g_test_add_func ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix);

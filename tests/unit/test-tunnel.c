@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The SSH tunnel policy: public keys and addresses accepted or refused,
+ * and golden tests of the rendered sshd drop-in and authorized_keys files:
+ * tests/data/tunnel/CASE.in.xml (a <domains> list of domain XML) renders
+ * to CASE.out.txt, in the format `tunnel render` prints, followed by the
+ * notes when there are any.  One DO_TEST line per case. */
+#include "vsa-config.h"
+#include "vsa-error.h"
+#include "vsa-ssh-key.h"
+#include "vsa-test-util.h"
+#include "vsa-tunnel-render.h"
+#include "vsa-tunnel.h"
+#include "vsa-xml.h"
+
+#include <string.h>
+
+/* --- public keys ----------------------------------------------------------- */
+
+static const struct {
+  const char *file;
+  const char *type;
+  const char *comment;
+} good_keys[] = {
+  { "ed25519.pub", "ssh-ed25519", "ed25519@test" },
+  { "ecdsa-p256.pub", "ecdsa-sha2-nistp256", "ecdsab256@test" },
+  { "ecdsa-p384.pub", "ecdsa-sha2-nistp384", "ecdsab384@test" },
+  { "ecdsa-p521.pub", "ecdsa-sha2-nistp521", "ecdsab521@test" },
+  { "rsa-2048.pub", "ssh-rsa", "rsab2048@test" },
+  { "sk-ed25519.pub", "sk-ssh-ed25519@openssh.com", "sk@test" },
+  { "sk-ecdsa-p256.pub", "sk-ecdsa-sha2-nistp256@openssh.com", "sk2@test" },
+};
+
+static void
+test_key_accepts_every_supported_type (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (good_keys); i++)
+    {
+      g_autofree char *path = vsa_test_data_path ("tunnel", "keys", good_keys[i].file, NULL);
+      g_autofree char *text = vsa_test_read (path);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (text, strlen (text), &error);
+      g_autofree char *line = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (key->type, ==, good_keys[i].type);
+      g_assert_cmpstr (key->comment, ==, good_keys[i].comment);
+      line = vsa_ssh_key_to_line (key);
+      g_assert_cmpstr (line, ==, g_strchomp (text)); /* canonical as ssh-keygen wrote it */
+    }
+}
+
+static void
+test_key_tolerates_blank_lines_and_tabs (void)
+{
+  const char *text = "# alice's laptop\n\nssh-ed25519\tAAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD\r\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (text, strlen (text), &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (key->type, ==, "ssh-ed25519");
+  g_assert_null (key->comment);
+}
+
+#define ED25519_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD"
+
+typedef struct {
+  const char *label;
+  const char *text;
+  const char *message_part;
+} BadKey;
+
+static const BadKey bad_keys[] = {
+  { "empty", "", "one line of text" },
+  { "comments-only", "# nothing\n\n", "no public key" },
+  { "two-keys", "ssh-ed25519 " ED25519_BLOB " a\nssh-ed25519 " ED25519_BLOB " b\n", "more than one key" },
+  { "options-restrict", "restrict,command=\"/bin/sh\" ssh-ed25519 " ED25519_BLOB, "starts with authorized_keys options" },
+  { "options-from", "from=\"*\" ssh-ed25519 " ED25519_BLOB, "starts with authorized_keys options" },
+  { "options-no-pty", "no-pty ssh-ed25519 " ED25519_BLOB, "starts with authorized_keys options" },
+  { "dss", "ssh-dss AAAAB3NzaC1kc3MAAACBAP", "key type 'ssh-dss' is not supported" },
+  { "certificate", "ssh-ed25519-cert-v01@openssh.com AAAA", "is a certificate" },
+  { "private-key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n", "this is a private key" },
+  { "no-blob", "ssh-ed25519", "not valid base64" },
+  { "blob-bad-chars", "ssh-ed25519 AAAA!!!!", "not valid base64" },
+  { "blob-bad-length", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxq", "not valid base64" },
+  { "blob-inner-padding", "ssh-ed25519 AAAA=AAA", "not valid base64" },
+  { "blob-noncanonical-padding", "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=", "not valid base64" },
+  { "type-mismatch", "ssh-rsa " ED25519_BLOB, "is a 'ssh-ed25519' key but the line says 'ssh-rsa'" },
+  { "ed25519-short", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAHwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "the public point is not 32 bytes" },
+  { "ed25519-extra", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", "extra bytes after the key" },
+  { "length-overflow", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAD6AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "the public point is not 32 bytes" },
+  { "ecdsa-compressed", "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "not an uncompressed point" },
+  { "ecdsa-curve-mismatch", "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAzODQAAABBBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "the curve name does not match" },
+  { "comment-quote", "ssh-ed25519 " ED25519_BLOB " alice\"@x", "quotes or backslashes" },
+  { "comment-control", "ssh-ed25519 " ED25519_BLOB " alice\x01", "control characters" },
+  { "comment-not-utf8", "ssh-ed25519 " ED25519_BLOB " al\xffice", "UTF-8" },
+};
+
+static void
+test_key_refused (gconstpointer data)
+{
+  const BadKey *bad = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (bad->text, strlen (bad->text), &error);
+
+  g_assert_null (key);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  if (strstr (error->message, bad->message_part) == NULL)
+    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+static void
+test_key_refuses_embedded_nul (void)
+{
+  static const char text[] = "ssh-ed25519 " ED25519_BLOB "\0 evil";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (text, sizeof text - 1, &error);
+
+  g_assert_null (key);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+}
+
+static void
+test_key_refuses_weak_rsa (void)
+{
+  g_autofree char *path = vsa_test_data_path ("tunnel", "keys", "rsa-1024.pub", NULL);
+  g_autofree char *text = vsa_test_read (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (text, strlen (text), &error);
+
+  g_assert_null (key);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "the ssh-rsa key has 1024 bits"));
+}
+
+/* --- users and origins ----------------------------------------------------- */
+
+static void
+test_tunnel_user_names (void)
+{
+  static const char *const good[] = { "alice", "bob.smith", "tunnel_1", "Charlie" };
+  static const char *const bad[] = { "root", ".hidden", "..", "al ice", "-x", "a,b", "a/b", "" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (vsa_validate_tunnel_user (good[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (vsa_validate_tunnel_user (bad[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+    }
+}
+
+static void
+test_ssh_from_addresses (void)
+{
+  static const char *const good[] = { "192.168.2.22", "192.168.2.0/24", "10.0.0.0/8", "0.0.0.0/0",
+                                      "::1", "fd00::/8", "fd00:0:0:2::/64", "192.168.2.22/32" };
+  static const struct { const char *from; const char *message_part; } bad[] = {
+    { "192.168.2.1/24", "bits set past the /24 prefix" },
+    { "fd00::1/64", "bits set past the /64 prefix" },
+    { "192.168.2.0/33", "not an IP address" },
+    { "1.2.3.4/", "not an IP address" },
+    { "1.2.3.4/x", "not an IP address" },
+    { "office.example", "not an IP address" },
+    { "10.0.0.1;reboot", "not an IP address" },
+    { "192.168.2.*", "not an IP address" },
+    { "", "not an IP address" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (vsa_validate_ssh_from (good[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (vsa_validate_ssh_from (bad[i].from, &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, bad[i].message_part));
+    }
+}
+
+/* --- rendering (golden) ---------------------------------------------------- */
+
+/* Each <domain> child of the case's <domains> root, as its own document. */
+static GPtrArray *
+load_domains (const char *path)
+{
+  g_autofree char *text = vsa_test_read (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (xmlDoc) list = vsa_xml_parse (text, strlen (text), path, &error);
+  GPtrArray *docs = g_ptr_array_new_with_free_func ((GDestroyNotify) xmlFreeDoc);
+
+  g_assert_no_error (error);
+  for (xmlNode *n = xmlDocGetRootElement (list)->children; n; n = n->next)
+    if (vsa_xml_is_element (n, "domain"))
+      {
+        xmlDoc *doc = xmlNewDoc (BAD_CAST "1.0");
+
+        xmlDocSetRootElement (doc, xmlDocCopyNode (n, doc, 1));
+        g_ptr_array_add (docs, doc);
+      }
+  return docs;
+}
+
+static char *
+render_case (const char *in_path, GError **error)
+{
+  g_autoptr (GPtrArray) docs = load_domains (in_path);
+  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (VsaConfig) config = vsa_config_new_defaults ();
+  VsaTunnelRenderOptions opts = { config->sshd_drop_in_dir, config->tunnel_authorized_keys_dir,
+                                  config->tunnel_wait_command };
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GString) text = NULL;
+  g_autofree char *listing = NULL;
+
+  for (guint i = 0; i < docs->len; i++)
+    if (!vsa_tunnel_routes_from_domain (g_ptr_array_index (docs, i), routes, notes, error))
+      return NULL;
+  files = vsa_tunnel_render (routes, &opts, error);
+  if (files == NULL)
+    return NULL;
+  listing = vsa_rendered_files_to_text (files);
+  text = g_string_new (listing);
+  if (notes->len)
+    g_string_append (text, "\n--- notes\n");
+  for (guint i = 0; i < notes->len; i++)
+    g_string_append_printf (text, "%s\n", (char *) g_ptr_array_index (notes, i));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+typedef struct {
+  const char *name;
+  int expected_error;     /* 0: must render */
+  const char *message_part;
+} RenderCase;
+
+static void
+run_render (gconstpointer data)
+{
+  const RenderCase *tc = data;
+  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
+  g_autofree char *out_name = g_strconcat (tc->name, ".out.txt", NULL);
+  g_autofree char *in_path = vsa_test_data_path ("tunnel", in_name, NULL);
+  g_autofree char *out_path = vsa_test_data_path ("tunnel", out_name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *actual = render_case (in_path, &error);
+
+  if (tc->expected_error)
+    {
+      g_assert_error (error, VSA_ERROR, tc->expected_error);
+      g_assert_null (actual);
+      if (strstr (error->message, tc->message_part) == NULL)
+        g_error ("'%s' lacks '%s'", error->message, tc->message_part);
+      return;
+    }
+  g_assert_no_error (error);
+  vsa_test_assert_golden (actual, out_path);
+}
+
+#define DO_TEST_FULL(name, err, part)                                         \
+  do {                                                                        \
+    static const RenderCase tc = { name, err, part };                         \
+    g_test_add_data_func ("/tunnel/render/" name, &tc, run_render);           \
+  } while (0)
+#define DO_TEST(name) DO_TEST_FULL (name, 0, NULL)
+#define DO_TEST_FAIL(name, err, part) DO_TEST_FULL (name, err, part)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/tunnel/key/accepts-every-supported-type", test_key_accepts_every_supported_type);
+  g_test_add_func ("/tunnel/key/tolerates-blank-lines-and-tabs", test_key_tolerates_blank_lines_and_tabs);
+  g_test_add_func ("/tunnel/key/refuses-embedded-nul", test_key_refuses_embedded_nul);
+  g_test_add_func ("/tunnel/key/refuses-weak-rsa", test_key_refuses_weak_rsa);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_keys); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/tunnel/key/refuses/%s", bad_keys[i].label);
+      g_test_add_data_func (path, &bad_keys[i], test_key_refused);
+    }
+  g_test_add_func ("/tunnel/user-names", test_tunnel_user_names);
+  g_test_add_func ("/tunnel/from-addresses", test_ssh_from_addresses);
+
+  DO_TEST ("two-users");
+  DO_TEST ("two-keys");
+  DO_TEST ("no-tunnels");
+  DO_TEST ("listen-ipv6");
+  DO_TEST ("listen-not-loopback");
+  DO_TEST_FAIL ("key-from-conflict", VSA_ERROR_CONFLICT, "user 'alice' has one key for VMs 'debianx' (from anywhere) and 'leaptest' (from 10.0.0.0/8)");
+  DO_TEST_FAIL ("no-tls-port", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port");
+  DO_TEST_FAIL ("tampered-key", VSA_ERROR_INVALID, "VM 'debianx': metadata: line 7: <vsa:tunnel>: the key data is a 'ssh-ed25519' key but the line says 'ssh-rsa'");
+
+  return g_test_run ();
+}

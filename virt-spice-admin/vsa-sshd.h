@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Asks the host's real sshd about a configuration before it is used. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+gboolean vsa_sshd_check_drop_in (const char *sshd_binary, const char *sshd_config,
+                                 const char *drop_in_content, GError **error);
+
+G_END_DECLS

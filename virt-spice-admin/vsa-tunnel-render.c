@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-tunnel-render.h"
+#include "vsa-error.h"
+#include "vsa-policy.h"
+#include "vsa-spice.h"
+#include "vsa-template.h"
+#include "vsa-xml.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+void
+vsa_tunnel_route_free (VsaTunnelRoute *route)
+{
+  if (route == NULL)
+    return;
+  g_free (route->vm);
+  g_free (route->user);
+  g_free (route->from);
+  vsa_ssh_key_free (route->key);
+  g_free (route->destination);
+  g_free (route);
+}
+
+void
+vsa_rendered_file_free (VsaRenderedFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free (file->path);
+  g_free (file->owner);
+  g_free (file->content);
+  g_free (file);
+}
+
+static char *
+domain_name (xmlDoc *doc)
+{
+  xmlNode *name = vsa_xml_child (xmlDocGetRootElement (doc), "name");
+  xmlChar *text = name ? xmlNodeGetContent (name) : NULL;
+  char *copy = g_strdup (text ? (const char *) text : "");
+
+  xmlFree (text);
+  return copy;
+}
+
+/* Where sshd (on the VM's host) reaches the console: the listen address
+ * itself when it is loopback; a wildcard is reachable on loopback too.
+ * Anything but loopback means the console does not need the tunnel, which
+ * is worth a note: the tunnel policy only confines what goes through SSH. */
+static char *
+reachable_host (const char *vm, const char *listen, GPtrArray *notes, GError **error)
+{
+  guint8 bytes[16] = { 0 };
+  static const guint8 any[16] = { 0 };
+  static const guint8 v6_loopback[16] = { [15] = 1 };
+  gboolean v6 = listen && strchr (listen, ':') != NULL;
+
+  if (listen == NULL || inet_pton (v6 ? AF_INET6 : AF_INET, listen, bytes) != 1)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' has a tunnel but no SPICE listen address literal; run "
+                   "'virt-spice-admin secure %s --listen 127.0.0.1'", vm, vm);
+      return NULL;
+    }
+  if (v6 ? memcmp (bytes, v6_loopback, 16) == 0 : bytes[0] == 127)
+    return g_strdup (listen);
+  if (memcmp (bytes, any, v6 ? 16 : 4) == 0)
+    {
+      g_ptr_array_add (notes, g_strdup_printf (
+        "VM '%s' listens on every address (%s): its console is reachable without the tunnel; "
+        "run 'virt-spice-admin secure %s --listen %s'", vm, listen, vm, v6 ? "::1" : "127.0.0.1"));
+      return g_strdup (v6 ? "::1" : "127.0.0.1");
+    }
+  g_ptr_array_add (notes, g_strdup_printf (
+    "VM '%s' listens on %s, not on loopback: its console is reachable without the tunnel; "
+    "run 'virt-spice-admin secure %s --listen 127.0.0.1'", vm, listen, vm));
+  return g_strdup (listen);
+}
+
+/* "HOST:PORT" as permitopen and PermitOpen write it (IPv6 in brackets). */
+static char *
+tunnel_destination (const char *vm, const VsaSpiceInfo *spice, GPtrArray *notes, GError **error)
+{
+  g_autofree char *host = NULL;
+
+  if (spice->tls_port <= 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' has a tunnel but no fixed SPICE TLS port; run 'virt-spice-admin secure %s'",
+                   vm, vm);
+      return NULL;
+    }
+  host = reachable_host (vm, spice->listen, notes, error);
+  if (host == NULL)
+    return NULL;
+  return strchr (host, ':') ? g_strdup_printf ("[%s]:%d", host, spice->tls_port)
+                            : g_strdup_printf ("%s:%d", host, spice->tls_port);
+}
+
+/* Appends one route per tunnel of the domain's policy (none for an
+ * unmanaged domain) and a note for each VM whose console is not on
+ * loopback only. */
+gboolean
+vsa_tunnel_routes_from_domain (xmlDoc *doc, GPtrArray *routes, GPtrArray *notes, GError **error)
+{
+  g_autofree char *vm = domain_name (doc);
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_auto (VsaSpiceInfo) spice = { 0 };
+  g_autofree char *destination = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    {
+      g_prefix_error (error, "VM '%s': ", vm);
+      return FALSE;
+    }
+  if (policy == NULL || policy->tunnels->len == 0)
+    return TRUE;
+  if (!vsa_spice_describe (doc, &spice, error) ||
+      (destination = tunnel_destination (vm, &spice, notes, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      const VsaTunnel *tunnel = g_ptr_array_index (policy->tunnels, i);
+      VsaTunnelRoute *route = g_new0 (VsaTunnelRoute, 1);
+
+      route->vm = g_strdup (vm);
+      route->user = g_strdup (tunnel->user);
+      route->from = g_strdup (tunnel->from);
+      route->key = vsa_ssh_key_new (tunnel->key->type, tunnel->key->blob, tunnel->key->comment);
+      route->destination = g_strdup (destination);
+      g_ptr_array_add (routes, route);
+    }
+  return TRUE;
+}
+
+static int
+compare_routes (gconstpointer a, gconstpointer b)
+{
+  const VsaTunnelRoute *ra = *(const VsaTunnelRoute *const *) a;
+  const VsaTunnelRoute *rb = *(const VsaTunnelRoute *const *) b;
+  int by_user = g_strcmp0 (ra->user, rb->user);
+
+  return by_user != 0 ? by_user : g_strcmp0 (ra->vm, rb->vm);
+}
+
+/* The same routes (not copies), by user, then VM: the output does not
+ * depend on the order libvirt lists domains in. */
+static GPtrArray *
+sorted_routes (GPtrArray *routes)
+{
+  GPtrArray *sorted = g_ptr_array_sized_new (routes->len);
+
+  for (guint i = 0; i < routes->len; i++)
+    g_ptr_array_add (sorted, g_ptr_array_index (routes, i));
+  g_ptr_array_sort (sorted, compare_routes);
+  return sorted;
+}
+
+static void
+append_unique (GPtrArray *list, const char *value)
+{
+  if (!g_ptr_array_find_with_equal_func (list, value, g_str_equal, NULL))
+    g_ptr_array_add (list, (gpointer) value);
+}
+
+static char *
+join_list (GPtrArray *list, const char *separator)
+{
+  g_ptr_array_add (list, NULL);
+  return g_strjoinv (separator, (char **) list->pdata);
+}
+
+/* One user's routes are sorted[start..end). */
+typedef struct {
+  GPtrArray *sorted;
+  guint start;
+  guint end;
+} UserRoutes;
+
+/* One authorized_keys line for every route with FIRST's key: sshd uses
+ * only the first line that matches a key, so a key used for several VMs
+ * must carry all their permitopen options on one line, and one from=. */
+static char *
+render_key_line (const UserRoutes *ur, const VsaTunnelRoute *first, GError **error)
+{
+  g_autoptr (GPtrArray) permits = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) seen = g_ptr_array_new ();
+  g_autofree char *permit_open = NULL;
+  g_autofree char *from = first->from ? g_strdup_printf (",from=\"%s\"", first->from) : g_strdup ("");
+  g_autofree char *public_key = vsa_ssh_key_to_line (first->key);
+
+  for (guint i = ur->start; i < ur->end; i++)
+    {
+      const VsaTunnelRoute *route = g_ptr_array_index (ur->sorted, i);
+
+      if (!vsa_ssh_key_same (route->key, first->key))
+        continue;
+      if (g_strcmp0 (route->from, first->from) != 0)
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_CONFLICT,
+                       "user '%s' has one key for VMs '%s' (from %s) and '%s' (from %s), but sshd "
+                       "applies one from= per key; run 'virt-spice-admin tunnel add' again with the "
+                       "same --from for both, or give each VM its own key",
+                       first->user, first->vm, first->from ? first->from : "anywhere", route->vm,
+                       route->from ? route->from : "anywhere");
+          return NULL;
+        }
+      if (!g_ptr_array_find_with_equal_func (seen, route->destination, g_str_equal, NULL))
+        {
+          g_ptr_array_add (seen, route->destination);
+          g_ptr_array_add (permits, g_strdup_printf ("permitopen=\"%s\"", route->destination));
+        }
+    }
+  permit_open = join_list (permits, ",");
+  return vsa_template_render ("tunnel-authorized-keys-line", (VsaTemplateValue[]) {
+    { "PERMIT_OPEN", permit_open }, { "FROM", from }, { "PUBLIC_KEY", public_key }, { NULL, NULL } },
+    error);
+}
+
+static gboolean
+key_seen_before (const UserRoutes *ur, guint index)
+{
+  const VsaTunnelRoute *route = g_ptr_array_index (ur->sorted, index);
+
+  for (guint i = ur->start; i < index; i++)
+    if (vsa_ssh_key_same (((VsaTunnelRoute *) g_ptr_array_index (ur->sorted, i))->key, route->key))
+      return TRUE;
+  return FALSE;
+}
+
+static VsaRenderedFile *
+render_keys_file (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GError **error)
+{
+  const VsaTunnelRoute *first = g_ptr_array_index (ur->sorted, ur->start);
+  g_autoptr (GString) lines = g_string_new (NULL);
+  g_autoptr (VsaRenderedFile) file = g_new0 (VsaRenderedFile, 1);
+
+  for (guint i = ur->start; i < ur->end; i++)
+    {
+      g_autofree char *line = NULL;
+
+      if (key_seen_before (ur, i))
+        continue;
+      line = render_key_line (ur, g_ptr_array_index (ur->sorted, i), error);
+      if (line == NULL)
+        return NULL;
+      g_string_append (lines, line);
+    }
+  file->content = vsa_template_render ("tunnel-authorized-keys", (VsaTemplateValue[]) {
+    { "USER", first->user }, { "KEY_LINES", lines->str }, { NULL, NULL } }, error);
+  if (file->content == NULL)
+    return NULL;
+  file->path = g_build_filename (opts->authorized_keys_dir, first->user, NULL);
+  file->owner = g_strdup (first->user);
+  file->mode = 0600;
+  return g_steal_pointer (&file);
+}
+
+/* The user's Match block: the union of the user's destinations, whatever
+ * key is used (authorized_keys narrows it per key). */
+static char *
+render_match_block (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GError **error)
+{
+  const VsaTunnelRoute *first = g_ptr_array_index (ur->sorted, ur->start);
+  g_autoptr (GPtrArray) destinations = g_ptr_array_new ();
+  g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *permit_open = NULL;
+  g_autofree char *vm_list = NULL;
+
+  for (guint i = ur->start; i < ur->end; i++)
+    {
+      const VsaTunnelRoute *route = g_ptr_array_index (ur->sorted, i);
+
+      append_unique (destinations, route->destination);
+      g_ptr_array_add (vms, g_strdup_printf ("%s (%s)", route->vm, route->destination));
+    }
+  permit_open = join_list (destinations, " ");
+  vm_list = join_list (vms, ", ");
+  return vsa_template_render ("sshd-tunnel-match.conf", (VsaTemplateValue[]) {
+    { "USER", first->user }, { "VMS", vm_list }, { "PERMIT_OPEN", permit_open },
+    { "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir },
+    { "WAIT_COMMAND", opts->wait_command }, { NULL, NULL } }, error);
+}
+
+static guint
+user_routes_end (GPtrArray *sorted, guint start)
+{
+  const VsaTunnelRoute *first = g_ptr_array_index (sorted, start);
+  guint end = start;
+
+  while (end < sorted->len &&
+         g_str_equal (((VsaTunnelRoute *) g_ptr_array_index (sorted, end))->user, first->user))
+    end++;
+  return end;
+}
+
+static VsaRenderedFile *
+render_drop_in (const char *match_blocks, const VsaTunnelRenderOptions *opts, GError **error)
+{
+  g_autoptr (VsaRenderedFile) file = g_new0 (VsaRenderedFile, 1);
+
+  file->content = vsa_template_render ("sshd-tunnels.conf", (VsaTemplateValue[]) {
+    { "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir }, { "MATCH_BLOCKS", match_blocks },
+    { NULL, NULL } }, error);
+  if (file->content == NULL)
+    return NULL;
+  file->path = g_build_filename (opts->drop_in_dir, VSA_SSHD_DROP_IN_NAME, NULL);
+  file->mode = 0644;
+  return g_steal_pointer (&file);
+}
+
+/* The drop-in first, then one authorized_keys file per user, by name.
+ * With no routes the drop-in has no Match block (and no user a file). */
+GPtrArray *
+vsa_tunnel_render (GPtrArray *routes, const VsaTunnelRenderOptions *opts, GError **error)
+{
+  g_autoptr (GPtrArray) sorted = sorted_routes (routes);
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_rendered_file_free);
+  g_autoptr (GString) blocks = g_string_new (NULL);
+  VsaRenderedFile *drop_in;
+
+  for (guint start = 0; start < sorted->len;)
+    {
+      UserRoutes ur = { sorted, start, user_routes_end (sorted, start) };
+      g_autofree char *block = render_match_block (&ur, opts, error);
+      VsaRenderedFile *keys = block ? render_keys_file (&ur, opts, error) : NULL;
+
+      if (keys == NULL)
+        return NULL;
+      g_string_append (blocks, block);
+      g_ptr_array_add (files, keys);
+      start = ur.end;
+    }
+  drop_in = render_drop_in (blocks->str, opts, error);
+  if (drop_in == NULL)
+    return NULL;
+  g_ptr_array_insert (files, 0, drop_in);
+  return g_steal_pointer (&files);
+}
+
+/* What `tunnel render` prints: each file under a header naming where it
+ * goes, its owner and mode ('#' starts a comment in both formats). */
+char *
+vsa_rendered_files_to_text (GPtrArray *files)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      const VsaRenderedFile *file = g_ptr_array_index (files, i);
+
+      g_string_append_printf (text, "%s# ==> %s (owner %s, mode %04o) <==\n", i ? "\n" : "",
+                              file->path, file->owner ? file->owner : "root", file->mode);
+      g_string_append (text, file->content);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

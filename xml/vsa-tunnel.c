@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-tunnel.h"
+#include "vsa-error.h"
+#include "vsa-policy.h"
+#include "vsa-xml.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+VsaTunnel *
+vsa_tunnel_new (const char *user, const VsaSshKey *key, const char *from)
+{
+  VsaTunnel *tunnel = g_new0 (VsaTunnel, 1);
+
+  tunnel->user = g_strdup (user);
+  tunnel->from = g_strdup (from);
+  tunnel->key = vsa_ssh_key_new (key->type, key->blob, key->comment);
+  return tunnel;
+}
+
+void
+vsa_tunnel_free (VsaTunnel *tunnel)
+{
+  if (tunnel == NULL)
+    return;
+  g_free (tunnel->user);
+  g_free (tunnel->from);
+  vsa_ssh_key_free (tunnel->key);
+  g_free (tunnel);
+}
+
+/* A tunnel user names an sshd Match block and the file that holds the
+ * user's keys, so on top of the portable-name rule: no leading '.' (no
+ * "..", no hidden files) and never root, whose sessions nothing confines. */
+gboolean
+vsa_validate_tunnel_user (const char *user, GError **error)
+{
+  if (!vsa_validate_user_name (user, error))
+    return FALSE;
+  if (user[0] == '.' || g_str_equal (user, "root"))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "user '%s' cannot have a tunnel: use an unprivileged account whose name "
+                   "does not start with '.'", user);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_prefix_length (const char *text, guint max, guint *ret_bits)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
+    return FALSE;
+  *ret_bits = (guint) value;
+  return TRUE;
+}
+
+/* sshd matches from="ADDR/BITS" only when the bits past the prefix are
+ * zero; catch "192.168.2.1/24" here instead of at the user's login. */
+static gboolean
+host_bits_are_zero (const guint8 *bytes, gsize n_bytes, guint prefix_bits)
+{
+  for (gsize i = 0; i < n_bytes; i++)
+    {
+      guint bit_start = (guint) i * 8;
+      guint8 host_mask = bit_start >= prefix_bits ? 0xff
+                         : prefix_bits - bit_start >= 8 ? 0
+                         : (guint8) (0xff >> (prefix_bits - bit_start));
+
+      if (bytes[i] & host_mask)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* One IPv4 or IPv6 address, or a network in CIDR notation.  Host names
+ * and patterns are left out: sshd matches them only with UseDNS, and a
+ * wildcard is easy to get wrong. */
+gboolean
+vsa_validate_ssh_from (const char *from, GError **error)
+{
+  g_auto (GStrv) parts = from && *from ? g_strsplit (from, "/", 2) : NULL;
+  guint8 bytes[16];
+  gboolean v6 = parts && strchr (parts[0], ':') != NULL;
+  guint bits = 0;
+
+  if (parts == NULL || inet_pton (v6 ? AF_INET6 : AF_INET, parts[0], bytes) != 1 ||
+      (parts[1] && !parse_prefix_length (parts[1], v6 ? 128 : 32, &bits)))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "from '%s' is not an IP address or a network like 192.168.2.0/24",
+                   from ? from : "");
+      return FALSE;
+    }
+  if (parts[1] && !host_bits_are_zero (bytes, v6 ? 16 : 4, bits))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "from '%s' has bits set past the /%u prefix; write the network address",
+                   from, bits);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+VsaTunnel *
+vsa_tunnel_from_element (xmlNode *node, GError **error)
+{
+  g_autofree char *user = vsa_xml_get (node, "user");
+  g_autofree char *from = vsa_xml_get (node, "from");
+  g_autofree char *type = vsa_xml_get (node, "type");
+  g_autofree char *blob = vsa_xml_get (node, "key");
+  g_autofree char *comment = vsa_xml_get (node, "comment");
+  g_autoptr (VsaSshKey) key = NULL;
+
+  if (!vsa_validate_tunnel_user (user, error) ||
+      (from != NULL && !vsa_validate_ssh_from (from, error)) ||
+      !vsa_ssh_key_validate (type, blob, comment, error))
+    {
+      g_prefix_error (error, "metadata: line %ld: <vsa:tunnel>: ", xmlGetLineNo (node));
+      return NULL;
+    }
+  key = vsa_ssh_key_new (type, blob, comment);
+  return vsa_tunnel_new (user, key, from);
+}
+
+void
+vsa_tunnel_to_element (const VsaTunnel *tunnel, xmlNode *console, xmlNs *ns)
+{
+  xmlNode *node = xmlNewChild (console, ns, BAD_CAST "tunnel", NULL);
+
+  vsa_xml_set (node, "user", tunnel->user);
+  if (tunnel->from)
+    vsa_xml_set (node, "from", tunnel->from);
+  vsa_xml_set (node, "type", tunnel->key->type);
+  vsa_xml_set (node, "key", tunnel->key->blob);
+  if (tunnel->key->comment)
+    vsa_xml_set (node, "comment", tunnel->key->comment);
+}
