@@ -17,6 +17,8 @@ static const VsaCommand commands[] = {
   { "unassign", vsa_cmd_unassign, "Take a VM's console away from a user" },
   { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },
   { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
+  { "export", vsa_cmd_export, "Write the policy client hosts need (XML)" },
+  { "client", vsa_cmd_client, "On a client host: render, install or check its lock-down" },
 };
 
 static char *

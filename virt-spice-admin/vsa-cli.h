@@ -45,5 +45,7 @@ gboolean vsa_cmd_qemu_arg (VsaContext *ctx, int argc, char **argv, GError **erro
 gboolean vsa_cmd_qemu_env (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_unassign (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_export (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_client (VsaContext *ctx, int argc, char **argv, GError **error);
 
 G_END_DECLS

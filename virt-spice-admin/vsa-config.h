@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include "vsa-client-render.h"
 #include "vsa-policy.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,15 @@ typedef struct {
   char *libvirt_config_dir;
   char *sasl_dir;
   char *libvirt_qemu_conf;
+  /* export (server side) */
+  char *server_name;          /* NULL: clients use each VM's listen address */
+  char *server_subject;       /* NULL: no host-subject in .vv files */
+  /* client host side */
+  char *client_group;
+  char *client_prefix;
+  char *client_remote_viewer;
+  VsaFirewallKind client_firewall;
+  gboolean client_nopasswd;
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
