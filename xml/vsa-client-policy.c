@@ -121,9 +121,10 @@ validate_subject (const char *subject, GError **error)
       len = 0;
   if (len == 0 || len > 1024 || strchr (subject, '=') == NULL)
     {
+      g_autofree char *shown = g_strescape (subject, NULL);
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "server subject '%s' is not a certificate subject such as 'O=Example,CN=mysrv'",
-                   subject);
+                   shown);
       return FALSE;
     }
   return TRUE;
@@ -138,9 +139,10 @@ validate_vm (const VsaClientVm *vm, GError **error)
     return FALSE;
   if (canonical == NULL || g_strcmp0 (canonical, vm->address) != 0)
     {
+      g_autofree char *shown = g_strescape (vm->address ? vm->address : "", NULL);
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "VM '%s': address '%s' is not a canonical IPv4 or IPv6 address",
-                   vm->name, vm->address ? vm->address : "");
+                   vm->name, shown);
       return FALSE;
     }
   if (vm->tls_port < 1 || vm->tls_port > 65535)

@@ -77,9 +77,11 @@ vsa_validate_user_name (const char *name, GError **error)
   if (len == 0 || len > 32 || name[0] == '-' ||
       strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len)
     {
+      /* Escaped: the name may come from a file and hold a line break. */
+      g_autofree char *shown = g_strescape (name ? name : "", NULL);
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user name '%s' is not a portable user name: use 1 to 32 of A-Z a-z 0-9 . _ - "
-                   "(not starting with -)", name ? name : "");
+                   "(not starting with -)", shown);
       return FALSE;
     }
   return TRUE;
@@ -121,10 +123,13 @@ is_ip_literal (const char *text)
 gboolean
 vsa_validate_client (const char *client, GError **error)
 {
+  g_autofree char *shown = NULL;
+
   if (client && *client && (is_ip_literal (client) || is_host_name (client)))
     return TRUE;
+  shown = g_strescape (client ? client : "", NULL);
   g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "client '%s' is neither an IP address nor a host name", client ? client : "");
+               "client '%s' is neither an IP address nor a host name", shown);
   return FALSE;
 }
 
