@@ -39,15 +39,16 @@ static VsaClientHost *
 load_host (VsaContext *ctx, const ClientOptions *o, const char *action, GError **error)
 {
   g_autoptr (VsaClientHost) host = NULL;
+  VsaFirewallKind firewall = VSA_FIREWALL_NFT;
 
   if (!require (o->policy, "--policy FILE", action, error) ||
-      !require (o->client, "--client NAME", action, error) || !vsa_cli_load_config (ctx, error))
+      !require (o->client, "--client NAME", action, error) ||
+      (o->firewall && !vsa_firewall_kind_from_string (o->firewall, &firewall, error)) ||
+      !vsa_cli_load_config (ctx, error))
     return NULL;
   host = vsa_client_host_load (ctx->config, o->policy, o->client, error);
-  if (host == NULL)
-    return NULL;
-  if (o->firewall && !vsa_firewall_kind_from_string (o->firewall, &host->firewall, error))
-    return NULL;
+  if (host != NULL && o->firewall)
+    host->firewall = firewall;
   return g_steal_pointer (&host);
 }
 
