@@ -9,10 +9,13 @@ build_pkgs=(
   libglib2.0-dev libvirt-dev libxml2-dev libjson-glib-dev
   libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules
 )
-# The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools.
+# The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools;
+# the client tests validate with visudo, nft, iptables-restore and restrict
+# the packaged /usr/bin/remote-viewer (virt-viewer) through dpkg-statoverride.
 test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
+  sudo nftables iptables virt-viewer util-linux
 )
 
 case "${1:-build}" in

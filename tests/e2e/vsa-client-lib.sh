@@ -20,10 +20,12 @@ client_ensure_users() {
 }
 
 # client_as USER CMD...: run CMD as USER (own uid and groups only).
+# runuser, not setpriv: setpriv keeps root's capabilities until execve, so
+# it can start a program USER may not execute (a 0750 remote-viewer).
 client_as() {
     local user=$1
     shift
-    setpriv --reuid="$user" --regid="$user" --init-groups -- "$@"
+    runuser -u "$user" -- "$@"
 }
 
 # client_netns NAME HOST_ADDR CLIENT_ADDR: a namespace joined to the host by
@@ -45,7 +47,7 @@ client_netns() {
 # client_tcp_connects NS USER ADDR PORT: USER inside NS opens a TCP
 # connection to ADDR:PORT (bash /dev/tcp), within 5 s.
 client_tcp_connects() {
-    ip netns exec "$1" setpriv --reuid="$2" --regid="$2" --init-groups -- \
+    ip netns exec "$1" runuser -u "$2" -- \
         timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$3" "$4" 2>/dev/null
 }
 
