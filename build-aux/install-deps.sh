@@ -10,18 +10,21 @@ build_pkgs=(
   libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules libgnutls28-dev libnftables-dev
   libcryptsetup-dev liblvm2-dev libblkid-dev
 )
-# The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools;
-# nft lists the firewall in tests, iptables is bench/firewall-scale's baseline.
+# The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools:
+# nft lists the firewall (iptables is bench/firewall-scale's baseline);
+# user-mode-linux gives dm-crypt and LVM activation, which this kernel lacks
+# (tests/uml/), with lvm2, dmsetup, cryptsetup-bin for the tests' own checks;
+# util-linux: losetup, blkid, mkswap for the loop-device volume tests;
+# the client tests validate with visudo, nft, iptables-restore and restrict
+# the packaged /usr/bin/remote-viewer (virt-viewer) with dpkg-statoverride;
+# openssh-server/-client run the SSH tunnel test; xvfb runs remote-viewer.
 test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
-  virt-viewer xvfb xauth python3-gi openssl nftables iptables
+  virt-viewer xvfb xauth python3-gi openssl nftables iptables sudo
   user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux
   openssh-server openssh-client passwd
 )
-# user-mode-linux: dm-crypt and LVM activation, which this kernel lacks
-# (tests/uml/); lvm2, dmsetup, cryptsetup-bin: the tests' own checks;
-# util-linux: losetup, blkid, mkswap for the loop-device volume tests.
 
 case "${1:-build}" in
   build) pkgs=("${build_pkgs[@]}") ;;

@@ -23,6 +23,8 @@ static const VsaCommand commands[] = {
   { "firewall", vsa_cmd_firewall, "Server firewall: status [VM], sync, flush" },
   { "volume", vsa_cmd_volume, "Encrypted disks: format, attach, detach, open, close, list" },
   { "tunnel", vsa_cmd_tunnel, "SSH tunnels to consoles: add, remove, render, install" },
+  { "export", vsa_cmd_export, "Write the policy client hosts need (XML)" },
+  { "client", vsa_cmd_client, "On a client host: render, install or check its lock-down" },
 };
 
 static char *

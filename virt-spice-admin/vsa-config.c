@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-config.h"
+#include "vsa-client-escape.h"
 #include "vsa-error.h"
 #include "vsa-time.h"
 
@@ -23,6 +24,10 @@ vsa_config_new_defaults (void)
   config->qemu_group = g_strdup ("libvirt-qemu");
   config->key_dir = g_strdup ("/etc/virt-spice-admin/keys");
   config->luks_pbkdf = g_strdup ("argon2id");
+  config->client_group = g_strdup ("spice-viewer");
+  config->client_prefix = g_strdup ("/");
+  config->client_remote_viewer = g_strdup ("/usr/bin/remote-viewer");
+  config->client_firewall = VSA_FIREWALL_NFT;
   config->sshd_binary = g_strdup ("/usr/sbin/sshd");
   config->sshd_config = g_strdup ("/etc/ssh/sshd_config");
   config->sshd_drop_in_dir = g_strdup ("/etc/ssh/sshd_config.d");
@@ -62,6 +67,11 @@ vsa_config_free (VsaConfig *config)
   g_free (config->firewall_log_prefix);
   g_free (config->key_dir);
   g_free (config->luks_pbkdf);
+  g_free (config->server_name);
+  g_free (config->server_subject);
+  g_free (config->client_group);
+  g_free (config->client_prefix);
+  g_free (config->client_remote_viewer);
   g_free (config->sshd_binary);
   g_free (config->sshd_config);
   g_free (config->sshd_drop_in_dir);
@@ -196,7 +206,7 @@ set_ca_file (VsaConfig *c, const char *v, GError **e)
 
 /* A group name as getgrnam() takes it; existence is checked where used. */
 static gboolean
-set_qemu_group (VsaConfig *c, const char *v, GError **e)
+parse_group_name (const char *v, char **slot, GError **e)
 {
   if (*v == '\0' || strlen (v) > 32 || strspn (v, "abcdefghijklmnopqrstuvwxyz"
                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen (v) ||
@@ -205,9 +215,15 @@ set_qemu_group (VsaConfig *c, const char *v, GError **e)
       g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not a valid group name", v);
       return FALSE;
     }
-  g_free (c->qemu_group);
-  c->qemu_group = g_strdup (v);
+  g_free (*slot);
+  *slot = g_strdup (v);
   return TRUE;
+}
+
+static gboolean
+set_qemu_group (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_group_name (v, &c->qemu_group, e);
 }
 
 static gboolean
@@ -416,6 +432,70 @@ set_tunnel_wait_command (VsaConfig *c, const char *v, GError **e)
   return TRUE;
 }
 
+/* A DNS name or an address literal: it goes into URIs and .vv files. */
+static gboolean
+set_server_name (VsaConfig *c, const char *v, GError **e)
+{
+  if (!vsa_validate_client (v, e))
+    return FALSE;
+  g_free (c->server_name);
+  c->server_name = g_strdup (v);
+  return TRUE;
+}
+
+static gboolean
+set_server_subject (VsaConfig *c, const char *v, GError **e)
+{
+  for (const char *p = v; *p; p++)
+    if (*p < 0x20 || *p >= 0x7f)
+      {
+        g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID,
+                     "a certificate subject is printable ASCII, such as 'O=Example,CN=mysrv'");
+        return FALSE;
+      }
+  g_free (c->server_subject);
+  c->server_subject = *v ? g_strdup (v) : NULL;
+  return TRUE;
+}
+
+/* The client group is written into sudoers rules: no alias look-alikes. */
+static gboolean
+set_client_group (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_validate_sudoers_name (v, "group name", e) && parse_group_name (v, &c->client_group, e);
+}
+
+static gboolean
+set_client_prefix (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_validate_safe_path (v, "client-prefix", e) && parse_absolute_path (v, &c->client_prefix, e);
+}
+
+static gboolean
+set_client_remote_viewer (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_validate_safe_path (v, "client-remote-viewer", e) &&
+         parse_absolute_path (v, &c->client_remote_viewer, e);
+}
+
+static gboolean
+set_client_firewall (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_firewall_kind_from_string (v, &c->client_firewall, e);
+}
+
+static gboolean
+set_client_nopasswd (VsaConfig *c, const char *v, GError **e)
+{
+  if (g_strcmp0 (v, "true") == 0 || g_strcmp0 (v, "false") == 0)
+    {
+      c->client_nopasswd = g_strcmp0 (v, "true") == 0;
+      return TRUE;
+    }
+  g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not a boolean; use true or false", v);
+  return FALSE;
+}
+
 /* Every key the [defaults] group knows; the example config documents each. */
 static const struct {
   const char *key;
@@ -430,6 +510,13 @@ static const struct {
   { "libvirt-config-dir", set_libvirt_config_dir },
   { "key-dir", set_key_dir },
   { "luks-pbkdf", set_luks_pbkdf },
+  { "server-name", set_server_name },
+  { "server-subject", set_server_subject },
+  { "client-group", set_client_group },
+  { "client-prefix", set_client_prefix },
+  { "client-remote-viewer", set_client_remote_viewer },
+  { "client-firewall", set_client_firewall },
+  { "client-nopasswd", set_client_nopasswd },
   { "sshd-binary", set_sshd_binary },
   { "sshd-config", set_sshd_config },
   { "sshd-drop-in-dir", set_sshd_drop_in_dir },

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include "vsa-client-render.h"
 #include "vsa-nft.h"
 #include "vsa-policy.h"
 
@@ -23,6 +24,15 @@ typedef struct {
   char *qemu_group;
   char *key_dir;                  /* keyfiles made by `volume format`, KEY-DIR/VG/LV.key */
   char *luks_pbkdf;               /* argon2id, argon2i or pbkdf2 */
+  /* export (server side) */
+  char *server_name;          /* NULL: clients use each VM's listen address */
+  char *server_subject;       /* NULL: no host-subject in .vv files */
+  /* client host side */
+  char *client_group;
+  char *client_prefix;
+  char *client_remote_viewer;
+  VsaFirewallKind client_firewall;
+  gboolean client_nopasswd;
   /* SSH tunnels (`tunnel render|install`) */
   char *sshd_binary;                /* validates with `sshd -t` */
   char *sshd_config;                /* the main sshd_config the validation includes */

@@ -54,6 +54,16 @@ gboolean
 vsa_file_write_atomic (const char *path, const char *data, gsize len, mode_t mode,
                        GError **error)
 {
+  return vsa_file_write_atomic_owned (path, data, len, mode, (uid_t) -1, (gid_t) -1, error);
+}
+
+/* Owner and group are set on the temporary file too, before the rename:
+ * a group-readable file never exists with the wrong group. -1 keeps the
+ * creator's. */
+gboolean
+vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode_t mode,
+                             uid_t uid, gid_t gid, GError **error)
+{
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
@@ -62,7 +72,8 @@ vsa_file_write_atomic (const char *path, const char *data, gsize len, mode_t mod
 
   if (fd < 0)
     return set_errno_error (error, "create a temporary file in", dir, errno);
-  if (fchmod (fd, mode) != 0 || !write_all (fd, data, len) || fsync (fd) != 0)
+  if (fchown (fd, uid, gid) != 0 || fchmod (fd, mode) != 0 || !write_all (fd, data, len) ||
+      fsync (fd) != 0)
     {
       saved_errno = errno;
       close (fd);

@@ -171,3 +171,37 @@ vsa_libvirt_ports_in_use (virConnect *conn, virDomain *except, GError **error)
   free (domains);
   return g_steal_pointer (&used);
 }
+
+static void
+free_domain (gpointer dom)
+{
+  virDomainFree (dom);
+}
+
+static int
+compare_domain_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (virDomainGetName (*(virDomain **) a), virDomainGetName (*(virDomain **) b));
+}
+
+/* Every domain on the connection, sorted by name so listings and exports
+ * do not depend on libvirt's order. */
+GPtrArray *
+vsa_libvirt_list_domains (virConnect *conn, GError **error)
+{
+  virDomainPtr *domains = NULL;
+  int n = virConnectListAllDomains (conn, &domains, 0);
+  GPtrArray *list;
+
+  if (n < 0)
+    {
+      vsa_libvirt_set_error (error, "cannot list the domains");
+      return NULL;
+    }
+  list = g_ptr_array_new_with_free_func (free_domain);
+  for (int i = 0; i < n; i++)
+    g_ptr_array_add (list, domains[i]);
+  free (domains);
+  g_ptr_array_sort (list, compare_domain_names);
+  return list;
+}

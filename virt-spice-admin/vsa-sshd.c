@@ -2,6 +2,7 @@
 #include "vsa-sshd.h"
 #include "vsa-error.h"
 #include "vsa-template.h"
+#include "vsa-templates.h"
 #include "vsa-tunnel-render.h"
 
 #include <glib/gstdio.h>
@@ -43,8 +44,8 @@ write_check_files (CheckDir *check, const char *sshd_config, const char *drop_in
   if (!g_file_set_contents_full (check->drop_in, drop_in_content, -1,
                                  G_FILE_SET_CONTENTS_NONE, 0600, error))
     return FALSE;
-  config = vsa_template_render ("sshd-validate.conf", (VsaTemplateValue[]) {
-    { "DROP_IN", check->drop_in }, { "SSHD_CONFIG", sshd_config }, { NULL, NULL } }, error);
+  config = vsa_template_expand (vsa_templates_lookup, "sshd-validate.conf", (const char *const[]) {
+    "DROP_IN", check->drop_in, "SSHD_CONFIG", sshd_config, NULL }, error);
   check->config = g_build_filename (check->dir, "sshd_config", NULL);
   return config != NULL && g_file_set_contents_full (check->config, config, -1,
                                                      G_FILE_SET_CONTENTS_NONE, 0600, error);

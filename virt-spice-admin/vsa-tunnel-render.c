@@ -4,6 +4,7 @@
 #include "vsa-policy.h"
 #include "vsa-spice.h"
 #include "vsa-template.h"
+#include "vsa-templates.h"
 #include "vsa-xml.h"
 
 #include <arpa/inet.h>
@@ -213,8 +214,8 @@ render_key_line (const UserRoutes *ur, const VsaTunnelRoute *first, GError **err
         }
     }
   permit_open = join_list (permits, ",");
-  return vsa_template_render ("tunnel-authorized-keys-line", (VsaTemplateValue[]) {
-    { "PERMIT_OPEN", permit_open }, { "FROM", from }, { "PUBLIC_KEY", public_key }, { NULL, NULL } },
+  return vsa_template_expand (vsa_templates_lookup, "tunnel-authorized-keys-line", (const char *const[]) {
+    "PERMIT_OPEN", permit_open, "FROM", from, "PUBLIC_KEY", public_key, NULL },
     error);
 }
 
@@ -247,8 +248,8 @@ render_keys_file (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GErr
         return NULL;
       g_string_append (lines, line);
     }
-  file->content = vsa_template_render ("tunnel-authorized-keys", (VsaTemplateValue[]) {
-    { "USER", first->user }, { "KEY_LINES", lines->str }, { NULL, NULL } }, error);
+  file->content = vsa_template_expand (vsa_templates_lookup, "tunnel-authorized-keys", (const char *const[]) {
+    "USER", first->user, "KEY_LINES", lines->str, NULL }, error);
   if (file->content == NULL)
     return NULL;
   file->path = g_build_filename (opts->authorized_keys_dir, first->user, NULL);
@@ -277,10 +278,8 @@ render_match_block (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GE
     }
   permit_open = join_list (destinations, " ");
   vm_list = join_list (vms, ", ");
-  return vsa_template_render ("sshd-tunnel-match.conf", (VsaTemplateValue[]) {
-    { "USER", first->user }, { "VMS", vm_list }, { "PERMIT_OPEN", permit_open },
-    { "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir },
-    { "WAIT_COMMAND", opts->wait_command }, { NULL, NULL } }, error);
+  return vsa_template_expand (vsa_templates_lookup, "sshd-tunnel-match.conf", (const char *const[]) {
+    "USER", first->user, "VMS", vm_list, "PERMIT_OPEN", permit_open, "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir, "WAIT_COMMAND", opts->wait_command, NULL }, error);
 }
 
 static guint
@@ -300,9 +299,8 @@ render_drop_in (const char *match_blocks, const VsaTunnelRenderOptions *opts, GE
 {
   g_autoptr (VsaRenderedFile) file = g_new0 (VsaRenderedFile, 1);
 
-  file->content = vsa_template_render ("sshd-tunnels.conf", (VsaTemplateValue[]) {
-    { "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir }, { "MATCH_BLOCKS", match_blocks },
-    { NULL, NULL } }, error);
+  file->content = vsa_template_expand (vsa_templates_lookup, "sshd-tunnels.conf", (const char *const[]) {
+    "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir, "MATCH_BLOCKS", match_blocks, NULL }, error);
   if (file->content == NULL)
     return NULL;
   file->path = g_build_filename (opts->drop_in_dir, VSA_SSHD_DROP_IN_NAME, NULL);

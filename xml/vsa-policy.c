@@ -128,10 +128,13 @@ is_ip_literal (const char *text)
 gboolean
 vsa_validate_client (const char *client, GError **error)
 {
+  g_autofree char *shown = NULL;
+
   if (client && *client && (is_ip_literal (client) || is_host_name (client)))
     return TRUE;
+  shown = g_strescape (client ? client : "", NULL);
   g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "client '%s' is neither an IP address nor a host name", client ? client : "");
+               "client '%s' is neither an IP address nor a host name", shown);
   return FALSE;
 }
 

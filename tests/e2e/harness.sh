@@ -153,7 +153,7 @@ _e2e_ensure_accounts_and_dirs() {
     getent passwd "$E2E_QEMU_USER" >/dev/null ||
         useradd --system --gid kvm --home-dir /var/lib/libvirt \
             --no-create-home --shell /usr/sbin/nologin "$E2E_QEMU_USER"
-    id -nG "$E2E_QEMU_USER" | tr ' ' '\n' | grep -qx "$E2E_QEMU_GROUP" ||
+    grep -qx "$E2E_QEMU_GROUP" <<<"$(id -nG "$E2E_QEMU_USER" | tr ' ' '\n')" ||
         usermod -a -G "$E2E_QEMU_GROUP" "$E2E_QEMU_USER"
     mkdir -p /var/log/libvirt /var/lib/libvirt/qemu /var/cache/libvirt \
         /var/run/libvirt /etc/libvirt "$E2E_STATE_DIR"

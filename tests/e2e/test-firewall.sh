@@ -88,7 +88,7 @@ table_shape() { nft list table inet "$TABLE" | grep -v 'packets [0-9]* bytes'; }
 tap_check "both managed VMs start (hook installed)" \
     bash -c "virsh -c '$E2E_URI' start $VM && virsh -c '$E2E_URI' start $VM2"
 tap_check "qemu listens on the host end of the veth" test "$(e2e_qemu_listeners "$VM")" = "$HOST_ADDR:$PORT"
-tap_check "the hook installed the VM's port" eval 'set_elements ports | grep -qw "$PORT"'
+tap_check "the hook installed the VM's port" eval 'grep -qw "$PORT" <<<"$(set_elements ports)"'
 tap_check "the hook installed (assigned client . port)" test "$(set_elements clients4)" = "$ASSIGNED . $PORT, $OTHER . $PORT2"
 tap_check "the assigned client opens the console (exit 0)" probe_from "$ASSIGNED"
 tap_check "another client is reset at TCP level (exit 5, at once)" reset_fast "$OTHER"
@@ -123,8 +123,8 @@ vsa firewall sync
 tap_check "after sync the removed client is cut off for new connections" reset_fast "$ASSIGNED"
 
 virsh -q -c "$E2E_URI" destroy "$VM" >/dev/null
-tap_check "after virsh destroy the VM's elements are gone" eval '! nft list table inet "$TABLE" | grep -qw "$PORT"'
+tap_check "after virsh destroy the VM's elements are gone" eval '! grep -qw "$PORT" <<<"$(nft list table inet "$TABLE")"'
 tap_check "... and the other running VM's are kept" test "$(set_elements clients4)" = "$OTHER . $PORT2"
 virsh -q -c "$E2E_URI" destroy "$VM2" >/dev/null
-tap_check "with no VM running, the table holds no element" eval '! nft list table inet "$TABLE" | grep -q "elements"'
+tap_check "with no VM running, the table holds no element" eval '! grep -q "elements" <<<"$(nft list table inet "$TABLE")"'
 tap_done

@@ -32,7 +32,7 @@ fi
 
 # port_listening ADDR PORT: something listens on exactly ADDR:PORT (TCP).
 port_listening() {
-    ss -ltnH | awk '{ print $4 }' | grep -qxF "$1:$2"
+    grep -qxF "$1:$2" <<<"$(ss -ltnH | awk '{ print $4 }')"
 }
 
 # only_tls_port_open: the VM's qemu listens on 127.0.0.1:PORT and nothing else

@@ -67,7 +67,7 @@ VIEWER_PID=$!
 opened() { for _ in $(seq 100); do grep -q "main channel: opened" "$T/viewer.log" && return 0; sleep 0.2; done; cat "$T/viewer.log"; return 1; }
 tap_check "remote-viewer connects with the .vv (debug: main channel: opened)" opened
 tap_check "remote-viewer deleted the one-time file" test ! -e "$T/c.vv"
-session_up() { ss -tnpH state established "( dport = :$port )" | grep -q remote-viewer; }
+session_up() { grep -q remote-viewer <<<"$(ss -tnpH state established "( dport = :$port )")"; }
 tap_check "its session is established" session_up
 ticket --vv "$T/d.vv" --valid-for 5m
 sleep 1

@@ -61,7 +61,7 @@ one_refusal_line () {
 }
 elements () { nft list set inet vsa_hook_test "$1" 2>/dev/null | tr -d '\n\t' | sed 's/.*elements = { *//; s/ *}.*//'; }
 has_port () { [ "$(elements ports)" = 20901 ]; }
-no_port () { ! nft list ruleset | grep -q 20901 || { nft list ruleset; return 1; }; }
+no_port () { ! grep -q 20901 <<<"$(nft list ruleset)" || { nft list ruleset; return 1; }; }
 ruleset_empty () { [ -z "$(nft list ruleset)" ] || { nft list ruleset; return 1; }; }
 
 hook prepare begin "$WORK/good.xml"
@@ -69,7 +69,7 @@ check "prepare of a managed VM exits 0 quietly" eval 'status_is 0 && quiet'
 check "prepare installed the port" has_port
 check "prepare installed the IPv4 client" test "$(elements clients4)" = "10.231.0.2 . 20901"
 check "prepare installed the IPv6 prefix" test "$(elements nets6)" = "2001:db8::/32 . 20901"
-check "the guard rejects with a TCP reset" eval 'nft list chain inet vsa_hook_test guard | grep -q "reject with tcp reset"'
+check "the guard rejects with a TCP reset" eval 'grep -q "reject with tcp reset" <<<"$(nft list chain inet vsa_hook_test guard)"'
 
 hook release end "$WORK/good.xml"
 check "release exits 0 quietly" eval 'status_is 0 && quiet'

@@ -119,8 +119,8 @@ fi
 
 # Never talks to libvirt: not linked, same behaviour with a dead URI.
 WORKER=$(dirname "$HOOK")/virt-spice-admin-hook-worker
-if ldd "$HOOK" "$WORKER" | grep -q libvirt; then not_ok "neither hook gate nor worker links libvirt"; else ok "neither hook gate nor worker links libvirt"; fi
-if ldd "$HOOK" | grep -qE 'glib|xml'; then not_ok "the gate links libc only"; else ok "the gate links libc only"; fi
+if grep -q libvirt <<<"$(ldd "$HOOK" "$WORKER")"; then not_ok "neither hook gate nor worker links libvirt"; else ok "neither hook gate nor worker links libvirt"; fi
+if grep -qE 'glib|xml' <<<"$(ldd "$HOOK")"; then not_ok "the gate links libc only"; else ok "the gate links libc only"; fi
 managed_xml "$SECURE passwd='KnownSecret-123'" >"$WORK/secure.xml"
 managed_xml "port='5900' $SECURE passwd='KnownSecret-123'" >"$WORK/insecure.xml"
 for case in secure insecure; do

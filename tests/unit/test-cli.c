@@ -4,6 +4,7 @@
  * so an edit can be re-read).  Every refusal is checked to leave the
  * domains byte-identical and write no backup. */
 #include "vsa-cli.h"
+#include "vsa-client-policy.h"
 #include "vsa-disk.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
@@ -787,6 +788,92 @@ test_status_lists_every_domain (Fixture *fx, gconstpointer data)
   g_assert_null (strstr (fx->out, "debianx"));
 }
 
+/* --- export -------------------------------------------------------------- */
+
+static VsaClientPolicy *
+export_policy (Fixture *fx, const char *const *extra)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  VsaClientPolicy *policy;
+
+  g_ptr_array_add (argv, (gpointer) "export");
+  for (guint i = 0; extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (run_argv (fx, vsa_cmd_export, NULL, (char **) argv->pdata, &error));
+  g_assert_no_error (error);
+  fflush (fx->ctx->out);
+  policy = vsa_client_policy_from_xml (fx->out, fx->out_len, "export", &error);
+  g_assert_no_error (error);
+  return policy;
+}
+
+static VsaClientVm *
+find_vm (VsaClientPolicy *policy, const char *name)
+{
+  for (guint i = 0; i < policy->vms->len; i++)
+    {
+      VsaClientVm *vm = g_ptr_array_index (policy->vms, i);
+      if (g_str_equal (vm->name, name))
+        return vm;
+    }
+  return NULL;
+}
+
+static void
+prepare_two_consoles (Fixture *fx)
+{
+  g_free (fx->ctx->config->ca_file);
+  fx->ctx->config->ca_file = vsa_test_data_path ("client", "ca-cert.pem", NULL);
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--listen", "192.168.2.2", "--tls-port", "20002");
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest", "--listen", "192.168.2.2", "--tls-port", "20004");
+  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
+  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30");
+}
+
+/* Every managed console is listed (the client refuses the ones it is not
+ * given); only the named client's users; no password unless asked. */
+static void
+test_export_for_one_client (Fixture *fx, gconstpointer data)
+{
+  static const char *const for_lap[] = { "--client", "192.168.2.22", NULL };
+  static const char *const with_passwords[] = { "--client", "192.168.2.22", "--include-passwords", NULL };
+  g_autoptr (VsaClientPolicy) policy = NULL;
+  g_autoptr (VsaClientPolicy) secret = NULL;
+  VsaClientVm *debianx, *leaptest;
+
+  prepare_two_consoles (fx);
+  policy = export_policy (fx, for_lap);
+  g_assert_cmpuint (policy->vms->len, ==, 2); /* imap is not managed */
+  debianx = find_vm (policy, "debianx");
+  leaptest = find_vm (policy, "leaptest");
+  g_assert_cmpstr (debianx->address, ==, "192.168.2.2");
+  g_assert_cmpint (debianx->tls_port, ==, 20002);
+  g_assert_cmpuint (debianx->policy->access->len, ==, 1);
+  g_assert_nonnull (vsa_policy_find_access (debianx->policy, "alice"));
+  g_assert_cmpuint (leaptest->policy->access->len, ==, 0);
+  g_assert_null (debianx->password);
+  g_assert_null (strstr (fx->out, "password="));
+
+  secret = export_policy (fx, with_passwords);
+  g_assert_cmpuint (strlen (find_vm (secret, "debianx")->password), ==, 24);
+  g_assert_null (find_vm (secret, "leaptest")->password); /* not this client's */
+}
+
+static void
+test_export_refuses_unpinnable_console (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_free (fx->ctx->config->ca_file);
+  fx->ctx->config->ca_file = vsa_test_data_path ("client", "ca-cert.pem", NULL);
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--listen", "::");
+  g_assert_false (run_argv (fx, vsa_cmd_export, NULL, (char **) (const char *[]) { "export", NULL }, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "run 'virt-spice-admin secure debianx --listen ADDR'"));
+}
+
 /* --- bad input: one error, nothing changed ----------------------------- */
 
 typedef struct {
@@ -862,6 +949,14 @@ static const BadInput bad_inputs[] = {
   { "qemu-arg-no-arg", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "add" }, NULL, VSA_ERROR_USAGE, "needs at least one ARG" },
   { "qemu-arg-newline", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "add", "-x\n-y" }, NULL, VSA_ERROR_INVALID, "not one line" },
   { "qemu-env-bad-name", vsa_cmd_qemu_env, { "qemu-env", "debianx", "set", "A-B=1" }, NULL, VSA_ERROR_INVALID, "'A-B' is not valid" },
+ { "export-client-meta", vsa_cmd_export, { "export", "--client", "a;b" }, NULL, VSA_ERROR_INVALID, "client 'a;b' is neither" },
+  { "export-no-ca", vsa_cmd_export, { "export" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the CA certificate" },
+  { "export-operand", vsa_cmd_export, { "export", "debianx" }, NULL, VSA_ERROR_USAGE, "usage:" },
+  { "client-unknown-action", vsa_cmd_client, { "client", "deploy", "--policy", "/nonexistent" }, NULL, VSA_ERROR_USAGE, "use render, install or check" },
+  { "client-no-policy", vsa_cmd_client, { "client", "check", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --policy FILE" },
+  { "client-missing-policy", vsa_cmd_client, { "client", "check", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the client policy" },
+  { "client-render-no-dest", vsa_cmd_client, { "client", "render", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --dest DIR" },
+  { "client-bad-firewall", vsa_cmd_client, { "client", "check", "--policy", "/dev/null", "--client", "lap", "--firewall", "pf" }, NULL, VSA_ERROR_INVALID, "firewall 'pf' is unknown" },
   { "qemu-env-unset-value", vsa_cmd_qemu_env, { "qemu-env", "debianx", "unset", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
   { "probe-port-zero", vsa_cmd_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
   { "probe-port-too-big", vsa_cmd_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
@@ -1119,6 +1214,8 @@ main (int argc, char **argv)
   ADD ("/cli/firewall/unknown-action-is-usage-error", test_firewall_unknown_action_is_usage_error);
   ADD ("/cli/firewall/flush-dry-run-prints-transaction", test_firewall_flush_dry_run_prints_transaction);
   ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
+  ADD ("/cli/export/for-one-client", test_export_for_one_client);
+  ADD ("/cli/export/refuses-unpinnable-console", test_export_refuses_unpinnable_console);
   ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);
   ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);
   ADD ("/cli/volume/list-and-detach", test_volume_list_and_detach);

@@ -107,6 +107,34 @@ test_config_tunnel_keys (void)
 }
 
 static void
+test_config_client_keys (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaConfig) defaults = vsa_config_new_defaults ();
+  g_autoptr (VsaConfig) config = load_config (
+    "[defaults]\nserver-name = mysrv.example\nserver-subject = O=Example,CN=mysrv.example\n"
+    "client-group = spicegrp\nclient-prefix = /tmp/client-root\n"
+    "client-remote-viewer = /opt/rv/bin/remote-viewer\nclient-firewall = iptables\n"
+    "client-nopasswd = true\n", &error);
+
+  g_assert_no_error (error);
+  g_assert_null (defaults->server_name);
+  g_assert_null (defaults->server_subject);
+  g_assert_cmpstr (defaults->client_group, ==, "spice-viewer");
+  g_assert_cmpstr (defaults->client_prefix, ==, "/");
+  g_assert_cmpstr (defaults->client_remote_viewer, ==, "/usr/bin/remote-viewer");
+  g_assert_cmpint (defaults->client_firewall, ==, VSA_FIREWALL_NFT);
+  g_assert_false (defaults->client_nopasswd);
+  g_assert_cmpstr (config->server_name, ==, "mysrv.example");
+  g_assert_cmpstr (config->server_subject, ==, "O=Example,CN=mysrv.example");
+  g_assert_cmpstr (config->client_group, ==, "spicegrp");
+  g_assert_cmpstr (config->client_prefix, ==, "/tmp/client-root");
+  g_assert_cmpstr (config->client_remote_viewer, ==, "/opt/rv/bin/remote-viewer");
+  g_assert_cmpint (config->client_firewall, ==, VSA_FIREWALL_IPTABLES);
+  g_assert_true (config->client_nopasswd);
+}
+
+static void
 test_config_example_file_loads (void)
 {
   g_autofree char *path = vsa_test_data_path ("..", "..", "docs", "examples", "virt-spice-admin.conf", NULL);
@@ -133,6 +161,12 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nlisten = localhost\n", "/etc/vsa.conf:2: key 'listen': listen address 'localhost' is not" },
   { "[defaults]\nstate-dir = relative/dir\n", "/etc/vsa.conf:2: key 'state-dir': 'relative/dir' is not an absolute path" },
   { "[defaults]\n\n\nauth-mode = kerberos\n", "/etc/vsa.conf:4: key 'auth-mode': auth mode 'kerberos' is unknown" },
+  { "[defaults]\nserver-name = my srv\n", "/etc/vsa.conf:2: key 'server-name': client 'my srv' is neither" },
+  { "[defaults]\nclient-group = ALL\n", "/etc/vsa.conf:2: key 'client-group': group name 'ALL' reads as an alias" },
+  { "[defaults]\nclient-prefix = /tmp/a b\n", "/etc/vsa.conf:2: key 'client-prefix': client-prefix '/tmp/a b' cannot be written safely" },
+  { "[defaults]\nclient-remote-viewer = relative/rv\n", "/etc/vsa.conf:2: key 'client-remote-viewer'" },
+  { "[defaults]\nclient-firewall = pf\n", "/etc/vsa.conf:2: key 'client-firewall': firewall 'pf' is unknown" },
+  { "[defaults]\nclient-nopasswd = yes\n", "/etc/vsa.conf:2: key 'client-nopasswd': 'yes' is not a boolean" },
   { "[defaults]\nsshd-binary = sshd\n", "/etc/vsa.conf:2: key 'sshd-binary': 'sshd' is not an absolute path" },
   { "[defaults]\ntunnel-authorized-keys-dir = /etc/ssh/my keys\n", "/etc/vsa.conf:2: key 'tunnel-authorized-keys-dir': '/etc/ssh/my keys' cannot be written into sshd_config" },
   { "[defaults]\nsshd-config = /etc/ssh/%h\n", "/etc/vsa.conf:2: key 'sshd-config'" },
@@ -446,6 +480,7 @@ test_policy_volumes_keep_order (void)
   g_autoptr (GError) error = NULL;
   static const char *const names[] = { "cr_z", "cr_a", "cr_m" };
 
+  g_test_add_func ("/config/client-keys", test_config_client_keys);
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *lv = g_strdup_printf ("vg/lv_%s", names[i]);

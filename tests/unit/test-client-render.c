@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Golden tests of the client renderers: tests/data/client/policy.xml
+ * rendered for client 192.168.2.22 with fixed user ids must equal the
+ * tree under tests/data/client/golden-FIREWALL/, byte for byte; and the
+ * policy parser and the renderers refuse what cannot be expressed safely,
+ * each with one line naming the object. */
+#include "vsa-client-escape.h"
+#include "vsa-client-render.h"
+#include "vsa-error.h"
+#include "vsa-templates.h"
+#include "vsa-test-util.h"
+#include "vsa-xml.h"
+
+#include <glib/gstdio.h>
+#include <libxml/relaxng.h>
+#include <string.h>
+
+#define CLIENT "192.168.2.22"
+
+static VsaClientPolicy *
+load_policy_text (const char *text, GError **error)
+{
+  return vsa_client_policy_from_xml (text, strlen (text), "policy.xml", error);
+}
+
+static VsaClientPolicy *
+load_fixture (void)
+{
+  g_autofree char *path = vsa_test_data_path ("client", "policy.xml", NULL);
+  g_autofree char *text = vsa_test_read (path);
+  g_autoptr (GError) error = NULL;
+  VsaClientPolicy *policy = load_policy_text (text, &error);
+
+  g_assert_no_error (error);
+  return policy;
+}
+
+static GHashTable *
+fixed_uids (void)
+{
+  GHashTable *uids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (uids, (gpointer) "alice", GUINT_TO_POINTER (1001));
+  g_hash_table_insert (uids, (gpointer) "bob", GUINT_TO_POINTER (1002));
+  return uids;
+}
+
+static void
+init_options (VsaClientRenderOptions *opts, const VsaClientPolicy *policy, GHashTable *uids,
+              VsaFirewallKind firewall)
+{
+  memset (opts, 0, sizeof *opts);
+  opts->policy = policy;
+  opts->client = CLIENT;
+  opts->prefix = "/";
+  opts->group = "spice-viewer";
+  opts->remote_viewer = "/usr/bin/remote-viewer";
+  opts->program = "/usr/bin/virt-spice-admin";
+  opts->firewall = firewall;
+  opts->nopasswd = firewall == VSA_FIREWALL_IPTABLES; /* both variants covered */
+  opts->uids = uids;
+  opts->templates = vsa_templates_lookup;
+}
+
+static void
+assert_golden_file (const VsaClientFile *file, const char *golden_dir)
+{
+  g_autofree char *path = vsa_test_data_path ("client", golden_dir, file->path, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_strcmp0 (g_getenv ("VSA_TEST_REGENERATE_OUTPUT"), "1") == 0)
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  vsa_test_assert_golden (file->content, path);
+}
+
+static void
+test_render_golden (gconstpointer data)
+{
+  VsaFirewallKind firewall = GPOINTER_TO_INT (data);
+  const char *golden_dir = firewall == VSA_FIREWALL_NFT ? "golden-nft" : "golden-iptables";
+  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  g_autoptr (GHashTable) uids = fixed_uids ();
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GError) error = NULL;
+  VsaClientRenderOptions opts;
+  guint n_files = 0;
+
+  init_options (&opts, policy, uids, firewall);
+  files = vsa_client_render (&opts, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+
+      if (file->kind == VSA_CLIENT_FILE_DIR)
+        continue;
+      assert_golden_file (file, golden_dir);
+      n_files++;
+    }
+  /* policy, 3 .vv, firewall (1 or 2), launcher, 3 units, sudoers */
+  g_assert_cmpuint (n_files, ==, firewall == VSA_FIREWALL_NFT ? 10 : 11);
+  /* The last file is sudoers: installed once all it relies on is there. */
+  g_assert_cmpint (((VsaClientFile *) g_ptr_array_index (files, files->len - 1))->kind, ==,
+                   VSA_CLIENT_FILE_SUDOERS);
+}
+
+static const VsaClientFile *
+find_kind (GPtrArray *files, VsaClientFileKind kind, const char *path_part)
+{
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+      if (file->kind == kind && (path_part == NULL || strstr (file->path, path_part)))
+        return file;
+    }
+  g_assert_not_reached ();
+}
+
+/* Modes and owners are part of the security model, not decoration. */
+static void
+test_render_modes (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  g_autoptr (GHashTable) uids = fixed_uids ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  VsaClientRenderOptions opts;
+  const VsaClientFile *f;
+
+  init_options (&opts, policy, uids, VSA_FIREWALL_NFT);
+  files = vsa_client_render (&opts, &error);
+  g_assert_no_error (error);
+  f = find_kind (files, VSA_CLIENT_FILE_SUDOERS, NULL);
+  g_assert_cmpuint (f->mode, ==, 0440);
+  g_assert_false (f->group_owned);
+  f = find_kind (files, VSA_CLIENT_FILE_VV, "alice/debianx.vv");
+  g_assert_cmpuint (f->mode, ==, 0640);
+  g_assert_true (f->group_owned);
+  g_assert_nonnull (strstr (f->content, "password=Xq7vT2mK9pL4sR8wZ3nB6cD1\n"));
+  f = find_kind (files, VSA_CLIENT_FILE_VV, "bob/leaptest.vv");
+  g_assert_null (strstr (f->content, "password=")); /* sasl: the user types it */
+  f = find_kind (files, VSA_CLIENT_FILE_DIR, "vv/alice");
+  g_assert_cmpuint (f->mode, ==, 0750);
+  g_assert_true (f->group_owned);
+  f = find_kind (files, VSA_CLIENT_FILE_POLICY, NULL);
+  g_assert_cmpuint (f->mode, ==, 0600);
+  f = find_kind (files, VSA_CLIENT_FILE_LAUNCHER, NULL);
+  g_assert_cmpuint (f->mode, ==, 0755);
+}
+
+/* The export format round-trips and is valid against its schema. */
+static void
+test_policy_round_trip_and_schema (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  g_autofree char *xml = vsa_client_policy_to_xml (policy);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
+  g_autofree char *xml_again = NULL;
+  g_autofree char *rng = vsa_test_data_path ("..", "..", "xml", "vsa-client-policy.rng", NULL);
+  xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt (rng);
+  xmlRelaxNGPtr schema = xmlRelaxNGParse (pctxt);
+  xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt (schema);
+  g_autoptr (xmlDoc) doc = vsa_xml_parse (xml, strlen (xml), "export", &error);
+
+  g_assert_no_error (error);
+  xml_again = vsa_client_policy_to_xml (again);
+  g_assert_cmpstr (xml, ==, xml_again);
+  g_assert_cmpint (xmlRelaxNGValidateDoc (vctxt, doc), ==, 0);
+  xmlRelaxNGFreeValidCtxt (vctxt);
+  xmlRelaxNGFree (schema);
+  xmlRelaxNGFreeParserCtxt (pctxt);
+}
+
+/* --- refusals ------------------------------------------------------------ */
+
+typedef struct {
+  const char *label;
+  const char *from;     /* replaced in the fixture policy ... */
+  const char *to;       /* ... by this */
+  const char *message;  /* part of the one-line error */
+} BadPolicy;
+
+static const BadPolicy bad_policies[] = {
+  { "doctype", "<client-policy ", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><client-policy ", "document type declarations are not allowed" },
+  { "wrong-namespace", "xmlns/client-policy/1.0", "xmlns/console/1.0", "not a version 1 virt-spice-admin client policy" },
+  { "wrong-version", "version=\"1\"", "version=\"2\"", "not a version 1" },
+  { "unknown-element", "<vm name=\"imap\"", "<script/><vm name=\"imap\"", "unexpected element <script>" },
+  { "user-sudoers-list", "user=\"alice\" client=\"192.168.2.22\"", "user=\"alice,ALL\" client=\"192.168.2.22\"", "'alice,ALL' is not a portable user name" },
+  { "user-shell-meta", "user=\"alice\" client=\"192.168.2.22\"", "user=\"a$(id)\" client=\"192.168.2.22\"", "not a portable user name" },
+  { "user-overlong", "user=\"alice\" client=\"192.168.2.22\"", "user=\"abcdefghijklmnopqrstuvwxyz0123456\" client=\"192.168.2.22\"", "not a portable user name" },
+  { "user-nul-ish", "user=\"alice\" client=\"192.168.2.22\"", "user=\"al&#0;ice\" client=\"192.168.2.22\"", "policy.xml: line" },
+  { "user-control", "user=\"alice\" client=\"192.168.2.22\"", "user=\"al&#10;ice\" client=\"192.168.2.22\"", "not a portable user name" },
+  { "client-shell-meta", "client=\"192.168.2.30\"", "client=\"10.0.0.1;reboot\"", "client '10.0.0.1;reboot' is neither" },
+  { "client-quote", "client=\"192.168.2.30\"", "client=\"a'b\"", "neither an IP address nor a host name" },
+  { "vm-dotdot", "name=\"imap\"", "name=\"../imap\"", "must not start with '.' or contain '/'" },
+  { "vm-slash", "name=\"imap\"", "name=\"a/b\"", "must not start with '.' or contain '/'" },
+  { "vm-control", "name=\"imap\"", "name=\"im&#9;ap\"", "must not contain control characters" },
+  { "vm-duplicate", "name=\"imap\"", "name=\"debianx\"", "VM 'debianx' appears twice" },
+  { "endpoint-duplicate", "tls-port=\"20006\"", "tls-port=\"20002\"", "shares 192.168.2.2 port 20002" },
+  { "address-name", "address=\"192.168.2.2\" tls-port=\"20006\"", "address=\"mysrv.example\" tls-port=\"20006\"", "'mysrv.example' is not a canonical IPv4 or IPv6" },
+  { "address-not-canonical", "address=\"2001:db8::2\"", "address=\"2001:DB8:0::2\"", "not a canonical" },
+  { "port-zero", "tls-port=\"20006\"", "tls-port=\"0\"", "<vm> needs name, address, tls-port" },
+  { "port-too-big", "tls-port=\"20006\"", "tls-port=\"70000\"", "tls-port (1-65535)" },
+  { "port-garbage", "tls-port=\"20006\"", "tls-port=\"20006 \"", "tls-port (1-65535)" },
+  { "auth-unknown", "auth=\"password\">\n    <access user=\"carol\"", "auth=\"kerberos\">\n    <access user=\"carol\"", "auth (password or sasl)" },
+  { "password-in-sasl", "tls-port=\"20004\" auth=\"sasl\"", "tls-port=\"20004\" auth=\"sasl\" password=\"abc\"", "only belongs to a VM in password mode" },
+  { "password-space", "password=\"Xq7vT2mK9pL4sR8wZ3nB6cD1\"", "password=\"two words\"", "printable ASCII characters without spaces" },
+  { "server-name-space", "name=\"mysrv.example\"", "name=\"my srv\"", "server name: client 'my srv' is neither" },
+  { "server-subject-control", "subject=\"O=virt-spice-admin tests,CN=mysrv.example\"", "subject=\"CN=a&#10;b\"", "is not a certificate subject" },
+  { "ca-not-pem", "<ca>-----BEGIN CERTIFICATE-----", "<ca>BEGIN", "CA certificate is not a PEM certificate" },
+  { "ca-control", "<ca>-----BEGIN CERTIFICATE-----", "<ca>-----BEGIN CERTIFICATE-----&#127;", "characters PEM never has" },
+};
+
+static char *
+replace_once (const char *text, const char *from, const char *to)
+{
+  const char *at = strstr (text, from);
+
+  g_assert_nonnull (at);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - text), text, to, at + strlen (from));
+}
+
+static void
+test_bad_policy (gconstpointer data)
+{
+  const BadPolicy *bad = data;
+  g_autofree char *path = vsa_test_data_path ("client", "policy.xml", NULL);
+  g_autofree char *fixture = vsa_test_read (path);
+  g_autofree char *text = replace_once (fixture, bad->from, bad->to);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaClientPolicy) policy = load_policy_text (text, &error);
+
+  g_assert_null (policy);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  if (strstr (error->message, bad->message) == NULL)
+    g_error ("'%s' lacks '%s'", error->message, bad->message);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+typedef struct {
+  const char *label;
+  const char *user_from; /* renamed in the policy (a portable name sudoers misreads) */
+  const char *user_to;
+  const char *prefix;
+  const char *group;
+  const char *remote_viewer;
+  const char *client;
+  const char *message;
+} BadRender;
+
+static const BadRender bad_renders[] = {
+  { "user-ALL", "alice", "ALL", NULL, NULL, NULL, NULL, "user name 'ALL' reads as an alias or ALL in sudoers" },
+  { "user-alias-like", "alice", "ADMINS_2", NULL, NULL, NULL, NULL, "user name 'ADMINS_2' reads as an alias" },
+  { "group-ALL", NULL, NULL, NULL, "ALL", NULL, NULL, "group name 'ALL' reads as an alias" },
+  { "group-list", NULL, NULL, NULL, "spice,wheel", NULL, NULL, "client group: user name 'spice,wheel' is not a portable" },
+  { "prefix-space", NULL, NULL, "/tmp/a b", NULL, NULL, NULL, "install root '/tmp/a b' cannot be written safely" },
+  { "prefix-dotdot", NULL, NULL, "/tmp/../etc", NULL, NULL, NULL, "install root '/tmp/../etc' cannot be written safely" },
+  { "prefix-relative", NULL, NULL, "tmp/root", NULL, NULL, NULL, "install root 'tmp/root' cannot be written safely" },
+  { "prefix-sudoers-meta", NULL, NULL, "/tmp/a,b", NULL, NULL, NULL, "cannot be written safely" },
+  { "remote-viewer-shell-meta", NULL, NULL, NULL, NULL, "/usr/bin/remote-viewer;id", NULL, "remote-viewer path" },
+  { "client-unknown", NULL, NULL, NULL, NULL, NULL, "10.9.9.9", "no user is assigned to a console from client '10.9.9.9'" },
+  { "client-meta", NULL, NULL, NULL, NULL, NULL, "a b", "client 'a b' is neither" },
+  { "user-without-account", "alice", "dave", NULL, NULL, NULL, NULL, "user 'dave' has no account on this client host" },
+};
+
+static void
+test_bad_render (gconstpointer data)
+{
+  const BadRender *bad = data;
+  g_autofree char *path = vsa_test_data_path ("client", "policy.xml", NULL);
+  g_autofree char *fixture = vsa_test_read (path);
+  g_autofree char *text = NULL;
+  g_autoptr (VsaClientPolicy) policy = NULL;
+  g_autoptr (GHashTable) uids = fixed_uids ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  VsaClientRenderOptions opts;
+
+  if (bad->user_from)
+    {
+      g_autofree char *from = g_strdup_printf ("user=\"%s\"", bad->user_from);
+      g_autofree char *to = g_strdup_printf ("user=\"%s\"", bad->user_to);
+      text = replace_once (fixture, from, to);
+      if (g_strcmp0 (bad->user_to, "dave") != 0)
+        g_hash_table_insert (uids, (gpointer) bad->user_to, GUINT_TO_POINTER (1003));
+    }
+  else
+    text = g_strdup (fixture);
+  policy = load_policy_text (text, &error);
+  g_assert_no_error (error);
+  init_options (&opts, policy, uids, VSA_FIREWALL_NFT);
+  opts.prefix = bad->prefix ? bad->prefix : opts.prefix;
+  opts.group = bad->group ? bad->group : opts.group;
+  opts.remote_viewer = bad->remote_viewer ? bad->remote_viewer : opts.remote_viewer;
+  opts.client = bad->client ? bad->client : opts.client;
+  files = vsa_client_render (&opts, &error);
+  g_assert_null (files);
+  g_assert_nonnull (error);
+  if (strstr (error->message, bad->message) == NULL)
+    g_error ("'%s' lacks '%s'", error->message, bad->message);
+  g_assert_null (strchr (error->message, '\n'));
+}
+
+/* --- escaping -------------------------------------------------------------- */
+
+static void
+test_sudoers_escape (void)
+{
+  static const struct { const char *in; const char *out; } cases[] = {
+    { "spice://mysrv.example?tls-port=20002", "spice\\://mysrv.example\\?tls-port\\=20002" },
+    { "spice://[2001:db8::1]?tls-port=1", "spice\\://\\[2001\\:db8\\:\\:1\\]\\?tls-port\\=1" },
+    { "/v/a,b!c#d*e", "/v/a\\,b\\!c\\#d\\*e" },
+    { "/v/%28x%29.vv", "/v/%28x%29.vv" },
+  };
+  static const char *const refused[] = { "a b", "a\\b", "a\tb", "caf\xc3\xa9", "a\nb" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *out = vsa_sudoers_escape_arg (cases[i].in, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *out = vsa_sudoers_escape_arg (refused[i], &error);
+      g_assert_null (out);
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+    }
+}
+
+static void
+test_file_name_encode (void)
+{
+  static const struct { const char *in; const char *out; } cases[] = {
+    { "debianx", "debianx" },
+    { "v6 test, (office)", "v6%20test%2C%20%28office%29" },
+    { "a%41", "a%2541" },      /* '%' itself is encoded: no two names share a file */
+    { "x.y-z_1+2", "x.y-z_1+2" },
+    { "caf\xc3\xa9", "caf%C3%A9" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = vsa_file_name_encode (cases[i].in);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static void
+test_keyfile_escape (void)
+{
+  g_autofree char *out = vsa_keyfile_escape_value (" a\\b\nc\td");
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree char *data = g_strdup_printf ("[g]\nk=%s\n", out);
+  g_autofree char *back = NULL;
+
+  g_assert_cmpstr (out, ==, "\\sa\\\\b\\nc\\td");
+  g_assert_true (g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, NULL));
+  back = g_key_file_get_string (kf, "g", "k", NULL);
+  g_assert_cmpstr (back, ==, " a\\b\nc\td");
+}
+
+static void
+test_template_missing_value (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *vars[] = { "USER", "alice", NULL };
+  g_autofree char *out = vsa_template_expand (vsa_templates_lookup, "sudoers-rule", vars, &error);
+
+  g_assert_null (out);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "no value for @GROUP@"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_data_func ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden);
+  g_test_add_data_func ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden);
+  g_test_add_func ("/client-render/modes-and-owners", test_render_modes);
+  g_test_add_func ("/client-render/policy-round-trip-and-schema", test_policy_round_trip_and_schema);
+  g_test_add_func ("/client-render/escape/sudoers", test_sudoers_escape);
+  g_test_add_func ("/client-render/escape/file-name", test_file_name_encode);
+  g_test_add_func ("/client-render/escape/keyfile", test_keyfile_escape);
+  g_test_add_func ("/client-render/template/missing-value", test_template_missing_value);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_policies); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/client-render/bad-policy/%s", bad_policies[i].label);
+      g_test_add_data_func (path, &bad_policies[i], test_bad_policy);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_renders); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/client-render/bad-render/%s", bad_renders[i].label);
+      g_test_add_data_func (path, &bad_renders[i], test_bad_render);
+    }
+  return g_test_run ();
+}

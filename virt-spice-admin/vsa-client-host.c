@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-client-host.h"
+#include "vsa-error.h"
+#include "vsa-templates.h"
+#include "vsa-xml.h"
+
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+void
+vsa_client_host_free (VsaClientHost *host)
+{
+  if (host == NULL)
+    return;
+  vsa_client_policy_free (host->policy);
+  g_free (host->client);
+  g_free (host->prefix);
+  g_free (host->group);
+  g_free (host->remote_viewer);
+  g_free (host->program);
+  g_free (host->config_path);
+  g_clear_pointer (&host->uids, g_hash_table_unref);
+  g_free (host);
+}
+
+static VsaClientPolicy *
+read_policy (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_get_contents (path, &text, &len, &local_error))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+                   "cannot read the client policy: %s; create it on the server with "
+                   "'virt-spice-admin export --client NAME'", local_error->message);
+      return NULL;
+    }
+  return vsa_client_policy_from_xml (text, len, path, error);
+}
+
+/* Numeric ids go into the firewall, so rules load at boot before any
+ * directory service answers; users unknown here stay out of the table and
+ * the renderer says which one to create. */
+static GHashTable *
+resolve_uids (const VsaClientPolicy *policy, const char *client)
+{
+  g_autoptr (GArray) grants = vsa_client_policy_grants (policy, client);
+  GHashTable *uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < grants->len; i++)
+    {
+      const char *user = g_array_index (grants, VsaClientGrant, i).user;
+      struct passwd *pw = getpwnam (user);
+
+      if (pw != NULL)
+        g_hash_table_insert (uids, g_strdup (user), GUINT_TO_POINTER ((guint) pw->pw_uid));
+    }
+  return uids;
+}
+
+/* The check unit runs the binary that installed it. */
+static char *
+this_program (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+
+  return self ? g_steal_pointer (&self) : g_strdup ("/usr/bin/virt-spice-admin");
+}
+
+VsaClientHost *
+vsa_client_host_load (const VsaConfig *config, const char *policy_path, const char *client,
+                      GError **error)
+{
+  g_autoptr (VsaClientHost) host = g_new0 (VsaClientHost, 1);
+
+  host->policy = read_policy (policy_path, error);
+  if (host->policy == NULL)
+    return NULL;
+  if (!vsa_validate_client (client, error))
+    return NULL;
+  host->client = g_strdup (client);
+  host->prefix = g_strdup (config->client_prefix);
+  host->group = g_strdup (config->client_group);
+  host->remote_viewer = g_strdup (config->client_remote_viewer);
+  host->program = this_program ();
+  host->config_path = g_strdup (config->path);
+  host->nopasswd = config->client_nopasswd;
+  host->firewall = config->client_firewall;
+  host->uids = resolve_uids (host->policy, client);
+  return g_steal_pointer (&host);
+}
+
+void
+vsa_client_host_render_options (const VsaClientHost *host, VsaClientRenderOptions *ret_opts)
+{
+  memset (ret_opts, 0, sizeof *ret_opts);
+  ret_opts->policy = host->policy;
+  ret_opts->client = host->client;
+  ret_opts->prefix = host->prefix;
+  ret_opts->group = host->group;
+  ret_opts->remote_viewer = host->remote_viewer;
+  ret_opts->program = host->program;
+  ret_opts->config_path = host->config_path;
+  ret_opts->nopasswd = host->nopasswd;
+  ret_opts->firewall = host->firewall;
+  ret_opts->uids = host->uids;
+  ret_opts->templates = vsa_templates_lookup;
+}
+
+GPtrArray *
+vsa_client_host_render (const VsaClientHost *host, GError **error)
+{
+  VsaClientRenderOptions opts;
+
+  vsa_client_host_render_options (host, &opts);
+  return vsa_client_render (&opts, error);
+}
+
+/* Where FILE lives on this host (under client-prefix). */
+char *
+vsa_client_host_path (const VsaClientHost *host, const VsaClientFile *file)
+{
+  return vsa_client_absolute_path (host->prefix, file->path);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* remote-viewer owned root:GROUP 0750, so only sudo (which grants GROUP
+ * with the pinned arguments) can start it; and the users who must never
+ * be in GROUP. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+#include "vsa-client-host.h"
+
+G_BEGIN_DECLS
+
+#define VSA_REMOTE_VIEWER_MODE 0750
+
+gboolean vsa_client_uses_statoverride (const VsaClientHost *host);
+gboolean vsa_client_lock_remote_viewer (const VsaClientHost *host, gid_t gid, GPtrArray *notes,
+                                        GError **error);
+void vsa_client_check_remote_viewer (const VsaClientHost *host, GPtrArray *drifts);
+GPtrArray *vsa_client_group_members (const VsaClientHost *host);
+
+G_END_DECLS
