@@ -362,7 +362,7 @@ collect_rows (VsaContext *ctx, virDomain *dom, GPtrArray *rows, GError **error)
       ListRow *row = g_new0 (ListRow, 1);
 
       row->vm = g_strdup (virDomainGetName (dom));
-      row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile);
+      row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile, volume->token);
       row->target = vsa_disk_target_of_volume (doc, volume->name);
       g_ptr_array_add (rows, row);
     }
