@@ -16,11 +16,13 @@ test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
   virt-viewer xvfb xauth python3-gi openssl nftables iptables
-  user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux
+  user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux keyutils
 )
 # user-mode-linux: dm-crypt and LVM activation, which this kernel lacks
 # (tests/uml/); lvm2, dmsetup, cryptsetup-bin: the tests' own checks;
-# util-linux: losetup, blkid, mkswap for the loop-device volume tests.
+# util-linux: losetup, blkid, mkswap for the loop-device volume tests;
+# keyutils: keyctl puts the key a luks2-keyring token names into the
+# kernel keyring.
 
 case "${1:-build}" in
   build) pkgs=("${build_pkgs[@]}") ;;
