@@ -624,8 +624,8 @@ set_unlock_error (GError **error, struct crypt_device *cd, const char *device, i
   else if (!kernel_keyring_has_user_key (params.key_description))
     g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                  "%s of %s could not unlock it: missing key material: no user key '%s' in "
-                 "the kernel keyring (token %d, luks2-keyring); add it with "
-                 "'keyctl padd user %s @u'", label, device, params.key_description,
+                 "the kernel keyrings this process searches (token %d, luks2-keyring); add "
+                 "it, e.g. 'keyctl padd user %s @u'", label, device, params.key_description,
                  keyring_id, params.key_description);
   else
     g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,

@@ -498,8 +498,9 @@ test_token_without_keyring_key_fails_clearly (Fixture *fx, gconstpointer data)
   format_with_keyfile (fx, &result);
   add_keyring_token (fx->loop, description);
   expected = g_strdup_printf ("token 0 of %s could not unlock it: missing key material: no user "
-                              "key '%s' in the kernel keyring (token 0, luks2-keyring); add it "
-                              "with 'keyctl padd user %s @u'", fx->loop, description, description);
+                              "key '%s' in the kernel keyrings this process searches (token 0, "
+                              "luks2-keyring); add it, e.g. 'keyctl padd user %s @u'", fx->loop,
+                              description, description);
   g_assert_false (vsa_volume_check_token (fx->loop, "0", &e1));
   assert_one_line_error (e1, VSA_ERROR_INVALID, expected);
   g_assert_false (vsa_volume_check_token (fx->loop, "any", &e2));
