@@ -22,9 +22,11 @@ test_pkgs=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
   gnutls-bin libxml2-utils iproute2 procps valgrind strace
   virt-viewer xvfb xauth python3-gi openssl nftables iptables sudo
-  user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux
+  user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux keyutils
   openssh-server openssh-client passwd
 )
+# keyutils: keyctl puts the key a luks2-keyring token names into the
+# kernel keyring (volume tests).
 
 case "${1:-build}" in
   build) pkgs=("${build_pkgs[@]}") ;;

@@ -146,16 +146,41 @@ check_keyfile_exists (const char *keyfile, const char *lv, GError **error)
   return FALSE;
 }
 
+/* The header can be read only where the LV is active; elsewhere (another
+ * host, an inactive LV) the hook's open is the first check. */
+static gboolean
+check_token_in_header (VsaContext *ctx, const char *lv, const char *token, GError **error)
+{
+  g_autofree char *device = vsa_volume_lv_device (lv);
+
+  if (g_file_test (device, G_FILE_TEST_EXISTS))
+    return vsa_volume_check_token_present (device, token, error);
+  vsa_context_note (ctx, "%s is not here (logical volume inactive or on another host); "
+                    "token %s of its LUKS header is not checked", device, token);
+  return TRUE;
+}
+
+/* Exactly one key source: --token, else --keyfile or its default. */
+static gboolean
+check_key_source (VsaContext *ctx, const VsaVolume *volume, GError **error)
+{
+  if (volume->token != NULL)
+    return check_token_in_header (ctx, volume->lv, volume->token, error);
+  return check_keyfile_exists (volume->keyfile, volume->lv, error);
+}
+
 static gboolean
 volume_attach (VsaContext *ctx, int argc, char **argv, GError **error)
 {
   g_autofree char *name = NULL;
   g_autofree char *target = NULL;
   g_autofree char *keyfile = NULL;
+  g_autofree char *token = NULL;
   GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Mapping name: the guest disk is /dev/mapper/NAME (required)", "NAME" },
     { "target", 0, 0, G_OPTION_ARG_STRING, &target, "Guest disk name (default: the first free vdX)", "vdX" },
     { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, &keyfile, "Keyfile the hook opens it with (default: KEY-DIR/VG/LV.key)", "PATH" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Open it with this LUKS2 token of its header instead: its id 0..31, or any", "any|N" },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
@@ -164,11 +189,14 @@ volume_attach (VsaContext *ctx, int argc, char **argv, GError **error)
   g_autofree char *default_keyfile = NULL;
   gboolean ok;
 
-  if (!vsa_cli_parse (ctx, entries, "VM VG/LV --name NAME [--target vdX] [--keyfile PATH]",
+  if (!vsa_cli_parse (ctx, entries, "VM VG/LV --name NAME [--target vdX] [--keyfile PATH | --token any|N]",
                       "Adds the formatted logical volume to the VM as a virtio disk\n"
                       "<disk type='block'> on /dev/mapper/NAME (raw, cache='none', io='native')\n"
                       "and records it in the VM's metadata; the hook opens it before every\n"
-                      "start and closes it after.  Running it again changes nothing.",
+                      "start and closes it after.  Running it again changes nothing.\n"
+                      "The key is a keyfile (default KEY-DIR/VG/LV.key) or, with --token, a\n"
+                      "LUKS2 token of the volume's header (e.g. luks2-keyring: a user key in\n"
+                      "root's kernel keyring); a header without that token is refused.",
                       argc, argv, 2, 2, &args, error) ||
       !vsa_cli_load_config (ctx, error))
     return FALSE;
@@ -178,17 +206,22 @@ volume_attach (VsaContext *ctx, int argc, char **argv, GError **error)
                    "volume attach needs --name NAME (the mapping under /dev/mapper)");
       return FALSE;
     }
+  if (keyfile && token)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "--keyfile and --token exclude each other; give one");
+      return FALSE;
+    }
   default_keyfile = vsa_volume_default_keyfile (ctx->config, args[1]);
   req.volume.lv = args[1];
   req.volume.name = name;
-  req.volume.keyfile = keyfile ? keyfile : default_keyfile;
+  req.volume.keyfile = token ? NULL : keyfile ? keyfile : default_keyfile;
+  req.volume.token = token;
   req.target = target;
   req.default_auth = ctx->config->auth_mode;
-  if (!vsa_validate_vm_name (args[0], error) || !vsa_validate_lv_path (args[1], error) ||
-      !vsa_validate_mapping_name (name, error) ||
-      !vsa_validate_keyfile_path (req.volume.keyfile, error) ||
+  if (!vsa_validate_vm_name (args[0], error) || !vsa_validate_volume (&req.volume, error) ||
       (target && !vsa_validate_disk_target (target, error)) ||
-      !check_keyfile_exists (req.volume.keyfile, args[1], error) ||
+      !check_key_source (ctx, &req.volume, error) ||
       !vsa_context_connect (ctx, error) ||
       (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
     return FALSE;
@@ -315,8 +348,8 @@ volume_open (VsaContext *ctx, int argc, char **argv, GError **error)
 {
   return run_on_volumes (ctx, argc, argv,
                          "Opens the VM's volumes as the hook does before a start: activates each\n"
-                         "logical volume and opens its LUKS mapping with its keyfile, in metadata\n"
-                         "order; on a failure closes again what it opened.",
+                         "logical volume and opens its LUKS mapping with its keyfile or token, in\n"
+                         "metadata order; on a failure closes again what it opened.",
                          open_action, error);
 }
 
@@ -362,7 +395,7 @@ collect_rows (VsaContext *ctx, virDomain *dom, GPtrArray *rows, GError **error)
       ListRow *row = g_new0 (ListRow, 1);
 
       row->vm = g_strdup (virDomainGetName (dom));
-      row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile);
+      row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile, volume->token);
       row->target = vsa_disk_target_of_volume (doc, volume->name);
       g_ptr_array_add (rows, row);
     }
@@ -394,13 +427,15 @@ print_rows (VsaContext *ctx, GPtrArray *rows)
 
   if (!ctx->json)
     {
-      fprintf (ctx->out, "%-16s %-16s %-24s %-6s %-8s %s\n", "VM", "NAME", "LV", "TARGET", "STATE", "KEYFILE");
+      fprintf (ctx->out, "%-16s %-16s %-24s %-6s %-8s %s\n", "VM", "NAME", "LV", "TARGET", "STATE", "KEY");
       for (guint i = 0; i < rows->len; i++)
         {
           ListRow *r = g_ptr_array_index (rows, i);
+          g_autofree char *key = r->volume->token ? g_strconcat ("token ", r->volume->token, NULL)
+                                                  : g_strdup (r->volume->keyfile);
+
           fprintf (ctx->out, "%-16s %-16s %-24s %-6s %-8s %s\n", r->vm, r->volume->name,
-                   r->volume->lv, r->target ? r->target : "-", vsa_volume_state (r->volume),
-                   r->volume->keyfile);
+                   r->volume->lv, r->target ? r->target : "-", vsa_volume_state (r->volume), key);
         }
       return;
     }
@@ -417,6 +452,7 @@ print_rows (VsaContext *ctx, GPtrArray *rows)
       add_string (b, "target", r->target);
       add_string (b, "state", vsa_volume_state (r->volume));
       add_string (b, "keyfile", r->volume->keyfile);
+      add_string (b, "token", r->volume->token);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -433,7 +469,8 @@ volume_list (VsaContext *ctx, int argc, char **argv, GError **error)
 
   if (!vsa_cli_parse (ctx, entries, "[VM]",
                       "Lists the encrypted volumes of VM (or of every VM): mapping name,\n"
-                      "logical volume, guest disk, whether the mapping is open here, keyfile.",
+                      "logical volume, guest disk, whether the mapping is open here, and its\n"
+                      "key: a keyfile or a LUKS2 token.",
                       argc, argv, 0, 1, &args, error) ||
       !vsa_cli_load_config (ctx, error) || (args[0] && !vsa_validate_vm_name (args[0], error)) ||
       !vsa_context_connect (ctx, error))

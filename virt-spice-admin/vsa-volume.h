@@ -2,8 +2,10 @@
 /* Encrypted guest disks: LUKS2 on raw LVM logical volumes, through
  * libcryptsetup and liblvm2cmd (never the cryptsetup or lvm programs).
  * Shared by the CLI and the hook, so it must not use libvirt.  Keys stay
- * in files that libcryptsetup reads itself; what must pass through memory
- * (a new key, a passphrase) is wiped right after use and never logged. */
+ * in files that libcryptsetup reads itself, or come from a LUKS2 token
+ * whose handler hands them to libcryptsetup; what must pass through
+ * memory (a new key, a passphrase) is wiped right after use and never
+ * logged. */
 #pragma once
 
 #include <glib.h>
@@ -50,6 +52,8 @@ const char *vsa_volume_state (const VsaVolume *volume);
 gboolean vsa_volume_format (const VsaConfig *config, const VsaFormatRequest *request,
                             VsaFormatResult *ret_result, GError **error);
 gboolean vsa_volume_check_key (const char *device, const char *keyfile, GError **error);
+gboolean vsa_volume_check_token (const char *device, const char *token, GError **error);
+gboolean vsa_volume_check_token_present (const char *device, const char *token, GError **error);
 gboolean vsa_volume_open (const VsaVolume *volume, VsaOpenOutcome *ret_outcome, GError **error);
 gboolean vsa_volume_close (const VsaVolume *volume, gboolean deactivate_lv, GError **error);
 gboolean vsa_volumes_open_all (GPtrArray *volumes, GError **error);

@@ -163,8 +163,11 @@ ensure_metadata_entry (VsaPolicy *policy, const VsaVolume *volume, GError **erro
 
       if (same_name && same_lv)
         {
+          /* The new key source replaces the old one (keyfile or token). */
           g_free (entry->keyfile);
+          g_free (entry->token);
           entry->keyfile = g_strdup (volume->keyfile);
+          entry->token = g_strdup (volume->token);
           return TRUE;
         }
       if (same_name || same_lv)
@@ -175,7 +178,8 @@ ensure_metadata_entry (VsaPolicy *policy, const VsaVolume *volume, GError **erro
           return FALSE;
         }
     }
-  g_ptr_array_add (policy->volumes, vsa_volume_new (volume->lv, volume->name, volume->keyfile));
+  g_ptr_array_add (policy->volumes,
+                   vsa_volume_new (volume->lv, volume->name, volume->keyfile, volume->token));
   return TRUE;
 }
 
@@ -189,9 +193,7 @@ vsa_disk_attach_volume (xmlDoc *doc, const VsaVolume *volume, const char *target
   g_autoptr (VsaPolicy) policy = NULL;
   xmlNode *devices;
 
-  if (!vsa_validate_lv_path (volume->lv, error) ||
-      !vsa_validate_mapping_name (volume->name, error) ||
-      !vsa_validate_keyfile_path (volume->keyfile, error) ||
+  if (!vsa_validate_volume (volume, error) ||
       (target && !vsa_validate_disk_target (target, error)))
     return FALSE;
   if ((devices = vsa_xml_devices (doc, error)) == NULL ||

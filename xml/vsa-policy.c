@@ -225,14 +225,77 @@ vsa_validate_keyfile_path (const char *path, GError **error)
   return TRUE;
 }
 
+/* "any" is -1, as libcryptsetup's CRYPT_ANY_TOKEN; an id is written in
+ * decimal without leading zeros, so each token has one spelling. */
+gboolean
+vsa_token_to_id (const char *token, int *ret_id)
+{
+  guint64 id = 0;
+
+  if (g_strcmp0 (token, VSA_TOKEN_ANY) == 0)
+    {
+      *ret_id = -1;
+      return TRUE;
+    }
+  if (token == NULL || (token[0] == '0' && token[1] != '\0') ||
+      !g_ascii_string_to_unsigned (token, 10, 0, VSA_TOKEN_ID_MAX, &id, NULL))
+    return FALSE;
+  *ret_id = (int) id;
+  return TRUE;
+}
+
+gboolean
+vsa_validate_token (const char *token, GError **error)
+{
+  int id;
+
+  if (vsa_token_to_id (token, &id))
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "token '%s' is not valid: use 'any' or a LUKS2 token id 0..%d",
+               token ? token : "", VSA_TOKEN_ID_MAX);
+  return FALSE;
+}
+
+/* Exactly one key source: two would leave the hook guessing which one
+ * the administrator meant. */
+static gboolean
+validate_key_source (const VsaVolume *volume, GError **error)
+{
+  if (volume->keyfile != NULL && volume->token != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "volume '%s' has both a keyfile and a token; keep exactly one", volume->name);
+      return FALSE;
+    }
+  if (volume->keyfile == NULL && volume->token == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "volume '%s' needs a key source: keyfile=\"/absolute/path\" or "
+                   "token=\"any\" or a token id 0..%d", volume->name, VSA_TOKEN_ID_MAX);
+      return FALSE;
+    }
+  return volume->keyfile != NULL ? vsa_validate_keyfile_path (volume->keyfile, error)
+                                 : vsa_validate_token (volume->token, error);
+}
+
+/* Everything the hook acts on as root. */
+gboolean
+vsa_validate_volume (const VsaVolume *volume, GError **error)
+{
+  return vsa_validate_lv_path (volume->lv, error) &&
+         vsa_validate_mapping_name (volume->name, error) && validate_key_source (volume, error);
+}
+
 VsaVolume *
-vsa_volume_new (const char *lv, const char *name, const char *keyfile)
+vsa_volume_new (const char *lv, const char *name, const char *keyfile, const char *token)
 {
   VsaVolume *volume = g_new0 (VsaVolume, 1);
 
   volume->lv = g_strdup (lv);
   volume->name = g_strdup (name);
   volume->keyfile = g_strdup (keyfile);
+  volume->token = g_strdup (token);
   return volume;
 }
 
@@ -244,6 +307,7 @@ vsa_volume_free (VsaVolume *volume)
   g_free (volume->lv);
   g_free (volume->name);
   g_free (volume->keyfile);
+  g_free (volume->token);
   g_free (volume);
 }
 
@@ -393,9 +457,10 @@ parse_volume (xmlNode *node, VsaPolicy *policy, GError **error)
   g_autofree char *lv = vsa_xml_get (node, "lv");
   g_autofree char *name = vsa_xml_get (node, "name");
   g_autofree char *keyfile = vsa_xml_get (node, "keyfile");
+  g_autofree char *token = vsa_xml_get (node, "token");
+  VsaVolume parsed = { lv, name, keyfile, token };
 
-  if (!vsa_validate_lv_path (lv, error) || !vsa_validate_mapping_name (name, error) ||
-      !vsa_validate_keyfile_path (keyfile, error))
+  if (!vsa_validate_volume (&parsed, error))
     {
       g_prefix_error (error, "metadata: line %ld: <vsa:volume>: ", xmlGetLineNo (node));
       return FALSE;
@@ -413,7 +478,7 @@ parse_volume (xmlNode *node, VsaPolicy *policy, GError **error)
           return FALSE;
         }
     }
-  g_ptr_array_add (policy->volumes, vsa_volume_new (lv, name, keyfile));
+  g_ptr_array_add (policy->volumes, vsa_volume_new (lv, name, keyfile, token));
   return TRUE;
 }
 
@@ -533,7 +598,10 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
 
       vsa_xml_set (node, "lv", volume->lv);
       vsa_xml_set (node, "name", volume->name);
-      vsa_xml_set (node, "keyfile", volume->keyfile);
+      if (volume->keyfile != NULL)
+        vsa_xml_set (node, "keyfile", volume->keyfile);
+      else
+        vsa_xml_set (node, "token", volume->token);
     }
   for (guint i = 0; i < policy->tunnels->len; i++)
     vsa_tunnel_to_element (g_ptr_array_index (policy->tunnels, i), console, ns);

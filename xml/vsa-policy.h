@@ -25,12 +25,21 @@ typedef struct {
 } VsaAccess;
 
 /* An encrypted guest disk: LUKS on the raw logical volume LV ("VG/LV"),
- * opened as /dev/mapper/NAME with the key in KEYFILE. */
+ * opened as /dev/mapper/NAME.  Exactly one key source is set: KEYFILE,
+ * or TOKEN, a LUKS2 token in the volume's header ("any", or its id "0"
+ * to "31") whose handler finds the key itself (luks2-keyring: in the
+ * kernel keyring), so no key is named in the domain XML. */
 typedef struct {
   char *lv;
   char *name;
   char *keyfile;
+  char *token;
 } VsaVolume;
+
+/* Any token of the header that can unlock it, tried in id order. */
+#define VSA_TOKEN_ANY "any"
+/* LUKS2 headers hold token ids 0 to 31. */
+#define VSA_TOKEN_ID_MAX 31
 
 typedef struct {
   VsaAuthMode auth;
@@ -47,8 +56,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
 gboolean vsa_validate_lv_path (const char *lv, GError **error);
 gboolean vsa_validate_mapping_name (const char *name, GError **error);
 gboolean vsa_validate_keyfile_path (const char *path, GError **error);
+gboolean vsa_validate_token (const char *token, GError **error);
+gboolean vsa_token_to_id (const char *token, int *ret_id);
+gboolean vsa_validate_volume (const VsaVolume *volume, GError **error);
 
-VsaVolume *vsa_volume_new (const char *lv, const char *name, const char *keyfile);
+VsaVolume *vsa_volume_new (const char *lv, const char *name, const char *keyfile,
+                           const char *token);
 void vsa_volume_free (VsaVolume *volume);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaVolume, vsa_volume_free)
 VsaVolume *vsa_policy_find_volume (const VsaPolicy *policy, const char *name);

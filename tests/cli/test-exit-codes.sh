@@ -52,6 +52,8 @@ check "volume without a subcommand is a usage error" 2 1 "$VSA" volume
 check "volume attach without --name is a usage error" 2 1 "$VSA" -c "$URI" volume attach debianx vg/lv
 check "volume format of a bad name fails with one line" 1 1 "$VSA" volume format 'vg/a;b'
 check "volume attach to an unknown VM fails with one line" 1 1 "$VSA" -c "$URI" volume attach nosuchvm vg/lv --name cr --keyfile /etc/passwd
+check "volume attach with --keyfile and --token is a usage error" 2 1 "$VSA" -c "$URI" volume attach debianx vg/lv --name cr --keyfile /etc/passwd --token 0
+check "volume attach --token 99 fails with one line" 1 1 "$VSA" -c "$URI" volume attach debianx vg/lv --name cr --token 99
 check "--version" 0 0 "$VSA" --version
 check "no command is a usage error" 2 1 "$VSA"
 check "unknown command is a usage error" 2 1 "$VSA" frobnicate

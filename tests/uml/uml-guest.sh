@@ -63,3 +63,5 @@ XML
 
 # volume_xml LV NAME KEYFILE
 volume_xml() { printf "      <vsa:volume lv='%s' name='%s' keyfile='%s'/>\n" "$1" "$2" "$3"; }
+# token_volume_xml LV NAME TOKEN
+token_volume_xml() { printf "      <vsa:volume lv='%s' name='%s' token='%s'/>\n" "$1" "$2" "$3"; }

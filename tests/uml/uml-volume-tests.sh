@@ -153,6 +153,99 @@ check "volume open (CLI) opens the VM's volumes" bash -c "'$CLI' -q -c test://$W
 check "volume list shows it open" bash -c "'$CLI' -c test://$W/host.xml volume list | grep -q 'cr_mail .* open '"
 check "volume close (CLI) closes them" bash -c "'$CLI' -q -c test://$W/host.xml volume close vsa-uml-vm && ! dmsetup info cr_mail && ! test -e /dev/$VG/mail"
 
+# --- LUKS2 token: luks2-keyring, the key as a user key in root's keyring ---
+DESC=virt-spice-admin-uml:mail
+keyring_works() { # CONFIG_KEYS: add, find and drop a user key
+    local id
+    id=$(printf probe | keyctl padd user virt-spice-admin-uml:probe @u) &&
+        [ "$(keyctl search @u user virt-spice-admin-uml:probe)" = "$id" ] && keyctl invalidate "$id"
+}
+check "the UML kernel has a working kernel keyring (keyctl)" keyring_works
+lvchange -ay "$VG/mail" >&2
+check "a luks2-keyring token bound to key slot 0 is added to mail (cryptsetup token add)" \
+    cryptsetup token add --key-description "$DESC" --key-slot 0 "/dev/$VG/mail"
+lvchange -an "$VG/mail" >&2
+key_id=$(keyctl padd user "$DESC" @u <"$KEYS/mail.key")
+
+domain_xml vsa-uml-vm "$(token_volume_xml "$VG/mail" cr_mail 0)" >"$W/token.xml"
+hook vsa-uml-vm prepare begin "$W/token.xml"
+check "token 0: prepare begin exits 0" expect_clean_exit
+check "token 0: the mapping is aes-xts-plain64 with a 512-bit key" mapping_is_aes_xts_512 cr_mail
+check "token 0: the LV is active" lv_active mail
+hook vsa-uml-vm prepare begin "$W/token.xml"
+check "token 0: prepare again (mapping already open on the LV) is success" expect_clean_exit
+hook vsa-uml-vm release end "$W/token.xml"
+check "token 0: release exits 0" expect_clean_exit
+check "token 0: after release no mapping and the LV is inactive" bash -c '! dmsetup info cr_mail && ! test -e /dev/'"$VG"'/mail'
+
+domain_xml vsa-uml-vm "$(token_volume_xml "$VG/mail" cr_mail any)" >"$W/token-any.xml"
+hook vsa-uml-vm prepare begin "$W/token-any.xml"
+check "token any: prepare opens the mapping" bash -c '[ '"$status"' -eq 0 ] && dmsetup info cr_mail >/dev/null'
+hook vsa-uml-vm release end "$W/token-any.xml"
+check "token any: release closes it" bash -c '! dmsetup info cr_mail'
+
+# Busy: the LV is already open under another name.
+lvchange -ay "$VG/mail" >&2
+cryptsetup open --key-file "$KEYS/mail.key" "/dev/$VG/mail" cr_other >&2
+hook vsa-uml-vm prepare begin "$W/token.xml"
+check "token, LV already mapped elsewhere: prepare refused with one line saying busy" \
+    expect_refusal "volume 'cr_mail' ($VG/mail): device /dev/$VG/mail is busy"
+check "busy: no cr_mail mapping, the other one is left alone" bash -c '! dmsetup info cr_mail && dmsetup info cr_other >/dev/null'
+cryptsetup close cr_other >&2
+lvchange -an "$VG/mail" >&2
+
+keyctl invalidate "$key_id" >&2
+hook vsa-uml-vm prepare begin "$W/token.xml"
+check "token, no key in the keyring: prepare refused with one line naming the missing key" \
+    expect_refusal "volume 'cr_mail' ($VG/mail): token 0 of /dev/$VG/mail could not unlock it: missing key material: no user key '$DESC' in the kernel keyring"
+check "no key: no mapping" bash -c '! dmsetup info cr_mail'
+check "no key: the LV is inactive again" lv_inactive mail
+hook vsa-uml-vm release end "$W/token.xml"
+check "release after the failed token prepare is fine" expect_clean_exit
+
+key_id=$(head -c 64 /dev/urandom | keyctl padd user "$DESC" @u)
+hook vsa-uml-vm prepare begin "$W/token.xml"
+check "token, wrong key in the keyring: prepare refused with one line saying so" \
+    expect_refusal "could not unlock it: wrong key material: user key '$DESC'"
+keyctl invalidate "$key_id" >&2
+key_id=$(keyctl padd user "$DESC" @u <"$KEYS/mail.key")
+
+domain_xml vsa-uml-vm "$(token_volume_xml "$VG/mail" cr_mail 5)" >"$W/token5.xml"
+hook vsa-uml-vm prepare begin "$W/token5.xml"
+check "a token the header lacks: prepare refused with one line" \
+    expect_refusal "the LUKS header of /dev/$VG/mail has no token 5; add one"
+check "no such token: the LV is inactive again" lv_inactive mail
+
+domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")
+$(token_volume_xml "$VG/mail" cr_mail 5)" >"$W/two-token.xml"
+hook vsa-uml-vm prepare begin "$W/two-token.xml"
+check "keyfile volume then a failing token volume: prepare refused naming the second" expect_refusal "volume 'cr_mail' ($VG/mail): the LUKS header"
+check "and the keyfile volume was rolled back" bash -c '! dmsetup info cr_archive'
+check "and its LV is inactive" lv_inactive archive
+
+# attach reads the header where the LV is present (test driver: no libvirtd here).
+cat >"$W/token-host.xml" <<XML
+<node>
+$(domain_xml vsa-uml-vm "$(token_volume_xml "$VG/mail" cr_mail 0)" | sed "s/type='qemu'/type='test'/")
+</node>
+XML
+attach_refused() {
+    local out rc=0
+    out=$("$CLI" -c "test://$W/token-host.xml" volume attach vsa-uml-vm "$VG/archive" --name cr_archive --token 0 2>&1) || rc=$?
+    [ "$rc" -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+        [[ $out == *"the LUKS header of /dev/$VG/archive has no token 0; add one"* ]] || { echo "$rc: $out"; return 1; }
+}
+lvchange -ay "$VG/archive" "$VG/mail" >&2
+check "volume attach --token refuses a header without that token" attach_refused
+check "volume attach --token accepts a header with it" \
+    "$CLI" -q -c "test://$W/token-host.xml" volume attach vsa-uml-vm "$VG/mail" --name cr_mail --token 0
+lvchange -an "$VG/archive" "$VG/mail" >&2
+
+check "volume open (CLI) opens a token volume" bash -c "'$CLI' -q -c test://$W/token-host.xml volume open vsa-uml-vm && dmsetup info cr_mail >/dev/null"
+check "volume list shows it open with its token" bash -c "'$CLI' -c test://$W/token-host.xml volume list | grep -q 'cr_mail .* open .*token 0\$'"
+check "volume close (CLI) closes it" bash -c "'$CLI' -q -c test://$W/token-host.xml volume close vsa-uml-vm && ! dmsetup info cr_mail && ! test -e /dev/$VG/mail"
+keyctl invalidate "$key_id" >&2
+
 key_hex=$(od -An -tx1 "$KEYS/mail.key" | tr -d ' \n')
 check "the hook log holds no key material" bash -c "! grep -qi '$key_hex' '$W/hook.log' && ! grep -qi '${key_hex:0:16}' '$W/hook.log'"
 check "the hook log names what it did" grep -q "release: 1 encrypted volume(s) closed" "$W/hook.log"

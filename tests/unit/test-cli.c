@@ -934,6 +934,10 @@ static const BadInput bad_inputs[] = {
   { "volume-detach-unknown", vsa_cmd_volume, { "volume", "detach", "debianx", "cr_none" }, NULL, VSA_ERROR_NOT_FOUND, "no volume 'cr_none'" },
   { "volume-format-two-key-sources", vsa_cmd_volume, { "volume", "format", "vg/lv", "--keyfile", "/etc/passwd", "--passphrase-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
   { "volume-format-bad-lv", vsa_cmd_volume, { "volume", "format", "vg" }, NULL, VSA_ERROR_INVALID, "must be written VG/LV" },
+  { "volume-attach-token-99", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "99" }, NULL, VSA_ERROR_INVALID, "token '99' is not valid: use 'any' or a LUKS2 token id 0..31" },
+  { "volume-attach-token-foo", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "foo" }, NULL, VSA_ERROR_INVALID, "token 'foo' is not valid" },
+  { "volume-attach-token-empty", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "" }, NULL, VSA_ERROR_INVALID, "token '' is not valid" },
+  { "volume-attach-keyfile-and-token", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--keyfile", "/etc/passwd", "--token", "0" }, NULL, VSA_ERROR_USAGE, "--keyfile and --token exclude each other" },
   { "volume-open-unknown-vm", vsa_cmd_volume, { "volume", "open", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   { "assign-user-space", vsa_cmd_assign, { "assign", "debianx", "al ice" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
   { "assign-user-dash", vsa_cmd_assign, { "assign", "debianx", "-root" }, NULL, VSA_ERROR_USAGE, "" },
@@ -1118,6 +1122,40 @@ test_volume_list_and_detach (Fixture *fx, gconstpointer data)
   g_assert_null (strstr (fx->out, "cr_a"));
 }
 
+/* The test driver's volumes exist nowhere: the header cannot be read,
+ * which is said, and the token recorded with no keyfile. */
+static void
+test_volume_attach_token_records_no_keyfile (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *xml = NULL;
+  VsaVolume *volume;
+  JsonObject *row;
+
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "imap", "vsa-no-such-vg/data", "--name", "cr_data",
+          "--token", "any");
+  g_assert_nonnull (strstr (fx->err, "/dev/vsa-no-such-vg/data is not here (logical volume inactive or on "
+                                     "another host); token any of its LUKS header is not checked"));
+  xml = domain_xml (fx, "imap");
+  g_assert_nonnull (strstr (xml, "<vsa:volume lv=\"vsa-no-such-vg/data\" name=\"cr_data\" token=\"any\"/>"));
+  doc = domain_doc (fx, "imap");
+  g_assert_true (vsa_policy_from_domain (doc, &policy, NULL));
+  volume = vsa_policy_find_volume (policy, "cr_data");
+  g_assert_cmpstr (volume->token, ==, "any");
+  g_assert_null (volume->keyfile);
+
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "imap");
+  g_assert_nonnull (strstr (fx->out, " KEY\n"));
+  g_assert_nonnull (strstr (fx->out, " token any\n"));
+  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "imap", "--json");
+  g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
+  row = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "token"), ==, "any");
+  g_assert_true (json_object_get_null_member (row, "keyfile"));
+}
+
 static void
 test_unreachable_uri (void)
 {
@@ -1219,5 +1257,6 @@ main (int argc, char **argv)
   ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);
   ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);
   ADD ("/cli/volume/list-and-detach", test_volume_list_and_detach);
+  ADD ("/cli/volume/attach-token-records-no-keyfile", test_volume_attach_token_records_no_keyfile);
   return g_test_run ();
 }

@@ -168,6 +168,15 @@ volume_detach (xmlDoc *doc, gconstpointer params, GError **error)
 static const AttachParams attach_imap = { IMAP_VOLUME, NULL };
 static const AttachParams attach_imap_vdc = { IMAP_VOLUME, "vdc" };
 static const AttachParams attach_imap_vda = { IMAP_VOLUME, "vda" };
+static const AttachParams attach_imap_token0 = {
+  { "volgrp4/lvimap_hd0", "cr_imap_encr", NULL, "0" }, NULL
+};
+static const AttachParams attach_imap_any_token = {
+  { "volgrp4/lvimap_hd0", "cr_imap_encr", NULL, "any" }, NULL
+};
+static const AttachParams attach_imap_token_and_keyfile = {
+  { "volgrp4/lvimap_hd0", "cr_imap_encr", "/etc/virt-spice-admin/keys/volgrp4/lvimap_hd0.key", "0" }, NULL
+};
 static const AttachParams attach_archive = {
   { "volgrp4/lvarchive", "cr_archive", "/etc/virt-spice-admin/keys/volgrp4/lvarchive.key" }, NULL
 };
@@ -280,6 +289,9 @@ main (int argc, char **argv)
   DO_TEST_ATTACH ("unmanaged-domain", &attach_imap);
   DO_TEST_ATTACH_FAIL ("mapping-name-taken", &attach_imap, VSA_ERROR_CONFLICT);
   DO_TEST_ATTACH ("metadata-without-disk", &attach_imap);
+  DO_TEST_ATTACH ("token-volume", &attach_imap_token0);
+  DO_TEST_ATTACH ("token-replaces-keyfile", &attach_imap_any_token);
+  DO_TEST_ATTACH_FAIL ("token-and-keyfile", &attach_imap_token_and_keyfile, VSA_ERROR_INVALID);
 
   DO_TEST_DETACH ("last-volume", "cr_imap_encr");
   DO_TEST_DETACH ("one-of-three", "cr_b");

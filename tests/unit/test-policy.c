@@ -402,6 +402,37 @@ test_volume_names (void)
   g_assert_false (vsa_validate_keyfile_path ("/etc/key\n", NULL));
 }
 
+static void
+test_token_names (void)
+{
+  static const struct {
+    const char *token;
+    int id;
+  } good[] = { { "any", -1 }, { "0", 0 }, { "7", 7 }, { "10", 10 }, { "31", 31 } };
+  static const char *const bad[] = { "", "ANY", "all", "-1", "32", "99", "07", "+1", " 1", "1 ",
+                                     "0x1", "1e1", "foo" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      int id = -2;
+
+      g_assert_true (vsa_validate_token (good[i].token, NULL));
+      g_assert_true (vsa_token_to_id (good[i].token, &id));
+      g_assert_cmpint (id, ==, good[i].id);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      int id;
+
+      g_assert_false (vsa_token_to_id (bad[i], &id));
+      g_assert_false (vsa_validate_token (bad[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "use 'any' or a LUKS2 token id 0..31"));
+    }
+  g_assert_false (vsa_validate_token (NULL, NULL));
+}
+
 static xmlDoc *
 parse_text (const char *text)
 {
@@ -484,7 +515,7 @@ test_policy_volumes_keep_order (void)
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *lv = g_strdup_printf ("vg/lv_%s", names[i]);
-      g_ptr_array_add (policy->volumes, vsa_volume_new (lv, names[i], "/etc/keys/k"));
+      g_ptr_array_add (policy->volumes, vsa_volume_new (lv, names[i], "/etc/keys/k", NULL));
     }
   vsa_policy_to_domain (doc, policy);
   g_assert_true (valid_against_schema (console_of (doc)));
@@ -496,9 +527,41 @@ test_policy_volumes_keep_order (void)
       VsaVolume *volume = g_ptr_array_index (back->volumes, i);
       g_assert_cmpstr (volume->name, ==, names[i]);
       g_assert_cmpstr (volume->keyfile, ==, "/etc/keys/k");
+      g_assert_null (volume->token);
     }
   g_assert_cmpstr (vsa_policy_find_volume (back, "cr_a")->lv, ==, "vg/lv_cr_a");
   g_assert_null (vsa_policy_find_volume (back, "cr_b"));
+}
+
+/* A token volume names no key: the attribute is token, never keyfile. */
+static void
+test_policy_token_volumes_round_trip (void)
+{
+  g_autoptr (xmlDoc) doc = parse_text ("<domain type='kvm'><name>x</name></domain>");
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (VsaPolicy) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = NULL;
+  VsaVolume *any, *second, *keyed;
+
+  g_ptr_array_add (policy->volumes, vsa_volume_new ("vg/a", "cr_a", NULL, "any"));
+  g_ptr_array_add (policy->volumes, vsa_volume_new ("vg/b", "cr_b", NULL, "31"));
+  g_ptr_array_add (policy->volumes, vsa_volume_new ("vg/c", "cr_c", "/k/c", NULL));
+  vsa_policy_to_domain (doc, policy);
+  g_assert_true (valid_against_schema (console_of (doc)));
+  xml = vsa_xml_serialize (doc);
+  g_assert_nonnull (strstr (xml, "<vsa:volume lv=\"vg/a\" name=\"cr_a\" token=\"any\"/>"));
+  g_assert_nonnull (strstr (xml, "<vsa:volume lv=\"vg/b\" name=\"cr_b\" token=\"31\"/>"));
+  g_assert_true (vsa_policy_from_domain (doc, &back, &error));
+  g_assert_no_error (error);
+  any = g_ptr_array_index (back->volumes, 0);
+  second = g_ptr_array_index (back->volumes, 1);
+  keyed = g_ptr_array_index (back->volumes, 2);
+  g_assert_cmpstr (any->token, ==, "any");
+  g_assert_null (any->keyfile);
+  g_assert_cmpstr (second->token, ==, "31");
+  g_assert_cmpstr (keyed->keyfile, ==, "/k/c");
+  g_assert_null (keyed->token);
 }
 
 static void
@@ -524,7 +587,12 @@ typedef struct {
 static const BadVolume bad_volumes[] = {
   { "<vsa:volume lv='vg/lv;reboot' name='cr' keyfile='/k'/>", "line 2: <vsa:volume>: logical volume name 'lv;reboot' is not valid" },
   { "<vsa:volume lv='vg/lv' name='../../dev/sda' keyfile='/k'/>", "line 2: <vsa:volume>: mapping name '../../dev/sda' is not valid" },
-  { "<vsa:volume lv='vg/lv' name='cr'/>", "line 2: <vsa:volume>: keyfile '' must be an absolute path" },
+  { "<vsa:volume lv='vg/lv' name='cr'/>", "line 2: <vsa:volume>: volume 'cr' needs a key source: keyfile=\"/absolute/path\" or token=\"any\" or a token id 0..31" },
+  { "<vsa:volume lv='vg/lv' name='cr' keyfile='/k' token='0'/>", "line 2: <vsa:volume>: volume 'cr' has both a keyfile and a token; keep exactly one" },
+  { "<vsa:volume lv='vg/lv' name='cr' token='32'/>", "line 2: <vsa:volume>: token '32' is not valid: use 'any' or a LUKS2 token id 0..31" },
+  { "<vsa:volume lv='vg/lv' name='cr' token='foo'/>", "line 2: <vsa:volume>: token 'foo' is not valid" },
+  { "<vsa:volume lv='vg/lv' name='cr' token='007'/>", "line 2: <vsa:volume>: token '007' is not valid" },
+  { "<vsa:volume lv='vg/lv' name='cr' token=''/>", "line 2: <vsa:volume>: token '' is not valid" },
   { "<vsa:volume name='cr' keyfile='/k'/>", "line 2: <vsa:volume>: logical volume '' must be written VG/LV" },
   { "<vsa:volume lv='vg/lv' name='cr' keyfile='/k'/><vsa:volume lv='vg/lv2' name='cr' keyfile='/k'/>",
     "line 2: <vsa:volume> 'cr' (vg/lv2) repeats the mapping or logical volume of 'cr' (vg/lv)" },
@@ -719,11 +787,13 @@ main (int argc, char **argv)
   g_test_add_func ("/secret/generated-passwords", test_generated_passwords);
   g_test_add_func ("/names/vm", test_vm_names);
   g_test_add_func ("/names/volumes", test_volume_names);
+  g_test_add_func ("/names/tokens", test_token_names);
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
   g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
   g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
   g_test_add_func ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element);
   g_test_add_func ("/policy/volumes-keep-order", test_policy_volumes_keep_order);
+  g_test_add_func ("/policy/token-volumes-round-trip", test_policy_token_volumes_round_trip);
   g_test_add_func ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_volumes); i++)
     {

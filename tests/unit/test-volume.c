@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The volume library on this host's kernel, which has no device-mapper:
  * real libcryptsetup on a loop device (format, key checks, refusals,
- * header backup and restore) and real LVM metadata through liblvm2cmd
- * (missing and unactivatable logical volumes).  Activation itself is
- * tested under user-mode Linux (tests/uml/).  Needs root and losetup. */
+ * header backup and restore, LUKS2 tokens with the key in the real
+ * kernel keyring) and real LVM metadata through liblvm2cmd (missing and
+ * unactivatable logical volumes).  Activation itself is tested under
+ * user-mode Linux (tests/uml/).  Needs root, losetup and keyctl. */
 #include "vsa-config.h"
 #include "vsa-error.h"
 #include "vsa-policy.h"
@@ -25,6 +26,7 @@ typedef struct {
   char *image;
   char *loop;
   VsaConfig *config;
+  GPtrArray *keyring_keys; /* serials of the kernel keyring keys this test added */
 } Fixture;
 
 static char *
@@ -74,6 +76,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_free (fx->config->luks_pbkdf);
   fx->config->luks_pbkdf = g_strdup ("pbkdf2");
   fx->config->luks_pbkdf_iterations = 1000;
+  fx->keyring_keys = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
@@ -82,6 +85,14 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   g_autofree char *detach = g_strdup_printf ("losetup -d %s", fx->loop);
   g_autofree char *remove = g_strdup_printf ("rm -rf %s", fx->dir);
 
+  /* root's user keyring outlives the test: take back what it added. */
+  for (guint i = 0; i < fx->keyring_keys->len; i++)
+    {
+      g_autofree char *invalidate = g_strdup_printf ("keyctl invalidate %s",
+                                                     (char *) g_ptr_array_index (fx->keyring_keys, i));
+      g_free (run (invalidate));
+    }
+  g_ptr_array_unref (fx->keyring_keys);
   g_free (run (detach));
   g_free (run (remove));
   vsa_config_free (fx->config);
@@ -401,6 +412,198 @@ test_bad_inputs_change_nothing (Fixture *fx, gconstpointer data)
     }
 }
 
+/* --- LUKS2 tokens: luks2-keyring and the real kernel keyring ---------- */
+
+/* As 'cryptsetup token add --key-description DESCRIPTION --key-slot 0'. */
+static int
+add_keyring_token (const char *device, const char *description)
+{
+  struct crypt_device *cd = NULL;
+  const struct crypt_token_params_luks2_keyring params = { description };
+  int id;
+
+  g_assert_cmpint (crypt_init (&cd, device), ==, 0);
+  g_assert_cmpint (crypt_load (cd, CRYPT_LUKS2, NULL), ==, 0);
+  id = crypt_token_luks2_keyring_set (cd, CRYPT_ANY_TOKEN, &params);
+  g_assert_cmpint (id, >=, 0);
+  g_assert_cmpint (crypt_token_assign_keyslot (cd, id, 0), ==, id);
+  crypt_free (cd);
+  return id;
+}
+
+static void
+set_token_json (const char *device, int id, const char *json)
+{
+  struct crypt_device *cd = NULL;
+
+  g_assert_cmpint (crypt_init (&cd, device), ==, 0);
+  g_assert_cmpint (crypt_load (cd, CRYPT_LUKS2, NULL), ==, 0);
+  g_assert_cmpint (crypt_token_json_set (cd, id, json), ==, id);
+  crypt_free (cd);
+}
+
+/* A description no other test run uses. */
+static char *
+keyring_description (Fixture *fx)
+{
+  g_autofree char *base = g_path_get_basename (fx->dir);
+
+  return g_strdup_printf ("virt-spice-admin-test:%s", base);
+}
+
+/* keyctl padd user DESCRIPTION @u < FILE: the user key a luks2-keyring
+ * token names, holding the key bytes as they are. */
+static void
+put_user_key (Fixture *fx, const char *description, const char *file)
+{
+  g_autofree char *command = g_strdup_printf ("sh -c 'keyctl padd user %s @u < %s'",
+                                              description, file);
+
+  g_ptr_array_add (fx->keyring_keys, run (command));
+}
+
+static void
+format_with_keyfile (Fixture *fx, VsaFormatResult *result)
+{
+  VsaFormatRequest request = { .lv = LV, .device = fx->loop };
+
+  g_assert_true (format (fx, &request, result, NULL));
+}
+
+static void
+test_token_keyring_key_unlocks (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autofree char *description = keyring_description (fx);
+  g_autoptr (GError) error = NULL;
+
+  format_with_keyfile (fx, &result);
+  g_assert_cmpint (add_keyring_token (fx->loop, description), ==, 0);
+  put_user_key (fx, description, result.keyfile);
+  g_assert_true (vsa_volume_check_token (fx->loop, "0", &error));
+  g_assert_no_error (error);
+  g_assert_true (vsa_volume_check_token (fx->loop, "any", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_token_without_keyring_key_fails_clearly (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autofree char *description = keyring_description (fx);
+  g_autofree char *expected = NULL;
+  g_autoptr (GError) e1 = NULL;
+  g_autoptr (GError) e2 = NULL;
+
+  format_with_keyfile (fx, &result);
+  add_keyring_token (fx->loop, description);
+  expected = g_strdup_printf ("token 0 of %s could not unlock it: missing key material: no user "
+                              "key '%s' in the kernel keyrings this process searches (token 0, "
+                              "luks2-keyring); add it, e.g. 'keyctl padd user %s @u'", fx->loop,
+                              description, description);
+  g_assert_false (vsa_volume_check_token (fx->loop, "0", &e1));
+  assert_one_line_error (e1, VSA_ERROR_INVALID, expected);
+  g_assert_false (vsa_volume_check_token (fx->loop, "any", &e2));
+  assert_one_line_error (e2, VSA_ERROR_INVALID, "any token of ");
+  assert_one_line_error (e2, VSA_ERROR_INVALID, "missing key material: no user key '");
+}
+
+static void
+test_token_wrong_keyring_key_fails_clearly (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autofree char *description = keyring_description (fx);
+  g_autofree char *wrong = write_keyfile (fx, "wrong.key", "not the key");
+  g_autoptr (GError) error = NULL;
+
+  format_with_keyfile (fx, &result);
+  add_keyring_token (fx->loop, description);
+  put_user_key (fx, description, wrong);
+  g_assert_false (vsa_volume_check_token (fx->loop, "0", &error));
+  assert_one_line_error (error, VSA_ERROR_INVALID, "could not unlock it: wrong key material: user key '");
+  g_assert_null (strstr (error->message, "not the key"));
+}
+
+static void
+test_token_absent_from_header (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autofree char *description = keyring_description (fx);
+  g_autoptr (GError) e1 = NULL;
+  g_autoptr (GError) e2 = NULL;
+  g_autoptr (GError) e3 = NULL;
+
+  format_with_keyfile (fx, &result);
+  g_assert_false (vsa_volume_check_token (fx->loop, "any", &e1));
+  assert_one_line_error (e1, VSA_ERROR_NOT_FOUND, "has no token; add one (e.g. 'cryptsetup token add");
+  g_assert_false (vsa_volume_check_token_present (fx->loop, "0", &e2));
+  assert_one_line_error (e2, VSA_ERROR_NOT_FOUND, "has no token 0; add one");
+  add_keyring_token (fx->loop, description);
+  g_assert_false (vsa_volume_check_token (fx->loop, "5", &e3));
+  assert_one_line_error (e3, VSA_ERROR_NOT_FOUND, "has no token 5;");
+}
+
+/* attach checks the header only: the key may arrive just before start. */
+static void
+test_token_present_needs_no_key (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autofree char *description = keyring_description (fx);
+
+  format_with_keyfile (fx, &result);
+  add_keyring_token (fx->loop, description);
+  g_assert_true (vsa_volume_check_token_present (fx->loop, "0", NULL));
+  g_assert_true (vsa_volume_check_token_present (fx->loop, "any", NULL));
+}
+
+static void
+test_token_plugin_missing (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autoptr (GError) e1 = NULL;
+  g_autoptr (GError) e2 = NULL;
+  g_autoptr (GError) e3 = NULL;
+
+  format_with_keyfile (fx, &result);
+  set_token_json (fx->loop, 3, "{\"type\":\"vsa-test-no-such-plugin\",\"keyslots\":[\"0\"]}");
+  g_assert_false (vsa_volume_check_token (fx->loop, "3", &e1));
+  assert_one_line_error (e1, VSA_ERROR_NOT_FOUND, "token 3 of ");
+  assert_one_line_error (e1, VSA_ERROR_NOT_FOUND, "is of type 'vsa-test-no-such-plugin', for which no token plugin is installed here");
+  g_assert_false (vsa_volume_check_token (fx->loop, "any", &e2));
+  assert_one_line_error (e2, VSA_ERROR_NOT_FOUND, "no token plugin is installed here");
+  g_assert_false (vsa_volume_check_token_present (fx->loop, "3", &e3));
+  assert_one_line_error (e3, VSA_ERROR_NOT_FOUND, "no token plugin is installed here");
+}
+
+static void
+test_token_assigned_to_no_key_slot (Fixture *fx, gconstpointer data)
+{
+  g_auto (VsaFormatResult) result = { 0 };
+  g_autofree char *description = keyring_description (fx);
+  g_autofree char *json = g_strdup_printf ("{\"type\":\"luks2-keyring\",\"keyslots\":[],"
+                                           "\"key_description\":\"%s\"}", description);
+  g_autoptr (GError) error = NULL;
+
+  format_with_keyfile (fx, &result);
+  set_token_json (fx->loop, 0, json);
+  put_user_key (fx, description, result.keyfile);
+  g_assert_false (vsa_volume_check_token (fx->loop, "0", &error));
+  assert_one_line_error (error, VSA_ERROR_INVALID, "is assigned to no usable key slot");
+}
+
+static void
+test_token_on_luks1 (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *key = write_keyfile (fx, "luks1.key", "luks1 key");
+  g_autofree char *command = g_strdup_printf ("cryptsetup luksFormat -q --type luks1 "
+                                              "--pbkdf-force-iterations 1000 %s %s", fx->loop, key);
+  g_autoptr (GError) error = NULL;
+
+  g_free (run (command));
+  g_assert_false (vsa_volume_check_token (fx->loop, "any", &error));
+  assert_one_line_error (error, VSA_ERROR_INVALID, "is LUKS1, which has no tokens; use a keyfile");
+}
+
 static void
 test_open_bad_names_refused (Fixture *fx, gconstpointer data)
 {
@@ -411,6 +614,9 @@ test_open_bad_names_refused (Fixture *fx, gconstpointer data)
     { { "vg/lv", "../sda", "/k" }, "mapping name '../sda' is not valid" },
     { { "vg/lv lv2", "cr", "/k" }, "logical volume name 'lv lv2' is not valid" },
     { { "vg/lv", "cr", "relative" }, "keyfile 'relative' must be an absolute path" },
+    { { "vg/lv", "cr", NULL, "32" }, "token '32' is not valid: use 'any' or a LUKS2 token id 0..31" },
+    { { "vg/lv", "cr", "/k", "0" }, "volume 'cr' has both a keyfile and a token" },
+    { { "vg/lv", "cr", NULL, NULL }, "volume 'cr' needs a key source" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -567,6 +773,14 @@ main (int argc, char **argv)
   ADD ("/volume/format/existing-keyfile-not-replaced", test_existing_keyfile_not_replaced);
   ADD ("/volume/format/header-backup-restores", test_header_backup_restores);
   ADD ("/volume/format/bad-inputs-change-nothing", test_bad_inputs_change_nothing);
+  ADD ("/volume/token/keyring-key-unlocks", test_token_keyring_key_unlocks);
+  ADD ("/volume/token/without-keyring-key-fails-clearly", test_token_without_keyring_key_fails_clearly);
+  ADD ("/volume/token/wrong-keyring-key-fails-clearly", test_token_wrong_keyring_key_fails_clearly);
+  ADD ("/volume/token/absent-from-header", test_token_absent_from_header);
+  ADD ("/volume/token/present-needs-no-key", test_token_present_needs_no_key);
+  ADD ("/volume/token/plugin-missing", test_token_plugin_missing);
+  ADD ("/volume/token/assigned-to-no-key-slot", test_token_assigned_to_no_key_slot);
+  ADD ("/volume/token/luks1-has-none", test_token_on_luks1);
   ADD ("/volume/open/bad-names-refused", test_open_bad_names_refused);
   ADD_LVM ("/volume/lvm/open-missing-lv", test_open_missing_lv);
   ADD_LVM ("/volume/lvm/open-missing-vg", test_open_missing_vg);
