@@ -64,5 +64,7 @@ void vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy);
 gboolean vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error);
 char *vsa_policy_serialize (const VsaPolicy *policy);
 gboolean vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **error);
+gboolean vsa_policy_unbind_sasl (xmlDoc *doc, VsaPolicy *policy, GError **error);
+GPtrArray *vsa_policy_retain_access (VsaPolicy *policy, GPtrArray *wanted);
 
 G_END_DECLS
