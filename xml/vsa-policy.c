@@ -254,7 +254,17 @@ vsa_policy_find_volume (const VsaPolicy *policy, const char *name)
   return NULL;
 }
 
-static void
+VsaAccess *
+vsa_access_new (const char *user)
+{
+  VsaAccess *access = g_new0 (VsaAccess, 1);
+
+  access->user = g_strdup (user);
+  access->clients = g_ptr_array_new_with_free_func (g_free);
+  return access;
+}
+
+void
 vsa_access_free (VsaAccess *access)
 {
   g_free (access->user);
@@ -304,9 +314,7 @@ vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clien
 
   if (access == NULL)
     {
-      access = g_new0 (VsaAccess, 1);
-      access->user = g_strdup (user);
-      access->clients = g_ptr_array_new_with_free_func (g_free);
+      access = vsa_access_new (user);
       g_ptr_array_add (policy->access, access);
     }
   for (guint i = 0; clients && clients[i]; i++)
@@ -367,9 +375,7 @@ parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
     }
   if (access == NULL)
     {
-      access = g_new0 (VsaAccess, 1);
-      access->user = g_steal_pointer (&user);
-      access->clients = g_ptr_array_new_with_free_func (g_free);
+      access = vsa_access_new (user);
       g_ptr_array_add (policy->access, access);
     }
   if (client != NULL)

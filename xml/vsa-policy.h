@@ -23,6 +23,9 @@ typedef struct {
   GPtrArray *clients; /* char *, client addresses or host names */
 } VsaAccess;
 
+VsaAccess *vsa_access_new (const char *user);
+void vsa_access_free (VsaAccess *access);
+
 /* An encrypted guest disk: LUKS on the raw logical volume LV ("VG/LV"),
  * opened as /dev/mapper/NAME with the key in KEYFILE. */
 typedef struct {
