@@ -20,6 +20,7 @@ static const VsaCommand commands[] = {
   { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
   { "firewall", vsa_cmd_firewall, "Server firewall: status [VM], sync, flush" },
   { "volume", vsa_cmd_volume, "Encrypted disks: format, attach, detach, open, close, list" },
+  { "apply", vsa_cmd_apply, "Converge many VMs to a manifest (--dry-run shows diffs)" },
 };
 
 static char *

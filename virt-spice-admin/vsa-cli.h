@@ -37,6 +37,7 @@ gboolean vsa_cli_load_config (VsaContext *ctx, GError **error);
 void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values);
 gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
 
+gboolean vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error);
