@@ -133,9 +133,6 @@ static void
 print_json (VsaContext *ctx, const VsaApplyReport *report)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "dry_run");
@@ -146,11 +143,7 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   add_count (b, "unchanged", report->unchanged);
   add_count (b, "failed", report->failed);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (ctx->out, "%s\n", text);
+  vsa_cli_print_json (ctx, b);
 }
 
 gboolean

@@ -302,17 +302,6 @@ ports_of_others (GHashTable *host_ports, const char *vm)
 }
 
 static gboolean
-check_keyfile (const char *keyfile, const char *lv, GError **error)
-{
-  if (g_file_test (keyfile, G_FILE_TEST_IS_REGULAR))
-    return TRUE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-               "keyfile '%s' does not exist; run 'virt-spice-admin volume format %s' or give keyfile=",
-               keyfile, lv);
-  return FALSE;
-}
-
-static gboolean
 prepare_inputs (const VsaConfig *config, VmRequest *req, GError **error)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -333,7 +322,7 @@ prepare_inputs (const VsaConfig *config, VmRequest *req, GError **error)
                                       : vsa_volume_default_keyfile (config, volume->lv);
 
       g_ptr_array_add (req->keyfiles, keyfile);
-      if (!check_keyfile (keyfile, volume->lv, error))
+      if (!vsa_volume_check_keyfile (keyfile, volume->lv, error))
         return FALSE;
     }
   return TRUE;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "vsa-context.h"
 
@@ -34,6 +35,7 @@ gboolean vsa_cli_parse_until_operands (VsaContext *ctx, GOptionEntry *entries,
                                        int argc, char **argv, guint min_args, GStrv *ret_args,
                                        GError **error);
 gboolean vsa_cli_load_config (VsaContext *ctx, GError **error);
+void vsa_cli_print_json (VsaContext *ctx, JsonBuilder *b);
 void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values);
 gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
 
