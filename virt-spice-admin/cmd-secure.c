@@ -2,6 +2,7 @@
 /* `secure VM`: make the VM's SPICE console TLS-only, with an explicit
  * listen address, a fixed TLS port and a credential. */
 #include "vsa-cli.h"
+#include "vsa-console.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
@@ -13,14 +14,6 @@
 
 #include <json-glib/json-glib.h>
 
-typedef enum {
-  PASSWORD_DEFAULT, /* keep an existing one, else generate */
-  PASSWORD_GENERATE,
-  PASSWORD_STDIN,
-  PASSWORD_KEEP,
-  PASSWORD_NONE,
-} PasswordMode;
-
 typedef struct {
   VsaConfig *config;
   const char *vm;
@@ -29,14 +22,11 @@ typedef struct {
   const char *listen;
   const char *compression;
   gboolean replace_vnc;
-  PasswordMode password_mode;
+  VsaPasswordAction password_action;
   VsaSecret *new_password;
   char *valid_to;
   /* results */
-  int tls_port;
-  char *listen_used;
-  gboolean password_changed;
-  VsaAuthMode auth;
+  VsaConsoleResult console;
   char *sasl_dir;
 } SecureRequest;
 
@@ -46,28 +36,30 @@ secure_request_clear (SecureRequest *req)
   g_clear_pointer (&req->used_ports, g_hash_table_unref);
   g_clear_pointer (&req->new_password, vsa_secret_free);
   g_clear_pointer (&req->valid_to, g_free);
-  g_clear_pointer (&req->listen_used, g_free);
+  vsa_console_result_clear (&req->console);
   g_clear_pointer (&req->sasl_dir, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SecureRequest, secure_request_clear)
 
+/* No --password: keep the current one, else generate. */
 static gboolean
-parse_password_mode (const char *text, PasswordMode *ret_mode, GError **error)
+parse_password_action (const char *text, VsaPasswordAction *ret_action, GError **error)
 {
-  static const char *const names[] = {
-    [PASSWORD_GENERATE] = "generate", [PASSWORD_STDIN] = "stdin",
-    [PASSWORD_KEEP] = "keep", [PASSWORD_NONE] = "none",
+  static const struct {
+    const char *name;
+    VsaPasswordAction action;
+  } actions[] = {
+    { "generate", VSA_PASSWORD_NEW }, { "stdin", VSA_PASSWORD_NEW },
+    { "keep", VSA_PASSWORD_KEEP }, { "none", VSA_PASSWORD_NONE },
   };
 
+  *ret_action = VSA_PASSWORD_KEEP_OR_NEW;
   if (text == NULL)
-    {
-      *ret_mode = PASSWORD_DEFAULT;
-      return TRUE;
-    }
-  for (gsize i = PASSWORD_GENERATE; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (text, names[i]) == 0)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_strcmp0 (text, actions[i].name) == 0)
       {
-        *ret_mode = (PasswordMode) i;
+        *ret_action = actions[i].action;
         return TRUE;
       }
   g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -75,91 +67,31 @@ parse_password_mode (const char *text, PasswordMode *ret_mode, GError **error)
   return FALSE;
 }
 
-static gboolean
-apply_password (xmlDoc *doc, SecureRequest *req, const VsaSpiceInfo *before, GError **error)
-{
-  gboolean has_password = before->password && *before->password;
-
-  if (req->auth == VSA_AUTH_SASL)
-    {
-      /* libvirt refuses to start a SASL console that also has a passwd. */
-      if (req->password_mode == PASSWORD_GENERATE || req->password_mode == PASSWORD_STDIN)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                       "this VM uses SASL: its users log in with their own credentials "
-                       "(see 'assign'); drop --password");
-          return FALSE;
-        }
-      req->password_changed = has_password;
-      return vsa_spice_set_password (doc, NULL, NULL, NULL, error);
-    }
-
-  switch (req->password_mode)
-    {
-    case PASSWORD_NONE:
-      req->password_changed = has_password;
-      return vsa_spice_set_password (doc, NULL, NULL, NULL, error);
-    case PASSWORD_KEEP:
-    case PASSWORD_DEFAULT:
-      if (has_password)
-        return vsa_spice_set_password (doc, before->password,
-                                       req->valid_to ? req->valid_to : before->password_valid_to,
-                                       NULL, error);
-      if (req->password_mode == PASSWORD_KEEP)
-        return TRUE;
-      G_GNUC_FALLTHROUGH;
-    case PASSWORD_GENERATE:
-    case PASSWORD_STDIN:
-      req->password_changed = TRUE;
-      return vsa_spice_set_password (doc, req->new_password, req->valid_to, NULL, error);
-    }
-  g_assert_not_reached ();
-}
-
+/* The VM keeps its auth mode (the configured one when it is new); the
+ * console logic itself is shared with `apply` (vsa_console_converge). */
 static gboolean
 secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
 {
   SecureRequest *req = user_data;
-  g_auto (VsaSpiceInfo) before = { 0 };
-  g_autoptr (VsaPolicy) policy = NULL;
-  VsaSpiceSecureOptions opts = { 0 };
+  VsaConsoleSpec spec = {
+    .auth = req->config->auth_mode,
+    .requested_port = req->requested_port,
+    .port_min = req->config->tls_port_min,
+    .port_max = req->config->tls_port_max,
+    .used_ports = req->used_ports,
+    .listen = req->listen,
+    .default_listen = req->config->listen,
+    .compression = req->compression,
+    .replace_vnc = req->replace_vnc,
+    .password = req->password_action,
+    .new_password = req->new_password,
+    .valid_to = req->valid_to,
+    .renew_valid_to = req->valid_to != NULL,
+    .sasl_dir = req->sasl_dir,
+  };
 
-  if (!vsa_spice_describe (doc, &before, error) ||
-      !vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy == NULL)
-    policy = vsa_policy_new (req->config->auth_mode);
-  req->auth = policy->auth;
-
-  if (!vsa_tls_port_choose (req->requested_port, before.tls_port, req->config->tls_port_min,
-                            req->config->tls_port_max, req->used_ports, &req->tls_port, error))
-    return FALSE;
-  /* Keep a specific address the admin chose before; never inherit a
-   * network listen or a wildcard (all addresses). */
-  if (req->listen)
-    req->listen_used = g_strdup (req->listen);
-  else if (g_strcmp0 (before.listen_type, "address") == 0 && before.listen &&
-           !vsa_listen_is_wildcard (before.listen))
-    req->listen_used = g_strdup (before.listen);
-  else
-    req->listen_used = g_strdup (req->config->listen);
-
-  opts.tls_port = req->tls_port;
-  opts.listen = req->listen_used;
-  opts.compression = req->compression;
-  opts.replace_vnc = req->replace_vnc;
-  if (!vsa_spice_make_secure (doc, &opts, error) || !apply_password (doc, req, &before, error))
-    return FALSE;
-  /* A SASL VM gets its own configuration at once: until users are
-   * assigned, its empty database lets nobody in. */
-  if (policy->auth == VSA_AUTH_SASL)
-    {
-      req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
-      if (!vsa_policy_bind_sasl (doc, policy, req->sasl_dir, error))
-        return FALSE;
-    }
-  vsa_policy_to_domain (doc, policy);
-  return TRUE;
+  vsa_console_result_clear (&req->console);
+  return vsa_console_converge (doc, &spec, &req->console, error);
 }
 
 static void
@@ -169,9 +101,6 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
   if (ctx->json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "vm");
@@ -181,30 +110,26 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
       json_builder_set_member_name (b, "dry_run");
       json_builder_add_boolean_value (b, ctx->dry_run);
       json_builder_set_member_name (b, "listen");
-      json_builder_add_string_value (b, req->listen_used);
+      json_builder_add_string_value (b, req->console.listen);
       json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, req->tls_port);
+      json_builder_add_int_value (b, req->console.tls_port);
       json_builder_set_member_name (b, "password_changed");
-      json_builder_add_boolean_value (b, req->password_changed);
-      if (show && req->password_changed && req->new_password)
+      json_builder_add_boolean_value (b, req->console.password_changed);
+      if (show && req->console.new_password_used)
         {
           json_builder_set_member_name (b, "password");
           json_builder_add_string_value (b, req->new_password);
         }
       json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      fprintf (ctx->out, "%s\n", text);
+      vsa_cli_print_json (ctx, b);
       return;
     }
   if (ctx->dry_run)
     return;
   vsa_context_note (ctx, "VM '%s': SPICE is TLS-only on %s, TLS port %d%s", vm,
-                    req->listen_used, req->tls_port,
-                    req->password_changed && !show ? "; new password set (not shown; see --show)" : "");
-  if (show && req->password_changed && req->new_password)
+                    req->console.listen, req->console.tls_port,
+                    req->console.password_changed && !show ? "; new password set (not shown; see --show)" : "");
+  if (show && req->console.new_password_used)
     fprintf (ctx->out, "%s\n", req->new_password);
 }
 
@@ -245,16 +170,16 @@ vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
   if (!vsa_cli_parse_tls_port (port_text, &req.requested_port, error) ||
       (listen && !vsa_validate_listen_address (listen, error)) ||
       (compression && !vsa_spice_validate_compression (compression, error)) ||
-      !parse_password_mode (password_text, &req.password_mode, error) ||
+      !parse_password_action (password_text, &req.password_action, error) ||
       !vsa_validate_vm_name (args[0], error))
     return FALSE;
   if (valid_for && (req.valid_to = vsa_valid_to_from_duration (valid_for, error)) == NULL)
     return FALSE;
-  if (req.password_mode == PASSWORD_STDIN)
+  if (g_strcmp0 (password_text, "stdin") == 0)
     req.new_password = vsa_secret_read_line (ctx->in, "password", error);
-  else if (req.password_mode == PASSWORD_GENERATE || req.password_mode == PASSWORD_DEFAULT)
+  else if (req.password_action == VSA_PASSWORD_NEW || req.password_action == VSA_PASSWORD_KEEP_OR_NEW)
     req.new_password = vsa_secret_generate_password (error);
-  if ((req.password_mode != PASSWORD_KEEP && req.password_mode != PASSWORD_NONE &&
+  if (((req.password_action == VSA_PASSWORD_NEW || req.password_action == VSA_PASSWORD_KEEP_OR_NEW) &&
        req.new_password == NULL) ||
       (req.new_password && !vsa_spice_validate_password (req.new_password, error)))
     return FALSE;
@@ -268,9 +193,10 @@ vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
   req.listen = listen;
   req.compression = compression;
   req.replace_vnc = replace_vnc;
+  req.sasl_dir = vsa_sasl_vm_dir (ctx->config, args[0]);
   edit = vsa_edit_prepare (dom, secure_transform, &req, error);
   if (edit == NULL ||
-      (req.auth == VSA_AUTH_SASL && !vsa_sasl_check_libvirt_enabled (ctx->config, error)))
+      (req.console.auth == VSA_AUTH_SASL && !vsa_sasl_check_libvirt_enabled (ctx->config, error)))
     {
       g_prefix_error (error, "VM '%s': ", args[0]);
       return FALSE;
@@ -282,7 +208,7 @@ vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
       print_result (ctx, args[0], &req, edit->changed, FALSE);
       return TRUE;
     }
-  if ((req.auth == VSA_AUTH_SASL && !vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error)) ||
+  if ((req.console.auth == VSA_AUTH_SASL && !vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error)) ||
       !vsa_edit_commit (ctx, edit, error))
     {
       g_prefix_error (error, "VM '%s': ", args[0]);

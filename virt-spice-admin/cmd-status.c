@@ -99,6 +99,9 @@ firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
     return "-";
   if (!config->firewall)
     return "off";
+  /* Configured since the VM started: qemu still runs the old console. */
+  if (vm->live_tls_port <= 0 && vm->spice.tls_port > 0)
+    return "restart";
   if (state == NULL)
     return "unknown";
   wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
@@ -265,23 +268,18 @@ print_table (VsaContext *ctx, GPtrArray *rows)
     }
 }
 
+/* The report for the context's connection; also `apply --status`, which
+ * must show what it did on the same connection (the test driver forgets
+ * everything when a connection closes). */
 gboolean
-vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error)
+vsa_status_report (VsaContext *ctx, char **only, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) status_row_free);
   g_autoptr (VsaFirewallState) firewall = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[VM...]",
-                      "One row per domain (or per VM named): state, auth mode, listen address,\n"
-                      "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
-                      "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
-                      "--json prints the schema documented in docs/status-json.md.",
-                      argc, argv, 0, G_MAXUINT, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, args, error)) == NULL)
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, only, error)) == NULL)
     return FALSE;
   /* One read of the kernel for all VMs; without nftables the column says
    * "unknown" rather than failing the whole report. */
@@ -294,4 +292,19 @@ vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error)
   else
     print_table (ctx, rows);
   return TRUE;
+}
+
+gboolean
+vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  GOptionEntry entries[] = { { NULL } };
+  g_auto (GStrv) args = NULL;
+
+  return vsa_cli_parse (ctx, entries, "[VM...]",
+                        "One row per domain (or per VM named): state, auth mode, listen address,\n"
+                        "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
+                        "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
+                        "--json prints the schema documented in docs/status-json.md.",
+                        argc, argv, 0, G_MAXUINT, &args, error) &&
+         vsa_cli_load_config (ctx, error) && vsa_status_report (ctx, args, error);
 }

@@ -15,19 +15,6 @@
 #include <string.h>
 
 static void
-print_json (VsaContext *ctx, JsonBuilder *b)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (ctx->out, "%s\n", text);
-}
-
-static void
 add_string (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
@@ -61,7 +48,7 @@ print_format_result (VsaContext *ctx, const char *lv, const VsaFormatResult *res
   json_builder_add_boolean_value (b, result->keyfile_created);
   add_string (b, "header_backup", result->header_backup);
   json_builder_end_object (b);
-  print_json (ctx, b);
+  vsa_cli_print_json (ctx, b);
 }
 
 static gboolean
@@ -135,17 +122,6 @@ attach_transform (xmlDoc *doc, gpointer user_data, GError **error)
   return TRUE;
 }
 
-static gboolean
-check_keyfile_exists (const char *keyfile, const char *lv, GError **error)
-{
-  if (g_file_test (keyfile, G_FILE_TEST_IS_REGULAR))
-    return TRUE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-               "keyfile '%s' does not exist; run 'virt-spice-admin volume format %s' or give --keyfile",
-               keyfile, lv);
-  return FALSE;
-}
-
 /* The header can be read only where the LV is active; elsewhere (another
  * host, an inactive LV) the hook's open is the first check. */
 static gboolean
@@ -166,7 +142,7 @@ check_key_source (VsaContext *ctx, const VsaVolume *volume, GError **error)
 {
   if (volume->token != NULL)
     return check_token_in_header (ctx, volume->lv, volume->token, error);
-  return check_keyfile_exists (volume->keyfile, volume->lv, error);
+  return vsa_volume_check_keyfile (volume->keyfile, volume->lv, error);
 }
 
 static gboolean
@@ -456,7 +432,7 @@ print_rows (VsaContext *ctx, GPtrArray *rows)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  print_json (ctx, b);
+  vsa_cli_print_json (ctx, b);
 }
 
 static gboolean

@@ -25,6 +25,7 @@ static const VsaCommand commands[] = {
   { "tunnel", vsa_cmd_tunnel, "SSH tunnels to consoles: add, remove, render, install" },
   { "export", vsa_cmd_export, "Write the policy client hosts need (XML)" },
   { "client", vsa_cmd_client, "On a client host: render, install or check its lock-down" },
+  { "apply", vsa_cmd_apply, "Converge many VMs to a manifest (--dry-run shows diffs)" },
 };
 
 static char *

@@ -136,14 +136,25 @@ vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error)
   return TRUE;
 }
 
+/* The finished builder's value, pretty-printed on the results stream. */
+void
+vsa_cli_print_json (VsaContext *ctx, JsonBuilder *b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  fprintf (ctx->out, "%s\n", text);
+}
+
 /* One value per line, or {"MEMBER": [...]} with --json. */
 void
 vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
 {
   g_autoptr (JsonBuilder) b = NULL;
-  g_autoptr (JsonGenerator) gen = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   if (!ctx->json)
     {
@@ -159,10 +170,5 @@ vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
     json_builder_add_string_value (b, g_ptr_array_index (values, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (ctx->out, "%s\n", text);
+  vsa_cli_print_json (ctx, b);
 }

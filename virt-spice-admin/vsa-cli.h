@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "vsa-context.h"
 
@@ -34,12 +35,15 @@ gboolean vsa_cli_parse_until_operands (VsaContext *ctx, GOptionEntry *entries,
                                        int argc, char **argv, guint min_args, GStrv *ret_args,
                                        GError **error);
 gboolean vsa_cli_load_config (VsaContext *ctx, GError **error);
+void vsa_cli_print_json (VsaContext *ctx, JsonBuilder *b);
 void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values);
 gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
 
+gboolean vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_audit (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_status_report (VsaContext *ctx, char **only, GError **error);
 gboolean vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error);

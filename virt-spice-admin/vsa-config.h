@@ -6,6 +6,7 @@
 #include <glib.h>
 #include "vsa-client-render.h"
 #include "vsa-nft.h"
+#include "vsa-address.h"
 #include "vsa-policy.h"
 
 G_BEGIN_DECLS
@@ -62,7 +63,5 @@ void vsa_config_free (VsaConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaConfig, vsa_config_free)
 
 gboolean vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **error);
-gboolean vsa_validate_listen_address (const char *address, GError **error);
-gboolean vsa_listen_is_wildcard (const char *address);
 
 G_END_DECLS

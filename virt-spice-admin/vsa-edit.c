@@ -15,6 +15,8 @@ vsa_edit_free (VsaEdit *edit)
   if (edit == NULL)
     return;
   g_free (edit->name);
+  if (edit->conn)
+    virConnectClose (edit->conn);
   /* The XML may hold the console password. */
   if (edit->old_xml)
     memset (edit->old_xml, 0, strlen (edit->old_xml));
@@ -32,6 +34,9 @@ vsa_edit_prepare (virDomain *dom, VsaDomainTransform transform, gpointer user_da
   g_autoptr (xmlDoc) doc = NULL;
 
   edit->name = g_strdup (virDomainGetName (dom));
+  /* `apply` edits domains of several hosts through one context. */
+  edit->conn = virDomainGetConnect (dom);
+  virConnectRef (edit->conn);
   edit->old_xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
   if (edit->old_xml == NULL)
     return NULL;
@@ -126,7 +131,7 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
       g_prefix_error (error, "not changed: ");
       return FALSE;
     }
-  return vsa_libvirt_define (ctx->conn, edit->new_canonical, error);
+  return vsa_libvirt_define (edit->conn, edit->new_canonical, error);
 }
 
 /* --dry-run prints the diff and changes nothing; otherwise commit. */

@@ -16,6 +16,7 @@ typedef gboolean (*VsaDomainTransform) (xmlDoc *doc, gpointer user_data, GError 
 
 typedef struct {
   char *name;
+  virConnect *conn;     /* the domain's own connection: where commit defines it */
   char *old_xml;        /* exactly as libvirt returned it: what the backup keeps */
   char *old_canonical;
   char *new_canonical;

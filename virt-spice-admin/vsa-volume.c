@@ -113,6 +113,19 @@ vsa_volume_default_keyfile (const VsaConfig *config, const char *lv)
   return g_build_filename (config->key_dir, file, NULL);
 }
 
+/* attach and apply refer to keyfiles `volume format` made (or the admin
+ * named): a missing one would only show at the VM's next start. */
+gboolean
+vsa_volume_check_keyfile (const char *keyfile, const char *lv, GError **error)
+{
+  if (g_file_test (keyfile, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+               "keyfile '%s' does not exist; run 'virt-spice-admin volume format %s' or name an "
+               "existing keyfile", keyfile, lv);
+  return FALSE;
+}
+
 char *
 vsa_volume_header_backup_path (const VsaConfig *config, const char *lv)
 {

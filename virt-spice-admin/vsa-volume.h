@@ -46,6 +46,7 @@ typedef struct {
 
 char *vsa_volume_lv_device (const char *lv);
 char *vsa_volume_default_keyfile (const VsaConfig *config, const char *lv);
+gboolean vsa_volume_check_keyfile (const char *keyfile, const char *lv, GError **error);
 char *vsa_volume_header_backup_path (const VsaConfig *config, const char *lv);
 const char *vsa_volume_state (const VsaVolume *volume);
 

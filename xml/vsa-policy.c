@@ -324,7 +324,17 @@ vsa_policy_find_volume (const VsaPolicy *policy, const char *name)
   return NULL;
 }
 
-static void
+VsaAccess *
+vsa_access_new (const char *user)
+{
+  VsaAccess *access = g_new0 (VsaAccess, 1);
+
+  access->user = g_strdup (user);
+  access->clients = g_ptr_array_new_with_free_func (g_free);
+  return access;
+}
+
+void
 vsa_access_free (VsaAccess *access)
 {
   g_free (access->user);
@@ -376,9 +386,7 @@ vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clien
 
   if (access == NULL)
     {
-      access = g_new0 (VsaAccess, 1);
-      access->user = g_strdup (user);
-      access->clients = g_ptr_array_new_with_free_func (g_free);
+      access = vsa_access_new (user);
       g_ptr_array_add (policy->access, access);
     }
   for (guint i = 0; clients && clients[i]; i++)
@@ -439,9 +447,7 @@ parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
     }
   if (access == NULL)
     {
-      access = g_new0 (VsaAccess, 1);
-      access->user = g_steal_pointer (&user);
-      access->clients = g_ptr_array_new_with_free_func (g_free);
+      access = vsa_access_new (user);
       g_ptr_array_add (policy->access, access);
     }
   if (client != NULL)
@@ -639,6 +645,58 @@ vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **
   g_free (policy->sasl_dir);
   policy->sasl_dir = g_strdup (dir);
   return TRUE;
+}
+
+/* Undoes vsa_policy_bind_sasl (a VM back in password mode); nothing to do
+ * when the policy names no SASL directory. */
+gboolean
+vsa_policy_unbind_sasl (xmlDoc *doc, VsaPolicy *policy, GError **error)
+{
+  if (policy->sasl_dir == NULL)
+    return TRUE;
+  if (!vsa_qemu_env_unset (doc, "SASL_CONF_PATH", error))
+    return FALSE;
+  g_clear_pointer (&policy->sasl_dir, g_free);
+  return TRUE;
+}
+
+static gboolean
+wanted_pair (GPtrArray *wanted, const char *user, const char *client)
+{
+  for (guint i = 0; i < wanted->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (wanted, i);
+
+      if (g_strcmp0 (access->user, user) == 0)
+        return client == NULL ||
+               g_ptr_array_find_with_equal_func (access->clients, client, g_str_equal, NULL);
+    }
+  return FALSE;
+}
+
+/* Drops every user WANTED (VsaAccess *) does not list, and every client
+ * of a listed user that WANTED does not list for that user: what is left
+ * is at most WANTED.  Returns the users removed (char *, in order). */
+GPtrArray *
+vsa_policy_retain_access (VsaPolicy *policy, GPtrArray *wanted)
+{
+  g_autoptr (GPtrArray) removed_users = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = policy->access->len; i > 0; i--)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i - 1);
+
+      if (!wanted_pair (wanted, access->user, NULL))
+        {
+          g_ptr_array_insert (removed_users, 0, g_strdup (access->user));
+          g_ptr_array_remove_index (policy->access, i - 1);
+          continue;
+        }
+      for (guint j = access->clients->len; j > 0; j--)
+        if (!wanted_pair (wanted, access->user, g_ptr_array_index (access->clients, j - 1)))
+          g_ptr_array_remove_index (access->clients, j - 1);
+    }
+  return g_steal_pointer (&removed_users);
 }
 
 /* The console element alone and without a namespace, as

@@ -24,6 +24,9 @@ typedef struct {
   GPtrArray *clients; /* char *, client addresses or host names */
 } VsaAccess;
 
+VsaAccess *vsa_access_new (const char *user);
+void vsa_access_free (VsaAccess *access);
+
 /* An encrypted guest disk: LUKS on the raw logical volume LV ("VG/LV"),
  * opened as /dev/mapper/NAME.  Exactly one key source is set: KEYFILE,
  * or TOKEN, a LUKS2 token in the volume's header ("any", or its id "0"
@@ -79,6 +82,8 @@ void vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy);
 gboolean vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error);
 char *vsa_policy_serialize (const VsaPolicy *policy);
 gboolean vsa_policy_bind_sasl (xmlDoc *doc, VsaPolicy *policy, const char *dir, GError **error);
+gboolean vsa_policy_unbind_sasl (xmlDoc *doc, VsaPolicy *policy, GError **error);
+GPtrArray *vsa_policy_retain_access (VsaPolicy *policy, GPtrArray *wanted);
 
 VsaTunnel *vsa_policy_find_tunnel (const VsaPolicy *policy, const char *user);
 void vsa_policy_set_tunnel (VsaPolicy *policy, const char *user, const VsaSshKey *key,

@@ -1,7 +1,9 @@
 #!/bin/bash
-# The main job on libvirt's embedded test driver (no daemon needed): what
-# `virt-spice-admin secure` does to the VM debianx, shown as a unified diff
-# of its domain XML, then the console settings before and after.
+# The main job on libvirt's embedded test driver (no daemon needed): the
+# office's console policy (docs/examples/office.xml) applied to the VMs of
+# docs/examples/host.xml, then the resulting status table.  The test driver
+# keeps changes in memory for one connection only, so apply prints the
+# table itself (--status) over the same connection.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash build-aux/install-deps.sh build
@@ -10,8 +12,11 @@ bash build-aux/setup-build.sh
 vsa=./_build/virt-spice-admin/virt-spice-admin
 uri="test://$PWD/docs/examples/host.xml"
 
-echo "\$ virt-spice-admin -c $uri show debianx"
-"$vsa" -c "$uri" show debianx
+echo "\$ virt-spice-admin -c $uri status"
+"$vsa" -c "$uri" status
 echo
 echo "\$ virt-spice-admin -c $uri --dry-run secure debianx"
 "$vsa" -c "$uri" --dry-run secure debianx
+echo
+echo "\$ virt-spice-admin -c $uri apply docs/examples/office.xml --status"
+"$vsa" -c "$uri" apply docs/examples/office.xml --status

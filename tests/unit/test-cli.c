@@ -1207,6 +1207,280 @@ test_firewall_sync_refused_when_disabled (Fixture *fx, gconstpointer data)
   g_assert_null (strchr (error->message, '\n'));
 }
 
+/* --- apply ----------------------------------------------------------------- */
+
+#define MANIFEST_HEAD "<manifest xmlns='http://virt-spice-admin.org/xmlns/manifest/1.0'>\n"
+
+/* The manifest as a file in the fixture's state directory. */
+static char *
+write_manifest (Fixture *fx, const char *body)
+{
+  g_autofree char *text = g_strconcat (MANIFEST_HEAD, body, "\n</manifest>\n", NULL);
+  char *path = g_build_filename (fx->state_dir, "manifest.xml", NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static const char office_body[] =
+  "<host name='mysrv'>\n"
+  "  <vm name='debianx' auth='password' tls-port='20001'><user name='charlie'/></vm>\n"
+  "  <vm name='leaptest' auth='password'><user name='ralph'><client address='192.168.2.23'/></user></vm>\n"
+  "  <vm name='imap' auth='password' replace-vnc='yes'><user name='alice'/><user name='bob'/></vm>\n"
+  "</host>";
+
+static gboolean
+run_apply (Fixture *fx, const char *manifest, const char *flag, GError **error)
+{
+  return run_cmd (fx, vsa_cmd_apply, NULL, error, "apply", manifest, flag, NULL);
+}
+
+static void
+test_apply_twice_second_changes_nothing (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx, office_body);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "mysrv/debianx: changed: password, TLS port 20001 on 127.0.0.1, new password\n"));
+  g_assert_nonnull (strstr (fx->out, "3 changed, 0 unchanged, 0 failed\n"));
+  g_assert_cmpint (tls_port_of (fx, "leaptest"), ==, 20002);
+  g_assert_cmpint (tls_port_of (fx, "imap"), ==, 20003);
+  policy = policy_of (fx, "imap");
+  g_assert_cmpuint (policy->access->len, ==, 2);
+  first = domain_xml (fx, "debianx");
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "mysrv/imap: unchanged\n"));
+  g_assert_nonnull (strstr (fx->out, "0 changed, 3 unchanged, 0 failed\n"));
+  second = domain_xml (fx, "debianx");
+  g_assert_cmpstr (first, ==, second);
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
+}
+
+static void
+test_apply_dry_run_changes_nothing (Fixture *fx, gconstpointer data)
+{
+  static const char *const vms[] = { "debianx", "leaptest", "imap" };
+  g_autofree char *manifest = write_manifest (fx, office_body);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
+    before[i] = domain_xml (fx, vms[i]);
+  g_assert_true (run_apply (fx, manifest, "--dry-run", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "--- leaptest.xml (current)\n+++ leaptest.xml (new)\n"));
+  g_assert_nonnull (strstr (fx->out, "+    <graphics type=\"spice\" tlsPort=\"20003\""));
+  g_assert_nonnull (strstr (fx->out, "3 changed, 0 unchanged, 0 failed\n"));
+  g_assert_nonnull (strstr (fx->err, "dry run: nothing was changed"));
+  for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
+    {
+      g_autofree char *after = domain_xml (fx, vms[i]);
+
+      g_assert_cmpstr (before[i], ==, after);
+      g_assert_cmpuint (count_backups (fx, vms[i]), ==, 0);
+    }
+}
+
+/* imap (VNC, no replace-vnc) and an unknown VM fail; the others converge. */
+static void
+test_apply_failed_vm_left_untouched (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'>\n"
+    "  <vm name='debianx' auth='password'/>\n"
+    "  <vm name='imap' auth='password'><user name='alice'/></vm>\n"
+    "  <vm name='ghost' auth='password'/>\n"
+    "  <vm name='leaptest' auth='password'/>\n"
+    "</host>");
+  g_autofree char *imap_before = domain_xml (fx, "imap");
+  g_autofree char *imap_after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_apply (fx, manifest, NULL, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_FAILED);
+  g_assert_cmpint (vsa_error_exit_status (error), ==, 1);
+  g_assert_nonnull (strstr (error->message, "2 of 4 VMs failed"));
+  g_assert_nonnull (strstr (fx->out, "mysrv/imap: failed: the VM has VNC graphics"));
+  g_assert_nonnull (strstr (fx->out, "mysrv/ghost: failed: VM 'ghost' not found on this connection"));
+  g_assert_nonnull (strstr (fx->out, "2 changed, 0 unchanged, 2 failed\n"));
+  imap_after = domain_xml (fx, "imap");
+  g_assert_cmpstr (imap_before, ==, imap_after);
+  g_assert_cmpuint (count_backups (fx, "imap"), ==, 0);
+  g_assert_cmpint (tls_port_of (fx, "debianx"), ==, 20001);
+  g_assert_cmpint (tls_port_of (fx, "leaptest"), ==, 20002);
+}
+
+static void
+test_apply_prune_removes_extra_assignment (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *both = write_manifest (fx,
+    "<host name='mysrv'><vm name='leaptest' auth='password'>\n"
+    "  <user name='alice'><client address='10.0.0.1'/><client address='10.0.0.2'/></user>\n"
+    "  <user name='bob'/></vm></host>");
+  g_autofree char *alice_only = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  VsaAccess *alice;
+
+  g_assert_true (run_apply (fx, both, NULL, &error));
+  g_free (write_manifest (fx,
+    "<host name='mysrv'><vm name='leaptest' auth='password'>\n"
+    "  <user name='alice'><client address='10.0.0.2'/></user></vm></host>"));
+  alice_only = g_build_filename (fx->state_dir, "manifest.xml", NULL);
+  g_assert_true (run_apply (fx, alice_only, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n")); /* without --prune: kept */
+  g_assert_true (run_apply (fx, alice_only, "--prune", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: changed: password, TLS port 20001 on 127.0.0.1, 1 user pruned\n"));
+  policy = policy_of (fx, "leaptest");
+  g_assert_cmpuint (policy->access->len, ==, 1);
+  alice = g_ptr_array_index (policy->access, 0);
+  g_assert_cmpstr (alice->user, ==, "alice");
+  g_assert_cmpuint (alice->clients->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (alice->clients, 0), ==, "10.0.0.2");
+}
+
+#define CHARLIE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGEt8M5kTCoOGk3e1vcof2BMWFpntYLbgtcH+vbgBGIK charlie@laptop"
+
+/* Tunnels converge like assignments: recorded once, unchanged the second
+ * time, and with --prune a tunnel the manifest does not list goes. */
+static void
+test_apply_converges_tunnels (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'><vm name='leaptest' auth='password'>\n"
+    "  <user name='charlie'/>\n"
+    "  <tunnel user='charlie' from='192.168.2.0/24' ssh-key='" CHARLIE_KEY "'/></vm></host>");
+  g_autofree char *alice_key = vsa_test_data_path ("tunnel", "keys", "alice.pub", NULL);
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  VsaTunnel *tunnel;
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  policy = policy_of (fx, "leaptest");
+  tunnel = vsa_policy_find_tunnel (policy, "charlie");
+  g_assert_nonnull (tunnel);
+  g_assert_cmpstr (tunnel->from, ==, "192.168.2.0/24");
+  g_assert_cmpstr (tunnel->key->comment, ==, "charlie@laptop");
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n"));
+
+  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "leaptest", "charlie", "--key", alice_key);
+  g_assert_true (run_apply (fx, manifest, "--prune", &error));
+  g_clear_pointer (&policy, vsa_policy_free);
+  policy = policy_of (fx, "leaptest");
+  g_assert_cmpuint (policy->tunnels->len, ==, 1);
+  g_assert_cmpstr (vsa_policy_find_tunnel (policy, "charlie")->key->comment, ==, "charlie@laptop");
+}
+
+static void
+test_apply_schema_error_names_line (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'>\n"
+    "  <vm name='debianx' auth='password'/>\n"
+    "  <vm name='leaptest' auth='pasword'/>\n"
+    "</host>");
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autofree char *after = NULL;
+  g_autofree char *where = g_strdup_printf ("%s: line 4: ", manifest);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_apply (fx, manifest, NULL, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, where));
+  g_assert_null (strchr (error->message, '\n'));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+}
+
+/* A mistake against the configuration stops the whole manifest. */
+static void
+test_apply_port_outside_range_changes_nothing (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'>\n"
+    "  <vm name='debianx' auth='password'/>\n"
+    "  <vm name='leaptest' auth='password' tls-port='5900'/>\n"
+    "</host>");
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_apply (fx, manifest, NULL, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "line 4: VM 'leaptest': TLS port 5900 is outside tls-port-range 20001-20999"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+}
+
+/* A host's uri equal to the -c URI shares its connection (the test
+ * driver's state lives in it); a VM on another host's connection is
+ * looked up there. */
+static void
+test_apply_host_uris (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *body = g_strdup_printf (
+    "<host name='mysrv' uri='%s'><vm name='debianx' auth='password'/></host>\n"
+    "<host name='other' uri='test:///default'><vm name='debianx' auth='password'/></host>",
+    fx->ctx->uri);
+  g_autofree char *manifest = write_manifest (fx, body);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/debianx: changed"));
+  g_assert_nonnull (strstr (fx->out, "other/debianx: failed: VM 'debianx' not found"));
+  g_assert_cmpint (tls_port_of (fx, "debianx"), ==, 20001);
+}
+
+/* SASL: no credential in the manifest; a new user fails its VM unless
+ * --generate-passwords, which prints the credential once. */
+static void
+test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *before = domain_xml (fx, "leaptest");
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *credential;
+
+  use_sasl_mode (fx, TRUE);
+  manifest = write_manifest (fx, "<host name='mysrv'><vm name='leaptest' auth='sasl'><user name='alice'/></vm></host>");
+  dir = vsa_sasl_vm_dir (fx->ctx->config, "leaptest");
+  g_assert_false (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: failed: user 'alice' has no SASL credential for this VM yet; rerun with --generate-passwords"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_clear_error (&error);
+
+  g_assert_true (run_cmd (fx, vsa_cmd_apply, NULL, &error, "apply", manifest, "--generate-passwords", "--json", NULL));
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (root, "changed"), ==, 1);
+  credential = json_array_get_object_element (json_object_get_array_member (root, "credentials"), 0);
+  g_assert_cmpstr (json_object_get_string_member (credential, "user"), ==, "alice");
+  g_assert_cmpuint (strlen (json_object_get_string_member (credential, "password")), ==, 24);
+  g_assert_true (vsa_sasl_user_exists (dir, "alice"));
+
+  /* The credential is made once.  (The test driver drops the qemu:
+   * SASL_CONF_PATH on define, so the domain itself never settles here;
+   * tests/e2e/test-apply.sh shows 0 changes on the real libvirtd.) */
+  g_assert_true (run_apply (fx, manifest, "--generate-passwords", &error));
+  g_assert_true (g_str_has_prefix (fx->out, "mysrv/leaptest: changed: sasl, TLS port 20001 on 127.0.0.1\n1 changed"));
+}
+
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int
@@ -1258,5 +1532,14 @@ main (int argc, char **argv)
   ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);
   ADD ("/cli/volume/list-and-detach", test_volume_list_and_detach);
   ADD ("/cli/volume/attach-token-records-no-keyfile", test_volume_attach_token_records_no_keyfile);
+  ADD ("/cli/apply/twice-second-changes-nothing", test_apply_twice_second_changes_nothing);
+  ADD ("/cli/apply/dry-run-changes-nothing", test_apply_dry_run_changes_nothing);
+  ADD ("/cli/apply/failed-vm-left-untouched", test_apply_failed_vm_left_untouched);
+  ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
+  ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
+  ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);
+  ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);
+  ADD ("/cli/apply/host-uris", test_apply_host_uris);
+  ADD ("/cli/apply/sasl-generates-credentials-on-request", test_apply_sasl_generates_credentials_on_request);
   return g_test_run ();
 }

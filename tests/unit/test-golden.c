@@ -3,6 +3,7 @@
  * CASE.in.xml goes through the transform and must equal CASE.out.xml;
  * the transform applied to CASE.out.xml must change nothing (idempotence).
  * One DO_TEST line per case. */
+#include "vsa-console.h"
 #include "vsa-disk.h"
 #include "vsa-audit.h"
 #include "vsa-error.h"
@@ -81,6 +82,43 @@ static const SecureParams secure_lan = { { 20002, "192.168.2.10", NULL, FALSE } 
 static const SecureParams secure_v6 = { { 20999, "::1", NULL, FALSE } };
 static const SecureParams secure_replace_vnc = { { 20003, "127.0.0.1", NULL, TRUE } };
 static const SecureParams secure_glz = { { 20001, "127.0.0.1", "auto_glz", FALSE } };
+
+/* --- console (secure and apply) -------------------------------------- */
+
+typedef struct {
+  VsaConsoleSpec spec;       /* used_ports is filled from used[] */
+  int used[4];               /* ports other domains use, 0-terminated */
+} ConsoleParams;
+
+static gboolean
+console (xmlDoc *doc, gconstpointer params, GError **error)
+{
+  const ConsoleParams *p = params;
+  g_autoptr (GHashTable) used = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_auto (VsaConsoleResult) result = { 0 };
+  VsaConsoleSpec spec = p->spec;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (p->used) && p->used[i]; i++)
+    g_hash_table_insert (used, GINT_TO_POINTER (p->used[i]), g_strdup ("other"));
+  spec.used_ports = used;
+  return vsa_console_converge (doc, &spec, &result, error);
+}
+
+/* What `apply` asks for: the manifest's mode, a password generated for a
+ * VM without a current one, expired ones replaced. */
+#define APPLY_SPEC_FULL(mode, action)                                               \
+  .set_auth = TRUE, .auth = mode, .port_min = 20001, .port_max = 20999,             \
+  .default_listen = "127.0.0.1", .password = action,                                \
+  .new_password = "Gen3rated-Pw-000000000001", .valid_to = "2026-07-01T00:00:00",   \
+  .expired_before = "2025-01-01T00:00:00", .connected = "keep",                     \
+  .sasl_dir = "/etc/virt-spice-admin/sasl/vm"
+#define APPLY_SPEC(mode) APPLY_SPEC_FULL (mode, VSA_PASSWORD_KEEP_OR_NEW)
+static const ConsoleParams console_password = { { APPLY_SPEC (VSA_AUTH_PASSWORD) }, { 0 } };
+static const ConsoleParams console_sasl = { { APPLY_SPEC (VSA_AUTH_SASL) }, { 0 } };
+static const ConsoleParams console_port_taken = { { APPLY_SPEC (VSA_AUTH_PASSWORD) }, { 20001, 0 } };
+static const ConsoleParams console_sasl_new_password = {
+  { APPLY_SPEC_FULL (VSA_AUTH_SASL, VSA_PASSWORD_NEW) }, { 0 }
+};
 
 /* --- password ---------------------------------------------------------- */
 
@@ -227,6 +265,8 @@ run_audit_golden (gconstpointer data)
   } while (0)
 #define DO_TEST_SECURE(name, params) DO_TEST_FULL ("secure", name, secure, params, 0)
 #define DO_TEST_SECURE_FAIL(name, params, err) DO_TEST_FULL ("secure", name, secure, params, err)
+#define DO_TEST_CONSOLE(name, params) DO_TEST_FULL ("console", name, console, params, 0)
+#define DO_TEST_CONSOLE_FAIL(name, params, err) DO_TEST_FULL ("console", name, console, params, err)
 #define DO_TEST_PASSWORD(name, params) DO_TEST_FULL ("password", name, password, params, 0)
 #define DO_TEST_PASSWORD_FAIL(name, params, err) DO_TEST_FULL ("password", name, password, params, err)
 #define DO_TEST_ATTACH(name, params) DO_TEST_FULL ("volume-attach", name, volume_attach, params, 0)
@@ -256,6 +296,14 @@ main (int argc, char **argv)
   DO_TEST_SECURE ("existing-password-kept", &secure_default);
   DO_TEST_SECURE ("existing-metadata-policy", &secure_default);
   DO_TEST_SECURE ("already-secure", &secure_lan);
+
+  DO_TEST_CONSOLE ("new-password-mode", &console_password);
+  DO_TEST_CONSOLE ("expired-password-renewed", &console_password);
+  DO_TEST_CONSOLE ("current-password-kept", &console_password);
+  DO_TEST_CONSOLE ("switch-to-sasl", &console_sasl);
+  DO_TEST_CONSOLE ("switch-to-password", &console_password);
+  DO_TEST_CONSOLE ("port-taken-moves", &console_port_taken);
+  DO_TEST_CONSOLE_FAIL ("sasl-refuses-new-password", &console_sasl_new_password, VSA_ERROR_INVALID);
 
   DO_TEST_PASSWORD ("set-new", &pw_expiring);
   DO_TEST_PASSWORD ("replace-existing", &pw_plain);

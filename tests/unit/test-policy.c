@@ -764,6 +764,37 @@ test_vv_sasl_mode_has_user_not_password (void)
   g_assert_null (strstr (text, "password"));
 }
 
+/* --prune: users and clients the manifest does not list go, the rest
+ * stays in its order. */
+static void
+test_policy_retain_access_prunes_pairs (void)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (GPtrArray) wanted = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
+  g_autoptr (GPtrArray) removed = NULL;
+  const char *alice_clients[] = { "10.0.0.1", "10.0.0.2", NULL };
+  VsaAccess *alice;
+
+  vsa_policy_assign (policy, "alice", alice_clients);
+  vsa_policy_assign (policy, "mallory", NULL);
+  vsa_policy_assign (policy, "bob", NULL);
+  alice = vsa_access_new ("alice");
+  g_ptr_array_add (alice->clients, g_strdup ("10.0.0.2"));
+  g_ptr_array_add (wanted, alice);
+  g_ptr_array_add (wanted, vsa_access_new ("bob"));
+  g_ptr_array_add (wanted, vsa_access_new ("carol")); /* wanted but absent: not added here */
+
+  removed = vsa_policy_retain_access (policy, wanted);
+  g_assert_cmpuint (removed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (removed, 0), ==, "mallory");
+  g_assert_cmpuint (policy->access->len, ==, 2);
+  alice = vsa_policy_find_access (policy, "alice");
+  g_assert_cmpuint (alice->clients->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (alice->clients, 0), ==, "10.0.0.2");
+  g_assert_nonnull (vsa_policy_find_access (policy, "bob"));
+  g_assert_null (vsa_policy_find_access (policy, "carol"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -804,6 +835,7 @@ main (int argc, char **argv)
   g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
   g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);
   g_test_add_func ("/vv/password-mode", test_vv_password_mode);
+  g_test_add_func ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs);
   g_test_add_func ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password);
   return g_test_run ();
 }

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `apply MANIFEST [--prune] [--generate-passwords]`: converge every VM
+ * the manifest names (vsa-apply.c), then print one line per VM and a
+ * summary, or JSON.  Exit status 1 when any VM failed. */
+#include "vsa-apply.h"
+#include "vsa-cli.h"
+#include "vsa-error.h"
+#include "vsa-xml.h"
+
+#include <json-glib/json-glib.h>
+
+static VsaManifest *
+load_manifest (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len;
+  g_autoptr (GError) read_error = NULL;
+
+  if (!g_file_get_contents (path, &text, &len, &read_error))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "cannot read manifest '%s': %s",
+                   path, read_error->message);
+      return NULL;
+    }
+  return vsa_manifest_parse (text, len, path, error);
+}
+
+/* Client hosts are declared for the client side: apply (on the server)
+ * checks them; each client installs its lock-down itself. */
+static void
+note_client_hosts (VsaContext *ctx, const VsaManifest *manifest)
+{
+  if (manifest->client_hosts->len > 0)
+    vsa_context_note (ctx, "note: %u client host(s) checked; on each, install its lock-down with "
+                      "'virt-spice-admin export --client NAME' and 'virt-spice-admin client install'",
+                      manifest->client_hosts->len);
+}
+
+static void
+print_text (VsaContext *ctx, const VsaApplyReport *report)
+{
+  for (guint i = 0; i < report->vms->len; i++)
+    {
+      VsaApplyVmReport *vm = g_ptr_array_index (report->vms, i);
+
+      if (vm->diff)
+        fputs (vm->diff, ctx->out);
+      fprintf (ctx->out, "%s/%s: %s%s%s\n", vm->host, vm->vm,
+               vsa_apply_outcome_to_string (vm->outcome), vm->detail ? ": " : "",
+               vm->detail ? vm->detail : "");
+    }
+  for (guint i = 0; i < report->credentials->len; i++)
+    {
+      VsaApplyCredential *c = g_ptr_array_index (report->credentials, i);
+
+      fprintf (ctx->out, "%s/%s: SASL password of %s: %s\n", c->host, c->vm, c->user, c->password);
+    }
+  fprintf (ctx->out, "%u changed, %u unchanged, %u failed\n", report->changed,
+           report->unchanged, report->failed);
+}
+
+static void
+add_member (JsonBuilder *b, const char *name, const char *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+static void
+add_count (JsonBuilder *b, const char *name, guint value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
+{
+  json_builder_set_member_name (b, "vms");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < report->vms->len; i++)
+    {
+      VsaApplyVmReport *vm = g_ptr_array_index (report->vms, i);
+
+      json_builder_begin_object (b);
+      add_member (b, "host", vm->host);
+      add_member (b, "vm", vm->vm);
+      add_member (b, "status", vsa_apply_outcome_to_string (vm->outcome));
+      add_member (b, vm->outcome == VSA_APPLY_FAILED ? "error" : "detail", vm->detail);
+      add_member (b, "diff", vm->diff);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+build_credentials (JsonBuilder *b, const VsaApplyReport *report)
+{
+  json_builder_set_member_name (b, "credentials");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < report->credentials->len; i++)
+    {
+      VsaApplyCredential *c = g_ptr_array_index (report->credentials, i);
+
+      json_builder_begin_object (b);
+      add_member (b, "host", c->host);
+      add_member (b, "vm", c->vm);
+      add_member (b, "user", c->user);
+      add_member (b, "password", c->password);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+print_json (VsaContext *ctx, const VsaApplyReport *report)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "dry_run");
+  json_builder_add_boolean_value (b, ctx->dry_run);
+  build_vm_rows (b, report);
+  build_credentials (b, report);
+  add_count (b, "changed", report->changed);
+  add_count (b, "unchanged", report->unchanged);
+  add_count (b, "failed", report->failed);
+  json_builder_end_object (b);
+  vsa_cli_print_json (ctx, b);
+}
+
+gboolean
+vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error)
+{
+  VsaApplyOptions opts = { 0 };
+  gboolean status = FALSE;
+  GOptionEntry entries[] = {
+    { "status", 0, 0, G_OPTION_ARG_NONE, &status, "Then print the status table of the -c host (same connection)", NULL },
+    { "prune", 0, 0, G_OPTION_ARG_NONE, &opts.prune, "Remove users and clients of the named VMs that the manifest does not list", NULL },
+    { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, &opts.generate_passwords, "Give new SASL users a generated password, printed once", NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (VsaManifest) manifest = NULL;
+  g_autoptr (VsaApplyReport) report = vsa_apply_report_new ();
+
+  if (!vsa_cli_parse (ctx, entries, "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
+                      "Converges every VM the manifest names (see docs/examples/office.xml and\n"
+                      "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
+                      "one define, so a VM that fails is left as it was while the others go on.\n"
+                      "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
+                      "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
+                      "unified diff instead and changes nothing.  A SASL user without a\n"
+                      "credential fails its VM unless --generate-passwords.",
+                      argc, argv, 1, 1, &args, error) ||
+      !vsa_cli_load_config (ctx, error) ||
+      (manifest = load_manifest (args[0], error)) == NULL ||
+      !vsa_apply_check_manifest (ctx->config, manifest, args[0], error))
+    return FALSE;
+  if (status && ctx->json)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "--status prints a table; run 'status --json' separately for JSON");
+      return FALSE;
+    }
+  note_client_hosts (ctx, manifest);
+  vsa_apply_manifest (ctx, manifest, &opts, report);
+  if (ctx->json)
+    print_json (ctx, report);
+  else
+    print_text (ctx, report);
+  if (ctx->dry_run)
+    vsa_context_note (ctx, "dry run: nothing was changed");
+  if (status)
+    {
+      fputc ('\n', ctx->out);
+      if (!vsa_status_report (ctx, NULL, error))
+        return FALSE;
+    }
+  if (report->failed == 0)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+               "%u of %u VMs failed and were left unchanged; see their lines above",
+               report->failed, report->vms->len);
+  return FALSE;
+}

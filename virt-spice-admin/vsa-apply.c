@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-apply.h"
+#include "vsa-console.h"
+#include "vsa-disk.h"
+#include "vsa-edit.h"
+#include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-live.h"
+#include "vsa-nft.h"
+#include "vsa-qemu.h"
+#include "vsa-sasl.h"
+#include "vsa-ssh-key.h"
+#include "vsa-tunnel.h"
+#include "vsa-time.h"
+#include "vsa-volume.h"
+
+#include <string.h>
+
+/* --- the report ------------------------------------------------------------ */
+
+static void
+vm_report_free (VsaApplyVmReport *vm)
+{
+  g_free (vm->host);
+  g_free (vm->vm);
+  g_free (vm->detail);
+  g_free (vm->diff);
+  g_free (vm);
+}
+
+static void
+credential_free (VsaApplyCredential *credential)
+{
+  g_free (credential->host);
+  g_free (credential->vm);
+  g_free (credential->user);
+  vsa_secret_free (credential->password);
+  g_free (credential);
+}
+
+VsaApplyReport *
+vsa_apply_report_new (void)
+{
+  VsaApplyReport *report = g_new0 (VsaApplyReport, 1);
+
+  report->vms = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
+  report->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
+  return report;
+}
+
+void
+vsa_apply_report_free (VsaApplyReport *report)
+{
+  if (report == NULL)
+    return;
+  g_ptr_array_unref (report->vms);
+  g_ptr_array_unref (report->credentials);
+  g_free (report);
+}
+
+const char *
+vsa_apply_outcome_to_string (VsaApplyOutcome outcome)
+{
+  static const char *const names[] = {
+    [VSA_APPLY_CHANGED] = "changed", [VSA_APPLY_UNCHANGED] = "unchanged", [VSA_APPLY_FAILED] = "failed",
+  };
+
+  return names[outcome];
+}
+
+static void
+report_vm (VsaApplyReport *report, const char *host, const char *vm, VsaApplyOutcome outcome,
+           char *detail, char *diff)
+{
+  VsaApplyVmReport *row = g_new0 (VsaApplyVmReport, 1);
+
+  row->host = g_strdup (host);
+  row->vm = g_strdup (vm);
+  row->outcome = outcome;
+  row->detail = detail;
+  row->diff = diff;
+  g_ptr_array_add (report->vms, row);
+  report->changed += outcome == VSA_APPLY_CHANGED;
+  report->unchanged += outcome == VSA_APPLY_UNCHANGED;
+  report->failed += outcome == VSA_APPLY_FAILED;
+}
+
+static void
+report_failure (VsaApplyReport *report, const char *host, const char *vm, const GError *error)
+{
+  report_vm (report, host, vm, VSA_APPLY_FAILED, g_strdup (error->message), NULL);
+}
+
+/* --- checks against the configuration, before anything changes ----------- */
+
+static gboolean
+check_vm_against_config (const VsaConfig *config, const VsaManifestVm *vm, GError **error)
+{
+  gint64 seconds;
+
+  if (vm->tls_port != 0 && (vm->tls_port < config->tls_port_min || vm->tls_port > config->tls_port_max))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "TLS port %d is outside tls-port-range %d-%d; pick one inside it or use auto",
+                   vm->tls_port, config->tls_port_min, config->tls_port_max);
+      return FALSE;
+    }
+  if (vm->password_valid_for && !vsa_parse_duration (vm->password_valid_for, &seconds, error))
+    return FALSE;
+  for (guint i = 0; config->firewall && i < vm->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (vm->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        if (!vsa_nft_validate_client (g_ptr_array_index (access->clients, j), error))
+          {
+            g_prefix_error (error, "with firewall = true, give client addresses: ");
+            return FALSE;
+          }
+    }
+  return TRUE;
+}
+
+/* What depends on the configuration (port range, firewall) is checked for
+ * the whole manifest first: a mistake there changes no VM at all. */
+gboolean
+vsa_apply_check_manifest (const VsaConfig *config, const VsaManifest *manifest,
+                          const char *what, GError **error)
+{
+  for (guint i = 0; i < manifest->hosts->len; i++)
+    {
+      VsaManifestHost *host = g_ptr_array_index (manifest->hosts, i);
+
+      for (guint j = 0; j < host->vms->len; j++)
+        {
+          VsaManifestVm *vm = g_ptr_array_index (host->vms, j);
+
+          if (!check_vm_against_config (config, vm, error))
+            {
+              g_prefix_error (error, "%s: line %ld: VM '%s': ", what, vm->line, vm->name);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* --- one VM: the transform ---------------------------------------------- */
+
+typedef struct {
+  const VsaConfig *config;
+  const VsaManifestVm *vm;
+  const VsaApplyOptions *opts;
+  GHashTable *used_ports;   /* by other domains */
+  char *sasl_dir;
+  VsaSecret *new_password;  /* password mode: used if the VM has no current one */
+  char *valid_to;
+  char *now;
+  GPtrArray *keyfiles;      /* char *, per manifest volume: resolved */
+  /* results */
+  VsaConsoleResult console;
+  VsaPolicy *policy;        /* as committed */
+  GPtrArray *removed_users; /* --prune */
+} VmRequest;
+
+static void
+vm_request_clear (VmRequest *req)
+{
+  g_clear_pointer (&req->used_ports, g_hash_table_unref);
+  g_clear_pointer (&req->sasl_dir, g_free);
+  g_clear_pointer (&req->new_password, vsa_secret_free);
+  g_clear_pointer (&req->valid_to, g_free);
+  g_clear_pointer (&req->now, g_free);
+  g_clear_pointer (&req->keyfiles, g_ptr_array_unref);
+  vsa_console_result_clear (&req->console);
+  g_clear_pointer (&req->policy, vsa_policy_free);
+  g_clear_pointer (&req->removed_users, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmRequest, vm_request_clear)
+
+static gboolean
+converge_console (xmlDoc *doc, VmRequest *req, GError **error)
+{
+  VsaConsoleSpec spec = {
+    .set_auth = TRUE,
+    .auth = req->vm->auth,
+    .requested_port = req->vm->tls_port,
+    .port_min = req->config->tls_port_min,
+    .port_max = req->config->tls_port_max,
+    .used_ports = req->used_ports,
+    .listen = req->vm->listen,
+    .default_listen = req->config->listen,
+    .compression = req->vm->compression,
+    .replace_vnc = req->vm->replace_vnc,
+    .password = VSA_PASSWORD_KEEP_OR_NEW,
+    .new_password = req->new_password,
+    .valid_to = req->valid_to,
+    .expired_before = req->now,
+    .connected = req->vm->password_connected,
+    .sasl_dir = req->sasl_dir,
+  };
+
+  vsa_console_result_clear (&req->console);
+  return vsa_console_converge (doc, &spec, &req->console, error);
+}
+
+/* Users and clients: the manifest's are added; with --prune the others go. */
+static gboolean
+converge_access (xmlDoc *doc, VmRequest *req, GError **error)
+{
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  g_assert (policy != NULL); /* converge_console made the VM managed */
+  for (guint i = 0; i < req->vm->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (req->vm->access, i);
+      g_autofree const char **clients = g_new0 (const char *, access->clients->len + 1);
+
+      memcpy (clients, access->clients->pdata, access->clients->len * sizeof (char *));
+      vsa_policy_assign (policy, access->user, clients);
+    }
+  g_clear_pointer (&req->removed_users, g_ptr_array_unref);
+  req->removed_users = req->opts->prune ? vsa_policy_retain_access (policy, req->vm->access)
+                                        : g_ptr_array_new_with_free_func (g_free);
+  vsa_policy_to_domain (doc, policy);
+  g_clear_pointer (&req->policy, vsa_policy_free);
+  req->policy = g_steal_pointer (&policy);
+  return TRUE;
+}
+
+static gboolean
+converge_volumes (xmlDoc *doc, VmRequest *req, GError **error)
+{
+  for (guint i = 0; i < req->vm->volumes->len; i++)
+    {
+      VsaManifestVolume *wanted = g_ptr_array_index (req->vm->volumes, i);
+      VsaVolume volume = { wanted->volume->lv, wanted->volume->name,
+                           g_ptr_array_index (req->keyfiles, i), wanted->volume->token };
+
+      if (!vsa_disk_attach_volume (doc, &volume, wanted->target, req->vm->auth, error))
+        {
+          g_prefix_error (error, "volume '%s': ", volume.name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+converge_qemu (xmlDoc *doc, VmRequest *req, GError **error)
+{
+  for (guint i = 0; i < req->vm->qemu_args->len; i++)
+    if (!vsa_qemu_args_add (doc, g_ptr_array_index (req->vm->qemu_args, i), error))
+      return FALSE;
+  for (guint i = 0; i < req->vm->qemu_env->len; i++)
+    {
+      VsaManifestEnv *env = g_ptr_array_index (req->vm->qemu_env, i);
+
+      if (!vsa_qemu_env_set (doc, env->name, env->value, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* TODO(tunnels): the SSH tunnel policy (authorized_keys with
+ * permitopen="127.0.0.1:PORT", the sshd Match drop-in) is being built on
+ * another branch.  Its domain-side part, if any, goes here; its host
+ * files belong in vsa_apply_vm's commit step.  Tunnels are parsed and
+ * checked (vsa-manifest.c) but not converged yet. */
+static gboolean
+converge_tunnels (xmlDoc *doc, VmRequest *req, GError **error)
+{
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  for (guint i = 0; i < req->vm->tunnels->len; i++)
+    {
+      VsaManifestTunnel *tunnel = g_ptr_array_index (req->vm->tunnels, i);
+      g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (tunnel->ssh_key, strlen (tunnel->ssh_key), error);
+
+      if (key == NULL)
+        return FALSE;
+      vsa_policy_set_tunnel (policy, tunnel->user, key, tunnel->from);
+    }
+  /* --prune: a tunnel the manifest does not list goes like an assignment. */
+  for (guint i = policy->tunnels->len; req->opts->prune && i > 0; i--)
+    {
+      VsaTunnel *have = g_ptr_array_index (policy->tunnels, i - 1);
+      gboolean listed = FALSE;
+
+      for (guint j = 0; j < req->vm->tunnels->len && !listed; j++)
+        listed = g_str_equal (((VsaManifestTunnel *) g_ptr_array_index (req->vm->tunnels, j))->user,
+                              have->user);
+      if (!listed)
+        g_ptr_array_remove_index (policy->tunnels, i - 1);
+    }
+  vsa_policy_to_domain (doc, policy);
+  g_clear_pointer (&req->policy, vsa_policy_free);
+  req->policy = g_steal_pointer (&policy);
+  return TRUE;
+}
+
+/* Every part on one document: the VM gets one define or none. */
+static gboolean
+converge_vm_transform (xmlDoc *doc, gpointer user_data, GError **error)
+{
+  VmRequest *req = user_data;
+
+  return converge_console (doc, req, error) && converge_access (doc, req, error) &&
+         converge_volumes (doc, req, error) && converge_qemu (doc, req, error) &&
+         converge_tunnels (doc, req, error);
+}
+
+/* --- one VM: inputs, SASL credentials, commit ---------------------------- */
+
+/* The host's ports without those of VM itself. */
+static GHashTable *
+ports_of_others (GHashTable *host_ports, const char *vm)
+{
+  GHashTable *others = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  GHashTableIter iter;
+  gpointer port, owner;
+
+  g_hash_table_iter_init (&iter, host_ports);
+  while (g_hash_table_iter_next (&iter, &port, &owner))
+    if (g_strcmp0 (owner, vm) != 0)
+      g_hash_table_insert (others, port, g_strdup (owner));
+  return others;
+}
+
+static gboolean
+prepare_inputs (const VsaConfig *config, VmRequest *req, GError **error)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+  req->sasl_dir = vsa_sasl_vm_dir (config, req->vm->name);
+  req->now = vsa_format_libvirt_time (now);
+  if (req->vm->password_valid_for &&
+      (req->valid_to = vsa_valid_to_from_duration (req->vm->password_valid_for, error)) == NULL)
+    return FALSE;
+  if (req->vm->auth == VSA_AUTH_PASSWORD &&
+      (req->new_password = vsa_secret_generate_password (error)) == NULL)
+    return FALSE;
+  req->keyfiles = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < req->vm->volumes->len; i++)
+    {
+      VsaVolume *volume = ((VsaManifestVolume *) g_ptr_array_index (req->vm->volumes, i))->volume;
+      char *keyfile = NULL;
+
+      /* A token volume has no keyfile; the hook checks the token at start. */
+      if (volume->token == NULL)
+        keyfile = volume->keyfile ? g_strdup (volume->keyfile)
+                                  : vsa_volume_default_keyfile (config, volume->lv);
+      g_ptr_array_add (req->keyfiles, keyfile);
+      if (keyfile && !vsa_volume_check_keyfile (keyfile, volume->lv, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The users of a SASL VM that have no credential in its database yet
+ * (none in password mode: the VM's password is the credential). */
+static GPtrArray *
+users_without_credential (VmRequest *req)
+{
+  GPtrArray *users = g_ptr_array_new ();
+
+  for (guint i = 0; req->vm->auth == VSA_AUTH_SASL && i < req->vm->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (req->vm->access, i);
+
+      if (!vsa_sasl_user_exists (req->sasl_dir, access->user))
+        g_ptr_array_add (users, access->user);
+    }
+  return users;
+}
+
+/* The manifest never holds a password: a new SASL user gets a generated
+ * one only when asked (it is printed once), never silently. */
+static gboolean
+check_sasl_credentials (VsaContext *ctx, VmRequest *req, GPtrArray *new_users, GError **error)
+{
+  if (req->vm->auth != VSA_AUTH_SASL)
+    return TRUE;
+  if (!vsa_sasl_check_libvirt_enabled (ctx->config, error))
+    return FALSE;
+  if (new_users->len == 0 || req->opts->generate_passwords)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "user '%s' has no SASL credential for this VM yet; rerun with --generate-passwords "
+               "or run 'virt-spice-admin assign %s %s --password-stdin' first",
+               (char *) g_ptr_array_index (new_users, 0), req->vm->name,
+               (char *) g_ptr_array_index (new_users, 0));
+  return FALSE;
+}
+
+static void
+forget_credentials (VsaContext *ctx, VmRequest *req, GPtrArray *credentials)
+{
+  for (guint i = 0; i < credentials->len; i++)
+    vsa_sasl_delete_user (ctx->config, req->sasl_dir,
+                          ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user, NULL);
+}
+
+static gboolean
+create_credentials (VsaContext *ctx, const char *host, VmRequest *req, GPtrArray *new_users,
+                    GPtrArray *ret_credentials, GError **error)
+{
+  for (guint i = 0; i < new_users->len; i++)
+    {
+      VsaApplyCredential *credential = g_new0 (VsaApplyCredential, 1);
+
+      credential->host = g_strdup (host);
+      credential->vm = g_strdup (req->vm->name);
+      credential->user = g_strdup (g_ptr_array_index (new_users, i));
+      g_ptr_array_add (ret_credentials, credential);
+      credential->password = vsa_secret_generate_password (error);
+      if (credential->password == NULL ||
+          !vsa_sasl_set_password (ctx->config, req->sasl_dir, credential->user,
+                                  credential->password, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* SASL side first, as assign and unassign do: pruned users lose their
+ * credential before the policy changes (a failure can only deny), new
+ * ones are removed again if the define fails. */
+static gboolean
+commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmRequest *req,
+           GPtrArray *new_users, GPtrArray *ret_credentials, GError **error)
+{
+  gboolean sasl = req->vm->auth == VSA_AUTH_SASL;
+
+  if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
+    return FALSE;
+  for (guint i = 0; sasl && i < req->removed_users->len; i++)
+    if (!vsa_sasl_delete_user (ctx->config, req->sasl_dir, g_ptr_array_index (req->removed_users, i), error))
+      return FALSE;
+  if ((sasl && !create_credentials (ctx, host, req, new_users, ret_credentials, error)) ||
+      !vsa_edit_commit (ctx, edit, error))
+    {
+      forget_credentials (ctx, req, ret_credentials);
+      return FALSE;
+    }
+  return !edit->changed || vsa_live_apply_policy (ctx, dom, req->policy, error);
+}
+
+static char *
+describe_change (const VmRequest *req, guint new_credentials)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  g_string_append_printf (s, "%s, TLS port %d on %s", vsa_auth_mode_to_string (req->console.auth),
+                          req->console.tls_port, req->console.listen);
+  if (req->console.password_changed)
+    g_string_append (s, req->vm->auth == VSA_AUTH_SASL ? ", password removed" : ", new password");
+  if (new_credentials > 0)
+    g_string_append_printf (s, ", %u new SASL credential%s", new_credentials, new_credentials == 1 ? "" : "s");
+  if (req->removed_users->len > 0)
+    g_string_append_printf (s, ", %u user%s pruned", req->removed_users->len,
+                            req->removed_users->len == 1 ? "" : "s");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Later VMs of the host must not be given this VM's port. */
+static void
+record_port (GHashTable *host_ports, const char *vm, int port)
+{
+  GHashTableIter iter;
+  gpointer owner;
+
+  g_hash_table_iter_init (&iter, host_ports);
+  while (g_hash_table_iter_next (&iter, NULL, &owner))
+    if (g_strcmp0 (owner, vm) == 0)
+      g_hash_table_iter_remove (&iter);
+  g_hash_table_insert (host_ports, GINT_TO_POINTER (port), g_strdup (vm));
+}
+
+static gboolean
+apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifestVm *vm,
+          const VsaApplyOptions *opts, GHashTable *host_ports, VsaApplyReport *report,
+          GError **error)
+{
+  g_auto (VmRequest) req = { ctx->config, vm, opts };
+  g_autoptr (virDomain) dom = NULL;
+  g_autoptr (VsaEdit) edit = NULL;
+  g_autoptr (GPtrArray) new_users = NULL;
+  g_autoptr (GPtrArray) credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
+  g_autofree char *diff = NULL;
+  gboolean changed;
+
+  req.used_ports = ports_of_others (host_ports, vm->name);
+  if ((dom = vsa_libvirt_lookup (conn, vm->name, error)) == NULL ||
+      !prepare_inputs (ctx->config, &req, error) ||
+      (edit = vsa_edit_prepare (dom, converge_vm_transform, &req, error)) == NULL)
+    return FALSE;
+  new_users = users_without_credential (&req);
+  if (!check_sasl_credentials (ctx, &req, new_users, error))
+    return FALSE;
+  changed = edit->changed || new_users->len > 0;
+  if (ctx->dry_run && edit->changed && (diff = vsa_edit_diff (edit, error)) == NULL)
+    return FALSE;
+  if (!ctx->dry_run &&
+      !commit_vm (ctx, host, dom, edit, &req, new_users, credentials, error))
+    return FALSE;
+  record_port (host_ports, vm->name, req.console.tls_port);
+  g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
+  report_vm (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
+             changed ? describe_change (&req, new_users->len) : NULL, g_steal_pointer (&diff));
+  return TRUE;
+}
+
+/* --- hosts ---------------------------------------------------------------- */
+
+/* The context's own connection for a host without uri or with the same
+ * one (the test driver keeps state per connection); another host gets a
+ * connection of its own for all of its VMs. */
+static virConnect *
+connect_host (VsaContext *ctx, const VsaManifestHost *host, GError **error)
+{
+  virConnect *conn;
+
+  if (host->uri != NULL && g_strcmp0 (host->uri, vsa_context_uri (ctx)) != 0)
+    return vsa_libvirt_open (host->uri, error);
+  conn = vsa_context_connect (ctx, error);
+  if (conn != NULL)
+    virConnectRef (conn);
+  return conn;
+}
+
+static void
+fail_all_vms (VsaApplyReport *report, const VsaManifestHost *host, const GError *error)
+{
+  for (guint i = 0; i < host->vms->len; i++)
+    report_failure (report, host->name, ((VsaManifestVm *) g_ptr_array_index (host->vms, i))->name,
+                    error);
+}
+
+static void
+apply_host (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOptions *opts,
+            VsaApplyReport *report)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virConnect) conn = connect_host (ctx, host, &error);
+  g_autoptr (GHashTable) host_ports = NULL;
+
+  if (conn == NULL || (host_ports = vsa_libvirt_ports_in_use (conn, NULL, &error)) == NULL)
+    {
+      fail_all_vms (report, host, error);
+      return;
+    }
+  for (guint i = 0; i < host->vms->len; i++)
+    {
+      VsaManifestVm *vm = g_ptr_array_index (host->vms, i);
+      g_autoptr (GError) vm_error = NULL;
+
+      if (!apply_vm (ctx, conn, host->name, vm, opts, host_ports, report, &vm_error))
+        report_failure (report, host->name, vm->name, vm_error);
+    }
+}
+
+/* TODO(client-hosts): the client policy (nft/iptables owner rules, the
+ * sudoers drop-in, remote-viewer permissions, launcher, .vv, systemd
+ * unit) is being built on another branch; render it here, one client
+ * host at a time, and report each like a VM.  Client hosts are parsed and
+ * checked (vsa-manifest.c) but not converged yet. */
+static void
+apply_client_hosts (VsaContext *ctx, const VsaManifest *manifest, VsaApplyReport *report)
+{
+}
+
+void
+vsa_apply_manifest (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyOptions *opts,
+                    VsaApplyReport *report)
+{
+  for (guint i = 0; i < manifest->hosts->len; i++)
+    apply_host (ctx, g_ptr_array_index (manifest->hosts, i), opts, report);
+  apply_client_hosts (ctx, manifest, report);
+}

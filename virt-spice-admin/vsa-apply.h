@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `apply`: converging every VM a manifest names, one edit transaction
+ * (one define) per VM over one connection per host.  A VM that fails is
+ * left as it was and reported; the others go on. */
+#pragma once
+
+#include <glib.h>
+
+#include "vsa-context.h"
+#include "vsa-manifest.h"
+#include "vsa-secret.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  VSA_APPLY_CHANGED,
+  VSA_APPLY_UNCHANGED,
+  VSA_APPLY_FAILED,
+} VsaApplyOutcome;
+
+typedef struct {
+  char *host;
+  char *vm;
+  VsaApplyOutcome outcome;
+  char *detail;   /* failed: the reason; otherwise a summary of what changed, or NULL */
+  char *diff;     /* --dry-run: the unified diff of the domain XML, or NULL */
+} VsaApplyVmReport;
+
+/* A SASL credential apply generated (--generate-passwords): shown once. */
+typedef struct {
+  char *host;
+  char *vm;
+  char *user;
+  VsaSecret *password;
+} VsaApplyCredential;
+
+typedef struct {
+  gboolean prune;              /* drop users and clients the manifest does not list */
+  gboolean generate_passwords; /* give new SASL users a generated credential */
+} VsaApplyOptions;
+
+typedef struct {
+  GPtrArray *vms;              /* VsaApplyVmReport *, in manifest order */
+  GPtrArray *credentials;      /* VsaApplyCredential * */
+  guint changed;
+  guint unchanged;
+  guint failed;
+} VsaApplyReport;
+
+VsaApplyReport *vsa_apply_report_new (void);
+void vsa_apply_report_free (VsaApplyReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaApplyReport, vsa_apply_report_free)
+const char *vsa_apply_outcome_to_string (VsaApplyOutcome outcome);
+
+gboolean vsa_apply_check_manifest (const VsaConfig *config, const VsaManifest *manifest,
+                                   const char *what, GError **error);
+void vsa_apply_manifest (VsaContext *ctx, const VsaManifest *manifest,
+                         const VsaApplyOptions *opts, VsaApplyReport *report);
+
+G_END_DECLS

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manifest `apply` converges to (schema: vsa-manifest.rng): libvirt
+ * hosts with the consoles of their VMs, and client hosts.  Parsed from a
+ * buffer, validated against the embedded schema and then semantically
+ * (names, duplicates, references); every error names FILE:LINE. */
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+#include "vsa-policy.h"
+
+G_BEGIN_DECLS
+
+#define VSA_MANIFEST_NS "http://virt-spice-admin.org/xmlns/manifest/1.0"
+
+typedef struct {
+  char *name;
+  char *value;
+} VsaManifestEnv;
+
+/* An encrypted volume; keyfile NULL: the default under key-dir. */
+typedef struct {
+  VsaVolume *volume;
+  char *target;       /* NULL: the first free vdX */
+} VsaManifestVolume;
+
+typedef struct {
+  char *user;
+  char *ssh_key;      /* checked with vsa_ssh_key_parse */
+  char *from;         /* NULL: from anywhere */
+  long line;
+} VsaManifestTunnel;
+
+typedef struct {
+  char *name;
+  long line;
+  VsaAuthMode auth;
+  char *listen;             /* NULL: keep a specific address, else the configured one */
+  int tls_port;             /* 0: auto */
+  gboolean replace_vnc;
+  char *compression;        /* NULL: leave alone */
+  char *password_valid_for; /* NULL: new passwords do not expire */
+  char *password_connected; /* NULL: leave alone */
+  GPtrArray *access;        /* VsaAccess *: users and their clients */
+  GPtrArray *tunnels;       /* VsaManifestTunnel * */
+  GPtrArray *volumes;       /* VsaManifestVolume * */
+  GPtrArray *qemu_env;      /* VsaManifestEnv * */
+  GPtrArray *qemu_args;     /* GStrv: runs of arguments */
+} VsaManifestVm;
+
+typedef struct {
+  char *name;
+  char *uri;                /* NULL: the command line's URI */
+  long line;
+  GPtrArray *vms;           /* VsaManifestVm * */
+} VsaManifestHost;
+
+typedef struct {
+  char *name;
+  char *address;
+  char *rules;              /* "nft" or "iptables" */
+  long line;
+  GPtrArray *users;         /* char * */
+} VsaManifestClientHost;
+
+typedef struct {
+  GPtrArray *hosts;         /* VsaManifestHost * */
+  GPtrArray *client_hosts;  /* VsaManifestClientHost * */
+} VsaManifest;
+
+void vsa_manifest_free (VsaManifest *manifest);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaManifest, vsa_manifest_free)
+
+VsaManifest *vsa_manifest_parse (const char *text, gsize len, const char *what, GError **error);
+const char *vsa_manifest_schema (void);
+guint vsa_manifest_count_vms (const VsaManifest *manifest);
+
+G_END_DECLS
