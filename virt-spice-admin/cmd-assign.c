@@ -174,7 +174,7 @@ vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
   if (!vsa_context_connect (ctx, error) ||
       (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
     return FALSE;
-  edit = vsa_edit_prepare (dom, assign_transform, &req, error);
+  edit = vsa_edit_prepare (ctx, dom, assign_transform, &req, error);
   if (edit == NULL || !check_credential_source (ctx, &req, secret, error))
     {
       g_prefix_error (error, "VM '%s': ", args[0]);

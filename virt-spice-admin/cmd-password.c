@@ -188,7 +188,7 @@ vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error)
   req.password = password;
   req.valid_to = valid_to;
   req.connected = connected;
-  edit = vsa_edit_prepare (dom, password_transform, &req, error);
+  edit = vsa_edit_prepare (ctx, dom, password_transform, &req, error);
   if (edit == NULL)
     {
       g_prefix_error (error, "VM '%s': ", args[0]);

@@ -194,7 +194,7 @@ vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
   req.compression = compression;
   req.replace_vnc = replace_vnc;
   req.sasl_dir = vsa_sasl_vm_dir (ctx->config, args[0]);
-  edit = vsa_edit_prepare (dom, secure_transform, &req, error);
+  edit = vsa_edit_prepare (ctx, dom, secure_transform, &req, error);
   if (edit == NULL ||
       (req.console.auth == VSA_AUTH_SASL && !vsa_sasl_check_libvirt_enabled (ctx->config, error)))
     {

@@ -120,7 +120,7 @@ edit_tunnel (VsaContext *ctx, TunnelEdit *req, VsaDomainTransform transform, GEr
   if (!vsa_context_connect (ctx, error) ||
       (dom = vsa_libvirt_lookup (ctx->conn, req->vm, error)) == NULL)
     return FALSE;
-  edit = vsa_edit_prepare (dom, transform, req, error);
+  edit = vsa_edit_prepare (ctx, dom, transform, req, error);
   if (edit != NULL && ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
   if (edit == NULL || !vsa_edit_commit (ctx, edit, error))

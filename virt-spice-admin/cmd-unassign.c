@@ -72,7 +72,7 @@ vsa_cmd_unassign (VsaContext *ctx, int argc, char **argv, GError **error)
   if (!vsa_context_connect (ctx, error) ||
       (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
     return FALSE;
-  edit = vsa_edit_prepare (dom, unassign_transform, &req, error);
+  edit = vsa_edit_prepare (ctx, dom, unassign_transform, &req, error);
   if (edit == NULL)
     {
       g_prefix_error (error, "VM '%s': ", args[0]);

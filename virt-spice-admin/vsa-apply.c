@@ -496,7 +496,7 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
   req.used_ports = ports_of_others (host_ports, vm->name);
   if ((dom = vsa_libvirt_lookup (conn, vm->name, error)) == NULL ||
       !prepare_inputs (ctx->config, &req, error) ||
-      (edit = vsa_edit_prepare (dom, converge_vm_transform, &req, error)) == NULL)
+      (edit = vsa_edit_prepare (ctx, dom, converge_vm_transform, &req, error)) == NULL)
     return FALSE;
   new_users = users_without_credential (&req);
   if (!check_sasl_credentials (ctx, &req, new_users, error))

@@ -40,6 +40,7 @@ vsa_config_new_defaults (void)
   config->libvirt_qemu_conf = g_strdup ("/etc/libvirt/qemu.conf");
   config->server_cert = g_strdup ("/etc/pki/libvirt-spice/server-cert.pem");
   config->ticket_max_seconds = 3600;
+  config->lock_timeout_ms = 60 * 1000;
   config->firewall = TRUE;
   config->firewall_table = g_strdup (VSA_NFT_TABLE_DEFAULT);
   config->firewall_priority = VSA_NFT_PRIORITY_DEFAULT;
@@ -200,6 +201,22 @@ static gboolean
 set_server_cert (VsaConfig *c, const char *v, GError **e)
 {
   return parse_absolute_path (v, &c->server_cert, e);
+}
+
+static gboolean
+set_lock_timeout (VsaConfig *c, const char *v, GError **e)
+{
+  gint64 seconds;
+
+  if (!vsa_parse_duration (v, &seconds, e))
+    return FALSE;
+  if (seconds > 3600)
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is more than an hour", v);
+      return FALSE;
+    }
+  c->lock_timeout_ms = (guint) seconds * 1000;
+  return TRUE;
 }
 
 static gboolean
@@ -481,6 +498,7 @@ static const struct {
   { "libvirt-qemu-conf", set_libvirt_qemu_conf },
   { "server-cert", set_server_cert },
   { "ticket-max-validity", set_ticket_max_validity },
+  { "lock-timeout", set_lock_timeout },
   { "firewall", set_firewall },
   { "firewall-table", set_firewall_table },
   { "firewall-priority", set_firewall_priority },

@@ -48,6 +48,7 @@ typedef struct {
   char *libvirt_qemu_conf;
   char *server_cert;
   gint64 ticket_max_seconds;
+  guint lock_timeout_ms;
   gboolean firewall;               /* install per-VM nftables elements */
   char *firewall_table;            /* our own table, family inet */
   int firewall_priority;           /* of its input base chain */

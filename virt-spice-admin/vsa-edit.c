@@ -14,6 +14,7 @@ vsa_edit_free (VsaEdit *edit)
 {
   if (edit == NULL)
     return;
+  vsa_lock_release (edit->lock);
   g_free (edit->name);
   if (edit->conn)
     virConnectClose (edit->conn);
@@ -26,14 +27,20 @@ vsa_edit_free (VsaEdit *edit)
   g_free (edit);
 }
 
+/* Locks the VM first: two runs changing it at once would each define
+ * their own transform of the same old XML, and one change would be lost. */
 VsaEdit *
-vsa_edit_prepare (virDomain *dom, VsaDomainTransform transform, gpointer user_data,
-                  GError **error)
+vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
+                  gpointer user_data, GError **error)
 {
   g_autoptr (VsaEdit) edit = g_new0 (VsaEdit, 1);
   g_autoptr (xmlDoc) doc = NULL;
 
   edit->name = g_strdup (virDomainGetName (dom));
+  edit->lock = vsa_lock_acquire (ctx->config->state_dir, edit->name,
+                                 ctx->config->lock_timeout_ms, error);
+  if (edit->lock == NULL)
+    return NULL;
   /* `apply` edits domains of several hosts through one context. */
   edit->conn = virDomainGetConnect (dom);
   virConnectRef (edit->conn);
@@ -139,7 +146,7 @@ gboolean
 vsa_domain_edit (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
                  gpointer user_data, gboolean *ret_changed, GError **error)
 {
-  g_autoptr (VsaEdit) edit = vsa_edit_prepare (dom, transform, user_data, error);
+  g_autoptr (VsaEdit) edit = vsa_edit_prepare (ctx, dom, transform, user_data, error);
 
   if (edit == NULL)
     return FALSE;

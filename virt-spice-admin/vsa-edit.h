@@ -9,12 +9,14 @@
 #include <libvirt/libvirt.h>
 
 #include "vsa-context.h"
+#include "vsa-file.h"
 
 G_BEGIN_DECLS
 
 typedef gboolean (*VsaDomainTransform) (xmlDoc *doc, gpointer user_data, GError **error);
 
 typedef struct {
+  VsaLock *lock;        /* this VM, from read to define */
   char *name;
   virConnect *conn;     /* the domain's own connection: where commit defines it */
   char *old_xml;        /* exactly as libvirt returned it: what the backup keeps */
@@ -26,8 +28,8 @@ typedef struct {
 void vsa_edit_free (VsaEdit *edit);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaEdit, vsa_edit_free)
 
-VsaEdit *vsa_edit_prepare (virDomain *dom, VsaDomainTransform transform, gpointer user_data,
-                           GError **error);
+VsaEdit *vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
+                           gpointer user_data, GError **error);
 char *vsa_edit_diff (VsaEdit *edit, GError **error);
 gboolean vsa_edit_print_diff (VsaContext *ctx, VsaEdit *edit, GError **error);
 gboolean vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error);

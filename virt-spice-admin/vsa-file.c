@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <glib/gstdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,8 +35,8 @@ write_all (int fd, const char *data, gsize len)
   return TRUE;
 }
 
-static gboolean
-fsync_directory (const char *dir, GError **error)
+gboolean
+vsa_file_fsync_directory (const char *dir, GError **error)
 {
   int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   gboolean ok;
@@ -57,6 +60,60 @@ vsa_file_write_atomic (const char *path, const char *data, gsize len, mode_t mod
   return vsa_file_write_atomic_owned (path, data, len, mode, (uid_t) -1, (gid_t) -1, error);
 }
 
+/* ".BASE.vsa-PID-": a writer killed between creating its temporary file
+ * and the rename (SIGKILL, power loss) leaves one behind; the next writer
+ * of the same file removes those whose process is gone. */
+static char *
+temp_prefix (const char *base, pid_t pid)
+{
+  return g_strdup_printf (".%s.vsa-%ld-", base, (long) pid);
+}
+
+static void
+remove_stale_temps (const char *dir, const char *base)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autofree char *ours = g_strdup_printf (".%s.vsa-", base);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      gint64 pid;
+      char *end = NULL;
+
+      if (!g_str_has_prefix (name, ours))
+        continue;
+      pid = g_ascii_strtoll (name + strlen (ours), &end, 10);
+      if (pid > 0 && end && *end == '-' && kill ((pid_t) pid, 0) != 0 && errno == ESRCH)
+        {
+          g_autofree char *stale = g_build_filename (dir, name, NULL);
+          g_unlink (stale);
+        }
+    }
+}
+
+/* A new temporary file beside PATH (so the rename stays on one file
+ * system), created exclusively with MODE. */
+int
+vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *prefix = temp_prefix (base, getpid ());
+  g_autofree char *tmp = g_strdup_printf ("%s/%sXXXXXX", dir, prefix);
+  int fd;
+
+  remove_stale_temps (dir, base);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0)
+    {
+      set_errno_error (error, "create a temporary file in", dir, errno);
+      return -1;
+    }
+  *ret_temp_path = g_steal_pointer (&tmp);
+  return fd;
+}
+
 /* Owner and group are set on the temporary file too, before the rename:
  * a group-readable file never exists with the wrong group. -1 keeps the
  * creator's. */
@@ -65,13 +122,12 @@ vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode
                              uid_t uid, gid_t gid, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+  g_autofree char *tmp = NULL;
+  int fd = vsa_file_create_temp (path, mode, &tmp, error);
   int saved_errno;
 
   if (fd < 0)
-    return set_errno_error (error, "create a temporary file in", dir, errno);
+    return FALSE;
   if (fchown (fd, uid, gid) != 0 || fchmod (fd, mode) != 0 || !write_all (fd, data, len) ||
       fsync (fd) != 0)
     {
@@ -86,7 +142,7 @@ vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode
       g_unlink (tmp);
       return set_errno_error (error, "replace", path, saved_errno);
     }
-  return fsync_directory (dir, error);
+  return vsa_file_fsync_directory (dir, error);
 }
 
 gboolean
@@ -95,4 +151,69 @@ vsa_dir_ensure (const char *path, mode_t mode, GError **error)
   if (g_mkdir_with_parents (path, (int) mode) != 0)
     return set_errno_error (error, "create directory", path, errno);
   return TRUE;
+}
+
+void
+vsa_lock_release (VsaLock *lock)
+{
+  if (lock == NULL)
+    return;
+  close (lock->fd); /* drops the flock */
+  g_free (lock);
+}
+
+/* Who holds it, as the holder wrote it ("?" if unreadable). */
+static char *
+lock_holder (int fd)
+{
+  char buf[32] = { 0 };
+  ssize_t n = pread (fd, buf, sizeof buf - 1, 0);
+
+  return n > 0 ? g_strstrip (g_strdup (buf)) : g_strdup ("?");
+}
+
+/* Waits up to TIMEOUT_MS (polling: flock has no timed wait), then gives
+ * up with the holder's pid, so a stuck run is diagnosed, not waited for
+ * forever. */
+VsaLock *
+vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms, GError **error)
+{
+  g_autofree char *dir = g_build_filename (state_dir, "locks", NULL);
+  g_autofree char *file = g_strconcat (name, ".lock", NULL);
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+  g_autofree char *pid = NULL;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  VsaLock *lock;
+  int fd;
+
+  if (!vsa_dir_ensure (dir, 0700, error))
+    return NULL;
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      set_errno_error (error, "open lock", path, errno);
+      return NULL;
+    }
+  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () >= deadline)
+        {
+          g_autofree char *holder = lock_holder (fd);
+
+          close (fd);
+          g_set_error (error, VSA_ERROR, VSA_ERROR_CONFLICT,
+                       "VM '%s' is being changed by another virt-spice-admin (pid %s); "
+                       "wait for it and try again", name, holder);
+          return NULL;
+        }
+      g_usleep (50 * 1000);
+    }
+  pid = g_strdup_printf ("%ld\n", (long) getpid ());
+  if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, strlen (pid), 0) < 0)
+    {
+      /* The pid is only a hint for the message above; the lock holds. */
+    }
+  lock = g_new0 (VsaLock, 1);
+  lock->fd = fd;
+  return lock;
 }

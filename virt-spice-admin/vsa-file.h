@@ -10,6 +10,19 @@ gboolean vsa_file_write_atomic (const char *path, const char *data, gsize len, m
                                 GError **error);
 gboolean vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode_t mode,
                                       uid_t uid, gid_t gid, GError **error);
+int vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GError **error);
+gboolean vsa_file_fsync_directory (const char *dir, GError **error);
+/* An exclusive lock on STATE-DIR/locks/NAME.lock (flock), held until
+ * released: serialises concurrent runs that change the same VM. */
+typedef struct {
+  int fd;
+} VsaLock;
+
+VsaLock *vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms,
+                           GError **error);
+void vsa_lock_release (VsaLock *lock);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaLock, vsa_lock_release)
+
 gboolean vsa_dir_ensure (const char *path, mode_t mode, GError **error);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-staged-files.h"
+#include "vsa-file.h"
 #include "vsa-error.h"
 
 #include <errno.h>
@@ -93,33 +94,19 @@ gboolean
 vsa_staged_files_add (VsaStagedFiles *staged, const char *path, const char *content,
                       uid_t uid, gid_t gid, mode_t mode, GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  StagedFile file = { g_strdup (path), g_strdup_printf ("%s/.%s.XXXXXX", dir, base) };
-  int fd = g_mkstemp_full (file.temporary, O_WRONLY | O_CLOEXEC, 0600);
+  StagedFile file = { g_strdup (path), NULL };
+  int fd = vsa_file_create_temp (path, 0600, &file.temporary, error);
 
   if (fd < 0)
     {
-      int saved_errno = errno;
       staged_file_clear (&file);
-      return set_errno_error (error, "create a temporary file in", dir, saved_errno,
-                              "nothing was installed");
+      g_prefix_error (error, "nothing was installed: ");
+      return FALSE;
     }
   g_array_append_val (staged->files, file);
   if (!write_temporary (fd, content, uid, gid, mode))
     return set_errno_error (error, "write", file.temporary, errno, "nothing was installed");
   return TRUE;
-}
-
-static gboolean
-fsync_directory (const char *dir)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  gboolean ok = fd >= 0 && fsync (fd) == 0;
-
-  if (fd >= 0)
-    close (fd);
-  return ok;
 }
 
 /* Renames cannot fail for lack of space or permission once the
@@ -141,9 +128,11 @@ vsa_staged_files_commit (VsaStagedFiles *staged, GError **error)
           return FALSE;
         }
       g_clear_pointer (&file->temporary, g_free); /* installed: nothing to remove */
-      if (!fsync_directory (dir))
-        return set_errno_error (error, "sync directory", dir, errno,
-                                "the file is in place but may not survive a crash");
+      if (!vsa_file_fsync_directory (dir, error))
+        {
+          g_prefix_error (error, "the file is in place but may not survive a crash: ");
+          return FALSE;
+        }
     }
   return TRUE;
 }

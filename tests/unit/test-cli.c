@@ -7,6 +7,7 @@
 #include "vsa-client-policy.h"
 #include "vsa-disk.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-libvirt.h"
 #include "vsa-policy.h"
 #include "vsa-qemu.h"
@@ -874,6 +875,28 @@ test_export_refuses_unpinnable_console (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "run 'virt-spice-admin secure debianx --listen ADDR'"));
 }
 
+/* Another run holding the VM's lock: this one waits, gives up naming it,
+ * and changes nothing. */
+static void
+test_edit_waits_for_lock_then_refuses (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaLock) held = vsa_lock_acquire (fx->state_dir, "debianx", 100, &error);
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autofree char *after = NULL;
+
+  g_assert_no_error (error);
+  fx->ctx->config->lock_timeout_ms = 300;
+  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "debianx", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, "is being changed by another virt-spice-admin"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+  g_clear_error (&error);
+  g_clear_pointer (&held, vsa_lock_release);
+  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+}
+
 /* --- bad input: one error, nothing changed ----------------------------- */
 
 typedef struct {
@@ -1500,6 +1523,7 @@ main (int argc, char **argv)
   ADD ("/cli/password/live-refused-when-shut-off", test_password_live_refused_when_shut_off);
   ADD ("/cli/password/live-refusal-leaves-config", test_password_live_refusal_leaves_config);
   ADD ("/cli/show/json", test_show_json);
+  ADD ("/cli/edit/waits-for-lock-then-refuses", test_edit_waits_for_lock_then_refuses);
   ADD ("/cli/audit/finds-then-clean", test_audit_finds_then_clean);
   ADD ("/cli/status/lists-every-domain", test_status_lists_every_domain);
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);

@@ -3,6 +3,7 @@
  * passwords, names, and the metadata model against its RelaxNG schema. */
 #include "vsa-config.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-policy.h"
 #include "vsa-secret.h"
 #include "vsa-spice.h"
@@ -795,6 +796,72 @@ test_policy_retain_access_prunes_pairs (void)
   g_assert_null (vsa_policy_find_access (policy, "carol"));
 }
 
+/* A writer killed before its rename leaves ".NAME.vsa-PID-XXXXXX"; the
+ * next write of NAME removes it when PID is gone, never a live writer's. */
+static void
+test_atomic_write_removes_stale_temps (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vsa-atomic-XXXXXX", &error);
+  g_autofree char *target = g_build_filename (dir, "policy.xml", NULL);
+  g_autofree char *dead = g_build_filename (dir, ".policy.xml.vsa-999999999-AbCdEf", NULL);
+  g_autofree char *alive = g_strdup_printf ("%s/.policy.xml.vsa-%d-XyZ123", dir, (int) getppid ());
+  g_autofree char *other = g_build_filename (dir, ".other.xml.vsa-999999999-AbCdEf", NULL);
+  g_autofree char *content = NULL;
+  g_autoptr (GDir) d = NULL;
+  struct stat st;
+  guint entries = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (dead, "half", -1, NULL));
+  g_assert_true (g_file_set_contents (alive, "in flight", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "not ours", -1, NULL));
+  g_assert_true (vsa_file_write_atomic (target, "new\n", 4, 0640, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (dead, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (alive, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (target, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, "new\n");
+  g_assert_cmpint (g_stat (target, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+  d = g_dir_open (dir, 0, NULL);
+  while (g_dir_read_name (d))
+    entries++;
+  g_assert_cmpuint (entries, ==, 3); /* target, alive, other: no temp of ours */
+  g_unlink (alive);
+  g_unlink (other);
+  g_unlink (target);
+  g_rmdir (dir);
+}
+
+static void
+test_lock_excludes_and_names_holder (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vsa-lock-XXXXXX", &error);
+  g_autoptr (VsaLock) first = vsa_lock_acquire (dir, "debianx", 100, &error);
+  g_autoptr (VsaLock) second = NULL;
+  g_autoptr (VsaLock) other_vm = NULL;
+  g_autofree char *expected = g_strdup_printf ("(pid %d)", (int) getpid ());
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (first);
+  second = vsa_lock_acquire (dir, "debianx", 100, &error);
+  g_assert_null (second);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
+  g_assert_nonnull (strstr (error->message, expected));
+  g_clear_error (&error);
+  other_vm = vsa_lock_acquire (dir, "leaptest", 100, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&first, vsa_lock_release);
+  second = vsa_lock_acquire (dir, "debianx", 100, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (second);
+  g_assert_cmpint (system (cmd), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -834,6 +901,8 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched);
   g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
   g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);
+  g_test_add_func ("/file/atomic-write-removes-stale-temps", test_atomic_write_removes_stale_temps);
+  g_test_add_func ("/file/lock-excludes-and-names-holder", test_lock_excludes_and_names_holder);
   g_test_add_func ("/vv/password-mode", test_vv_password_mode);
   g_test_add_func ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs);
   g_test_add_func ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password);
