@@ -3,19 +3,37 @@
  * lifecycle step.  Plain libc so it costs about one fork+exec: it answers
  * the common cases itself (an operation we ignore, a domain without our
  * metadata) and hands everything else, stdin included, to the worker
- * beside it, which loads GLib and libxml2 and does the real work. */
+ * beside it, which loads GLib and libxml2 and does the real work.
+ *
+ * libvirtd waits for the hook, so the gate also bounds the worker's time:
+ * a worker stuck on a device is killed after the timeout and the gate
+ * answers for it (a refused start at prepare, success for the undo
+ * steps).  The worker writes to a pipe of the gate, never to libvirtd's,
+ * so even a worker that cannot die does not keep libvirtd waiting. */
 #define _GNU_SOURCE
 #include "vsa-hook-table.h"
 #include "vsa-namespace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Opening volumes runs a PBKDF; a minute and a half is generous for that
+ * and still short of leaving `virsh start` hanging.  libvirt runs hooks
+ * with a clean environment, so the variable is for tests and debugging. */
+#define DEFAULT_TIMEOUT_S 90
+#define TIMEOUT_ENV "VIRT_SPICE_ADMIN_HOOK_TIMEOUT"
 
 #define WORKER_NAME "virt-spice-admin-hook-worker"
 /* The worker refuses anything over 4 MiB; one byte more tells it so. */
@@ -89,15 +107,135 @@ worker_path (char *buf, size_t size)
   return 0;
 }
 
+static long
+timeout_ms (void)
+{
+  const char *text = getenv (TIMEOUT_ENV);
+  long seconds = text ? strtol (text, NULL, 10) : 0;
+
+  return (seconds > 0 && seconds <= 3600 ? seconds : DEFAULT_TIMEOUT_S) * 1000L;
+}
+
+static long
+now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+start_worker (const char *worker, char **argv, int err_fd)
+{
+  int null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+
+  dup2 (err_fd, STDERR_FILENO);
+  if (null >= 0)
+    dup2 (null, STDOUT_FILENO);
+  execv (worker, argv);
+  dprintf (STDERR_FILENO, "cannot run the hook worker %s: %s\n", worker, strerror (errno));
+  _exit (127);
+}
+
+/* Copies the worker's stderr to ours until it closes it or DEADLINE;
+ * returns 0 at its end, -1 when time ran out. */
+static int
+relay_stderr (int fd, long deadline)
+{
+  char buf[4096];
+
+  for (;;)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      long left = deadline - now_ms ();
+      ssize_t n;
+
+      if (left <= 0)
+        return -1;
+      if (poll (&p, 1, (int) left) <= 0)
+        continue;
+      n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return 0;
+      if (write (STDERR_FILENO, buf, (size_t) n) < 0)
+        return 0;
+    }
+}
+
+/* The worker's exit status, or -1 if it has not exited by DEADLINE. */
+static int
+wait_worker (pid_t pid, long deadline)
+{
+  int status;
+
+  for (;;)
+    {
+      pid_t r = waitpid (pid, &status, WNOHANG);
+
+      if (r == pid)
+        return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+      if (r < 0 && errno != EINTR)
+        return 1;
+      if (now_ms () >= deadline)
+        return -1;
+      usleep (10 * 1000);
+    }
+}
+
+static int
+worker_timed_out (pid_t pid, const char *domain, const char *operation, int may_refuse,
+                  long limit_ms)
+{
+  kill (pid, SIGKILL); /* not waited for: it may be stuck in the kernel */
+  syslog (LOG_WARNING, "%s: %s: the hook worker did not finish within %ld s and was killed",
+          domain, operation, limit_ms / 1000);
+  if (!may_refuse)
+    return 0;
+  fprintf (stderr, "virt-spice-admin: refusing to start VM '%s': the hook did not finish within "
+                   "%ld s (a device may be stuck); see the system log\n", domain, limit_ms / 1000);
+  return 1;
+}
+
+/* Runs the worker with the deadline; its exit status is ours. */
+static int
+run_worker (const char *worker, char **argv, const char *domain, const char *operation,
+            int may_refuse)
+{
+  long limit = timeout_ms ();
+  long deadline = now_ms () + limit;
+  int err_pipe[2];
+  pid_t pid;
+  int status;
+
+  if (pipe2 (err_pipe, O_CLOEXEC) < 0 || (pid = fork ()) < 0)
+    return -1;
+  if (pid == 0)
+    start_worker (worker, argv, err_pipe[1]);
+  close (err_pipe[1]);
+  if (relay_stderr (err_pipe[0], deadline) < 0)
+    status = -1;
+  else
+    status = wait_worker (pid, deadline);
+  close (err_pipe[0]);
+  if (status < 0)
+    return worker_timed_out (pid, domain, operation, may_refuse, limit);
+  /* Undo steps never fail, whatever happened to the worker. */
+  return may_refuse ? status : 0;
+}
+
 int
 main (int argc, char **argv)
 {
   const char *domain = argc > 1 ? argv[1] : "";
+  const char *operation = argc > 2 ? argv[2] : "";
   int may_refuse;
-  VsaHookPhase phase = vsa_hook_phase_for (argc > 2 ? argv[2] : "", argc > 3 ? argv[3] : "",
-                                           &may_refuse);
+  VsaHookPhase phase = vsa_hook_phase_for (operation, argc > 3 ? argv[3] : "", &may_refuse);
   size_t len = read_stdin_bounded ();
   char worker[PATH_MAX];
+  int status;
 
   if (phase == VSA_HOOK_IGNORE || phase == VSA_HOOK_FILTER)
     return 0;
@@ -106,8 +244,10 @@ main (int argc, char **argv)
                                              strlen (VSA_METADATA_NS)) == NULL))
     return 0;
 
-  if (replace_stdin (len) == 0 && worker_path (worker, sizeof worker) == 0)
-    execv (worker, argv);
+  openlog ("virt-spice-admin-hook", LOG_PID, LOG_DAEMON);
+  if (replace_stdin (len) == 0 && worker_path (worker, sizeof worker) == 0 &&
+      (status = run_worker (worker, argv, domain, operation, may_refuse)) >= 0)
+    return status;
   if (!may_refuse)
     return 0;
   fprintf (stderr, "virt-spice-admin: refusing to start VM '%s': cannot run the hook worker "

@@ -93,6 +93,23 @@ hook reconnect begin "$WORK/hostname.xml"
 check "a failing reconnect still exits 0 quietly (the VM must survive)" eval 'status_is 0 && quiet'
 check "the failing reconnect is in the log" grep -q "reconnect: firewall: VM 'vm1'.*firewall sync" "$WORK/hook.log"
 
+# Runs twice, undo without do, and a prepare half done before a crash
+# all converge without error.
+nft flush ruleset
+hook release end "$WORK/good.xml"
+check "release without any prepare (no table at all) exits 0 quietly, no element" eval 'status_is 0 && quiet && no_port'
+hook prepare begin "$WORK/good.xml"
+hook prepare begin "$WORK/good.xml"
+check "prepare twice exits 0 quietly" eval 'status_is 0 && quiet'
+check "... and installs each element once" test "$(elements clients4)" = "10.231.0.2 . 20901"
+nft delete element inet vsa_hook_test clients4 '{ 10.231.0.2 . 20901 }'
+hook prepare begin "$WORK/good.xml"
+check "prepare after one half done (an element missing) completes it" \
+    eval 'status_is 0 && test "$(elements clients4)" = "10.231.0.2 . 20901" && has_port'
+hook release end "$WORK/good.xml"
+hook release end "$WORK/good.xml"
+check "release twice after that exits 0 and leaves no element" eval 'status_is 0 && quiet && no_port'
+
 # The kernel refusing the transaction (our set exists with another type).
 nft flush ruleset
 nft add table inet vsa_hook_test
