@@ -71,5 +71,6 @@ vsa_hook_log (GLogLevelFlags level, const char *domain, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_log_structured (LOG_DOMAIN, level, "MESSAGE", "%s", message, "VSA_DOMAIN", "%s", domain);
+  /* Plain string values; MESSAGE, the only format, must come last. */
+  g_log_structured (LOG_DOMAIN, level, "VSA_DOMAIN", domain, "MESSAGE", "%s", message);
 }

@@ -150,7 +150,7 @@ run_hook prepare begin "$WORK/nopass.xml"
 [ "$STATUS" -eq 1 ] && ok "a persistent definition with another UUID does not count" || not_ok "another UUID counted"
 
 # Logs name the domain and never the password.
-if grep -q "vm1" "$WORK/hook.log" && ! grep -q "KnownSecret-123" "$WORK/hook.log"; then
+if grep -q "^virt-spice-admin-hook\[[0-9]*\]: vm1: " "$WORK/hook.log" && ! grep -q "KnownSecret-123" "$WORK/hook.log"; then
     ok "the log names the domain and holds no password"
 else
     not_ok "the log names the domain and holds no password" "$(head -5 "$WORK/hook.log")"
