@@ -127,9 +127,6 @@ print_findings (VsaContext *ctx, GPtrArray *findings)
   if (ctx->json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "findings");
@@ -153,11 +150,7 @@ print_findings (VsaContext *ctx, GPtrArray *findings)
         }
       json_builder_end_array (b);
       json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      fprintf (ctx->out, "%s\n", text);
+      vsa_cli_print_json (ctx, b);
       return;
     }
   for (guint i = 0; i < findings->len; i++)

@@ -202,9 +202,6 @@ static void
 print_status_json (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPtrArray *strays)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
   const VsaConfig *config = ctx->config;
 
   json_builder_begin_object (b);
@@ -230,11 +227,7 @@ print_status_json (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPt
     add_stray_json (b, g_ptr_array_index (strays, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (ctx->out, "%s\n", text);
+  vsa_cli_print_json (ctx, b);
 }
 
 static void

@@ -74,9 +74,6 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
   if (ctx->json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "vm");
@@ -96,11 +93,7 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
           json_builder_add_string_value (b, req->password);
         }
       json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      text = json_generator_to_data (gen, NULL);
-      fprintf (ctx->out, "%s\n", text);
+      vsa_cli_print_json (ctx, b);
       return;
     }
   if (ctx->dry_run)

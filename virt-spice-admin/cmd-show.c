@@ -56,33 +56,9 @@ add_string (JsonBuilder *b, const char *name, const char *value)
 }
 
 static void
-add_users_json (JsonBuilder *b, const VsaPolicy *policy)
-{
-  json_builder_set_member_name (b, "users");
-  json_builder_begin_array (b);
-  for (guint i = 0; policy && i < policy->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (policy->access, i);
-
-      json_builder_begin_object (b);
-      add_string (b, "user", access->user);
-      json_builder_set_member_name (b, "clients");
-      json_builder_begin_array (b);
-      for (guint j = 0; j < access->clients->len; j++)
-        json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-}
-
-static void
 print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   add_string (b, "vm", r->name);
@@ -103,7 +79,7 @@ print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
   json_builder_add_boolean_value (b, r->password_expired);
   if (show_password)
     add_string (b, "password", r->spice.password);
-  add_users_json (b, r->policy);
+  vsa_cli_json_add_users (b, r->policy);
   json_builder_set_member_name (b, "secure");
   json_builder_add_boolean_value (b, r->problems->len == 0);
   json_builder_set_member_name (b, "problems");
@@ -113,11 +89,7 @@ print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
   json_builder_end_array (b);
   json_builder_end_object (b);
 
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (ctx->out, "%s\n", text);
+  vsa_cli_print_json (ctx, b);
 }
 
 static char *

@@ -161,22 +161,7 @@ add_row_json (JsonBuilder *b, const StatusRow *row)
   json_builder_add_int_value (b, row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
   json_builder_set_member_name (b, "plain_port");
   json_builder_add_int_value (b, row->vm->spice.port);
-  json_builder_set_member_name (b, "users");
-  json_builder_begin_array (b);
-  for (guint i = 0; policy && i < policy->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (policy->access, i);
-
-      json_builder_begin_object (b);
-      add_str (b, "user", access->user);
-      json_builder_set_member_name (b, "clients");
-      json_builder_begin_array (b);
-      for (guint j = 0; j < access->clients->len; j++)
-        json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
+  vsa_cli_json_add_users (b, policy);
   json_builder_set_member_name (b, "volumes");
   json_builder_begin_array (b);
   for (guint i = 0; policy && i < policy->volumes->len; i++)
@@ -201,9 +186,6 @@ static void
 print_json (VsaContext *ctx, GPtrArray *rows)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "vms");
@@ -212,11 +194,7 @@ print_json (VsaContext *ctx, GPtrArray *rows)
     add_row_json (b, g_ptr_array_index (rows, i));
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, NULL);
-  fprintf (ctx->out, "%s\n", text);
+  vsa_cli_print_json (ctx, b);
 }
 
 #define N_COLUMNS 11

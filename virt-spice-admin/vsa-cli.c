@@ -172,3 +172,26 @@ vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }
+
+/* "users": [{"user": NAME, "clients": [...]}], as show and status print it. */
+void
+vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy)
+{
+  json_builder_set_member_name (b, "users");
+  json_builder_begin_array (b);
+  for (guint i = 0; policy && i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "user");
+      json_builder_add_string_value (b, access->user);
+      json_builder_set_member_name (b, "clients");
+      json_builder_begin_array (b);
+      for (guint j = 0; j < access->clients->len; j++)
+        json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}

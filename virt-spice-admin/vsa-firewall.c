@@ -145,11 +145,14 @@ vm_for (const char *vm_name, const VsaPolicy *policy, int port, GError **error)
   return vm;
 }
 
-/* add/remove/update are no-ops when the configuration turns the firewall
- * off, so callers (hook, assign) need not ask first. */
-gboolean
-vsa_firewall_add_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy,
-                     int port, GError **error)
+typedef char *(*VmRenderer) (const VsaNftSettings *settings, const VsaNftVm *vm);
+
+/* One VM's elements in or out, as one transaction.  add/remove/update are
+ * no-ops when the configuration turns the firewall off, so callers (hook,
+ * assign) need not ask first. */
+static gboolean
+change_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy, int port,
+           VmRenderer render, const char *verb, GError **error)
 {
   VsaNftSettings settings;
   g_autoptr (VsaNftVm) vm = NULL;
@@ -161,9 +164,16 @@ vsa_firewall_add_vm (const VsaConfig *config, const char *vm_name, const VsaPoli
   vsa_firewall_settings_from_config (config, &settings);
   if ((vm = vm_for (vm_name, policy, port, error)) == NULL)
     return FALSE;
-  script = vsa_nft_render_add_vm (&settings, vm);
-  what = g_strdup_printf ("add the rules of VM '%s' (port %d)", vm_name, port);
+  script = render (&settings, vm);
+  what = g_strdup_printf ("%s the rules of VM '%s' (port %d)", verb, vm_name, port);
   return apply (&settings, what, script, error);
+}
+
+gboolean
+vsa_firewall_add_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy,
+                     int port, GError **error)
+{
+  return change_vm (config, vm_name, policy, port, vsa_nft_render_add_vm, "add", error);
 }
 
 /* Safe to repeat and after a failed add: see render_remove_elements(). */
@@ -171,19 +181,7 @@ gboolean
 vsa_firewall_remove_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy,
                         int port, GError **error)
 {
-  VsaNftSettings settings;
-  g_autoptr (VsaNftVm) vm = NULL;
-  g_autofree char *script = NULL;
-  g_autofree char *what = NULL;
-
-  if (!config->firewall)
-    return TRUE;
-  vsa_firewall_settings_from_config (config, &settings);
-  if ((vm = vm_for (vm_name, policy, port, error)) == NULL)
-    return FALSE;
-  script = vsa_nft_render_remove_vm (&settings, vm);
-  what = g_strdup_printf ("remove the rules of VM '%s' (port %d)", vm_name, port);
-  return apply (&settings, what, script, error);
+  return change_vm (config, vm_name, policy, port, vsa_nft_render_remove_vm, "remove", error);
 }
 
 /* For `assign`/`unassign` on a running VM: the port's clients become

@@ -71,28 +71,6 @@ vsa_sudoers_escape_arg (const char *arg, GError **error)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* GKeyFile's value escapes, which remote-viewer's .vv reader undoes. */
-char *
-vsa_keyfile_escape_value (const char *value)
-{
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  for (const char *p = value; *p; p++)
-    switch (*p)
-      {
-      case '\\': g_string_append (out, "\\\\"); break;
-      case '\n': g_string_append (out, "\\n"); break;
-      case '\r': g_string_append (out, "\\r"); break;
-      case '\t': g_string_append (out, "\\t"); break;
-      case ' ':
-        g_string_append (out, p == value ? "\\s" : " ");
-        break;
-      default:
-        g_string_append_c (out, *p);
-      }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 /* VM names may hold anything but '/': file names keep the plain
  * characters and write every other byte as %XX, so two names never share
  * a file and the result is safe for sudoers and shell alike. */

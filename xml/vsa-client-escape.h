@@ -11,7 +11,6 @@ G_BEGIN_DECLS
 gboolean vsa_validate_safe_path (const char *path, const char *what, GError **error);
 gboolean vsa_validate_sudoers_name (const char *name, const char *what, GError **error);
 char *vsa_sudoers_escape_arg (const char *arg, GError **error);
-char *vsa_keyfile_escape_value (const char *value);
 char *vsa_file_name_encode (const char *name);
 
 G_END_DECLS

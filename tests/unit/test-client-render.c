@@ -350,20 +350,6 @@ test_file_name_encode (void)
 }
 
 static void
-test_keyfile_escape (void)
-{
-  g_autofree char *out = vsa_keyfile_escape_value (" a\\b\nc\td");
-  g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autofree char *data = g_strdup_printf ("[g]\nk=%s\n", out);
-  g_autofree char *back = NULL;
-
-  g_assert_cmpstr (out, ==, "\\sa\\\\b\\nc\\td");
-  g_assert_true (g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, NULL));
-  back = g_key_file_get_string (kf, "g", "k", NULL);
-  g_assert_cmpstr (back, ==, " a\\b\nc\td");
-}
-
-static void
 test_template_missing_value (void)
 {
   g_autoptr (GError) error = NULL;
@@ -386,7 +372,6 @@ main (int argc, char **argv)
   g_test_add_func ("/client-render/policy-round-trip-and-schema", test_policy_round_trip_and_schema);
   g_test_add_func ("/client-render/escape/sudoers", test_sudoers_escape);
   g_test_add_func ("/client-render/escape/file-name", test_file_name_encode);
-  g_test_add_func ("/client-render/escape/keyfile", test_keyfile_escape);
   g_test_add_func ("/client-render/template/missing-value", test_template_missing_value);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_policies); i++)
     {

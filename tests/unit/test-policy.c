@@ -745,7 +745,7 @@ test_xml_parse_reports_line (void)
 static void
 test_vv_password_mode (void)
 {
-  VsaVvFile vv = { "debianx", "192.168.2.10", 20001, "O=MySRV,CN=mysrv.office.example", TEST_CA,
+  VsaVvFile vv = { NULL, "debianx", "192.168.2.10", 20001, "O=MySRV,CN=mysrv.office.example", TEST_CA,
                    NULL, "Xq7vT2mK9pL4sR8wZ3nB6cD1", TRUE };
   g_autofree char *text = vsa_vv_render (&vv);
   g_autofree char *path = vsa_test_data_path ("vv", "password-mode.vv", NULL);
@@ -756,7 +756,7 @@ test_vv_password_mode (void)
 static void
 test_vv_sasl_mode_has_user_not_password (void)
 {
-  VsaVvFile vv = { "leaptest", "fd00::10", 20002, "O=MySRV,CN=mysrv.office.example", TEST_CA,
+  VsaVvFile vv = { NULL, "leaptest", "fd00::10", 20002, "O=MySRV,CN=mysrv.office.example", TEST_CA,
                    "bob", NULL, FALSE };
   g_autofree char *text = vsa_vv_render (&vv);
   g_autofree char *path = vsa_test_data_path ("vv", "sasl-mode.vv", NULL);

@@ -3,12 +3,14 @@
 
 #include <string.h>
 
-/* TLS only: no plain port, every channel encrypted. */
+/* TLS only: no plain port, every channel encrypted.  The comment may not
+ * hold a line break (it would end the comment). */
 char *
 vsa_vv_render (const VsaVvFile *vv)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   static const char group[] = "virt-viewer";
+  g_autofree char *text = NULL;
 
   g_key_file_set_string (kf, group, "type", "spice");
   g_key_file_set_string (kf, group, "title", vv->title);
@@ -25,5 +27,8 @@ vsa_vv_render (const VsaVvFile *vv)
     g_key_file_set_string (kf, group, "password", vv->password);
   if (vv->delete_this_file)
     g_key_file_set_integer (kf, group, "delete-this-file", 1);
-  return g_key_file_to_data (kf, NULL, NULL);
+  text = g_key_file_to_data (kf, NULL, NULL);
+  /* GKeyFile escapes the values (line breaks, leading blanks): what the
+   * renderer was given cannot turn into another key. */
+  return vv->comment ? g_strdup_printf ("# %s\n%s", vv->comment, text) : g_steal_pointer (&text);
 }

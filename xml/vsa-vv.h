@@ -8,6 +8,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
+  const char *comment;        /* optional first line, "# " added */
   const char *title;
   const char *host;
   int tls_port;
