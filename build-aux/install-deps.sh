@@ -9,6 +9,7 @@ build_pkgs=(
   libglib2.0-dev libvirt-dev libxml2-dev libjson-glib-dev
   libspice-client-glib-2.0-dev libsasl2-dev libsasl2-modules libgnutls28-dev libnftables-dev
   libcryptsetup-dev liblvm2-dev libblkid-dev
+  scdoc
 )
 # The e2e suite runs a real libvirtd + qemu (TCG) and checks with real tools:
 # nft lists the firewall (iptables is bench/firewall-scale's baseline);
@@ -25,6 +26,7 @@ test_pkgs=(
   user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux keyutils
   openssh-server openssh-client passwd
 )
+# scdoc renders the man pages (docs/man/*.scd).
 # keyutils: keyctl puts the key a luks2-keyring token names into the
 # kernel keyring (volume tests).
 
