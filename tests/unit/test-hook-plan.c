@@ -200,6 +200,29 @@ test_bad_volume_entry_is_an_error (void)
   g_assert_nonnull (strstr (error->message, "mapping name 'a/../b' is not valid"));
 }
 
+/* Found by fuzz-hook-plan: a NUL byte before the metadata hid it from the
+ * namespace search (g_strstr_len stops at NUL), so a managed domain passed
+ * as unmanaged and started unchecked, while the gate had judged it
+ * managed.  It must reach the parser, which refuses it. */
+static void
+test_nul_before_metadata_is_an_error (void)
+{
+  const char *xml = domain_with (SECURE_GRAPHICS,
+      "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>");
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = NULL;
+
+  g_byte_array_append (input, (const guint8 *) xml, 8);
+  g_byte_array_append (input, (const guint8 *) "\0", 1);
+  g_byte_array_append (input, (const guint8 *) xml + 8, (guint) strlen (xml) - 8);
+  g_assert_true (vsa_hook_input_may_be_managed ((const char *) input->data, input->len));
+  plan = vsa_hook_plan_build ("vm1", "prepare", "begin", (const char *) input->data, input->len,
+                              NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -215,5 +238,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/volumes-in-metadata-order", test_volumes_in_metadata_order);
   g_test_add_func ("/hook-plan/unmanaged-has-no-volumes", test_unmanaged_has_no_volumes);
   g_test_add_func ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error);
+  g_test_add_func ("/hook-plan/nul-before-metadata-is-an-error", test_nul_before_metadata_is_an_error);
   return g_test_run ();
 }
