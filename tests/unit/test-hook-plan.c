@@ -223,6 +223,22 @@ test_nul_before_metadata_is_an_error (void)
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
 }
 
+/* Found by fuzz-hook-plan: libxml2's encoding error spans two lines
+ * ("...indicate encoding !\nBytes: 0xAA ..."), and the hook's refusal,
+ * which libvirt shows to the user, must be one line. */
+static void
+test_parse_error_is_one_line (void)
+{
+  const char *xml = "<domain><metadata><vsa:console xmlns:vsa='" NS "' auth='\xaa'/></metadata></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = vsa_hook_plan_build ("vm1", "prepare", "begin", xml, strlen (xml),
+                                                      NULL, &error);
+
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_null (strpbrk (error->message, "\r\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -239,5 +255,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/unmanaged-has-no-volumes", test_unmanaged_has_no_volumes);
   g_test_add_func ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error);
   g_test_add_func ("/hook-plan/nul-before-metadata-is-an-error", test_nul_before_metadata_is_an_error);
+  g_test_add_func ("/hook-plan/parse-error-is-one-line", test_parse_error_is_one_line);
   return g_test_run ();
 }
