@@ -381,7 +381,8 @@ is_destination (const char *text)
   if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL))
     return FALSE;
   if (host[0] == '[')
-    return g_str_has_suffix (host, "]") && strspn (host + 1, "0123456789abcdef:.") == strlen (host) - 2;
+    return g_str_has_suffix (host, "]") &&
+           strspn (host + 1, "0123456789abcdefABCDEF:.") == strlen (host) - 2;
   return strspn (host, "0123456789.") == strlen (host);
 }
 
@@ -602,12 +603,16 @@ check_nft (const char *text)
 
       VSA_FUZZ_ASSERT (g_str_has_prefix (line, "add ") || g_str_has_prefix (line, "delete ") ||
                        g_str_has_prefix (line, "flush "), "nft: a line that is no command", line);
-      VSA_FUZZ_ASSERT (strpbrk (line, "\\#\r") == NULL, "nft: backslash or comment", line);
+      g_autofree char *unquoted = g_strndup (line, quote ? (gsize) (quote - line) : strlen (line));
+
+      /* Inside the quotes '#' is text; outside it would start a comment. */
+      VSA_FUZZ_ASSERT (strpbrk (unquoted, "\\#\r") == NULL, "nft: backslash or comment", line);
       if (quote == NULL)
         continue;
       VSA_FUZZ_ASSERT (strstr (line, " log prefix \"") == quote - strlen (" log prefix "),
                        "nft: a quote outside the log prefix", line);
-      VSA_FUZZ_ASSERT (strchr (quote + 1, '"') != NULL && strchr (quote + 1, '"')[1] == '\0',
+      VSA_FUZZ_ASSERT (strchr (quote + 1, '"') != NULL && strchr (quote + 1, '"')[1] == '\0' &&
+                       strpbrk (quote + 1, "\\\r") == NULL,
                        "nft: the log prefix is not one quoted string", line);
     }
 }
