@@ -25,8 +25,11 @@ test_pkgs=(
   virt-viewer xvfb xauth python3-gi openssl nftables iptables sudo
   user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux keyutils
   openssh-server openssh-client passwd
+  libclang-rt-14-dev
 )
 # scdoc renders the man pages (docs/man/*.scd).
+# libclang-rt-14-dev: libFuzzer and the ASan/UBSan runtimes for clang,
+# for the fuzz step (tests/fuzz/run-fuzz.sh, bench/fuzz).
 # keyutils: keyctl puts the key a luks2-keyring token names into the
 # kernel keyring (volume tests).
 

@@ -195,7 +195,7 @@ main (int argc, char **argv)
   input = read_stdin_bounded ();
   if (phase == VSA_HOOK_IGNORE || phase == VSA_HOOK_FILTER)
     return 0;
-  if (g_strstr_len ((const char *) input->data, input->len, VSA_METADATA_NS) == NULL)
+  if (!vsa_hook_input_may_be_managed ((const char *) input->data, input->len))
     return 0;
 
   config = load_config (domain, may_refuse, &error);

@@ -10,10 +10,24 @@ bash build-aux/setup-build.sh
 status=0
 meson test -C _build --print-errorlogs --num-processes 2 "$@" || status=$?
 
+# The fuzz step (whole suite only, i.e. no arguments): every libFuzzer
+# target for 60 s, two at a time, then render-check on what they found
+# (tests/fuzz/run-fuzz.sh); each target and each render-check is one case
+# below.  About 5 minutes; VSA_FUZZ_SECONDS shortens it.
+fuzz_tap=_build/fuzz-results.tap
+rm -f "$fuzz_tap"
+if [ $# -eq 0 ]; then
+  bash tests/fuzz/run-fuzz.sh --tap "$fuzz_tap" "${VSA_FUZZ_SECONDS:-60}" || status=1
+fi
+
 # Count TAP cases (meson counts programs); a skipped case is not a pass.
-/usr/bin/python3 - _build/meson-logs/testlog.json <<'PY' || status=1
-import json, re, sys
+/usr/bin/python3 - _build/meson-logs/testlog.json "$fuzz_tap" <<'PY' || status=1
+import json, os, re, sys
 passed = failed = skipped = 0
+if os.path.exists(sys.argv[2]):
+    for line in open(sys.argv[2]):
+        passed += line.startswith("ok")
+        failed += line.startswith("not ok")
 for line in open(sys.argv[1]):
     test = json.loads(line)
     cases = [l for l in test.get("stdout", "").splitlines() if re.match(r"(not )?ok\b", l)]

@@ -85,11 +85,14 @@ tunnel_destination (const char *vm, const VsaSpiceInfo *spice, GPtrArray *notes,
 {
   g_autofree char *host = NULL;
 
-  if (spice->tls_port <= 0)
+  /* The domain XML is read as libvirt wrote it, without a range check:
+   * a port past 65535 would reach PermitOpen and make sshd reject the
+   * whole drop-in at install (found by fuzz-sshd). */
+  if (spice->tls_port <= 0 || spice->tls_port > 65535)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "VM '%s' has a tunnel but no fixed SPICE TLS port; run 'virt-spice-admin secure %s'",
-                   vm, vm);
+                   "VM '%s' has a tunnel but no fixed SPICE TLS port (1-65535); run "
+                   "'virt-spice-admin secure %s'", vm, vm);
       return NULL;
     }
   host = reachable_host (vm, spice->listen, notes, error);
@@ -117,6 +120,10 @@ vsa_tunnel_routes_from_domain (xmlDoc *doc, GPtrArray *routes, GPtrArray *notes,
     }
   if (policy == NULL || policy->tunnels->len == 0)
     return TRUE;
+  /* The name goes into the drop-in's comments and the notes: a line
+   * break there would write sshd configuration of its own. */
+  if (!vsa_validate_vm_name (vm, error))
+    return FALSE;
   if (!vsa_spice_describe (doc, &spice, error) ||
       (destination = tunnel_destination (vm, &spice, notes, error)) == NULL)
     return FALSE;

@@ -57,7 +57,10 @@ audit_console (const char *name, const char *object, const char *fix, const VsaS
   g_autoptr (GDateTime) until = NULL;
   g_autofree char *renew = g_strdup_printf ("virt-spice-admin password %s --live", name);
 
-  if (spice->port != 0)
+  if (spice->port == VSA_PORT_INVALID)
+    vsa_findings_add (findings, "VSA-C01", VSA_SEVERITY_HIGH, object, fix,
+                      "a plain (unencrypted) SPICE port attribute is set (not a valid port)");
+  else if (spice->port != 0)
     vsa_findings_add (findings, "VSA-C01", VSA_SEVERITY_HIGH, object, fix,
                       "a plain (unencrypted) SPICE port is configured (port %d)", spice->port);
   if (g_strcmp0 (spice->default_mode, "secure") != 0 || spice->has_insecure_channel)

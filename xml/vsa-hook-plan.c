@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE /* memmem */
 #include "vsa-hook-plan.h"
 #include "vsa-error.h"
 #include "vsa-spice.h"
@@ -29,7 +30,19 @@ read_tls_port (xmlDoc *doc)
 
   if (!vsa_spice_describe (doc, &info, NULL) || !info.has_spice)
     return 0;
-  return info.tls_port;
+  /* Not a port: none to guard (prepare refuses the start for it). */
+  return info.tls_port == VSA_PORT_INVALID ? 0 : info.tls_port;
+}
+
+/* Whether INPUT may carry our policy: it names our namespace somewhere.
+ * Every byte counts, NULs included (g_strstr_len would stop at the
+ * first one): the gate (hook-gate.c) searches the same way, and stdin
+ * with a NUL before the metadata must reach the parser, which refuses
+ * it, instead of passing as an unmanaged domain. */
+gboolean
+vsa_hook_input_may_be_managed (const char *input, gsize len)
+{
+  return input != NULL && memmem (input, len, VSA_METADATA_NS, strlen (VSA_METADATA_NS)) != NULL;
 }
 
 /* Returns NULL + error only when the input cannot be judged (malformed or
@@ -53,7 +66,7 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
   /* Fast path for the many domains we do not manage: no parse at all.
    * Input without our namespace cannot carry our policy. */
   if (len == 0 || xml == NULL ||
-      (len <= VSA_XML_MAX_SIZE && g_strstr_len (xml, (gssize) len, VSA_METADATA_NS) == NULL))
+      (len <= VSA_XML_MAX_SIZE && !vsa_hook_input_may_be_managed (xml, len)))
     return g_steal_pointer (&plan);
 
   doc = vsa_xml_parse (xml, len, "domain XML on stdin", error);

@@ -25,6 +25,7 @@ typedef struct {
 void vsa_hook_plan_free (VsaHookPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaHookPlan, vsa_hook_plan_free)
 
+gboolean vsa_hook_input_may_be_managed (const char *input, gsize len);
 VsaHookPlan *vsa_hook_plan_build (const char *domain, const char *operation,
                                   const char *sub_operation, const char *xml, gsize len,
                                   const char *persistent_xml, GError **error);

@@ -40,15 +40,20 @@ vsa_spice_find_graphics (xmlDoc *doc)
   return find_graphics_of_type (doc, "spice");
 }
 
-/* libvirt writes -1 for "assigned at start" and omits absent ports. */
+/* libvirt writes -1 for "assigned at start" and omits absent ports.
+ * Anything else that is not a TCP port (a hand-edited XML, "80757") is
+ * VSA_PORT_INVALID, never truncated or wrapped into a valid-looking one. */
 static int
 get_port (xmlNode *node, const char *attr)
 {
   g_autofree char *text = vsa_xml_get (node, attr);
+  gint64 value;
 
   if (text == NULL)
     return 0;
-  return (int) g_ascii_strtoll (text, NULL, 10);
+  if (!g_ascii_string_to_signed (g_strstrip (text), 10, -1, 65535, &value, NULL))
+    return VSA_PORT_INVALID;
+  return (int) value;
 }
 
 gboolean
@@ -367,7 +372,9 @@ vsa_spice_find_insecurities (xmlDoc *doc, VsaAuthMode auth, xmlDoc *secrets_doc)
     g_ptr_array_add (problems, g_strdup ("a plain (unencrypted) SPICE port is configured"));
   if (info.autoport)
     g_ptr_array_add (problems, g_strdup ("autoport='yes' lets libvirt pick the ports at start"));
-  if (info.tls_port <= 0)
+  if (info.tls_port == VSA_PORT_INVALID)
+    g_ptr_array_add (problems, g_strdup ("the TLS port is not a valid port number"));
+  else if (info.tls_port <= 0)
     g_ptr_array_add (problems, g_strdup ("no fixed TLS port"));
   if (g_strcmp0 (info.default_mode, "secure") != 0)
     g_ptr_array_add (problems, g_strdup_printf ("defaultMode is '%s', not 'secure'",

@@ -20,11 +20,14 @@ typedef struct {
   gboolean replace_vnc;     /* replace VNC graphics instead of refusing */
 } VsaSpiceSecureOptions;
 
+/* A port attribute that is not a number from -1 to 65535. */
+#define VSA_PORT_INVALID (-2)
+
 typedef struct {
   gboolean has_spice;
   gboolean has_vnc;
-  int port;                 /* plain port, 0 if none, -1 if autoport */
-  int tls_port;             /* 0 if none, -1 if autoport */
+  int port;                 /* plain port, 0 if none, -1 if autoport, VSA_PORT_INVALID */
+  int tls_port;             /* 0 if none, -1 if autoport, VSA_PORT_INVALID */
   gboolean autoport;
   char *default_mode;       /* NULL means libvirt's default: any */
   char *listen;             /* address of the first address listen, or NULL */

@@ -58,7 +58,9 @@ vsa_xml_parse (const char *text, gsize len, const char *what, GError **error)
       const xmlError *xerr = xmlCtxtGetLastError (ctxt);
       g_autofree char *msg = g_strdup (xerr && xerr->message ? xerr->message : "not well-formed\n");
 
-      g_strchomp (msg);
+      /* Some libxml2 messages span lines ("...encoding !\nBytes: 0xAA");
+       * the hook's refusal must stay one line for libvirt to show. */
+      g_strdelimit (g_strchomp (msg), "\r\n", ' ');
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "%s: line %d: %s",
                    what, xerr ? xerr->line : 0, msg);
       if (doc)

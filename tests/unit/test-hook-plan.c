@@ -93,6 +93,19 @@ test_insecure_managed_refused_in_one_line (void)
   g_assert_true (g_str_has_suffix (line, "run 'virt-spice-admin secure vm1' to restore its console policy"));
 }
 
+/* Found by fuzzing: a port past 65535 used to read as a valid one. */
+static void
+test_tls_port_out_of_range_refused (void)
+{
+  g_autoptr (VsaHookPlan) plan = plan_for ("prepare", "begin",
+      domain_with ("<graphics type='spice' tlsPort='80757' autoport='no' listen='127.0.0.1' "
+                   "defaultMode='secure' passwd='pw-123456'><listen type='address' address='127.0.0.1'/></graphics>",
+                   "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>"));
+
+  g_assert_cmpuint (plan->refusals->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (plan->refusals, 0), ==, "the TLS port is not a valid port number");
+}
+
 static void
 test_sasl_needs_per_vm_config (void)
 {
@@ -200,6 +213,45 @@ test_bad_volume_entry_is_an_error (void)
   g_assert_nonnull (strstr (error->message, "mapping name 'a/../b' is not valid"));
 }
 
+/* Found by fuzz-hook-plan: a NUL byte before the metadata hid it from the
+ * namespace search (g_strstr_len stops at NUL), so a managed domain passed
+ * as unmanaged and started unchecked, while the gate had judged it
+ * managed.  It must reach the parser, which refuses it. */
+static void
+test_nul_before_metadata_is_an_error (void)
+{
+  const char *xml = domain_with (SECURE_GRAPHICS,
+      "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>");
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = NULL;
+
+  g_byte_array_append (input, (const guint8 *) xml, 8);
+  g_byte_array_append (input, (const guint8 *) "\0", 1);
+  g_byte_array_append (input, (const guint8 *) xml + 8, (guint) strlen (xml) - 8);
+  g_assert_true (vsa_hook_input_may_be_managed ((const char *) input->data, input->len));
+  plan = vsa_hook_plan_build ("vm1", "prepare", "begin", (const char *) input->data, input->len,
+                              NULL, &error);
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+}
+
+/* Found by fuzz-hook-plan: libxml2's encoding error spans two lines
+ * ("...indicate encoding !\nBytes: 0xAA ..."), and the hook's refusal,
+ * which libvirt shows to the user, must be one line. */
+static void
+test_parse_error_is_one_line (void)
+{
+  const char *xml = "<domain><metadata><vsa:console xmlns:vsa='" NS "' auth='\xaa'/></metadata></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = vsa_hook_plan_build ("vm1", "prepare", "begin", xml, strlen (xml),
+                                                      NULL, &error);
+
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_null (strpbrk (error->message, "\r\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -209,11 +261,14 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/secure-managed-passes", test_secure_managed_passes);
   g_test_add_func ("/hook-plan/insecure-managed-refused-in-one-line", test_insecure_managed_refused_in_one_line);
   g_test_add_func ("/hook-plan/sasl-needs-per-vm-config", test_sasl_needs_per_vm_config);
+  g_test_add_func ("/hook-plan/tls-port-out-of-range-refused", test_tls_port_out_of_range_refused);
   g_test_add_func ("/hook-plan/release-never-refuses", test_release_never_refuses);
   g_test_add_func ("/hook-plan/managed-plan-carries-tls-port", test_managed_plan_carries_tls_port);
   g_test_add_func ("/hook-plan/malformed-managed-is-an-error", test_malformed_managed_is_an_error);
   g_test_add_func ("/hook-plan/volumes-in-metadata-order", test_volumes_in_metadata_order);
   g_test_add_func ("/hook-plan/unmanaged-has-no-volumes", test_unmanaged_has_no_volumes);
   g_test_add_func ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error);
+  g_test_add_func ("/hook-plan/nul-before-metadata-is-an-error", test_nul_before_metadata_is_an_error);
+  g_test_add_func ("/hook-plan/parse-error-is-one-line", test_parse_error_is_one_line);
   return g_test_run ();
 }

@@ -293,6 +293,8 @@ main (int argc, char **argv)
   DO_TEST ("listen-not-loopback");
   DO_TEST_FAIL ("key-from-conflict", VSA_ERROR_CONFLICT, "user 'alice' has one key for VMs 'debianx' (from anywhere) and 'leaptest' (from 10.0.0.0/8)");
   DO_TEST_FAIL ("no-tls-port", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port");
+  DO_TEST_FAIL ("tls-port-out-of-range", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port (1-65535)");
+  DO_TEST_FAIL ("vm-name-line-break", VSA_ERROR_INVALID, "VM name must not contain control characters");
   DO_TEST_FAIL ("tampered-key", VSA_ERROR_INVALID, "VM 'debianx': metadata: line 7: <vsa:tunnel>: the key data is a 'ssh-ed25519' key but the line says 'ssh-rsa'");
 
   return g_test_run ();

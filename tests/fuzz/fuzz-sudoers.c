@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sudoers renderer from fuzzed names and addresses: refused, or rendered
+ * within its escaping rules (checked in vsa-fuzz-render.c).  The real
+ * validator runs on the corpus afterwards (render-check), not here. */
+#include "vsa-fuzz.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (GPtrArray) files = vsa_fuzz_render_sudoers (data, size);
+
+  if (files != NULL)
+    vsa_fuzz_check_outputs (files);
+  return 0;
+}
