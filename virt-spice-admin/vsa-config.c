@@ -443,7 +443,7 @@ set_client_prefix (VsaConfig *c, const char *v, GError **e)
 static gboolean
 set_client_remote_viewer (VsaConfig *c, const char *v, GError **e)
 {
-  return vsa_validate_safe_path (v, "client-remote-viewer", e) &&
+  return vsa_validate_program_path (v, "client-remote-viewer", e) &&
          parse_absolute_path (v, &c->client_remote_viewer, e);
 }
 

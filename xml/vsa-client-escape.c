@@ -27,6 +27,26 @@ vsa_validate_safe_path (const char *path, const char *what, GError **error)
   return TRUE;
 }
 
+/* A program: a safe path whose last part names a file.  "/" or "/usr/"
+ * would make sudoers say "Defaults!/" and visudo reject the whole file
+ * (found by fuzz-sudoers). */
+gboolean
+vsa_validate_program_path (const char *path, const char *what, GError **error)
+{
+  const char *last;
+
+  if (!vsa_validate_safe_path (path, what, error))
+    return FALSE;
+  last = strrchr (path, '/') + 1;
+  if (*last == '\0' || g_str_equal (last, ".") || g_str_equal (last, ".."))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "%s '%s' must name a program, not a directory", what, path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Upper-case words are aliases to sudoers (and ALL is everyone): a user
  * or group spelled like one would widen the rule, so refuse them. */
 gboolean

@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 gboolean vsa_validate_safe_path (const char *path, const char *what, GError **error);
+gboolean vsa_validate_program_path (const char *path, const char *what, GError **error);
 gboolean vsa_validate_sudoers_name (const char *name, const char *what, GError **error);
 char *vsa_sudoers_escape_arg (const char *arg, GError **error);
 char *vsa_file_name_encode (const char *name);

@@ -87,7 +87,7 @@ gboolean
 vsa_client_render_validate_options (const VsaClientRenderOptions *opts, GError **error)
 {
   if (!vsa_validate_safe_path (opts->prefix, "install root", error) ||
-      !vsa_validate_safe_path (opts->remote_viewer, "remote-viewer path", error) ||
+      !vsa_validate_program_path (opts->remote_viewer, "remote-viewer path", error) ||
       !vsa_validate_safe_path (opts->program, "virt-spice-admin path", error) ||
       (opts->config_path && !vsa_validate_safe_path (opts->config_path, "configuration file", error)))
     return FALSE;

@@ -183,6 +183,7 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nfirewall-priority = -5000\n", "/etc/vsa.conf:2: key 'firewall-priority': firewall priority -5000 is out of range" },
   { "[defaults]\nfirewall-reject = icmp\n", "/etc/vsa.conf:2: key 'firewall-reject': firewall reject mode 'icmp' is unknown" },
   { "[defaults]\nfirewall-log-prefix = a\"b\n", "/etc/vsa.conf:2: key 'firewall-log-prefix': firewall log prefix must not contain quotes" },
+  { "[defaults]\nclient-remote-viewer = /usr/bin/\n", "/etc/vsa.conf:2: key 'client-remote-viewer': client-remote-viewer '/usr/bin/' must name a program, not a directory" },
   { "[defaults]\nkey-dir = keys\n", "/etc/vsa.conf:2: key 'key-dir': 'keys' is not an absolute path" },
   { "[defaults]\nluks-pbkdf = md5\n", "/etc/vsa.conf:2: key 'luks-pbkdf': 'md5' is not a LUKS2 PBKDF" },
   { "[defaults]\nluks-pbkdf-time-ms = 0\n", "/etc/vsa.conf:2: key 'luks-pbkdf-time-ms': '0' is not a whole number from 1" },
