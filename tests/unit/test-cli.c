@@ -461,6 +461,7 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VsaPolicy) policy = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *leaptest_dir = NULL;
   g_autofree char *env = NULL;
   g_autofree char *db = NULL;
   g_autofree char *printed = NULL;
@@ -488,7 +489,8 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   printed = g_strndup (fx->out, fx->out_len);
   g_assert_cmpuint (strlen (g_strchomp (printed)), ==, 24);
   g_assert_false (vsa_sasl_user_exists (dir, "bob")); /* bob's is leaptest's database */
-  g_assert_true (vsa_sasl_user_exists (vsa_sasl_vm_dir (fx->ctx->config, "leaptest"), "bob"));
+  leaptest_dir = vsa_sasl_vm_dir (fx->ctx->config, "leaptest");
+  g_assert_true (vsa_sasl_user_exists (leaptest_dir, "bob"));
 
   db = vsa_sasl_db_path (dir);
   g_assert_cmpint (g_stat (db, &st), ==, 0);
@@ -999,7 +1001,7 @@ test_bad_input (Fixture *fx, gconstpointer data)
 {
   const BadInput *bad = data;
   static const char *const vms[] = { "debianx", "leaptest", "imap" };
-  g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
+  g_auto (GStrv) before = g_new0 (char *, G_N_ELEMENTS (vms) + 1);
   g_autoptr (GError) error = NULL;
   g_autofree char *key_file = g_build_filename (fx->state_dir, "key.pub", NULL);
   const char *args[G_N_ELEMENTS (bad->args)] = { NULL };
@@ -1269,7 +1271,7 @@ test_apply_dry_run_changes_nothing (Fixture *fx, gconstpointer data)
   static const char *const vms[] = { "debianx", "leaptest", "imap" };
   g_autofree char *manifest = write_manifest (fx, office_body);
   g_autoptr (GError) error = NULL;
-  g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
+  g_auto (GStrv) before = g_new0 (char *, G_N_ELEMENTS (vms) + 1);
 
   for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
     before[i] = domain_xml (fx, vms[i]);
