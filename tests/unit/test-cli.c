@@ -966,6 +966,9 @@ static const BadInput bad_inputs[] = {
   { "client-render-no-dest", vsa_cmd_client, { "client", "render", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --dest DIR" },
   { "client-bad-firewall", vsa_cmd_client, { "client", "check", "--policy", "/dev/null", "--client", "lap", "--firewall", "pf" }, NULL, VSA_ERROR_INVALID, "firewall 'pf' is unknown" },
   { "qemu-env-unset-value", vsa_cmd_qemu_env, { "qemu-env", "debianx", "unset", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
+  /* --valid-for replaces a default: under the sanitizer and valgrind builds
+   * this also proves the default is not leaked. */
+  { "ticket-valid-for-too-long", vsa_cmd_ticket, { "ticket", "debianx", "--valid-for", "2h" }, NULL, VSA_ERROR_INVALID, "ticket duration 2h is beyond the maximum of 3600 seconds" },
   { "probe-port-zero", vsa_cmd_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
   { "probe-port-too-big", vsa_cmd_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
   { "tunnel-no-action", vsa_cmd_tunnel, { "tunnel" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER" },
