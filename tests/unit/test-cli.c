@@ -382,6 +382,21 @@ test_show_text_reports_insecure (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (fx->out, "Secure:        no: a plain (unencrypted) SPICE port"));
 }
 
+/* -c and --config after the command replace the ones before it (here: the
+ * fixture's URI), which the sanitizer and valgrind builds check is freed. */
+static void
+test_global_options_after_command (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uri = g_strdup (fx->ctx->uri);
+  g_autofree char *config_path = g_build_filename (fx->state_dir, "none.conf", NULL);
+
+  fx->ctx->config_path = g_strdup ("/nonexistent/before.conf");
+  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx", "-c", uri, "--config", config_path);
+  g_assert_cmpstr (fx->ctx->uri, ==, uri);
+  g_assert_true (fx->ctx->uri != uri);
+  g_assert_cmpstr (fx->ctx->config_path, ==, config_path);
+}
+
 static VsaPolicy *
 policy_of (Fixture *fx, const char *name)
 {
@@ -1516,6 +1531,7 @@ main (int argc, char **argv)
   ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);
   ADD ("/cli/qemu/passthrough-commands", test_qemu_passthrough_commands);
   ADD ("/cli/show/text-reports-insecure", test_show_text_reports_insecure);
+  ADD ("/cli/show/global-options-after-command", test_global_options_after_command);
   ADD ("/cli/tunnel/render-prints-policy-of-all-vms", test_tunnel_render_prints_policy_of_all_vms);
   ADD ("/cli/tunnel/add-again-replaces-key", test_tunnel_add_again_replaces_key);
   ADD ("/cli/tunnel/render-dest-writes-tree", test_tunnel_render_dest_writes_tree);
