@@ -265,7 +265,9 @@ gboolean
 vsa_cmd_ticket (VsaContext *ctx, int argc, char **argv, GError **error)
 {
   g_autofree char *user = NULL;
-  g_autofree char *valid_for = g_strdup ("60s");
+  /* No allocated default here: GOption overwrites a string option's
+   * previous value without freeing it. */
+  g_autofree char *valid_for = NULL;
   g_autofree char *vv_path = NULL;
   g_autofree char *host = NULL;
   gboolean launch = FALSE, show = FALSE;
@@ -297,7 +299,7 @@ vsa_cmd_ticket (VsaContext *ctx, int argc, char **argv, GError **error)
   t.vm = args[0];
   t.user = user;
   t.host_override = host;
-  if (!validate_options (ctx, &t, valid_for, vv_path, launch, error) ||
+  if (!validate_options (ctx, &t, valid_for ? valid_for : "60s", vv_path, launch, error) ||
       !vsa_context_connect (ctx, error) ||
       (dom = vsa_libvirt_lookup (ctx->conn, t.vm, error)) == NULL ||
       !read_running_vm (dom, &t, error))

@@ -204,6 +204,19 @@ converge_console (xmlDoc *doc, VmRequest *req, GError **error)
   return vsa_console_converge (doc, &spec, &req->console, error);
 }
 
+/* A NULL-terminated view of CLIENTS (the strings stay theirs).  Copied one
+ * by one: an empty GPtrArray's pdata is NULL, and memcpy from NULL is
+ * undefined even for zero bytes (UBSan reports it). */
+static const char **
+client_list (const GPtrArray *clients)
+{
+  const char **list = g_new0 (const char *, clients->len + 1);
+
+  for (guint i = 0; i < clients->len; i++)
+    list[i] = g_ptr_array_index (clients, i);
+  return list;
+}
+
 /* Users and clients: the manifest's are added; with --prune the others go. */
 static gboolean
 converge_access (xmlDoc *doc, VmRequest *req, GError **error)
@@ -216,9 +229,8 @@ converge_access (xmlDoc *doc, VmRequest *req, GError **error)
   for (guint i = 0; i < req->vm->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (req->vm->access, i);
-      g_autofree const char **clients = g_new0 (const char *, access->clients->len + 1);
+      g_autofree const char **clients = client_list (access->clients);
 
-      memcpy (clients, access->clients->pdata, access->clients->len * sizeof (char *));
       vsa_policy_assign (policy, access->user, clients);
     }
   g_clear_pointer (&req->removed_users, g_ptr_array_unref);

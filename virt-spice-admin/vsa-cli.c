@@ -4,15 +4,42 @@
 
 #include <json-glib/json-glib.h>
 
+/* The string values of the global options given after the command.  They
+ * are parsed into these, not into the context: GOption overwrites a string
+ * target without freeing it, so `-c A show vm -c B` would leak A. */
+typedef struct {
+  char *uri;
+  char *config_path;
+} GlobalStrings;
+
+static void
+global_strings_clear (GlobalStrings *g)
+{
+  g_clear_pointer (&g->uri, g_free);
+  g_clear_pointer (&g->config_path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GlobalStrings, global_strings_clear)
+
+/* Given after the command, they win over the same options before it. */
+static void
+replace_string (char **target, char **value)
+{
+  if (*value == NULL)
+    return;
+  g_free (*target);
+  *target = g_steal_pointer (value);
+}
+
 /* The global flags are accepted after the command too, so both
  * `virt-spice-admin --json show vm` and `virt-spice-admin show vm --json`
  * work, and every command's --help lists them. */
 static void
-add_global_entries (GOptionContext *octx, VsaContext *ctx)
+add_global_entries (GOptionContext *octx, VsaContext *ctx, GlobalStrings *strings)
 {
   GOptionEntry entries[] = {
-    { "connect", 'c', 0, G_OPTION_ARG_STRING, &ctx->uri, "libvirt URI", "URI" },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &ctx->config_path, "Configuration file", "FILE" },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &strings->uri, "libvirt URI", "URI" },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &strings->config_path, "Configuration file", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctx->json, "Print results as JSON", NULL },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &ctx->dry_run, "Show the XML diff, change nothing", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &ctx->quiet, "Print no notes", NULL },
@@ -33,6 +60,7 @@ parse_command_line (VsaContext *ctx, GOptionEntry *entries, const char *paramete
                                                    description ? "\n\n" : "",
                                                    VSA_EXIT_CODES_HELP, NULL);
   g_auto (GStrv) args = g_new0 (char *, argc + 2);
+  g_auto (GlobalStrings) strings = { 0 };
   guint n_args;
 
   /* argv[0] is the command; GOption expects a program name there. */
@@ -41,11 +69,13 @@ parse_command_line (VsaContext *ctx, GOptionEntry *entries, const char *paramete
     args[i] = g_strdup (argv[i]);
 
   g_option_context_add_main_entries (octx, entries, NULL);
-  add_global_entries (octx, ctx);
+  add_global_entries (octx, ctx, &strings);
   g_option_context_set_description (octx, full_description);
   g_option_context_set_strict_posix (octx, strict_posix);
   if (!g_option_context_parse_strv (octx, &args, error))
     return FALSE;
+  replace_string (&ctx->uri, &strings.uri);
+  replace_string (&ctx->config_path, &strings.config_path);
 
   n_args = g_strv_length (args) - 1;
   if (n_args < min_args || n_args > max_args)

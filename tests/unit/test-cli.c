@@ -163,6 +163,7 @@ test_secure_makes_console_tls_only (Fixture *fx, gconstpointer data)
   g_autoptr (GDir) dir = NULL;
   g_autofree char *backup_path = NULL;
   g_autofree char *backup = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
   struct stat st;
 
   RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
@@ -178,7 +179,8 @@ test_secure_makes_console_tls_only (Fixture *fx, gconstpointer data)
   g_assert_true (vsa_policy_from_domain (doc, &policy, &error));
   g_assert_nonnull (policy);
   g_assert_cmpint (policy->auth, ==, VSA_AUTH_PASSWORD);
-  g_assert_cmpuint (vsa_spice_find_insecurities (doc, VSA_AUTH_PASSWORD, NULL)->len, ==, 0);
+  problems = vsa_spice_find_insecurities (doc, VSA_AUTH_PASSWORD, NULL);
+  g_assert_cmpuint (problems->len, ==, 0);
 
   /* The previous XML is kept, private. */
   dir = g_dir_open (backup_dir, 0, &error);
@@ -381,6 +383,21 @@ test_show_text_reports_insecure (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (fx->out, "Secure:        no: a plain (unencrypted) SPICE port"));
 }
 
+/* -c and --config after the command replace the ones before it (here: the
+ * fixture's URI), which the sanitizer and valgrind builds check is freed. */
+static void
+test_global_options_after_command (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *uri = g_strdup (fx->ctx->uri);
+  g_autofree char *config_path = g_build_filename (fx->state_dir, "none.conf", NULL);
+
+  fx->ctx->config_path = g_strdup ("/nonexistent/before.conf");
+  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx", "-c", uri, "--config", config_path);
+  g_assert_cmpstr (fx->ctx->uri, ==, uri);
+  g_assert_true (fx->ctx->uri != uri);
+  g_assert_cmpstr (fx->ctx->config_path, ==, config_path);
+}
+
 static VsaPolicy *
 policy_of (Fixture *fx, const char *name)
 {
@@ -462,6 +479,7 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VsaPolicy) policy = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *leaptest_dir = NULL;
   g_autofree char *env = NULL;
   g_autofree char *db = NULL;
   g_autofree char *printed = NULL;
@@ -489,7 +507,8 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   printed = g_strndup (fx->out, fx->out_len);
   g_assert_cmpuint (strlen (g_strchomp (printed)), ==, 24);
   g_assert_false (vsa_sasl_user_exists (dir, "bob")); /* bob's is leaptest's database */
-  g_assert_true (vsa_sasl_user_exists (vsa_sasl_vm_dir (fx->ctx->config, "leaptest"), "bob"));
+  leaptest_dir = vsa_sasl_vm_dir (fx->ctx->config, "leaptest");
+  g_assert_true (vsa_sasl_user_exists (leaptest_dir, "bob"));
 
   db = vsa_sasl_db_path (dir);
   g_assert_cmpint (g_stat (db, &st), ==, 0);
@@ -985,6 +1004,9 @@ static const BadInput bad_inputs[] = {
   { "client-render-no-dest", vsa_cmd_client, { "client", "render", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --dest DIR" },
   { "client-bad-firewall", vsa_cmd_client, { "client", "check", "--policy", "/dev/null", "--client", "lap", "--firewall", "pf" }, NULL, VSA_ERROR_INVALID, "firewall 'pf' is unknown" },
   { "qemu-env-unset-value", vsa_cmd_qemu_env, { "qemu-env", "debianx", "unset", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
+  /* --valid-for replaces a default: under the sanitizer and valgrind builds
+   * this also proves the default is not leaked. */
+  { "ticket-valid-for-too-long", vsa_cmd_ticket, { "ticket", "debianx", "--valid-for", "2h" }, NULL, VSA_ERROR_INVALID, "ticket duration 2h is beyond the maximum of 3600 seconds" },
   { "probe-port-zero", vsa_cmd_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
   { "probe-port-too-big", vsa_cmd_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
   { "tunnel-no-action", vsa_cmd_tunnel, { "tunnel" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER" },
@@ -1022,7 +1044,7 @@ test_bad_input (Fixture *fx, gconstpointer data)
 {
   const BadInput *bad = data;
   static const char *const vms[] = { "debianx", "leaptest", "imap" };
-  g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
+  g_auto (GStrv) before = g_new0 (char *, G_N_ELEMENTS (vms) + 1);
   g_autoptr (GError) error = NULL;
   g_autofree char *key_file = g_build_filename (fx->state_dir, "key.pub", NULL);
   const char *args[G_N_ELEMENTS (bad->args)] = { NULL };
@@ -1292,7 +1314,7 @@ test_apply_dry_run_changes_nothing (Fixture *fx, gconstpointer data)
   static const char *const vms[] = { "debianx", "leaptest", "imap" };
   g_autofree char *manifest = write_manifest (fx, office_body);
   g_autoptr (GError) error = NULL;
-  g_autofree char *before[G_N_ELEMENTS (vms)] = { NULL };
+  g_auto (GStrv) before = g_new0 (char *, G_N_ELEMENTS (vms) + 1);
 
   for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
     before[i] = domain_xml (fx, vms[i]);
@@ -1533,6 +1555,7 @@ main (int argc, char **argv)
   ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);
   ADD ("/cli/qemu/passthrough-commands", test_qemu_passthrough_commands);
   ADD ("/cli/show/text-reports-insecure", test_show_text_reports_insecure);
+  ADD ("/cli/show/global-options-after-command", test_global_options_after_command);
   ADD ("/cli/tunnel/render-prints-policy-of-all-vms", test_tunnel_render_prints_policy_of_all_vms);
   ADD ("/cli/tunnel/add-again-replaces-key", test_tunnel_add_again_replaces_key);
   ADD ("/cli/tunnel/render-dest-writes-tree", test_tunnel_render_dest_writes_tree);
