@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `secure VM`: make the VM's SPICE console TLS-only, with an explicit
  * listen address, a fixed TLS port and a credential. */
+#include "vsa-choice.h"
 #include "vsa-cli.h"
 #include "vsa-console.h"
 #include "vsa-edit.h"
@@ -45,26 +46,20 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SecureRequest, secure_request_clear)
 static gboolean
 parse_password_action (const char *text, VsaPasswordAction *ret_action, GError **error)
 {
-  static const struct {
-    const char *name;
-    VsaPasswordAction action;
-  } actions[] = {
-    { "generate", VSA_PASSWORD_NEW }, { "stdin", VSA_PASSWORD_NEW },
-    { "keep", VSA_PASSWORD_KEEP }, { "none", VSA_PASSWORD_NONE },
+  static const char *const names[] = { "generate", "stdin", "keep", "none" };
+  static const VsaPasswordAction actions[] = {
+    VSA_PASSWORD_NEW, VSA_PASSWORD_NEW, VSA_PASSWORD_KEEP, VSA_PASSWORD_NONE,
   };
+  G_STATIC_ASSERT (G_N_ELEMENTS (names) == G_N_ELEMENTS (actions));
+  gsize i;
 
   *ret_action = VSA_PASSWORD_KEEP_OR_NEW;
   if (text == NULL)
     return TRUE;
-  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
-    if (g_strcmp0 (text, actions[i].name) == 0)
-      {
-        *ret_action = actions[i].action;
-        return TRUE;
-      }
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "--password '%s' is unknown; use generate, stdin, keep or none", text);
-  return FALSE;
+  if (!VSA_CHOICE_PARSE ("--password", text, names, &i, error))
+    return FALSE;
+  *ret_action = actions[i];
+  return TRUE;
 }
 
 /* The VM keeps its auth mode (the configured one when it is new); the

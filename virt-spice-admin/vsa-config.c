@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-config.h"
+#include "vsa-choice.h"
 #include "vsa-client-escape.h"
 #include "vsa-error.h"
 #include "vsa-time.h"
@@ -290,12 +291,10 @@ set_key_dir (VsaConfig *c, const char *v, GError **e)
 static gboolean
 set_luks_pbkdf (VsaConfig *c, const char *v, GError **e)
 {
-  if (!g_str_equal (v, "argon2id") && !g_str_equal (v, "argon2i") && !g_str_equal (v, "pbkdf2"))
-    {
-      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID,
-                   "'%s' is not a LUKS2 PBKDF; use argon2id, argon2i or pbkdf2", v);
-      return FALSE;
-    }
+  static const char *const pbkdfs[] = { "argon2id", "argon2i", "pbkdf2" };
+
+  if (!VSA_CHOICE_PARSE ("LUKS2 PBKDF", v, pbkdfs, NULL, e))
+    return FALSE;
   g_free (c->luks_pbkdf);
   c->luks_pbkdf = g_strdup (v);
   return TRUE;

@@ -2,24 +2,25 @@
 #include "vsa-client-render.h"
 #include "vsa-vv.h"
 #include "vsa-client-escape.h"
+#include "vsa-choice.h"
 #include "vsa-error.h"
 
 #include <sys/socket.h>
 #include <string.h>
 
+static const char *const firewall_kind_names[] = {
+  [VSA_FIREWALL_NFT] = "nft",
+  [VSA_FIREWALL_IPTABLES] = "iptables",
+};
+
 gboolean
 vsa_firewall_kind_from_string (const char *text, VsaFirewallKind *ret_kind, GError **error)
 {
-  if (g_strcmp0 (text, "nft") == 0)
-    *ret_kind = VSA_FIREWALL_NFT;
-  else if (g_strcmp0 (text, "iptables") == 0)
-    *ret_kind = VSA_FIREWALL_IPTABLES;
-  else
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "firewall '%s' is unknown; use 'nft' or 'iptables'", text ? text : "");
-      return FALSE;
-    }
+  gsize i;
+
+  if (!VSA_CHOICE_PARSE ("firewall", text, firewall_kind_names, &i, error))
+    return FALSE;
+  *ret_kind = (VsaFirewallKind) i;
   return TRUE;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-nft.h"
+#include "vsa-choice.h"
 #include "vsa-error.h"
 
 #include <arpa/inet.h>
@@ -78,15 +79,12 @@ vsa_nft_validate_priority (int priority, GError **error)
 gboolean
 vsa_nft_reject_mode_from_string (const char *text, VsaNftRejectMode *ret_mode, GError **error)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (reject_mode_names); i++)
-    if (g_strcmp0 (text, reject_mode_names[i]) == 0)
-      {
-        *ret_mode = (VsaNftRejectMode) i;
-        return TRUE;
-      }
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "firewall reject mode '%s' is unknown; use 'reset' or 'drop'", text ? text : "");
-  return FALSE;
+  gsize i;
+
+  if (!VSA_CHOICE_PARSE ("firewall reject mode", text, reject_mode_names, &i, error))
+    return FALSE;
+  *ret_mode = (VsaNftRejectMode) i;
+  return TRUE;
 }
 
 const char *

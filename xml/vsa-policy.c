@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-policy.h"
+#include "vsa-choice.h"
 #include "vsa-error.h"
 #include "vsa-qemu.h"
 #include "vsa-xml.h"
@@ -14,15 +15,12 @@ static const char *const auth_mode_names[] = {
 gboolean
 vsa_auth_mode_from_string (const char *text, VsaAuthMode *ret_mode, GError **error)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (auth_mode_names); i++)
-    if (g_strcmp0 (text, auth_mode_names[i]) == 0)
-      {
-        *ret_mode = (VsaAuthMode) i;
-        return TRUE;
-      }
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "auth mode '%s' is unknown; use 'password' or 'sasl'", text ? text : "");
-  return FALSE;
+  gsize i;
+
+  if (!VSA_CHOICE_PARSE ("auth mode", text, auth_mode_names, &i, error))
+    return FALSE;
+  *ret_mode = (VsaAuthMode) i;
+  return TRUE;
 }
 
 const char *

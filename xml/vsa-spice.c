@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-spice.h"
+#include "vsa-choice.h"
 #include "vsa-error.h"
 #include "vsa-xml.h"
 
@@ -106,12 +107,7 @@ vsa_spice_validate_compression (const char *mode, GError **error)
 {
   static const char *const modes[] = { "auto_glz", "auto_lz", "quic", "glz", "lz", "off" };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
-    if (g_strcmp0 (mode, modes[i]) == 0)
-      return TRUE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "compression '%s' is unknown; use auto_glz, auto_lz, quic, glz, lz or off", mode);
-  return FALSE;
+  return VSA_CHOICE_PARSE ("compression", mode, modes, NULL, error);
 }
 
 static xmlNode *
@@ -270,12 +266,9 @@ vsa_spice_validate_password (const char *password, GError **error)
 gboolean
 vsa_spice_validate_connected (const char *connected, GError **error)
 {
-  if (g_strcmp0 (connected, "keep") == 0 || g_strcmp0 (connected, "disconnect") == 0 ||
-      g_strcmp0 (connected, "fail") == 0)
-    return TRUE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "connected policy '%s' is unknown; use keep, disconnect or fail", connected);
-  return FALSE;
+  static const char *const policies[] = { "keep", "disconnect", "fail" };
+
+  return VSA_CHOICE_PARSE ("connected policy", connected, policies, NULL, error);
 }
 
 /* password NULL removes the password; valid_to NULL removes the expiry;

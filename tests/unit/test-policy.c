@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests of the policy logic: configuration, durations, port choice,
  * passwords, names, and the metadata model against its RelaxNG schema. */
+#include "vsa-choice.h"
 #include "vsa-config.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
@@ -185,7 +186,7 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nfirewall-log-prefix = a\"b\n", "/etc/vsa.conf:2: key 'firewall-log-prefix': firewall log prefix must not contain quotes" },
   { "[defaults]\nclient-remote-viewer = /usr/bin/\n", "/etc/vsa.conf:2: key 'client-remote-viewer': client-remote-viewer '/usr/bin/' must name a program, not a directory" },
   { "[defaults]\nkey-dir = keys\n", "/etc/vsa.conf:2: key 'key-dir': 'keys' is not an absolute path" },
-  { "[defaults]\nluks-pbkdf = md5\n", "/etc/vsa.conf:2: key 'luks-pbkdf': 'md5' is not a LUKS2 PBKDF" },
+  { "[defaults]\nluks-pbkdf = md5\n", "/etc/vsa.conf:2: key 'luks-pbkdf': LUKS2 PBKDF 'md5' is unknown; use 'argon2id', 'argon2i' or 'pbkdf2'" },
   { "[defaults]\nluks-pbkdf-time-ms = 0\n", "/etc/vsa.conf:2: key 'luks-pbkdf-time-ms': '0' is not a whole number from 1" },
   { "[defaults]\nluks-pbkdf-iterations = -1\n", "/etc/vsa.conf:2: key 'luks-pbkdf-iterations'" },
   { "[defaults]\ndeactivate-lv-on-close = yes\n", "/etc/vsa.conf:2: key 'deactivate-lv-on-close': 'yes' is not true or false" },
@@ -863,10 +864,43 @@ test_lock_excludes_and_names_holder (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+/* The one parser behind every word-valued option: the index of the match,
+ * and a refusal that lists every choice in order. */
+static void
+test_choice_parse (void)
+{
+  static const char *const one[] = { "only" };
+  static const char *const three[] = { "keep", "disconnect", "fail" };
+  g_autoptr (GError) error = NULL;
+  gsize i = 99;
+
+  g_assert_true (VSA_CHOICE_PARSE ("policy", "fail", three, &i, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (i, ==, 2);
+  g_assert_true (VSA_CHOICE_PARSE ("policy", "keep", three, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (VSA_CHOICE_PARSE ("policy", "Keep", three, &i, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==,
+                   "policy 'Keep' is unknown; use 'keep', 'disconnect' or 'fail'");
+  g_assert_cmpuint (i, ==, 2);
+  g_clear_error (&error);
+
+  g_assert_false (VSA_CHOICE_PARSE ("mode", NULL, one, &i, &error));
+  g_assert_cmpstr (error->message, ==, "mode '' is unknown; use 'only'");
+  g_clear_error (&error);
+
+  g_assert_false (vsa_choice_parse ("mode", "x", three, 2, &i, &error));
+  g_assert_cmpstr (error->message, ==, "mode 'x' is unknown; use 'keep' or 'disconnect'");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/choice/parse", test_choice_parse);
 
   g_test_add_func ("/config/defaults", test_config_defaults);
   g_test_add_func ("/config/all-keys", test_config_all_keys);
