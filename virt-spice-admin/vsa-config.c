@@ -81,6 +81,15 @@ vsa_config_free (VsaConfig *config)
   g_free (config);
 }
 
+/* Setters validate first and only then replace, so a refused value
+ * leaves the previous one in place. */
+static void
+replace_string (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+
 static gboolean
 parse_port (const char *text, int *ret_port)
 {
@@ -119,8 +128,7 @@ parse_absolute_path (const char *text, char **slot, GError **error)
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not an absolute path", text);
       return FALSE;
     }
-  g_free (*slot);
-  *slot = g_strdup (text);
+  replace_string (slot, text);
   return TRUE;
 }
 
@@ -135,8 +143,7 @@ set_listen (VsaConfig *c, const char *v, GError **e)
 {
   if (!vsa_validate_listen_address (v, e))
     return FALSE;
-  g_free (c->listen);
-  c->listen = g_strdup (v);
+  replace_string (&c->listen, v);
   return TRUE;
 }
 
@@ -169,8 +176,7 @@ parse_group_name (const char *v, char **slot, GError **e)
       g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not a valid group name", v);
       return FALSE;
     }
-  g_free (*slot);
-  *slot = g_strdup (v);
+  replace_string (slot, v);
   return TRUE;
 }
 
@@ -245,8 +251,7 @@ set_firewall_table (VsaConfig *c, const char *v, GError **e)
 {
   if (!vsa_nft_validate_table_name (v, e))
     return FALSE;
-  g_free (c->firewall_table);
-  c->firewall_table = g_strdup (v);
+  replace_string (&c->firewall_table, v);
   return TRUE;
 }
 
@@ -277,8 +282,7 @@ set_firewall_log_prefix (VsaConfig *c, const char *v, GError **e)
 {
   if (!vsa_nft_validate_log_prefix (v, e))
     return FALSE;
-  g_free (c->firewall_log_prefix);
-  c->firewall_log_prefix = g_strdup (v);
+  replace_string (&c->firewall_log_prefix, v);
   return TRUE;
 }
 
@@ -295,8 +299,7 @@ set_luks_pbkdf (VsaConfig *c, const char *v, GError **e)
 
   if (!VSA_CHOICE_PARSE ("LUKS2 PBKDF", v, pbkdfs, NULL, e))
     return FALSE;
-  g_free (c->luks_pbkdf);
-  c->luks_pbkdf = g_strdup (v);
+  replace_string (&c->luks_pbkdf, v);
   return TRUE;
 }
 
@@ -395,8 +398,7 @@ set_tunnel_wait_command (VsaConfig *c, const char *v, GError **e)
                    "(letters, digits, / . _ - : = + and spaces)", v);
       return FALSE;
     }
-  g_free (c->tunnel_wait_command);
-  c->tunnel_wait_command = g_strdup (v);
+  replace_string (&c->tunnel_wait_command, v);
   return TRUE;
 }
 
@@ -406,8 +408,7 @@ set_server_name (VsaConfig *c, const char *v, GError **e)
 {
   if (!vsa_validate_client (v, e))
     return FALSE;
-  g_free (c->server_name);
-  c->server_name = g_strdup (v);
+  replace_string (&c->server_name, v);
   return TRUE;
 }
 
@@ -593,8 +594,7 @@ vsa_config_load_data (VsaConfig *config, const char *data, gsize len, const char
   for (int i = 0; keys[i]; i++)
     if (!apply_key (config, kf, data, path, keys[i], error))
       return FALSE;
-  g_free (config->path);
-  config->path = g_strdup (path);
+  replace_string (&config->path, path);
   return TRUE;
 }
 
