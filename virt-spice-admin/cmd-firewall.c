@@ -149,11 +149,7 @@ add_vm_json (JsonBuilder *b, const RunningVm *vm, const VsaFirewallPort *install
   json_builder_add_int_value (b, installed ? (gint64) installed->rejected_packets : 0);
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, vm_state (vm, installed, enabled));
-  json_builder_set_member_name (b, "problem");
-  if (vm->invalid)
-    json_builder_add_string_value (b, vm->invalid);
-  else
-    json_builder_add_null_value (b);
+  vsa_cli_json_add_string_or_null (b, "problem", vm->invalid);
   json_builder_end_object (b);
 }
 

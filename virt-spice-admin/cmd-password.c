@@ -82,11 +82,7 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
       json_builder_add_boolean_value (b, ctx->dry_run);
       json_builder_set_member_name (b, "live");
       json_builder_add_boolean_value (b, live);
-      json_builder_set_member_name (b, "valid_to");
-      if (req->valid_to)
-        json_builder_add_string_value (b, req->valid_to);
-      else
-        json_builder_add_null_value (b);
+      vsa_cli_json_add_string_or_null (b, "valid_to", req->valid_to);
       if (show)
         {
           json_builder_set_member_name (b, "password");

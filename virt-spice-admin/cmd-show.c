@@ -46,39 +46,29 @@ mode_text (const ShowReport *r)
 }
 
 static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  add_string (b, "vm", r->name);
-  add_string (b, "state", r->running ? "running" : "shut off");
+  vsa_cli_json_add_string_or_null (b, "vm", r->name);
+  vsa_cli_json_add_string_or_null (b, "state", r->running ? "running" : "shut off");
   json_builder_set_member_name (b, "managed");
   json_builder_add_boolean_value (b, r->policy != NULL);
-  add_string (b, "mode", mode_text (r));
-  add_string (b, "listen", r->spice.listen);
+  vsa_cli_json_add_string_or_null (b, "mode", mode_text (r));
+  vsa_cli_json_add_string_or_null (b, "listen", r->spice.listen);
   json_builder_set_member_name (b, "tls_port");
   json_builder_add_int_value (b, r->spice.tls_port);
   json_builder_set_member_name (b, "plain_port");
   json_builder_add_int_value (b, r->spice.port);
-  add_string (b, "default_mode", r->spice.default_mode);
+  vsa_cli_json_add_string_or_null (b, "default_mode", r->spice.default_mode);
   json_builder_set_member_name (b, "password_set");
   json_builder_add_boolean_value (b, r->spice.password != NULL);
-  add_string (b, "password_valid_to", r->spice.password_valid_to);
+  vsa_cli_json_add_string_or_null (b, "password_valid_to", r->spice.password_valid_to);
   json_builder_set_member_name (b, "password_expired");
   json_builder_add_boolean_value (b, r->password_expired);
   if (show_password)
-    add_string (b, "password", r->spice.password);
+    vsa_cli_json_add_string_or_null (b, "password", r->spice.password);
   vsa_cli_json_add_users (b, r->policy);
   json_builder_set_member_name (b, "secure");
   json_builder_add_boolean_value (b, r->problems->len == 0);

@@ -135,14 +135,13 @@ make_row (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *stat
   return row;
 }
 
+/* The table's placeholders ("" and "-") are null in JSON. */
 static void
 add_str (JsonBuilder *b, const char *name, const char *value)
 {
-  json_builder_set_member_name (b, name);
-  if (value && *value && g_strcmp0 (value, "-") != 0)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
+  gboolean placeholder = value == NULL || *value == '\0' || g_str_equal (value, "-");
+
+  vsa_cli_json_add_string_or_null (b, name, placeholder ? NULL : value);
 }
 
 static void

@@ -206,16 +206,8 @@ print_ticket (VsaContext *ctx, Ticket *t, const char *vv_path, gboolean show)
       json_builder_add_string_value (b, t->vm);
       json_builder_set_member_name (b, "mode");
       json_builder_add_string_value (b, vsa_auth_mode_to_string (t->auth));
-      json_builder_set_member_name (b, "valid_to");
-      if (t->password)
-        json_builder_add_string_value (b, t->valid_to);
-      else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "vv");
-      if (vv_path)
-        json_builder_add_string_value (b, vv_path);
-      else
-        json_builder_add_null_value (b);
+      vsa_cli_json_add_string_or_null (b, "valid_to", t->password ? t->valid_to : NULL);
+      vsa_cli_json_add_string_or_null (b, "vv", vv_path);
       if (show && t->password)
         {
           json_builder_set_member_name (b, "password");

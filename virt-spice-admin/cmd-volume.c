@@ -14,16 +14,6 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 /* --- format ------------------------------------------------------------ */
 
 static void
@@ -41,12 +31,12 @@ print_format_result (VsaContext *ctx, const char *lv, const VsaFormatResult *res
     }
   b = json_builder_new ();
   json_builder_begin_object (b);
-  add_string (b, "lv", lv);
-  add_string (b, "device", result->device);
-  add_string (b, "keyfile", result->keyfile);
+  vsa_cli_json_add_string_or_null (b, "lv", lv);
+  vsa_cli_json_add_string_or_null (b, "device", result->device);
+  vsa_cli_json_add_string_or_null (b, "keyfile", result->keyfile);
   json_builder_set_member_name (b, "keyfile_created");
   json_builder_add_boolean_value (b, result->keyfile_created);
-  add_string (b, "header_backup", result->header_backup);
+  vsa_cli_json_add_string_or_null (b, "header_backup", result->header_backup);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }
@@ -422,13 +412,13 @@ print_rows (VsaContext *ctx, GPtrArray *rows)
       ListRow *r = g_ptr_array_index (rows, i);
 
       json_builder_begin_object (b);
-      add_string (b, "vm", r->vm);
-      add_string (b, "name", r->volume->name);
-      add_string (b, "lv", r->volume->lv);
-      add_string (b, "target", r->target);
-      add_string (b, "state", vsa_volume_state (r->volume));
-      add_string (b, "keyfile", r->volume->keyfile);
-      add_string (b, "token", r->volume->token);
+      vsa_cli_json_add_string_or_null (b, "vm", r->vm);
+      vsa_cli_json_add_string_or_null (b, "name", r->volume->name);
+      vsa_cli_json_add_string_or_null (b, "lv", r->volume->lv);
+      vsa_cli_json_add_string_or_null (b, "target", r->target);
+      vsa_cli_json_add_string_or_null (b, "state", vsa_volume_state (r->volume));
+      vsa_cli_json_add_string_or_null (b, "keyfile", r->volume->keyfile);
+      vsa_cli_json_add_string_or_null (b, "token", r->volume->token);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -204,6 +204,18 @@ vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
 }
 
 /* "users": [{"user": NAME, "clients": [...]}], as show and status print it. */
+/* An absent value is a JSON null, not "" and not a missing member, so
+ * every --json document keeps the same members (docs/status-json.md). */
+void
+vsa_cli_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
 void
 vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy)
 {
