@@ -77,7 +77,6 @@ vsa_cmd_qemu_arg (VsaContext *ctx, int argc, char **argv, GError **error)
       return FALSE;
     }
   if (changed && !req.remove)
-    vsa_context_note (ctx, "note: libvirt marks a domain with qemu:commandline passthrough as "
-                           "tainted (custom-argv); support may ask you to remove it");
+    vsa_cli_note_qemu_passthrough_taint (ctx);
   return TRUE;
 }

@@ -204,6 +204,15 @@ vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
 }
 
 /* "users": [{"user": NAME, "clients": [...]}], as show and status print it. */
+/* Said by qemu-arg and qemu-env whenever they add passthrough, so the
+ * admin learns of the taint before a bug report does. */
+void
+vsa_cli_note_qemu_passthrough_taint (VsaContext *ctx)
+{
+  vsa_context_note (ctx, "note: libvirt marks a domain with qemu:commandline passthrough as "
+                         "tainted (custom-argv); support may ask you to remove it");
+}
+
 /* An absent value is a JSON null, not "" and not a missing member, so
  * every --json document keeps the same members (docs/status-json.md). */
 void

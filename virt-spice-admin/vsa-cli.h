@@ -36,6 +36,7 @@ gboolean vsa_cli_parse_until_operands (VsaContext *ctx, GOptionEntry *entries,
                                        GError **error);
 gboolean vsa_cli_load_config (VsaContext *ctx, GError **error);
 void vsa_cli_print_json (VsaContext *ctx, JsonBuilder *b);
+void vsa_cli_note_qemu_passthrough_taint (VsaContext *ctx);
 void vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy);
 void vsa_cli_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value);
 void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values);
