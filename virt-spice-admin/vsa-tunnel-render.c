@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-tunnel-render.h"
+#include "vsa-address.h"
 #include "vsa-error.h"
 #include "vsa-policy.h"
 #include "vsa-spice.h"
@@ -55,15 +56,17 @@ reachable_host (const char *vm, const char *listen, GPtrArray *notes, GError **e
   guint8 bytes[16] = { 0 };
   static const guint8 any[16] = { 0 };
   static const guint8 v6_loopback[16] = { [15] = 1 };
-  gboolean v6 = listen && strchr (listen, ':') != NULL;
+  int family;
+  gboolean v6;
 
-  if (listen == NULL || inet_pton (v6 ? AF_INET6 : AF_INET, listen, bytes) != 1)
+  if (!vsa_inet_parse (listen, &family, bytes))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "VM '%s' has a tunnel but no SPICE listen address literal; run "
                    "'virt-spice-admin secure %s --listen 127.0.0.1'", vm, vm);
       return NULL;
     }
+  v6 = family == AF_INET6;
   if (v6 ? memcmp (bytes, v6_loopback, 16) == 0 : bytes[0] == 127)
     return g_strdup (listen);
   if (memcmp (bytes, any, v6 ? 16 : 4) == 0)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-client-policy.h"
+#include "vsa-address.h"
 #include "vsa-error.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -68,17 +69,10 @@ vsa_inet_canonical (const char *text, int *ret_family)
 {
   guint8 bytes[16];
   char buf[INET6_ADDRSTRLEN];
-  int family = AF_INET;
+  int family;
 
-  if (text == NULL)
-    return NULL;
-  if (inet_pton (AF_INET, text, bytes) != 1)
-    {
-      family = AF_INET6;
-      if (inet_pton (AF_INET6, text, bytes) != 1)
-        return NULL;
-    }
-  if (inet_ntop (family, bytes, buf, sizeof buf) == NULL)
+  if (!vsa_inet_parse (text, &family, bytes) ||
+      inet_ntop (family, bytes, buf, sizeof buf) == NULL)
     return NULL;
   if (ret_family)
     *ret_family = family;

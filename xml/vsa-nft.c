@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-nft.h"
+#include "vsa-address.h"
 #include "vsa-choice.h"
 #include "vsa-error.h"
 
@@ -103,42 +104,16 @@ vsa_nft_client_free (VsaNftClient *client)
   g_free (client);
 }
 
-static void
-clear_host_bits (guint8 *bytes, gsize size, guint prefix_len)
-{
-  for (gsize i = 0; i < size; i++)
-    {
-      guint bit = (guint) i * 8;
-
-      if (bit >= prefix_len)
-        bytes[i] = 0;
-      else if (bit + 8 > prefix_len)
-        bytes[i] &= (guint8) (0xff << (8 - (prefix_len - bit)));
-    }
-}
-
-static gboolean
-parse_prefix_length (const char *text, guint max, guint *ret_len)
-{
-  guint64 value;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
-    return FALSE;
-  *ret_len = (guint) value;
-  return TRUE;
-}
-
 static VsaNftClient *
-client_from_bytes (VsaNftFamily family, guint8 *bytes, guint prefix_len)
+client_from_bytes (int af, guint8 bytes[16], guint prefix_len)
 {
   g_autoptr (VsaNftClient) client = g_new0 (VsaNftClient, 1);
-  int af = family == VSA_NFT_IPV4 ? AF_INET : AF_INET6;
-  guint full = family == VSA_NFT_IPV4 ? 32 : 128;
+  guint full = vsa_inet_family_bits (af);
   char address[INET6_ADDRSTRLEN];
 
-  clear_host_bits (bytes, full / 8, prefix_len);
+  vsa_inet_clear_host_bits (bytes, af, prefix_len);
   inet_ntop (af, bytes, address, sizeof address);
-  client->family = family;
+  client->family = af == AF_INET ? VSA_NFT_IPV4 : VSA_NFT_IPV6;
   client->prefix_len = prefix_len;
   client->text = prefix_len == full ? g_strdup (address)
                                     : g_strdup_printf ("%s/%u", address, prefix_len);
@@ -154,13 +129,9 @@ vsa_nft_client_parse (const char *text, GError **error)
   g_auto (GStrv) parts = g_strsplit (text ? text : "", "/", 2);
   guint8 bytes[16] = { 0 };
   guint prefix_len = 0;
-  VsaNftFamily family;
+  int af;
 
-  if (inet_pton (AF_INET, parts[0] ? parts[0] : "", bytes) == 1)
-    family = VSA_NFT_IPV4;
-  else if (inet_pton (AF_INET6, parts[0] ? parts[0] : "", bytes) == 1)
-    family = VSA_NFT_IPV6;
-  else
+  if (!vsa_inet_parse (parts[0], &af, bytes))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "client '%s' is not an IPv4 or IPv6 address (or ADDRESS/PREFIX); host names "
@@ -168,15 +139,15 @@ vsa_nft_client_parse (const char *text, GError **error)
                    text ? text : "");
       return NULL;
     }
-  prefix_len = family == VSA_NFT_IPV4 ? 32 : 128;
-  if (parts[0] && parts[1] && !parse_prefix_length (parts[1], prefix_len, &prefix_len))
+  prefix_len = vsa_inet_family_bits (af);
+  if (parts[1] && !vsa_inet_parse_prefix_length (parts[1], af, &prefix_len))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "client '%s' has a bad prefix length; use 0 to %u after the '/'",
-                   text, family == VSA_NFT_IPV4 ? 32u : 128u);
+                   text, vsa_inet_family_bits (af));
       return NULL;
     }
-  return client_from_bytes (family, bytes, prefix_len);
+  return client_from_bytes (af, bytes, prefix_len);
 }
 
 gboolean

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-tunnel.h"
+#include "vsa-address.h"
 #include "vsa-error.h"
 #include "vsa-policy.h"
 #include "vsa-xml.h"
@@ -47,35 +48,6 @@ vsa_validate_tunnel_user (const char *user, GError **error)
   return TRUE;
 }
 
-static gboolean
-parse_prefix_length (const char *text, guint max, guint *ret_bits)
-{
-  guint64 value;
-
-  if (!g_ascii_string_to_unsigned (text, 10, 0, max, &value, NULL))
-    return FALSE;
-  *ret_bits = (guint) value;
-  return TRUE;
-}
-
-/* sshd matches from="ADDR/BITS" only when the bits past the prefix are
- * zero; catch "192.168.2.1/24" here instead of at the user's login. */
-static gboolean
-host_bits_are_zero (const guint8 *bytes, gsize n_bytes, guint prefix_bits)
-{
-  for (gsize i = 0; i < n_bytes; i++)
-    {
-      guint bit_start = (guint) i * 8;
-      guint8 host_mask = bit_start >= prefix_bits ? 0xff
-                         : prefix_bits - bit_start >= 8 ? 0
-                         : (guint8) (0xff >> (prefix_bits - bit_start));
-
-      if (bytes[i] & host_mask)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* One IPv4 or IPv6 address, or a network in CIDR notation.  Host names
  * and patterns are left out: sshd matches them only with UseDNS, and a
  * wildcard is easy to get wrong. */
@@ -84,18 +56,20 @@ vsa_validate_ssh_from (const char *from, GError **error)
 {
   g_auto (GStrv) parts = from && *from ? g_strsplit (from, "/", 2) : NULL;
   guint8 bytes[16];
-  gboolean v6 = parts && strchr (parts[0], ':') != NULL;
+  int family;
   guint bits = 0;
 
-  if (parts == NULL || inet_pton (v6 ? AF_INET6 : AF_INET, parts[0], bytes) != 1 ||
-      (parts[1] && !parse_prefix_length (parts[1], v6 ? 128 : 32, &bits)))
+  if (parts == NULL || !vsa_inet_parse (parts[0], &family, bytes) ||
+      (parts[1] && !vsa_inet_parse_prefix_length (parts[1], family, &bits)))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "from '%s' is not an IP address or a network like 192.168.2.0/24",
                    from ? from : "");
       return FALSE;
     }
-  if (parts[1] && !host_bits_are_zero (bytes, v6 ? 16 : 4, bits))
+  /* sshd matches from="ADDR/BITS" only when the bits past the prefix are
+   * zero; catch "192.168.2.1/24" here instead of at the user's login. */
+  if (parts[1] && !vsa_inet_host_bits_are_zero (bytes, family, bits))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "from '%s' has bits set past the /%u prefix; write the network address",

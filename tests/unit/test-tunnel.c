@@ -156,10 +156,13 @@ static void
 test_ssh_from_addresses (void)
 {
   static const char *const good[] = { "192.168.2.22", "192.168.2.0/24", "10.0.0.0/8", "0.0.0.0/0",
-                                      "::1", "fd00::/8", "fd00:0:0:2::/64", "192.168.2.22/32" };
+                                      "::1", "fd00::/8", "fd00:0:0:2::/64", "192.168.2.22/32",
+                                      "10.64.0.0/10", "fd00:8000::/17" };
   static const struct { const char *from; const char *message_part; } bad[] = {
     { "192.168.2.1/24", "bits set past the /24 prefix" },
     { "fd00::1/64", "bits set past the /64 prefix" },
+    { "10.96.0.0/10", "bits set past the /10 prefix" },
+    { "fd00:c000::/17", "bits set past the /17 prefix" },
     { "192.168.2.0/33", "not an IP address" },
     { "1.2.3.4/", "not an IP address" },
     { "1.2.3.4/x", "not an IP address" },
