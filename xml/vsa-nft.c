@@ -114,6 +114,7 @@ client_from_bytes (int af, guint8 bytes[16], guint prefix_len)
   vsa_inet_clear_host_bits (bytes, af, prefix_len);
   inet_ntop (af, bytes, address, sizeof address);
   client->family = af == AF_INET ? VSA_NFT_IPV4 : VSA_NFT_IPV6;
+  memcpy (client->bytes, bytes, sizeof client->bytes);
   client->prefix_len = prefix_len;
   client->text = prefix_len == full ? g_strdup (address)
                                     : g_strdup_printf ("%s/%u", address, prefix_len);
@@ -194,8 +195,33 @@ vm_has_client (const VsaNftVm *vm, const char *canonical)
   return FALSE;
 }
 
-/* Several users on one client host give one element, not several: a set
- * holds each key once. */
+static gboolean
+client_is_network (const VsaNftClient *client)
+{
+  return client->prefix_len < (client->family == VSA_NFT_IPV4 ? 32u : 128u);
+}
+
+/* TRUE when every address NET matches is matched by OUTER as well
+ * (equal clients included). */
+static gboolean
+client_within (const VsaNftClient *net, const VsaNftClient *outer)
+{
+  guint8 bytes[16];
+
+  if (net->family != outer->family || net->prefix_len < outer->prefix_len)
+    return FALSE;
+  memcpy (bytes, net->bytes, sizeof bytes);
+  vsa_inet_clear_host_bits (bytes, outer->family == VSA_NFT_IPV4 ? AF_INET : AF_INET6,
+                            outer->prefix_len);
+  return memcmp (bytes, outer->bytes, sizeof bytes) == 0;
+}
+
+/* A set holds each key once, and an interval set refuses a network that
+ * overlaps one it holds ("File exists"); two prefixes overlap only when
+ * one contains the other.  So several users on one client host give one
+ * element, and of nested networks only the outer one is kept: it already
+ * lets in everyone the inner one would.  Single addresses live in their
+ * own hash sets and never conflict with networks. */
 gboolean
 vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
 {
@@ -203,8 +229,26 @@ vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
 
   if (client == NULL)
     return FALSE;
-  if (!vm_has_client (vm, client->text))
-    g_ptr_array_add (vm->clients, g_steal_pointer (&client));
+  if (vm_has_client (vm, client->text))
+    return TRUE;
+  if (client_is_network (client))
+    {
+      for (guint i = 0; i < vm->clients->len; i++)
+        {
+          const VsaNftClient *held = g_ptr_array_index (vm->clients, i);
+
+          if (client_is_network (held) && client_within (client, held))
+            return TRUE;
+        }
+      for (guint i = vm->clients->len; i-- > 0;)
+        {
+          const VsaNftClient *held = g_ptr_array_index (vm->clients, i);
+
+          if (client_is_network (held) && client_within (held, client))
+            g_ptr_array_remove_index (vm->clients, i);
+        }
+    }
+  g_ptr_array_add (vm->clients, g_steal_pointer (&client));
   return TRUE;
 }
 

@@ -50,6 +50,7 @@ typedef enum {
 typedef struct {
   VsaNftFamily family;
   guint prefix_len;  /* 32 or 128 for a single address */
+  guint8 bytes[16];  /* the address, host bits cleared */
   char *text;
 } VsaNftClient;
 
@@ -59,7 +60,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaNftClient, vsa_nft_client_free)
 /* What one running VM needs: its TLS port and its distinct clients. */
 typedef struct {
   int port;
-  GPtrArray *clients; /* VsaNftClient *, first occurrence order, no duplicates */
+  GPtrArray *clients; /* VsaNftClient *, first occurrence order, no duplicates,
+                       * no network inside another */
 } VsaNftVm;
 
 void vsa_nft_vm_free (VsaNftVm *vm);

@@ -645,6 +645,15 @@ vsa_fuzz_render_nft (const uint8_t *data, size_t size)
 
       if (vm == NULL)
         return NULL;
+      /* The firewall renders running VMs only, and two running VMs never
+       * share a TLS port (qemu could not bind it): such inputs say
+       * nothing about real rulesets. */
+      for (guint j = 0; j < vms->len; j++)
+        if (((VsaNftVm *) g_ptr_array_index (vms, j))->port == vm->port)
+          {
+            vsa_nft_vm_free (vm);
+            return NULL;
+          }
       g_ptr_array_add (vms, vm);
     }
   add_nft_output (out, vsa_nft_render_sync (&st, vms));

@@ -47,6 +47,7 @@ XML
 }
 domain_xml "10.231.0.2 2001:db8::/32" >"$WORK/good.xml"
 domain_xml "10.231.0.2 charlie-pc.lan" >"$WORK/hostname.xml"
+domain_xml "10.231.0.0/16 10.0.0.0/8 10.231.5.0/24" >"$WORK/nested.xml"
 
 # hook OP SUBOP XML: sets STATUS; stdout/stderr in $WORK/out, $WORK/err.
 hook () {
@@ -109,6 +110,14 @@ check "prepare after one half done (an element missing) completes it" \
 hook release end "$WORK/good.xml"
 hook release end "$WORK/good.xml"
 check "release twice after that exits 0 and leaves no element" eval 'status_is 0 && quiet && no_port'
+
+# Users from nested networks: the kernel's interval set refuses
+# overlapping elements, so only the outer network may go in.
+hook prepare begin "$WORK/nested.xml"
+check "clients in nested networks: prepare exits 0 quietly" eval 'status_is 0 && quiet'
+check "... and installs only the outer network" test "$(elements nets4)" = "10.0.0.0/8 . 20901"
+hook release end "$WORK/nested.xml"
+check "... and release removes it" eval 'status_is 0 && quiet && no_port'
 
 # The kernel refusing the transaction (our set exists with another type).
 nft flush ruleset

@@ -178,6 +178,31 @@ test_policy_clients_deduplicated (void)
   g_assert_cmpuint (vm->clients->len, ==, 2);
 }
 
+/* The kernel's interval sets refuse a network that overlaps one they
+ * hold ("File exists"): of nested networks only the outer one stays,
+ * whichever comes first; single addresses are left alone. */
+static void
+test_nested_networks_merged (void)
+{
+  static const char *const added[] = { "10.1.0.0/16", "10.1.2.3", "10.0.0.0/8", "10.1.5.0/24",
+                                       "fd00:1::/32", "fd00::/8", "192.168.0.0/24", "192.168.1.0/24",
+                                       "192.168.0.0/24" };
+  static const char *const kept[] = { "10.1.2.3", "10.0.0.0/8", "fd00::/8", "192.168.0.0/24",
+                                      "192.168.1.0/24" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaNftVm) vm = vsa_nft_vm_new (20901, &error);
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (added); i++)
+    {
+      g_assert_true (vsa_nft_vm_add_client (vm, added[i], &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (vm->clients->len, ==, G_N_ELEMENTS (kept));
+  for (gsize i = 0; i < G_N_ELEMENTS (kept); i++)
+    g_assert_cmpstr (((VsaNftClient *) g_ptr_array_index (vm->clients, i))->text, ==, kept[i]);
+}
+
 static void
 test_policy_host_name_names_user (void)
 {
@@ -267,6 +292,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nft/client/forms", test_client_forms);
   g_test_add_func ("/nft/client/host-name-refused-with-reason", test_host_name_refused_with_reason);
   g_test_add_func ("/nft/policy/clients-deduplicated", test_policy_clients_deduplicated);
+  g_test_add_func ("/nft/policy/nested-networks-merged", test_nested_networks_merged);
   g_test_add_func ("/nft/policy/host-name-names-user", test_policy_host_name_names_user);
   g_test_add_func ("/nft/port-must-be-fixed", test_port_must_be_fixed);
   g_test_add_func ("/nft/settings/table-names", test_table_names);
