@@ -31,8 +31,8 @@ if [ $# -eq 0 ] && [ "${VSA_TEST_CHECKERS:-1}" != 0 ]; then
   CC=gcc bash build-aux/setup-build.sh _build-asan \
     -Db_sanitize=address,undefined -Db_lundef=false || status=1
   meson test -C _build-asan --setup sanitize --print-errorlogs --num-processes 2 \
-    --suite unit --suite integration --suite cli || status=$?
-  valgrind_suites=(--suite unit)
+    --suite unit --suite integration --suite system --suite cli || status=$?
+  valgrind_suites=(--suite unit --suite system)
   [ "${VSA_TEST_VALGRIND_ALL:-0}" = 1 ] && valgrind_suites+=(--suite integration)
   meson test -C _build --setup valgrind --print-errorlogs --num-processes 2 \
     "${valgrind_suites[@]}" || status=$?

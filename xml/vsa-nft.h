@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The server firewall as nft script text: pure rendering, no I/O, so the
  * exact text every transaction sends can be golden-tested and fuzzed.
- * virt-spice-admin/vsa-firewall.c runs it through libnftables.
+ * virt-spice-admin/core/vsa-firewall.c runs it through libnftables.
  *
  * One table of our own (family inet).  Each packet to a managed TLS port
  * costs one lookup in a set keyed by (client address . port), whatever the

@@ -8,6 +8,7 @@
 
 G_BEGIN_DECLS
 
+#include "vsa-names.h"
 #include "vsa-namespace.h"
 #include "vsa-tunnel.h"
 
@@ -39,10 +40,6 @@ typedef struct {
   char *token;
 } VsaVolume;
 
-/* Any token of the header that can unlock it, tried in id order. */
-#define VSA_TOKEN_ANY "any"
-/* LUKS2 headers hold token ids 0 to 31. */
-#define VSA_TOKEN_ID_MAX 31
 
 typedef struct {
   VsaAuthMode auth;
@@ -56,11 +53,6 @@ VsaPolicy *vsa_policy_new (VsaAuthMode auth);
 void vsa_policy_free (VsaPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
 
-gboolean vsa_validate_lv_path (const char *lv, GError **error);
-gboolean vsa_validate_mapping_name (const char *name, GError **error);
-gboolean vsa_validate_keyfile_path (const char *path, GError **error);
-gboolean vsa_validate_token (const char *token, GError **error);
-gboolean vsa_token_to_id (const char *token, int *ret_id);
 gboolean vsa_validate_volume (const VsaVolume *volume, GError **error);
 
 VsaVolume *vsa_volume_new (const char *lv, const char *name, const char *keyfile,
@@ -68,9 +60,6 @@ VsaVolume *vsa_volume_new (const char *lv, const char *name, const char *keyfile
 void vsa_volume_free (VsaVolume *volume);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaVolume, vsa_volume_free)
 VsaVolume *vsa_policy_find_volume (const VsaPolicy *policy, const char *name);
-gboolean vsa_validate_vm_name (const char *name, GError **error);
-gboolean vsa_validate_user_name (const char *name, GError **error);
-gboolean vsa_validate_client (const char *client, GError **error);
 
 VsaAccess *vsa_policy_find_access (const VsaPolicy *policy, const char *user);
 void vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clients);

@@ -2,7 +2,7 @@
 #include "vsa-tunnel.h"
 #include "vsa-address.h"
 #include "vsa-error.h"
-#include "vsa-policy.h"
+#include "vsa-names.h"
 #include "vsa-xml.h"
 
 #include <arpa/inet.h>

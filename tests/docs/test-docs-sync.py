@@ -133,7 +133,7 @@ check("EXIT STATUS lists every exit code of VSA_EXIT_CODES_HELP",
       [f"exit code {c} missing" for c in codes if not re.search(rf"^{c}$", exit_text, re.M)] +
       ([] if codes else ["no exit codes parsed from --help"]))
 
-config_c = open(f"{root}/virt-spice-admin/vsa-config.c").read()
+config_c = open(f"{root}/virt-spice-admin/core/vsa-config.c").read()
 keys = re.findall(r'^\s*\{ "([a-z0-9-]+)", set_', config_c, re.M)
 example = open(f"{root}/docs/examples/virt-spice-admin.conf").read()
 check("CONFIGURATION names every key of vsa-config.c",

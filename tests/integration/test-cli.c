@@ -42,7 +42,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   fx->ctx->uri = g_strdup_printf ("test://%s", host);
   fx->ctx->config = vsa_config_new_defaults ();
   /* The test driver's "running" VMs must not reach the host's nftables;
-   * the firewall is proven in tests/unit/test-firewall.c and e2e. */
+   * the firewall is proven in tests/system/test-firewall.c and e2e. */
   fx->ctx->config->firewall = FALSE;
   fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
   g_assert_no_error (error);

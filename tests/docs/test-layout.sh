@@ -1,0 +1,69 @@
+#!/bin/bash
+# The layers of docs/architecture.md, checked against the code:
+#   - core/ and hooks/ never include a libvirt header (the hook must not
+#     talk to libvirtd, and core/ is what the hook links);
+#   - xml/ does no I/O: no file, process, socket or libvirt call;
+#   - no include climbs: a layer includes headers of its own folder and of
+#     the layers below it only (meson's include directories enforce this at
+#     build time; this test names the offending line).
+set -euo pipefail
+root=${1:?usage: test-layout.sh SOURCE-ROOT}
+cd "$root"
+n=0
+check() {  # check DESCRIPTION OFFENDING-LINES
+  n=$((n + 1))
+  if [ -z "$2" ]; then
+    echo "ok $n - $1"
+  else
+    echo "not ok $n - $1"
+    printf '%s\n' "$2" | sed 's/^/#   /'
+  fi
+}
+headers_of() { (cd "$1" && ls -- *.h 2>/dev/null) | sort; }
+
+libvirt_includes=$(grep -nE '#include <libvirt/' virt-spice-admin/core/*.[ch] hooks/*.[ch] 2>/dev/null || true)
+check "core/ and hooks/ include no libvirt header" "$libvirt_includes"
+
+io_calls=$(grep -nE '\b(fopen|open|openat|read|write|close|unlink|rename|mkdir|stat|lstat|opendir|g_file_[a-z_]+|g_spawn_[a-z_]+|g_subprocess_[a-z_]+|xmlReadFile|xmlParseFile|xmlSaveFile[A-Za-z]*|popen|system|exec[lv][a-z]*|fork|socket|connect|vir[A-Z][A-Za-z]+)\s*\(' xml/*.c 2>/dev/null || true)
+check "xml/ does no I/O (files, processes, sockets, libvirt)" "$io_calls"
+
+# Which folders each folder may include from (its own, then the layers below).
+declare -A may=(
+  [xml]="xml"
+  [virt-spice-admin/core]="virt-spice-admin/core xml"
+  [virt-spice-admin/host]="virt-spice-admin/host virt-spice-admin/core xml"
+  [virt-spice-admin/client]="virt-spice-admin/client virt-spice-admin/core xml"
+  [virt-spice-admin/cli]="virt-spice-admin/cli virt-spice-admin/core xml"
+  [hooks]="hooks virt-spice-admin/core xml"
+)
+declare -A home=()
+for dir in xml virt-spice-admin/core virt-spice-admin/host virt-spice-admin/client \
+           virt-spice-admin/cli virt-spice-admin/commands hooks; do
+  for h in $(headers_of "$dir"); do home[$h]=$dir; done
+done
+for dir in "${!may[@]}"; do
+  bad=""
+  for f in "$dir"/*.[ch]; do
+    [ -e "$f" ] || continue
+    while IFS= read -r inc; do
+      h=${inc#*\"}; h=${h%\"*}
+      owner=${home[$h]:-}
+      [ -n "$owner" ] || continue   # generated headers (resources, schemas)
+      case " ${may[$dir]} " in *" $owner "*) ;; *) bad+="$f includes $h (from $owner)"$'\n' ;; esac
+    done < <(grep -h '#include "' "$f" || true)
+  done
+  check "$dir/ includes only from: ${may[$dir]}" "${bad%$'\n'}"
+done
+
+# Module cycles: vsa-a.[ch] includes vsa-b.h and vsa-b.[ch] includes vsa-a.h.
+cycle=""
+for a in xml/*.h; do
+  ma=$(basename "$a" .h)
+  for b in $(cat "xml/$ma".[ch] 2>/dev/null | grep -o '#include "vsa-[a-z-]*\.h"' | sed 's/#include "\(.*\)\.h"/\1/' | sort -u); do
+    [ "$b" != "$ma" ] && [ -f "xml/$b.h" ] || continue
+    [[ "$ma" < "$b" ]] || continue
+    cat "xml/$b".[ch] 2>/dev/null | grep -q "#include \"$ma.h\"" && cycle+="xml/$ma <-> xml/$b"$'\n'
+  done
+done
+check "no two xml/ modules include each other" "${cycle%$'\n'}"
+echo "1..$n"
