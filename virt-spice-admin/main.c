@@ -9,6 +9,7 @@
 #include <string.h>
 
 static const VsaCommand commands[] = {
+  { "setup", vsa_cmd_setup, "Make a fresh host ready: SPICE PKI, qemu.conf, configuration" },
   { "secure", vsa_cmd_secure, "Make a VM's SPICE console TLS-only with a credential" },
   { "password", vsa_cmd_password, "Set a VM's SPICE password (generated, expiring, live)" },
   { "audit", vsa_cmd_audit, "Find insecure or drifted configuration (exit 1 if any)" },

@@ -51,9 +51,9 @@ def actions_of(command, help_text):
             actions.append(m.group(1))
         return actions
     usage = lines[lines.index("Usage:") + 1]
-    rest = usage.split(f" {command} ", 1)[1]
-    first = rest.split()[0]
-    if re.fullmatch(r"[a-z]+(\|[a-z]+)*", first):
+    rest = usage.split(f" {command}", 1)[1]
+    first = (rest.split() or [""])[0]
+    if first and re.fullmatch(r"[a-z]+(\|[a-z]+)*", first):
         actions += first.split("|")
     actions += [w for w in re.findall(r"\| ([a-z]+)\b", rest) if w not in actions]
     return actions

@@ -43,6 +43,7 @@ void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *va
 gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
 
 gboolean vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_setup (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_audit (VsaContext *ctx, int argc, char **argv, GError **error);
