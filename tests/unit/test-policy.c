@@ -799,7 +799,8 @@ test_policy_retain_access_prunes_pairs (void)
 }
 
 /* A writer killed before its rename leaves ".NAME.vsa-PID-XXXXXX"; the
- * next write of NAME removes it when PID is gone, never a live writer's. */
+ * next write into the directory removes it when PID is gone, whatever
+ * NAME (backups are named by time), never a live writer's. */
 static void
 test_atomic_write_removes_stale_temps (void)
 {
@@ -809,6 +810,7 @@ test_atomic_write_removes_stale_temps (void)
   g_autofree char *dead = g_build_filename (dir, ".policy.xml.vsa-999999999-AbCdEf", NULL);
   g_autofree char *alive = g_strdup_printf ("%s/.policy.xml.vsa-%d-XyZ123", dir, (int) getppid ());
   g_autofree char *other = g_build_filename (dir, ".other.xml.vsa-999999999-AbCdEf", NULL);
+  g_autofree char *alive_other = g_strdup_printf ("%s/.other.xml.vsa-%d-XyZ123", dir, (int) getppid ());
   g_autofree char *content = NULL;
   g_autoptr (GDir) d = NULL;
   struct stat st;
@@ -817,12 +819,14 @@ test_atomic_write_removes_stale_temps (void)
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (dead, "half", -1, NULL));
   g_assert_true (g_file_set_contents (alive, "in flight", -1, NULL));
-  g_assert_true (g_file_set_contents (other, "not ours", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "another name, dead writer", -1, NULL));
+  g_assert_true (g_file_set_contents (alive_other, "another name, live writer", -1, NULL));
   g_assert_true (vsa_file_write_atomic (target, "new\n", 4, 0640, &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (dead, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (alive, G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (alive_other, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_get_contents (target, &content, NULL, NULL));
   g_assert_cmpstr (content, ==, "new\n");
   g_assert_cmpint (g_stat (target, &st), ==, 0);
@@ -830,9 +834,9 @@ test_atomic_write_removes_stale_temps (void)
   d = g_dir_open (dir, 0, NULL);
   while (g_dir_read_name (d))
     entries++;
-  g_assert_cmpuint (entries, ==, 3); /* target, alive, other: no temp of ours */
+  g_assert_cmpuint (entries, ==, 3); /* target and the live writers' temps */
   g_unlink (alive);
-  g_unlink (other);
+  g_unlink (alive_other);
   g_unlink (target);
   g_rmdir (dir);
 }
