@@ -98,16 +98,6 @@ vsa_xml_serialize_node (xmlDoc *doc, xmlNode *node)
   return buffer_to_string (buf);
 }
 
-char *
-vsa_xml_normalize (const char *text, GError **error)
-{
-  g_autoptr (xmlDoc) doc = vsa_xml_parse (text, strlen (text), "domain XML", error);
-
-  if (doc == NULL)
-    return NULL;
-  return vsa_xml_serialize (doc);
-}
-
 gboolean
 vsa_xml_is_element (xmlNode *node, const char *name)
 {
