@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-manifest-error.h"
 #include "vsa-error.h"
+#include "vsa-xml.h"
 
 gboolean
 vsa_manifest_fail_at (const VsaManifestParse *st, xmlNode *node, GError **error,
@@ -28,9 +29,7 @@ vsa_manifest_prefix_at (const VsaManifestParse *st, xmlNode *node, GError **erro
 gboolean
 vsa_manifest_is_element (xmlNode *node, const char *name)
 {
-  return node->type == XML_ELEMENT_NODE && node->ns &&
-         g_strcmp0 ((const char *) node->ns->href, VSA_MANIFEST_NS) == 0 &&
-         g_strcmp0 ((const char *) node->name, name) == 0;
+  return vsa_xml_is_element_ns (node, VSA_MANIFEST_NS, name);
 }
 
 gboolean

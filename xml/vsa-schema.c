@@ -6,7 +6,6 @@
 #include <string.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlRelaxNG, xmlRelaxNGFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
 
 typedef struct {
@@ -43,7 +42,7 @@ ignore_schema_error (void *user_data, xmlErrorPtr xerr)
 }
 
 static xmlRelaxNG *
-load_schema (const char *text)
+compile_schema (const char *text)
 {
   g_autoptr (xmlRelaxNGParserCtxt) ctxt = xmlRelaxNGNewMemParserCtxt (text, (int) strlen (text));
 
@@ -51,17 +50,37 @@ load_schema (const char *text)
   return xmlRelaxNGParse (ctxt);
 }
 
+/* Each schema is compiled once per process: audit and status decode the
+ * policy of every VM.  Keyed by the text's address, which is static. */
+static xmlRelaxNG *
+schema_for (const char *text)
+{
+  static GHashTable *compiled;
+  G_LOCK_DEFINE_STATIC (compiled);
+  xmlRelaxNG *schema;
+
+  G_LOCK (compiled);
+  if (compiled == NULL)
+    compiled = g_hash_table_new (g_direct_hash, g_direct_equal);
+  schema = g_hash_table_lookup (compiled, text);
+  if (schema == NULL)
+    {
+      schema = compile_schema (text);
+      g_assert (schema != NULL); /* our own schema, compiled in */
+      g_hash_table_insert (compiled, (gpointer) text, schema);
+    }
+  G_UNLOCK (compiled);
+  return schema;
+}
+
 gboolean
 vsa_schema_validate (xmlDoc *doc, const char *schema_text, const char *schema_name,
                      const char *what, GError **error)
 {
-  g_autoptr (xmlRelaxNG) schema = load_schema (schema_text);
-  g_autoptr (xmlRelaxNGValidCtxt) valid = NULL;
+  g_autoptr (xmlRelaxNGValidCtxt) valid = xmlRelaxNGNewValidCtxt (schema_for (schema_text));
   SchemaErrors errors = { 0 };
   g_autofree char *message = NULL;
 
-  g_assert (schema != NULL); /* our own schema, compiled in */
-  valid = xmlRelaxNGNewValidCtxt (schema);
   xmlRelaxNGSetValidStructuredErrors (valid, collect_schema_error, &errors);
   if (xmlRelaxNGValidateDoc (valid, doc) == 0)
     return TRUE;
