@@ -89,15 +89,11 @@ is_host_name (const char *name)
 static gboolean
 is_ip_literal (const char *text)
 {
-  const char *slash = strchr (text, '/');
-  g_autofree char *address = g_strndup (text, slash ? (gsize) (slash - text) : strlen (text));
   guint8 bytes[16];
   guint prefix_len;
   int family;
 
-  if (!vsa_inet_parse (address, &family, bytes))
-    return FALSE;
-  return slash == NULL || vsa_inet_parse_prefix_length (slash + 1, family, &prefix_len);
+  return vsa_inet_parse_network (text, &family, bytes, &prefix_len) == VSA_INET_NETWORK_OK;
 }
 
 /* A client host: an IPv4/IPv6 address or prefix, or a DNS host name. */

@@ -127,12 +127,12 @@ client_from_bytes (int af, guint8 bytes[16], guint prefix_len)
 VsaNftClient *
 vsa_nft_client_parse (const char *text, GError **error)
 {
-  g_auto (GStrv) parts = g_strsplit (text ? text : "", "/", 2);
-  guint8 bytes[16] = { 0 };
+  guint8 bytes[16];
   guint prefix_len = 0;
-  int af;
+  int af = AF_INET6;
+  VsaInetNetworkStatus status = vsa_inet_parse_network (text, &af, bytes, &prefix_len);
 
-  if (!vsa_inet_parse (parts[0], &af, bytes))
+  if (status == VSA_INET_NETWORK_BAD_ADDRESS)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "client '%s' is not an IPv4 or IPv6 address (or ADDRESS/PREFIX); host names "
@@ -140,8 +140,7 @@ vsa_nft_client_parse (const char *text, GError **error)
                    text ? text : "");
       return NULL;
     }
-  prefix_len = vsa_inet_family_bits (af);
-  if (parts[1] && !vsa_inet_parse_prefix_length (parts[1], af, &prefix_len))
+  if (status == VSA_INET_NETWORK_BAD_PREFIX)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "client '%s' has a bad prefix length; use 0 to %u after the '/'",

@@ -6,6 +6,7 @@
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-metadata.h"
+#include "vsa-nft.h"
 #include "vsa-policy.h"
 #include "vsa-secret.h"
 #include "vsa-spice.h"
@@ -434,6 +435,53 @@ test_token_names (void)
       g_assert_nonnull (strstr (error->message, "use 'any' or a LUKS2 token id 0..31"));
     }
   g_assert_false (vsa_validate_token (NULL, NULL));
+}
+
+/* An IPv4 client written IPv4-mapped (::ffff:a.b.c.d, as a dual-stack
+ * socket shows it) sends IPv4 packets: the firewall must hold it in the
+ * IPv4 set, where those packets are looked up. */
+static void
+test_mapped_ipv4_client_goes_to_ipv4 (void)
+{
+  static const struct { const char *input; VsaNftFamily family; const char *canonical; } cases[] = {
+    { "::ffff:192.168.2.22", VSA_NFT_IPV4, "192.168.2.22" },
+    { "::FFFF:c0a8:216", VSA_NFT_IPV4, "192.168.2.22" },
+    { "::ffff:192.168.2.0/120", VSA_NFT_IPV4, "192.168.2.0/24" },
+    { "::ffff:0:0/95", VSA_NFT_IPV6, "::fffe:0:0/95" },  /* wider than the mapped range */
+    { "::192.168.2.22", VSA_NFT_IPV6, "::192.168.2.22" },    /* IPv4-compatible: not mapped */
+    { "fd00::ffff:192.168.2.22", VSA_NFT_IPV6, "fd00::ffff:c0a8:216" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaNftClient) client = vsa_nft_client_parse (cases[i].input, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (client->family, ==, cases[i].family);
+      g_assert_cmpstr (client->text, ==, cases[i].canonical);
+    }
+}
+
+static void
+test_mapped_ipv4_client_in_ipv4_set (void)
+{
+  static const VsaNftSettings settings = { VSA_NFT_TABLE_DEFAULT, VSA_NFT_PRIORITY_DEFAULT,
+                                           VSA_NFT_REJECT_RESET, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaNftVm) vm = vsa_nft_vm_new (20001, &error);
+  g_autofree char *script = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (vsa_nft_vm_add_client (vm, "192.168.2.22", &error));
+  g_assert_true (vsa_nft_vm_add_client (vm, "::ffff:192.168.2.22", &error)); /* the same host */
+  g_assert_true (vsa_nft_vm_add_client (vm, "::ffff:10.1.2.3", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vm->clients->len, ==, 2);
+  script = vsa_nft_render_add_vm (&settings, vm);
+  g_assert_nonnull (strstr (script, "add element inet virt_spice_admin clients4 { 192.168.2.22 . 20001, 10.1.2.3 . 20001 }"));
+  g_assert_null (strstr (script, "element inet virt_spice_admin clients6"));
+  g_assert_null (strstr (script, "ffff"));
 }
 
 static xmlDoc *
@@ -978,6 +1026,8 @@ main (int argc, char **argv)
   g_test_add_func ("/names/vm", test_vm_names);
   g_test_add_func ("/names/volumes", test_volume_names);
   g_test_add_func ("/names/tokens", test_token_names);
+  g_test_add_func ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4);
+  g_test_add_func ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set);
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
   g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
   g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
