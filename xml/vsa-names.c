@@ -65,10 +65,14 @@ vsa_validate_user_name (const char *name, GError **error)
   return TRUE;
 }
 
+/* RFC 1123 labels; the last one not all digits (RFC 3696 section 2): no
+ * top-level domain is, so "999.1.1.1" is a mistyped address, which the
+ * hook's firewall refuses, not a name to accept here. */
 static gboolean
 is_host_name (const char *name)
 {
   g_auto (GStrv) labels = NULL;
+  guint last = 0;
 
   if (strlen (name) > 253 || name[0] == '.' || g_str_has_suffix (name, "."))
     return FALSE;
@@ -80,8 +84,9 @@ is_host_name (const char *name)
       if (len == 0 || len > 63 || labels[i][0] == '-' || labels[i][len - 1] == '-' ||
           strspn (labels[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len)
         return FALSE;
+      last = i;
     }
-  return TRUE;
+  return strspn (labels[last], "0123456789") != strlen (labels[last]);
 }
 
 /* ADDRESS or ADDRESS/PREFIX, parsed by the address module the firewall

@@ -221,15 +221,13 @@ client_within (const VsaNftClient *net, const VsaNftClient *outer)
  * element, and of nested networks only the outer one is kept: it already
  * lets in everyone the inner one would.  Single addresses live in their
  * own hash sets and never conflict with networks. */
-gboolean
-vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
+static void
+add_parsed_client (VsaNftVm *vm, VsaNftClient *owned_client)
 {
-  g_autoptr (VsaNftClient) client = vsa_nft_client_parse (text, error);
+  g_autoptr (VsaNftClient) client = owned_client;
 
-  if (client == NULL)
-    return FALSE;
   if (vm_has_client (vm, client->text))
-    return TRUE;
+    return;
   if (client_is_network (client))
     {
       for (guint i = 0; i < vm->clients->len; i++)
@@ -237,7 +235,7 @@ vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
           const VsaNftClient *held = g_ptr_array_index (vm->clients, i);
 
           if (client_is_network (held) && client_within (client, held))
-            return TRUE;
+            return;
         }
       for (guint i = vm->clients->len; i-- > 0;)
         {
@@ -248,7 +246,51 @@ vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
         }
     }
   g_ptr_array_add (vm->clients, g_steal_pointer (&client));
+}
+
+gboolean
+vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
+{
+  VsaNftClient *client = vsa_nft_client_parse (text, error);
+
+  if (client == NULL)
+    return FALSE;
+  add_parsed_client (vm, client);
   return TRUE;
+}
+
+/* The firewall's rule for one client entry of USER, as the hook applies
+ * it at prepare (vsa_nft_vm_from_policy) and show and audit report it. */
+static VsaNftClient *
+parse_policy_client (const char *user, const char *text, GError **error)
+{
+  VsaNftClient *client = vsa_nft_client_parse (text, error);
+
+  if (client == NULL)
+    g_prefix_error (error, "user '%s': ", user);
+  return client;
+}
+
+/* Appends to PROBLEMS (char *) one line per client entry of POLICY the
+ * server firewall cannot hold, so the hook refuses the start when the
+ * firewall is on: a host name typed by hand into the metadata. */
+void
+vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems)
+{
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (VsaNftClient) client =
+            parse_policy_client (access->user, g_ptr_array_index (access->clients, j), &error);
+
+          if (client == NULL)
+            g_ptr_array_add (problems, g_strdup (error->message));
+        }
+    }
 }
 
 VsaNftVm *
@@ -263,11 +305,14 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
       VsaAccess *access = g_ptr_array_index (policy->access, i);
 
       for (guint j = 0; j < access->clients->len; j++)
-        if (!vsa_nft_vm_add_client (vm, g_ptr_array_index (access->clients, j), error))
-          {
-            g_prefix_error (error, "user '%s': ", access->user);
+        {
+          VsaNftClient *client =
+            parse_policy_client (access->user, g_ptr_array_index (access->clients, j), error);
+
+          if (client == NULL)
             return NULL;
-          }
+          add_parsed_client (vm, client);
+        }
     }
   return g_steal_pointer (&vm);
 }

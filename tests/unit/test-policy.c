@@ -484,6 +484,42 @@ test_mapped_ipv4_client_in_ipv4_set (void)
   g_assert_null (strstr (script, "ffff"));
 }
 
+/* Hand-edited client entries: what the hook refuses, the CLI and audit
+ * see too.  A dotted all-digit name is a mistyped address, never a host
+ * name; a port does not belong in a client. */
+static void
+test_client_entries_the_hook_refuses (void)
+{
+  static const char *const good[] = { "192.168.2.22", "fd00::22", "192.168.2.0/24", "office.lan",
+                                      "pc1.example", "1pc.example", "a" };
+  static const char *const bad[] = { "999.1.1.1", "1.2.3", "127.0.0.1:99999", "[::1]:20001",
+                                     "10.0.0.1/33", "evil.example.", "" };
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (vsa_validate_client (good[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (vsa_validate_client (bad[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+    }
+
+  /* With the firewall on the hook also refuses host names: the same
+   * parse as vsa_nft_vm_from_policy, one line per entry. */
+  vsa_policy_assign (policy, "alice", (const char *const[]) { "evil.example", "192.168.2.22", NULL });
+  vsa_policy_assign (policy, "bob", (const char *const[]) { "::ffff:192.168.2.23", "office.lan", NULL });
+  vsa_nft_find_refused_clients (policy, refused);
+  g_assert_cmpuint (refused->len, ==, 2);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (refused, 0),
+                                   "user 'alice': client 'evil.example' is not an IPv4 or IPv6 address"));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (refused, 1),
+                                   "user 'bob': client 'office.lan' is not an IPv4 or IPv6 address"));
+  g_assert_null (vsa_nft_vm_from_policy (policy, 20001, NULL));
+}
+
 static xmlDoc *
 parse_text (const char *text)
 {
@@ -1026,6 +1062,7 @@ main (int argc, char **argv)
   g_test_add_func ("/names/vm", test_vm_names);
   g_test_add_func ("/names/volumes", test_volume_names);
   g_test_add_func ("/names/tokens", test_token_names);
+  g_test_add_func ("/names/client-entries-the-hook-refuses", test_client_entries_the_hook_refuses);
   g_test_add_func ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4);
   g_test_add_func ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set);
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
