@@ -35,15 +35,20 @@ check_vm_against_host (const VsaManifestParse *st, xmlNode *node, const VsaManif
       const char *shared_lv;
 
       if (g_str_equal (other->name, vm->name))
-        return vsa_manifest_fail_at (st, node, error, "VM '%s' is declared twice for host '%s' (first at line %ld)",
-                        vm->name, host->name, other->line);
+        return vsa_manifest_fail_at (st, node, error,
+                                     "VM '%s' is declared twice for host '%s' (first at line %ld)",
+                                     vm->name, host->name, other->line);
       if (vm->tls_port != 0 && other->tls_port == vm->tls_port)
-        return vsa_manifest_fail_at (st, node, error, "TLS port %d of VM '%s' is also given to VM '%s'; "
-                        "pick another or use auto", vm->tls_port, vm->name, other->name);
+        return vsa_manifest_fail_at (st, node, error,
+                                     "TLS port %d of VM '%s' is also given to VM '%s'; "
+                                     "pick another or use auto",
+                                     vm->tls_port, vm->name, other->name);
       shared_lv = first_shared_lv (vm, other);
       if (shared_lv)
-        return vsa_manifest_fail_at (st, node, error, "logical volume %s is given to VM '%s' and VM '%s'; "
-                        "a volume belongs to one VM", shared_lv, vm->name, other->name);
+        return vsa_manifest_fail_at (st, node, error,
+                                     "logical volume %s is given to VM '%s' and VM '%s'; "
+                                     "a volume belongs to one VM",
+                                     shared_lv, vm->name, other->name);
     }
   return TRUE;
 }
@@ -57,10 +62,13 @@ check_host_unique (const VsaManifestParse *st, xmlNode *node, const VsaManifest 
       const VsaManifestHost *other = g_ptr_array_index (manifest->hosts, i);
 
       if (g_str_equal (other->name, host->name))
-        return vsa_manifest_fail_at (st, node, error, "host '%s' is declared twice; merge the two", host->name);
+        return vsa_manifest_fail_at (st, node, error,
+                                     "host '%s' is declared twice; merge the two", host->name);
       if (g_strcmp0 (other->uri, host->uri) == 0)
-        return vsa_manifest_fail_at (st, node, error, "hosts '%s' and '%s' have the same %s; merge the two",
-                        other->name, host->name, host->uri ? "uri" : "default URI (no uri)");
+        return vsa_manifest_fail_at (st, node, error,
+                                     "hosts '%s' and '%s' have the same %s; merge the two",
+                                     other->name, host->name,
+                                     host->uri ? "uri" : "default URI (no uri)");
     }
   return TRUE;
 }
@@ -101,9 +109,8 @@ user_is_assigned (const VsaManifest *manifest, const char *user)
         {
           VsaManifestVm *vm = g_ptr_array_index (host->vms, j);
 
-          for (guint k = 0; k < vm->access->len; k++)
-            if (g_str_equal (((VsaAccess *) g_ptr_array_index (vm->access, k))->user, user))
-              return TRUE;
+          if (vsa_access_find (vm->access, user) != NULL)
+            return TRUE;
         }
     }
   return FALSE;
@@ -124,10 +131,12 @@ parse_client_users (const VsaManifestParse *st, xmlNode *node, const VsaManifest
         return vsa_manifest_prefix_at (st, n, error);
       if (vsa_manifest_strings_contain (client->users, user))
         return vsa_manifest_fail_at (st, n, error, "user '%s' is listed twice for client host '%s'",
-                        user, client->name);
+                                     user, client->name);
       if (!user_is_assigned (manifest, user))
-        return vsa_manifest_fail_at (st, n, error, "user '%s' of client host '%s' has no VM in this manifest; "
-                        "add <user name='%s'/> to a VM or remove it here", user, client->name, user);
+        return vsa_manifest_fail_at (st, n, error,
+                                     "user '%s' of client host '%s' has no VM in this manifest; "
+                                     "add <user name='%s'/> to a VM or remove it here",
+                                     user, client->name, user);
       g_ptr_array_add (client->users, g_steal_pointer (&user));
     }
   return TRUE;
@@ -142,8 +151,9 @@ check_client_host (const VsaManifestParse *st, xmlNode *node, const VsaManifest 
   for (guint i = 0; i < manifest->client_hosts->len; i++)
     if (g_str_equal (((VsaManifestClientHost *) g_ptr_array_index (manifest->client_hosts, i))->name,
                      client->name))
-      return vsa_manifest_fail_at (st, node, error, "client host '%s' is declared twice; merge the two",
-                      client->name);
+      return vsa_manifest_fail_at (st, node, error,
+                                   "client host '%s' is declared twice; merge the two",
+                                   client->name);
   return TRUE;
 }
 
@@ -165,31 +175,36 @@ parse_client_host (const VsaManifestParse *st, xmlNode *node, const VsaManifest 
   return g_steal_pointer (&client);
 }
 
+typedef gpointer (*ParseElement) (const VsaManifestParse *st, xmlNode *node,
+                                  const VsaManifest *manifest, GError **error);
+
+/* Each child NAME of PARENT, parsed with PARSE (which sees what is parsed
+ * so far), into ITEMS. */
+static gboolean
+parse_each (const VsaManifestParse *st, xmlNode *parent, const char *name, ParseElement parse,
+            VsaManifest *manifest, GPtrArray *items, GError **error)
+{
+  for (xmlNode *n = parent->children; n; n = n->next)
+    {
+      gpointer item;
+
+      if (!vsa_manifest_is_element (n, name))
+        continue;
+      if ((item = parse (st, n, manifest, error)) == NULL)
+        return FALSE;
+      g_ptr_array_add (items, item);
+    }
+  return TRUE;
+}
+
 /* Hosts first: client hosts refer to the users the VMs declare. */
 static gboolean
 build_manifest (const VsaManifestParse *st, xmlNode *root, VsaManifest *manifest, GError **error)
 {
-  for (xmlNode *n = root->children; n; n = n->next)
-    {
-      VsaManifestHost *host;
-
-      if (!vsa_manifest_is_element (n, "host"))
-        continue;
-      if ((host = parse_host (st, n, manifest, error)) == NULL)
-        return FALSE;
-      g_ptr_array_add (manifest->hosts, host);
-    }
-  for (xmlNode *n = root->children; n; n = n->next)
-    {
-      VsaManifestClientHost *client;
-
-      if (!vsa_manifest_is_element (n, "client-host"))
-        continue;
-      if ((client = parse_client_host (st, n, manifest, error)) == NULL)
-        return FALSE;
-      g_ptr_array_add (manifest->client_hosts, client);
-    }
-  return TRUE;
+  return parse_each (st, root, "host", (ParseElement) parse_host, manifest, manifest->hosts,
+                     error) &&
+         parse_each (st, root, "client-host", (ParseElement) parse_client_host, manifest,
+                     manifest->client_hosts, error);
 }
 
 VsaManifest *

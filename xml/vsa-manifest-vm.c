@@ -21,10 +21,10 @@ parse_user (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GError
 
   if (!vsa_validate_user_name (name, error))
     return vsa_manifest_prefix_at (st, node, error);
-  for (guint i = 0; i < vm->access->len; i++)
-    if (g_str_equal (((VsaAccess *) g_ptr_array_index (vm->access, i))->user, name))
-      return vsa_manifest_fail_at (st, node, error, "user '%s' is listed twice for VM '%s'; merge the two",
-                      name, vm->name);
+  if (vsa_access_find (vm->access, name) != NULL)
+    return vsa_manifest_fail_at (st, node, error,
+                                 "user '%s' is listed twice for VM '%s'; merge the two",
+                                 name, vm->name);
   access = vsa_access_new (name);
   g_ptr_array_add (vm->access, access);
   for (xmlNode *n = node->children; n; n = n->next)
@@ -37,7 +37,8 @@ parse_user (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GError
       if (!vsa_validate_client (address, error))
         return vsa_manifest_prefix_at (st, n, error);
       if (vsa_manifest_strings_contain (access->clients, address))
-        return vsa_manifest_fail_at (st, n, error, "client '%s' is listed twice for user '%s'", address, name);
+        return vsa_manifest_fail_at (st, n, error,
+                                     "client '%s' is listed twice for user '%s'", address, name);
       g_ptr_array_add (access->clients, g_steal_pointer (&address));
     }
   return TRUE;
@@ -57,8 +58,9 @@ parse_tunnel (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GErr
     return vsa_manifest_prefix_at (st, node, error);
   for (guint i = 0; i < vm->tunnels->len; i++)
     if (g_str_equal (((VsaManifestTunnel *) g_ptr_array_index (vm->tunnels, i))->user, user))
-      return vsa_manifest_fail_at (st, node, error, "user '%s' has two tunnels to VM '%s'; keep one",
-                      user, vm->name);
+      return vsa_manifest_fail_at (st, node, error,
+                                   "user '%s' has two tunnels to VM '%s'; keep one",
+                                   user, vm->name);
   tunnel = g_new0 (VsaManifestTunnel, 1);
   tunnel->user = g_steal_pointer (&user);
   tunnel->ssh_key = g_steal_pointer (&key_text);
@@ -78,8 +80,9 @@ check_volume_unique (const VsaManifestParse *st, xmlNode *node, const VsaManifes
 
       if (g_str_equal (other->name, volume->name) || g_str_equal (other->lv, volume->lv))
         return vsa_manifest_fail_at (st, node, error,
-                        "volume '%s' (%s) repeats the mapping or logical volume of '%s' (%s)",
-                        volume->name, volume->lv, other->name, other->lv);
+                                     "volume '%s' (%s) repeats the mapping or logical "
+                                     "volume of '%s' (%s)",
+                                     volume->name, volume->lv, other->name, other->lv);
     }
   return TRUE;
 }
@@ -100,7 +103,8 @@ parse_volume (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GErr
       (target && !vsa_validate_disk_target (target, error)))
     return vsa_manifest_prefix_at (st, node, error);
   if (keyfile && token)
-    return vsa_manifest_fail_at (st, node, error, "volume '%s' names a keyfile and a token; give one", name);
+    return vsa_manifest_fail_at (st, node, error,
+                                 "volume '%s' names a keyfile and a token; give one", name);
   volume = g_new0 (VsaManifestVolume, 1);
   volume->volume = vsa_volume_new (lv, name, keyfile, token);
   volume->target = g_steal_pointer (&target);
@@ -125,11 +129,13 @@ parse_qemu_env (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GE
   if (!vsa_qemu_validate_env_name (env->name, error))
     return vsa_manifest_prefix_at (st, node, error);
   if (g_str_equal (env->name, "SASL_CONF_PATH"))
-    return vsa_manifest_fail_at (st, node, error, "SASL_CONF_PATH is set by auth='sasl'; remove this <qemu-env>");
+    return vsa_manifest_fail_at (st, node, error,
+                                 "SASL_CONF_PATH is set by auth='sasl'; remove this <qemu-env>");
   for (guint i = 0; i + 1 < vm->qemu_env->len; i++)
     if (g_str_equal (((VsaManifestEnv *) g_ptr_array_index (vm->qemu_env, i))->name, env->name))
-      return vsa_manifest_fail_at (st, node, error, "qemu-env '%s' is set twice for VM '%s'; keep one",
-                      env->name, vm->name);
+      return vsa_manifest_fail_at (st, node, error,
+                                   "qemu-env '%s' is set twice for VM '%s'; keep one",
+                                   env->name, vm->name);
   return TRUE;
 }
 
@@ -151,8 +157,9 @@ parse_password (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GE
 {
   if (vm->auth == VSA_AUTH_SASL)
     return vsa_manifest_fail_at (st, node, error,
-                    "VM '%s' uses auth='sasl': its users have their own credentials; remove "
-                    "<password> or use auth='password'", vm->name);
+                                 "VM '%s' uses auth='sasl': its users have their own "
+                                 "credentials; remove <password> or use auth='password'",
+                                 vm->name);
   vm->password_valid_for = vsa_xml_get (node, "valid-for");
   vm->password_connected = vsa_xml_get (node, "connected");
   return TRUE;
@@ -184,15 +191,12 @@ check_tunnel_users (const VsaManifestParse *st, xmlNode *node, const VsaManifest
   for (guint i = 0; i < vm->tunnels->len; i++)
     {
       VsaManifestTunnel *tunnel = g_ptr_array_index (vm->tunnels, i);
-      gboolean assigned = FALSE;
 
-      for (guint j = 0; j < vm->access->len; j++)
-        assigned |= g_str_equal (((VsaAccess *) g_ptr_array_index (vm->access, j))->user,
-                                 tunnel->user);
-      if (!assigned)
+      if (vsa_access_find (vm->access, tunnel->user) == NULL)
         return vsa_manifest_fail_at (st, node, error,
-                        "VM '%s': the tunnel of user '%s' (line %ld) needs <user name='%s'/> "
-                        "in the same VM", vm->name, tunnel->user, tunnel->line, tunnel->user);
+                                     "VM '%s': the tunnel of user '%s' (line %ld) needs "
+                                     "<user name='%s'/> in the same VM",
+                                     vm->name, tunnel->user, tunnel->line, tunnel->user);
     }
   return TRUE;
 }

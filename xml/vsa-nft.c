@@ -453,24 +453,29 @@ render_remove_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm
   g_string_append_printf (s, "delete element inet %s rejected { %d }\n", st->table, vm->port);
 }
 
-char *
-vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
+typedef void (*RenderElements) (GString *s, const VsaNftSettings *st, const VsaNftVm *vm);
+
+/* The table ensured, then one VM's elements added or removed. */
+static char *
+render_vm_change (const VsaNftSettings *settings, const VsaNftVm *vm, RenderElements render)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
   render_ensure (s, settings);
-  render_add_elements (s, settings, vm);
+  render (s, settings, vm);
   return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+char *
+vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
+{
+  return render_vm_change (settings, vm, render_add_elements);
 }
 
 char *
 vsa_nft_render_remove_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
 {
-  g_autoptr (GString) s = g_string_new (NULL);
-
-  render_ensure (s, settings);
-  render_remove_elements (s, settings, vm);
-  return g_string_free (g_steal_pointer (&s), FALSE);
+  return render_vm_change (settings, vm, render_remove_elements);
 }
 
 /* installed: the clients the table holds now for vm->port (read back from

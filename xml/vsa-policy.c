@@ -140,16 +140,24 @@ vsa_policy_free (VsaPolicy *policy)
   g_free (policy);
 }
 
+/* USER's entry in ACCESS (VsaAccess *), or NULL. */
+VsaAccess *
+vsa_access_find (GPtrArray *access, const char *user)
+{
+  for (guint i = 0; i < access->len; i++)
+    {
+      VsaAccess *entry = g_ptr_array_index (access, i);
+
+      if (g_strcmp0 (entry->user, user) == 0)
+        return entry;
+    }
+  return NULL;
+}
+
 VsaAccess *
 vsa_policy_find_access (const VsaPolicy *policy, const char *user)
 {
-  for (guint i = 0; i < policy->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (policy->access, i);
-      if (g_strcmp0 (access->user, user) == 0)
-        return access;
-    }
-  return NULL;
+  return vsa_access_find (policy->access, user);
 }
 
 /* Adds USER (if new) and any CLIENTS it does not list yet. */
