@@ -136,3 +136,21 @@ vsa_inet_parse_network (const char *text, int *ret_family, guint8 ret_bytes[16],
   unmap_ipv4 (ret_family, ret_bytes, ret_prefix_len);
   return VSA_INET_NETWORK_OK;
 }
+
+/* TEXT as sshd must see it: an IPv4-mapped address or network written as
+ * the IPv4 one (sshd, too, compares an IPv4 peer as IPv4, so from=
+ * "::ffff:a.b.c.d" would never match); anything else unchanged. */
+char *
+vsa_inet_network_unmapped (const char *text)
+{
+  guint8 bytes[16];
+  char address[INET_ADDRSTRLEN];
+  guint prefix_len;
+  int family;
+
+  if (text == NULL || strchr (text, ':') == NULL ||
+      vsa_inet_parse_network (text, &family, bytes, &prefix_len) != VSA_INET_NETWORK_OK ||
+      family != AF_INET || inet_ntop (AF_INET, bytes, address, sizeof address) == NULL)
+    return g_strdup (text);
+  return strchr (text, '/') ? g_strdup_printf ("%s/%u", address, prefix_len) : g_strdup (address);
+}

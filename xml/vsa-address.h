@@ -26,5 +26,6 @@ typedef enum {
 /* IPv4-mapped IPv6 (::ffff:a.b.c.d) comes back as IPv4: see vsa-address.c. */
 VsaInetNetworkStatus vsa_inet_parse_network (const char *text, int *ret_family,
                                              guint8 ret_bytes[16], guint *ret_prefix_len);
+char *vsa_inet_network_unmapped (const char *text);
 
 G_END_DECLS

@@ -125,7 +125,7 @@ vsa_tunnel_routes_from_domain (xmlDoc *doc, GPtrArray *routes, GPtrArray *notes,
 
       route->vm = g_strdup (vm);
       route->user = g_strdup (tunnel->user);
-      route->from = g_strdup (tunnel->from);
+      route->from = vsa_inet_network_unmapped (tunnel->from);
       route->key = vsa_ssh_key_new (tunnel->key->type, tunnel->key->blob, tunnel->key->comment);
       route->destination = g_strdup (destination);
       g_ptr_array_add (routes, route);

@@ -349,6 +349,7 @@ main (int argc, char **argv)
   DO_TEST ("no-tunnels");
   DO_TEST ("listen-ipv6");
   DO_TEST ("listen-not-loopback");
+  DO_TEST ("from-ipv4-mapped");
   DO_TEST_FAIL ("key-from-conflict", VSA_ERROR_CONFLICT, "user 'alice' has one key for VMs 'debianx' (from anywhere) and 'leaptest' (from 10.0.0.0/8)");
   DO_TEST_FAIL ("no-tls-port", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port");
   DO_TEST_FAIL ("tls-port-out-of-range", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port (1-65535)");
