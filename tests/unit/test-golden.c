@@ -366,6 +366,7 @@ main (int argc, char **argv)
   DO_TEST_AUDIT ("client-host-name-no-firewall", FALSE);
   DO_TEST_AUDIT_FIREWALL ("client-bad-address");
   DO_TEST_AUDIT_FIREWALL ("client-bad-port");
+  DO_TEST_AUDIT ("metadata-typo", FALSE); /* outside vsa-console.rng: VSA-C00 */
 
   return g_test_run ();
 }
