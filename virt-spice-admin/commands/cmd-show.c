@@ -3,6 +3,7 @@
 #include "vsa-cli.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-nft.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
 
@@ -176,6 +177,8 @@ vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
     return FALSE;
   auth = report.policy ? report.policy->auth : ctx->config->auth_mode;
   report.problems = vsa_spice_find_insecurities (doc, auth, NULL);
+  if (report.policy && ctx->config->firewall)
+    vsa_nft_find_refused_clients (report.policy, report.problems);
   report.password_expired = password_expired (report.spice.password_valid_to);
 
   if (ctx->json)

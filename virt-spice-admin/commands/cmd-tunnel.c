@@ -248,7 +248,9 @@ render_files (VsaContext *ctx, GError **error)
     ctx->config->tunnel_wait_command,
   };
 
-  return routes ? vsa_tunnel_render (routes, &opts, error) : NULL;
+  if (routes == NULL || !vsa_sshd_tunnel_templates (&opts.templates, error))
+    return NULL;
+  return vsa_tunnel_render (routes, &opts, error);
 }
 
 /* DEST/PATH for every file, same modes, owned by whoever runs this: a
