@@ -9,6 +9,7 @@
  * Everything is decided before anything is written, so a refusal changes
  * nothing.  libvirtd is never restarted: one line says it must be. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-conf-lines.h"
 #include "vsa-diff.h"
 #include "vsa-error.h"
@@ -267,31 +268,14 @@ carry_out (VsaContext *ctx, const SetupPlan *plan, GError **error)
   return TRUE;
 }
 
-gboolean
-vsa_cmd_setup (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_setup (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_auto (GStrv) listen = NULL;
-  g_autofree char *auth_text = NULL;
-  GOptionEntry entries[] = {
-    { "listen", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listen,
-      "An address SPICE listens on (repeatable); the certificate names each", "ADDR" },
-    { "auth-mode", 0, 0, G_OPTION_ARG_STRING, &auth_text, "password (default) or sasl", "MODE" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
+  char **listen = vsa_invocation_strings (inv, "listen");
+  const char *auth_text = vsa_invocation_string (inv, "auth-mode");
   g_auto (SetupPlan) plan = { 0 };
-  VsaAuthMode auth;
+  VsaAuthMode auth = ctx->config->auth_mode;
 
-  if (!vsa_cli_parse (ctx, entries, "",
-                      "Makes a fresh host ready for TLS-only SPICE: a CA and server certificate\n"
-                      "in libvirt's spice_tls_x509_cert_dir (an existing PKI is kept and checked),\n"
-                      "the spice_tls lines of qemu.conf (old file backed up), and the host\n"
-                      "configuration file when missing.  A second run has nothing to do.\n"
-                      "It never restarts libvirtd; it says when that is needed.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
-  auth = ctx->config->auth_mode;
   if (auth_text && !vsa_auth_mode_from_string (auth_text, &auth, error))
     return FALSE;
   for (guint i = 0; listen && listen[i]; i++)
@@ -313,3 +297,25 @@ vsa_cmd_setup (VsaContext *ctx, int argc, char **argv, GError **error)
     fprintf (ctx->out, "libvirtd must be restarted once to use them: systemctl restart libvirtd\n");
   return TRUE;
 }
+
+static const GOptionEntry setup_options[] = {
+  { "listen", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+    "An address SPICE listens on (repeatable); the certificate names each", "ADDR" },
+  { "auth-mode", 0, 0, G_OPTION_ARG_STRING, NULL, "password (default) or sasl", "MODE" },
+  { NULL }
+};
+
+const VsaCommand vsa_command_setup = {
+  .name = "setup",
+  .run = run_setup,
+  .usage = "",
+  .summary = "Make a fresh host ready: SPICE PKI, qemu.conf, configuration",
+  .description = "Makes a fresh host ready for TLS-only SPICE: a CA and server certificate\n"
+                 "in libvirt's spice_tls_x509_cert_dir (an existing PKI is kept and checked),\n"
+                 "the spice_tls lines of qemu.conf (old file backed up), and the host\n"
+                 "configuration file when missing.  A second run has nothing to do.\n"
+                 "It never restarts libvirtd; it says when that is needed.",
+  .min_args = 0,
+  .max_args = 0,
+  .options = setup_options,
+};
