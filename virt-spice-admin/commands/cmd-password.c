@@ -132,6 +132,14 @@ read_valid_to (VsaInvocation *inv, char **ret_valid_to, GError **error)
     return TRUE;
   if ((when = vsa_parse_time (valid_to, error)) == NULL)
     return FALSE;
+  if (g_date_time_to_unix (when) <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      /* As --valid-for 0s: a password that has already expired opens nothing. */
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "--valid-to '%s' is not in the future; give a later time or use --valid-for",
+                   valid_to);
+      return FALSE;
+    }
   *ret_valid_to = vsa_format_libvirt_time (when);
   return TRUE;
 }
