@@ -110,7 +110,7 @@ read_options (VsaContext *ctx, VsaInvocation *inv, int *ret_port, VsaSecret **re
   if (port && !g_ascii_string_to_unsigned (port, 10, 1, 65535, &port_number, NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "--port '%s' is not a TCP port; use 1-65535", port);
+                   "--port %s is not a TCP port; use 1-65535", port);
       return FALSE;
     }
   *ret_port = port ? (int) port_number : 0;
