@@ -20,15 +20,13 @@ typedef struct {
   const char *connected;
 } PasswordRequest;
 
+/* A SASL VM's users log in with their own credentials: it has no password. */
 static gboolean
-password_transform (xmlDoc *doc, gpointer user_data, GError **error)
+password_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   PasswordRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy && policy->auth == VSA_AUTH_SASL)
+  if (*policy && (*policy)->auth == VSA_AUTH_SASL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "this VM uses SASL: its users log in with their own credentials; "
@@ -46,10 +44,11 @@ live_graphics_xml (virDomain *dom, PasswordRequest *req, gboolean use_old_passwo
                    GError **error)
 {
   g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_SECURE, error);
+  g_autoptr (VsaPolicy) policy = NULL;
 
-  if (doc == NULL)
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return NULL;
-  if (!use_old_password && !password_transform (doc, req, error))
+  if (!use_old_password && !password_transform (doc, &policy, req, error))
     return NULL;
   if (vsa_spice_find_graphics (doc) == NULL)
     {

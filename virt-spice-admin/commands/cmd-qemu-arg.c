@@ -14,7 +14,7 @@ typedef struct {
 } QemuArgRequest;
 
 static gboolean
-qemu_arg_transform (xmlDoc *doc, gpointer user_data, GError **error)
+qemu_arg_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   QemuArgRequest *req = user_data;
 
@@ -26,11 +26,11 @@ static gboolean
 edit_args (VsaContext *ctx, VsaInvocation *inv, gboolean remove, GError **error)
 {
   QemuArgRequest req = { remove, (const char *const *) inv->args + 1 };
-  gboolean changed = FALSE;
+  g_autoptr (VsaEdit) edit = NULL;
 
-  if (!vsa_domain_edit (ctx, inv->dom, qemu_arg_transform, &req, &changed, error))
+  if ((edit = vsa_edit_run (ctx, inv->dom, qemu_arg_transform, &req, error)) == NULL)
     return FALSE;
-  if (changed && !remove)
+  if (edit->changed && !remove)
     vsa_cli_note_qemu_passthrough_taint (ctx);
   return TRUE;
 }

@@ -18,7 +18,7 @@ typedef struct {
 } QemuEnvRequest;
 
 static gboolean
-qemu_env_transform (xmlDoc *doc, gpointer user_data, GError **error)
+qemu_env_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   QemuEnvRequest *req = user_data;
 
@@ -34,7 +34,7 @@ edit_env (VsaContext *ctx, VsaInvocation *inv, gboolean unset, GError **error)
   g_autofree char *name = eq ? g_strndup (inv->args[1], (gsize) (eq - inv->args[1]))
                              : g_strdup (inv->args[1]);
   QemuEnvRequest req = { unset, name, eq ? eq + 1 : NULL };
-  gboolean changed = FALSE;
+  g_autoptr (VsaEdit) edit = NULL;
 
   if (!vsa_qemu_validate_env_name (name, error))
     return FALSE;
@@ -43,9 +43,9 @@ edit_env (VsaContext *ctx, VsaInvocation *inv, gboolean unset, GError **error)
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "qemu-env unset takes a NAME, not NAME=VALUE");
       return FALSE;
     }
-  if (!vsa_domain_edit (ctx, inv->dom, qemu_env_transform, &req, &changed, error))
+  if ((edit = vsa_edit_run (ctx, inv->dom, qemu_env_transform, &req, error)) == NULL)
     return FALSE;
-  if (changed && !unset)
+  if (edit->changed && !unset)
     vsa_cli_note_qemu_passthrough_taint (ctx);
   return TRUE;
 }

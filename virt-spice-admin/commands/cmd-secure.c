@@ -66,7 +66,7 @@ parse_password_action (const char *text, VsaPasswordAction *ret_action, GError *
 /* The VM keeps its auth mode (the configured one when it is new); the
  * console logic itself is shared with `apply` (vsa_console_converge). */
 static gboolean
-secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
+secure_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   SecureRequest *req = user_data;
   VsaConsoleSpec spec = {
@@ -87,7 +87,7 @@ secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
   };
 
   vsa_console_result_clear (&req->console);
-  return vsa_console_converge (doc, &spec, &req->console, error);
+  return vsa_console_converge (doc, policy, &spec, &req->console, error);
 }
 
 static void

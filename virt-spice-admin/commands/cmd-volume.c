@@ -108,18 +108,14 @@ typedef struct {
   VsaVolume volume;
   const char *target;
   VsaAuthMode default_auth;
-  char *target_used;
 } AttachRequest;
 
 static gboolean
-attach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+attach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   AttachRequest *req = user_data;
 
-  if (!vsa_disk_attach_volume (doc, &req->volume, req->target, req->default_auth, error))
-    return FALSE;
-  req->target_used = vsa_disk_target_of_volume (doc, req->volume.name);
-  return TRUE;
+  return vsa_disk_attach_volume (doc, policy, &req->volume, req->target, req->default_auth, error);
 }
 
 /* The header can be read only where the LV is active; elsewhere (another
@@ -184,17 +180,18 @@ volume_attach (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   AttachRequest req = { 0 };
   g_autofree char *default_keyfile = NULL;
-  gboolean ok;
+  g_autoptr (VsaEdit) edit = NULL;
+  g_autofree char *target = NULL;
 
-  if (!read_attach_request (ctx, inv, &req, &default_keyfile, error))
+  if (!read_attach_request (ctx, inv, &req, &default_keyfile, error) ||
+      (edit = vsa_edit_run (ctx, inv->dom, attach_transform, &req, error)) == NULL)
     return FALSE;
-  ok = vsa_domain_edit (ctx, inv->dom, attach_transform, &req, NULL, error);
-  if (ok && !ctx->dry_run)
+  target = vsa_disk_target_of_volume (edit->doc, req.volume.name);
+  if (!ctx->dry_run)
     vsa_context_note (ctx, "VM '%s': volume '%s' (%s) is disk %s; opened before each start%s",
-                      inv->vm, req.volume.name, req.volume.lv, req.target_used,
+                      inv->vm, req.volume.name, req.volume.lv, target,
                       virDomainIsActive (inv->dom) == 1 ? " (from the next start on)" : "");
-  g_free (req.target_used);
-  return ok;
+  return TRUE;
 }
 
 static const GOptionEntry attach_options[] = {
@@ -224,28 +221,27 @@ static const VsaCommand volume_attach_command = {
 };
 
 static gboolean
-detach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+detach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   const char *name = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
   g_autofree char *target = vsa_disk_target_of_volume (doc, name);
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (target == NULL && vsa_policy_find_volume (policy, name) == NULL)
+  if (target == NULL && vsa_policy_find_volume (*policy, name) == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "no volume '%s'; see 'virt-spice-admin volume list'", name);
       return FALSE;
     }
-  return vsa_disk_detach_volume (doc, name, error);
+  return vsa_disk_detach_volume (doc, *policy, name, error);
 }
 
 static gboolean
 volume_detach (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  g_autoptr (VsaEdit) edit = NULL;
+
   return vsa_validate_mapping_name (inv->args[1], error) &&
-         vsa_domain_edit (ctx, inv->dom, detach_transform, inv->args[1], NULL, error);
+         (edit = vsa_edit_run (ctx, inv->dom, detach_transform, inv->args[1], error)) != NULL;
 }
 
 static const VsaCommand volume_detach_command = {
