@@ -1501,6 +1501,7 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *root;
+  JsonObject *row;
   JsonObject *credential;
 
   use_sasl_mode (fx, TRUE);
@@ -1517,6 +1518,12 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
   g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpint (json_object_get_int_member (root, "changed"), ==, 1);
+  /* Every member is there, null when it has no value. */
+  row = json_array_get_object_element (json_object_get_array_member (root, "vms"), 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "status"), ==, "changed");
+  g_assert_true (json_object_get_null_member (row, "error"));
+  g_assert_true (json_object_get_null_member (row, "diff"));
+  g_assert_nonnull (json_object_get_string_member (row, "detail"));
   credential = json_array_get_object_element (json_object_get_array_member (root, "credentials"), 0);
   g_assert_cmpstr (json_object_get_string_member (credential, "user"), ==, "alice");
   g_assert_cmpuint (strlen (json_object_get_string_member (credential, "password")), ==, 24);
