@@ -173,7 +173,8 @@ run_audit_command (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) findings = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, inv->args, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, inv->args,
+                                      VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE, error)) == NULL)
     return FALSE;
   findings = run_audit (ctx, vms);
   print_findings (ctx, findings);

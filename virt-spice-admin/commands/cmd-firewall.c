@@ -7,6 +7,7 @@
 #include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -32,71 +33,36 @@ running_vm_free (RunningVm *vm)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
 
-/* NULL without error: the domain is not managed (no policy). */
 static RunningVm *
-describe_running (virDomain *dom, GError **error)
+running_vm_new (const VsaVmRecord *record)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, 0, error);
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_auto (VsaSpiceInfo) spice = { 0 };
-  g_autoptr (RunningVm) vm = g_new0 (RunningVm, 1);
+  RunningVm *vm = g_new0 (RunningVm, 1);
 
-  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error) || !vsa_spice_describe (doc, &spice, error))
-    {
-      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
-      return NULL;
-    }
-  if (policy == NULL)
-    return NULL;
-  vm->name = g_strdup (virDomainGetName (dom));
-  vm->port = spice.tls_port;
-  vm->wanted = vsa_firewall_wanted (policy, vm->port, &vm->invalid);
-  return g_steal_pointer (&vm);
+  vm->name = g_strdup (record->name);
+  vm->port = record->live_tls_port;
+  vm->wanted = vsa_firewall_wanted (record->live_policy, vm->port, &vm->invalid);
+  return vm;
 }
 
-static gint
-compare_by_name (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 ((*(RunningVm *const *) a)->name, (*(RunningVm *const *) b)->name);
-}
-
-/* Every running managed VM (or just ONLY), sorted by name. */
+/* Every running managed VM (or just ONLY), by name, as its live XML
+ * describes it. */
 static GPtrArray *
 list_running_managed (virConnect *conn, const char *only, GError **error)
 {
+  char *names[] = { (char *) only, NULL };
+  g_autoptr (GPtrArray) records = vsa_inventory_collect (conn, only ? names : NULL,
+                                                         VSA_INVENTORY_RUNNING_ONLY, error);
   g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) running_vm_free);
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-  gboolean ok = TRUE;
 
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the running VMs");
-      return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      if (ok && (only == NULL || g_strcmp0 (virDomainGetName (domains[i]), only) == 0))
-        {
-          g_autoptr (GError) local_error = NULL;
-          RunningVm *vm = describe_running (domains[i], &local_error);
-
-          if (vm != NULL)
-            g_ptr_array_add (vms, vm);
-          else if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              ok = FALSE;
-            }
-        }
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok)
+  if (records == NULL)
     return NULL;
-  g_ptr_array_sort (vms, compare_by_name);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const VsaVmRecord *record = g_ptr_array_index (records, i);
+
+      if (record->live_policy != NULL)
+        g_ptr_array_add (vms, running_vm_new (record));
+    }
   return g_steal_pointer (&vms);
 }
 

@@ -7,6 +7,7 @@
 #include "vsa-console.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sasl.h"
 #include "vsa-secret.h"
@@ -167,7 +168,7 @@ read_request (VsaContext *ctx, VsaInvocation *inv, SecureRequest *req, GError **
        req->new_password == NULL) ||
       (req->new_password && !vsa_spice_validate_password (req->new_password, error)))
     return FALSE;
-  req->used_ports = vsa_libvirt_ports_in_use (ctx->conn, inv->dom, error);
+  req->used_ports = vsa_inventory_ports_in_use (ctx->conn, inv->vm, error);
   return req->used_ports != NULL;
 }
 

@@ -257,7 +257,8 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
   g_autoptr (VsaFirewallState) firewall = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, only, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, only, VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE,
+                                      error)) == NULL)
     return FALSE;
   /* One read of the kernel for all VMs; without nftables the column says
    * "unknown" rather than failing the whole report. */

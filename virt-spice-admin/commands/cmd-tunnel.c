@@ -11,6 +11,7 @@
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
@@ -204,40 +205,21 @@ static const VsaCommand tunnel_remove_command = {
 
 /* --- render ---------------------------------------------------------------- */
 
-static gboolean
-collect_domain_routes (virDomain *dom, GPtrArray *routes, GPtrArray *notes, GError **error)
-{
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
-
-  return doc != NULL && vsa_tunnel_routes_from_domain (doc, routes, notes, error);
-}
-
 /* Every VM's tunnels: the persistent definitions decide what is allowed. */
 static GPtrArray *
 collect_routes (VsaContext *ctx, GError **error)
 {
   g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  virDomainPtr *domains = NULL;
-  gboolean ok = TRUE;
-  int n;
+  g_autoptr (GPtrArray) vms = NULL;
 
-  if (!vsa_context_connect (ctx, error))
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
     return NULL;
-  n = virConnectListAllDomains (ctx->conn, &domains, 0);
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the VMs to collect their tunnels");
+  for (guint i = 0; i < vms->len; i++)
+    if (!vsa_tunnel_routes_from_domain (((VsaVmRecord *) g_ptr_array_index (vms, i))->config_doc,
+                                        routes, notes, error))
       return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      ok = ok && collect_domain_routes (domains[i], routes, notes, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok)
-    return NULL;
   print_notes (ctx, notes);
   return g_steal_pointer (&routes);
 }

@@ -8,6 +8,7 @@
 #include "vsa-disk.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
@@ -262,19 +263,15 @@ static const VsaCommand volume_detach_command = {
 /* The VM's volumes from its persistent definition: what the next start
  * (and so the hook) will use. */
 static VsaPolicy *
-load_domain_policy (VsaContext *ctx, virDomain *dom, xmlDoc **ret_doc, GError **error)
+load_domain_policy (VsaContext *ctx, virDomain *dom, GError **error)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE, error);
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
   g_autoptr (VsaPolicy) policy = NULL;
 
-  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error))
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return NULL;
   if (policy == NULL)
     policy = vsa_policy_new (ctx->config->auth_mode);
-  if (ret_doc)
-    *ret_doc = g_steal_pointer (&doc);
   return g_steal_pointer (&policy);
 }
 
@@ -284,7 +281,7 @@ static gboolean
 run_on_volumes (VsaContext *ctx, VsaInvocation *inv, VolumesAction action, const char *done,
                 GError **error)
 {
-  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, inv->dom, NULL, error);
+  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, inv->dom, error);
 
   if (policy == NULL)
     return FALSE;
@@ -364,46 +361,19 @@ list_row_free (ListRow *row)
   g_free (row);
 }
 
-static gboolean
-collect_rows (VsaContext *ctx, virDomain *dom, GPtrArray *rows, GError **error)
+static void
+add_rows (const VsaVmRecord *vm, GPtrArray *rows)
 {
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, dom, &doc, error);
-
-  if (policy == NULL)
+  for (guint i = 0; vm->policy && i < vm->policy->volumes->len; i++)
     {
-      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
-      return FALSE;
-    }
-  for (guint i = 0; i < policy->volumes->len; i++)
-    {
-      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+      VsaVolume *volume = g_ptr_array_index (vm->policy->volumes, i);
       ListRow *row = g_new0 (ListRow, 1);
 
-      row->vm = g_strdup (virDomainGetName (dom));
+      row->vm = g_strdup (vm->name);
       row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile, volume->token);
-      row->target = vsa_disk_target_of_volume (doc, volume->name);
+      row->target = vsa_disk_target_of_volume (vm->config_doc, volume->name);
       g_ptr_array_add (rows, row);
     }
-  return TRUE;
-}
-
-static gboolean
-collect_all_rows (VsaContext *ctx, GPtrArray *rows, GError **error)
-{
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (ctx->conn, &domains, 0);
-  gboolean ok = TRUE;
-
-  if (n < 0)
-    return vsa_libvirt_set_error (error, "cannot list the domains");
-  for (int i = 0; i < n; i++)
-    {
-      ok = ok && collect_rows (ctx, domains[i], rows, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  return ok;
 }
 
 static void
@@ -449,14 +419,13 @@ static gboolean
 volume_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) list_row_free);
+  g_autoptr (GPtrArray) vms = NULL;
 
-  if (inv->dom != NULL)
-    {
-      if (!collect_rows (ctx, inv->dom, rows, error))
-        return FALSE;
-    }
-  else if (!vsa_context_connect (ctx, error) || !collect_all_rows (ctx, rows, error))
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, inv->args, 0, error)) == NULL)
     return FALSE;
+  for (guint i = 0; i < vms->len; i++)
+    add_rows (g_ptr_array_index (vms, i), rows);
   print_rows (ctx, rows);
   return TRUE;
 }

@@ -4,6 +4,7 @@
 #include "vsa-disk.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-live.h"
 #include "vsa-nft.h"
@@ -559,7 +560,7 @@ apply_host (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOptions 
   g_autoptr (virConnect) conn = connect_host (ctx, host, &error);
   g_autoptr (GHashTable) host_ports = NULL;
 
-  if (conn == NULL || (host_ports = vsa_libvirt_ports_in_use (conn, NULL, &error)) == NULL)
+  if (conn == NULL || (host_ports = vsa_inventory_ports_in_use (conn, NULL, &error)) == NULL)
     {
       fail_all_vms (report, host, error);
       return;
