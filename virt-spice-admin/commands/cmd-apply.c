@@ -61,13 +61,6 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
 }
 
 static void
-add_count (JsonBuilder *b, const char *name, guint value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
 build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
 {
   json_builder_set_member_name (b, "vms");
@@ -114,13 +107,12 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "dry_run");
-  json_builder_add_boolean_value (b, ctx->dry_run);
+  vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
   build_vm_rows (b, report);
   build_credentials (b, report);
-  add_count (b, "changed", report->changed);
-  add_count (b, "unchanged", report->unchanged);
-  add_count (b, "failed", report->failed);
+  vsa_cli_json_add_int (b, "changed", report->changed);
+  vsa_cli_json_add_int (b, "unchanged", report->unchanged);
+  vsa_cli_json_add_int (b, "failed", report->failed);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }

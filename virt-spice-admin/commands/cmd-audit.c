@@ -137,16 +137,11 @@ print_findings (VsaContext *ctx, GPtrArray *findings)
           VsaFinding *f = g_ptr_array_index (findings, i);
 
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          json_builder_add_string_value (b, f->id);
-          json_builder_set_member_name (b, "severity");
-          json_builder_add_string_value (b, vsa_severity_to_string (f->severity));
-          json_builder_set_member_name (b, "object");
-          json_builder_add_string_value (b, f->object);
-          json_builder_set_member_name (b, "message");
-          json_builder_add_string_value (b, f->message);
-          json_builder_set_member_name (b, "fix");
-          json_builder_add_string_value (b, f->fix);
+          vsa_cli_json_add_string (b, "id", f->id);
+          vsa_cli_json_add_string (b, "severity", vsa_severity_to_string (f->severity));
+          vsa_cli_json_add_string (b, "object", f->object);
+          vsa_cli_json_add_string (b, "message", f->message);
+          vsa_cli_json_add_string (b, "fix", f->fix);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);

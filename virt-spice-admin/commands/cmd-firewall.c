@@ -106,16 +106,12 @@ static void
 add_vm_json (JsonBuilder *b, const RunningVm *vm, const VsaFirewallPort *installed, gboolean enabled)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "vm");
-  json_builder_add_string_value (b, vm->name);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, vm->port);
+  vsa_cli_json_add_string (b, "vm", vm->name);
+  vsa_cli_json_add_int (b, "tls_port", vm->port);
   add_client_array (b, "allowed_clients", vm->wanted->clients, FALSE);
   add_client_array (b, "installed_clients", installed ? installed->clients : NULL, TRUE);
-  json_builder_set_member_name (b, "rejected_packets");
-  json_builder_add_int_value (b, installed ? (gint64) installed->rejected_packets : 0);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, vm_state (vm, installed, enabled));
+  vsa_cli_json_add_int (b, "rejected_packets", installed ? (gint64) installed->rejected_packets : 0);
+  vsa_cli_json_add_string (b, "state", vm_state (vm, installed, enabled));
   vsa_cli_json_add_string_or_null (b, "problem", vm->invalid);
   json_builder_end_object (b);
 }
@@ -124,11 +120,9 @@ static void
 add_stray_json (JsonBuilder *b, const VsaFirewallPort *port)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, port->port);
+  vsa_cli_json_add_int (b, "tls_port", port->port);
   add_client_array (b, "installed_clients", port->clients, TRUE);
-  json_builder_set_member_name (b, "rejected_packets");
-  json_builder_add_int_value (b, (gint64) port->rejected_packets);
+  vsa_cli_json_add_int (b, "rejected_packets", (gint64) port->rejected_packets);
   json_builder_end_object (b);
 }
 
@@ -168,14 +162,10 @@ print_status_json (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPt
   const VsaConfig *config = ctx->config;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, config->firewall);
-  json_builder_set_member_name (b, "table");
-  json_builder_add_string_value (b, config->firewall_table);
-  json_builder_set_member_name (b, "table_exists");
-  json_builder_add_boolean_value (b, state->table_exists);
-  json_builder_set_member_name (b, "reject");
-  json_builder_add_string_value (b, vsa_nft_reject_mode_to_string (config->firewall_reject));
+  vsa_cli_json_add_boolean (b, "enabled", config->firewall);
+  vsa_cli_json_add_string (b, "table", config->firewall_table);
+  vsa_cli_json_add_boolean (b, "table_exists", state->table_exists);
+  vsa_cli_json_add_string (b, "reject", vsa_nft_reject_mode_to_string (config->firewall_reject));
   json_builder_set_member_name (b, "vms");
   json_builder_begin_array (b);
   for (guint i = 0; i < vms->len; i++)

@@ -76,17 +76,13 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, ctx->dry_run);
-      json_builder_set_member_name (b, "live");
-      json_builder_add_boolean_value (b, live);
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
+      vsa_cli_json_add_boolean (b, "live", live);
       vsa_cli_json_add_string_or_null (b, "valid_to", req->valid_to);
       if (show)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, req->password);
+          vsa_cli_json_add_string (b, "password", req->password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);

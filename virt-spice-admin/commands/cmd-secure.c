@@ -100,22 +100,15 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "changed");
-      json_builder_add_boolean_value (b, changed);
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, ctx->dry_run);
-      json_builder_set_member_name (b, "listen");
-      json_builder_add_string_value (b, req->console.listen);
-      json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, req->console.tls_port);
-      json_builder_set_member_name (b, "password_changed");
-      json_builder_add_boolean_value (b, req->console.password_changed);
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_boolean (b, "changed", changed);
+      vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
+      vsa_cli_json_add_string (b, "listen", req->console.listen);
+      vsa_cli_json_add_int (b, "tls_port", req->console.tls_port);
+      vsa_cli_json_add_boolean (b, "password_changed", req->console.password_changed);
       if (show && req->console.new_password_used)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, req->new_password);
+          vsa_cli_json_add_string (b, "password", req->new_password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);

@@ -36,8 +36,7 @@ print_format_result (VsaContext *ctx, const char *lv, const VsaFormatResult *res
   vsa_cli_json_add_string_or_null (b, "lv", lv);
   vsa_cli_json_add_string_or_null (b, "device", result->device);
   vsa_cli_json_add_string_or_null (b, "keyfile", result->keyfile);
-  json_builder_set_member_name (b, "keyfile_created");
-  json_builder_add_boolean_value (b, result->keyfile_created);
+  vsa_cli_json_add_boolean (b, "keyfile_created", result->keyfile_created);
   vsa_cli_json_add_string_or_null (b, "header_backup", result->header_backup);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
