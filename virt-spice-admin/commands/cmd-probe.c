@@ -72,16 +72,11 @@ print_outcome (VsaContext *ctx, const char *vm, const char *host, int port,
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "host");
-      json_builder_add_string_value (b, host);
-      json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, port);
-      json_builder_set_member_name (b, "outcome");
-      json_builder_add_string_value (b, vsa_probe_outcome_to_string (outcome));
-      json_builder_set_member_name (b, "detail");
-      json_builder_add_string_value (b, detail ? detail : "");
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_string (b, "host", host);
+      vsa_cli_json_add_int (b, "tls_port", port);
+      vsa_cli_json_add_string (b, "outcome", vsa_probe_outcome_to_string (outcome));
+      vsa_cli_json_add_string (b, "detail", detail ? detail : "");
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
       return;
