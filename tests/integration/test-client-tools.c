@@ -8,6 +8,7 @@
 #include "vsa-client-host.h"
 #include "vsa-error.h"
 #include "vsa-templates.h"
+#include "vsa-test-config.h"
 #include "vsa-test-util.h"
 
 #include <glib/gstdio.h>
@@ -145,7 +146,7 @@ test_cli_render (void)
 
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (policy_path, xml, -1, NULL));
-  ctx->config = vsa_config_new_defaults ();
+  ctx->config = vsa_test_config_new (dir);
   ctx->quiet = TRUE;
   ctx->command = "client";
   g_assert_true (vsa_cmd_client (ctx, 8, (char **) argv, &error));
