@@ -35,6 +35,7 @@ NET=$(vsa_test_net4 10.231.0 10.233.0 172.31.231 192.168.231 2>&1) || tap_bail "
 HOST_ADDR=$NET.1
 ASSIGNED=$NET.2
 OTHER=$NET.3
+tap_diag "test network $NET.0/24"
 E2E_EXTRA_SANS="ip:$HOST_ADDR"
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 
