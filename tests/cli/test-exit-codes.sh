@@ -5,6 +5,11 @@
 set -u
 VSA=$1
 URI="test://$2"
+# Locks and backups in a state directory of the test's own, never the host's.
+state=$(mktemp -d /tmp/vsa-cli-test.XXXXXX)
+trap 'rm -rf "$state"' EXIT
+printf '[defaults]\nstate-dir = %s\n' "$state" >"$state/test.conf"
+export VIRT_SPICE_ADMIN_CONFIG=$state/test.conf
 n=0
 failed=0
 

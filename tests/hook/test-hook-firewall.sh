@@ -5,6 +5,10 @@
 # prepare installs the VM's elements or refuses the start in one line;
 # release removes them, twice and after a failed prepare too, exit 0;
 # reconnect re-ensures them and never fails; firewall = false does nothing.
+# The addresses below are only set elements in that private namespace (no
+# interface, no route, no packet), so they cannot meet the host's own; a
+# test that joins a namespace to the host takes its /24 from vsa_test_net4
+# (tests/lib/vsa-test-net.sh).
 # Usage: test-hook-firewall.sh HOOK   (TAP)
 set -uo pipefail
 if [ -z "${VSA_TEST_NETNS:-}" ]; then

@@ -14,6 +14,7 @@
 #include "vsa-qemu.h"
 #include "vsa-sasl.h"
 #include "vsa-spice.h"
+#include "vsa-test-config.h"
 #include "vsa-test-util.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
@@ -41,12 +42,12 @@ fixture_setup (Fixture *fx, gconstpointer data)
 
   fx->ctx = vsa_context_new ();
   fx->ctx->uri = g_strdup_printf ("test://%s", host);
-  fx->ctx->config = vsa_config_new_defaults ();
+  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->ctx->config = vsa_test_config_new (fx->state_dir);
   /* The test driver's "running" VMs must not reach the host's nftables;
    * the firewall is proven in tests/system/test-firewall.c and e2e. */
   fx->ctx->config->firewall = FALSE;
-  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
-  g_assert_no_error (error);
   g_free (fx->ctx->config->state_dir);
   fx->ctx->config->state_dir = g_strdup (fx->state_dir);
   fx->ctx->out = open_memstream (&fx->out, &fx->out_len);
