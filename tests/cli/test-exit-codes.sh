@@ -83,5 +83,41 @@ check "password --valid-to in the future succeeds" 0 0 "$VSA" -c "$URI" -q passw
 check "global flags work after the command" 0 0 "$VSA" show debianx -c "$URI" --json
 contains "show --json prints JSON" '"plain_port" : 5900'
 
+# One VM whose metadata does not parse (auth="passw0rd" put there by
+# hand) among healthy ones: it is one row, one finding, one export entry
+# with nobody allowed; every other VM is reported, exit status 1 (issue
+# 23, item 2).
+broken_host=$state/broken-host.xml
+sed '/<\/node>/d' "$2" >"$broken_host"
+cat >>"$broken_host" <<'XML'
+  <domain type="test">
+    <name>broken</name>
+    <memory unit="MiB">512</memory>
+    <os><type arch="x86_64">hvm</type></os>
+    <devices>
+      <graphics type="spice" tlsPort="20009" autoport="no" listen="127.0.0.1" defaultMode="secure"/>
+    </devices>
+    <metadata>
+      <vsa:console xmlns:vsa="http://virt-spice-admin.org/xmlns/console/1.0" auth="passw0rd"><vsa:access user="alice" client="192.168.2.22"/></vsa:console>
+    </metadata>
+    <test:runstate>5</test:runstate>
+  </domain>
+</node>
+XML
+BROKEN="test://$broken_host"
+check "status with an unreadable VM exits 1 with one line" 1 1 "$VSA" -c "$BROKEN" status
+contains "status: the unreadable VM is one row" "broken    unreadable"
+contains "status: the other VMs are reported" "debianx   running"
+contains "status: the reason is printed" "broken: unreadable: metadata: line 5: auth mode 'passw0rd' is unknown"
+check "status --json with an unreadable VM exits 1 with one line" 1 1 "$VSA" -c "$BROKEN" status --json
+contains "status --json: the unreadable VM's state" '"state" : "unreadable",'
+contains "status --json: the other VMs are listed" '"name" : "leaptest",'
+check "audit with an unreadable VM exits 1 with one line" 1 1 "$VSA" -c "$BROKEN" audit
+contains "audit: the unreadable VM is finding VSA-C00" "high   VSA-C00  VM broken: metadata: line 5"
+contains "audit: the other VMs are audited" "VSA-C10  VM debianx"
+printf '[defaults]\nstate-dir = %s\nca-file = %s\n' "$state" "$(dirname "$2")/../../tests/data/client/ca-cert.pem" >"$state/export.conf"
+check "export with an unreadable VM exits 1 (two notes and the error)" 1 3 env VIRT_SPICE_ADMIN_CONFIG="$state/export.conf" "$VSA" -c "$BROKEN" export
+contains "export: the unreadable VM's console is in, with no users" '<vm name="broken" address="127.0.0.1" tls-port="20009" auth="password"/>'
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -808,6 +808,92 @@ test_status_lists_every_domain (Fixture *fx, gconstpointer data)
   g_assert_null (strstr (fx->out, "debianx"));
 }
 
+/* Metadata put there by hand that does not parse (issue 23, item 2):
+ * AFFECT is the definition, the running VM's live XML, or both. */
+static void
+corrupt_metadata (Fixture *fx, const char *name, unsigned int affect)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, name, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT,
+                                         "<console auth='passw0rd'/>", VSA_METADATA_PREFIX,
+                                         VSA_METADATA_NS, affect), ==, 0);
+}
+
+/* One unreadable VM is one row; every other VM is still reported, and the
+ * exit status says so. */
+static void
+test_status_unreadable_vm_is_one_row (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--tls-port", "20007");
+  corrupt_metadata (fx, "leaptest", VIR_DOMAIN_AFFECT_CONFIG);
+  g_assert_false (run_cmd (fx, &vsa_command_status, NULL, &error, "status", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_cmpint (vsa_error_exit_status (error), ==, 1);
+  g_assert_cmpstr (error->message, ==, "1 VM could not be read (leaptest); its row says why, "
+                                       "the other VMs are reported");
+  g_assert_nonnull (strstr (fx->out, "debianx   running     password  127.0.0.1  20007  none   -      -        -        off       never\n"));
+  g_assert_nonnull (strstr (fx->out, "imap      shut off    vnc"));
+  g_assert_nonnull (strstr (fx->out, "leaptest  unreadable  -         -          -      -      -      -        -        -         -\n"));
+  g_assert_true (g_regex_match_simple ("\nleaptest: unreadable: metadata: line [0-9]+: auth mode "
+                                       "'passw0rd' is unknown; use 'password' or 'sasl'\n", fx->out, 0, 0));
+  g_clear_error (&error);
+
+  g_assert_false (run_cmd (fx, &vsa_command_status, NULL, &error, "status", "--json", NULL));
+  g_assert_true (g_regex_match_simple ("\"name\" : \"leaptest\",\n      \"state\" : \"unreadable\",\n"
+                                       "      \"error\" : \"metadata: line [0-9]+: auth mode 'passw0rd'",
+                                       fx->out, 0, 0));
+  g_assert_nonnull (strstr (fx->out, "\"name\" : \"debianx\",\n      \"state\" : \"running\",\n"
+                                     "      \"error\" : null,"));
+  g_assert_nonnull (strstr (fx->out, "\"tls_port\" : 20007"));
+}
+
+/* The running VM's live metadata is read too: broken there, the VM is
+ * unreadable although its definition is fine. */
+static void
+test_status_unreadable_live_metadata (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  corrupt_metadata (fx, "debianx", VIR_DOMAIN_AFFECT_LIVE);
+  g_assert_false (run_cmd (fx, &vsa_command_status, NULL, &error, "status", NULL));
+  g_assert_nonnull (strstr (fx->out, "debianx: unreadable: the running VM's live XML: metadata:"));
+  g_assert_nonnull (strstr (fx->out, "leaptest  shut off"));
+}
+
+/* The documented VSA-C00, once for the broken VM (definition or live
+ * XML); the other VMs' findings are all there. */
+static void
+test_audit_unreadable_vm_is_one_finding (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *qemu_conf = g_build_filename (fx->state_dir, "qemu.conf", NULL);
+
+  g_assert_true (g_file_set_contents (qemu_conf, "spice_tls = 1\n", -1, NULL));
+  g_free (fx->ctx->config->libvirt_qemu_conf);
+  fx->ctx->config->libvirt_qemu_conf = g_strdup (qemu_conf);
+  corrupt_metadata (fx, "leaptest", VIR_DOMAIN_AFFECT_CONFIG);
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INSECURE);
+  g_assert_cmpstr (error->message, ==, "audit found 2 problems");
+  g_assert_true (g_regex_match_simple ("high   VSA-C00  VM leaptest: metadata: line [0-9]+: auth mode "
+                                       "'passw0rd' is unknown", fx->out, 0, 0));
+  g_assert_nonnull (strstr (fx->out, "VSA-C10  VM debianx: SPICE console not managed"));
+  g_clear_error (&error);
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  corrupt_metadata (fx, "debianx", VIR_DOMAIN_AFFECT_LIVE);
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", NULL));
+  g_assert_cmpstr (error->message, ==, "audit found 2 problems");
+  g_assert_nonnull (strstr (fx->out, "high   VSA-C00  VM debianx: the running VM's live XML: metadata:"));
+  g_assert_nonnull (strstr (fx->out, "high   VSA-C00  VM leaptest:"));
+}
+
 /* --- export -------------------------------------------------------------- */
 
 static VsaClientPolicy *
@@ -892,6 +978,34 @@ test_export_refuses_unpinnable_console (Fixture *fx, gconstpointer data)
   g_assert_false (run_argv (fx, &vsa_command_export, NULL, (char **) (const char *[]) { "export", NULL }, &error));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "run 'virt-spice-admin secure debianx --listen ADDR'"));
+}
+
+/* Fail closed: a VM whose policy cannot be read keeps its console in the
+ * export with nobody allowed; the other VMs are exported as usual. */
+static void
+test_export_unreadable_vm_has_no_users (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaClientPolicy) policy = NULL;
+  VsaClientVm *leaptest;
+
+  prepare_two_consoles (fx);
+  corrupt_metadata (fx, "leaptest", VIR_DOMAIN_AFFECT_CONFIG);
+  g_assert_false (run_argv (fx, &vsa_command_export, NULL, (char **) (const char *[]) { "export", NULL }, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "1 VM could not be read (leaptest), so no user of it is "
+                                       "exported; repair the metadata and export again");
+  fflush (fx->ctx->out);
+  fflush (fx->ctx->err);
+  g_assert_nonnull (strstr (fx->err, "VM 'leaptest' exported with no users, so client hosts refuse its console"));
+  g_clear_error (&error);
+  policy = vsa_client_policy_from_xml (fx->out, fx->out_len, "export", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (policy->vms->len, ==, 2);
+  g_assert_nonnull (vsa_policy_find_access (find_vm (policy, "debianx")->policy, "alice"));
+  leaptest = find_vm (policy, "leaptest");
+  g_assert_cmpint (leaptest->tls_port, ==, 20004);
+  g_assert_cmpuint (leaptest->policy->access->len, ==, 0);
 }
 
 /* Another run holding the VM's lock: this one waits, gives up naming it,
@@ -1612,6 +1726,9 @@ main (int argc, char **argv)
   ADD ("/cli/edit/waits-for-lock-then-refuses", test_edit_waits_for_lock_then_refuses);
   ADD ("/cli/audit/finds-then-clean", test_audit_finds_then_clean);
   ADD ("/cli/status/lists-every-domain", test_status_lists_every_domain);
+  ADD ("/cli/status/unreadable-vm-is-one-row", test_status_unreadable_vm_is_one_row);
+  ADD ("/cli/status/unreadable-live-metadata", test_status_unreadable_live_metadata);
+  ADD ("/cli/audit/unreadable-vm-is-one-finding", test_audit_unreadable_vm_is_one_finding);
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);
@@ -1639,6 +1756,7 @@ main (int argc, char **argv)
   ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
   ADD ("/cli/export/for-one-client", test_export_for_one_client);
   ADD ("/cli/export/refuses-unpinnable-console", test_export_refuses_unpinnable_console);
+  ADD ("/cli/export/unreadable-vm-has-no-users", test_export_unreadable_vm_has_no_users);
   ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);
   ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);
   ADD ("/cli/volume/list-and-detach", test_volume_list_and_detach);

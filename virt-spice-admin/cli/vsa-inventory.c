@@ -15,6 +15,7 @@ vsa_vm_record_free (VsaVmRecord *record)
   vsa_policy_free (record->policy);
   vsa_policy_free (record->live_policy);
   vsa_spice_info_clear (&record->spice);
+  g_free (record->unreadable);
   g_free (record);
 }
 
@@ -45,7 +46,7 @@ read_live (virDomain *dom, VsaVmRecord *record, GError **error)
 }
 
 /* NULL: a shut-off domain the flags leave out.  On an error the record
- * holds what could be read. */
+ * holds what could be read; a live XML that cannot be read says so. */
 static VsaVmRecord *
 read_record (virDomain *dom, VsaInventoryFlags flags, GError **error)
 {
@@ -58,8 +59,9 @@ read_record (virDomain *dom, VsaInventoryFlags flags, GError **error)
     return NULL;
   if (running_only || read_config (dom, record, flags, error))
     {
-      if (record->running && (flags & (VSA_INVENTORY_LIVE | VSA_INVENTORY_RUNNING_ONLY)))
-        read_live (dom, record, error);
+      if (record->running && (flags & (VSA_INVENTORY_LIVE | VSA_INVENTORY_RUNNING_ONLY)) &&
+          !read_live (dom, record, error))
+        g_prefix_error (error, "the running VM's live XML: ");
     }
   return g_steal_pointer (&record);
 }
@@ -91,7 +93,8 @@ is_wanted (char **only, const char *name)
 }
 
 /* Adds DOM's record; FALSE (with an error naming it) when it cannot be
- * read, unless BEST_EFFORT: then with what could be read. */
+ * read, unless BEST_EFFORT: then with what could be read and why the
+ * rest could not, so one broken domain never hides the others. */
 static gboolean
 add_record (GPtrArray *records, virDomain *dom, VsaInventoryFlags flags, GError **error)
 {
@@ -104,14 +107,17 @@ add_record (GPtrArray *records, virDomain *dom, VsaInventoryFlags flags, GError 
                                   virDomainGetName (dom));
       return FALSE;
     }
-  if (record != NULL)
-    g_ptr_array_add (records, g_steal_pointer (&record));
+  if (record == NULL)
+    return TRUE;
+  if (local_error != NULL)
+    record->unreadable = g_strdup (local_error->message);
+  g_ptr_array_add (records, g_steal_pointer (&record));
   return TRUE;
 }
 
 /* All domains (or the ONLY ones, each of which must exist), by name.  A
- * domain whose XML cannot be read is an error naming it (BEST_EFFORT:
- * left out). */
+ * domain whose XML cannot be read is an error naming it (BEST_EFFORT: a
+ * record with `unreadable` set). */
 GPtrArray *
 vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags, GError **error)
 {
@@ -140,6 +146,27 @@ vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags, G
     return NULL;
   g_ptr_array_sort (records, compare_by_name);
   return g_steal_pointer (&records);
+}
+
+/* How many RECORDS are unreadable; *RET_NAMES (if not NULL) their names,
+ * comma-separated, for the one-line error that sets the exit status. */
+guint
+vsa_inventory_count_unreadable (GPtrArray *records, char **ret_names)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      VsaVmRecord *vm = g_ptr_array_index (records, i);
+
+      if (vm->unreadable == NULL)
+        continue;
+      g_string_append_printf (names, "%s%s", n++ ? ", " : "", vm->name);
+    }
+  if (ret_names)
+    *ret_names = g_string_free (g_steal_pointer (&names), FALSE);
+  return n;
 }
 
 /* Every graphics port any other domain configures or (when running)

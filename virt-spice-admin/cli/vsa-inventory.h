@@ -18,7 +18,7 @@ typedef enum {
   VSA_INVENTORY_SECRETS = 1 << 0,     /* the definitions with their passwords */
   VSA_INVENTORY_LIVE = 1 << 1,        /* a running domain's live XML too */
   VSA_INVENTORY_RUNNING_ONLY = 1 << 2, /* running domains, their live XML only */
-  VSA_INVENTORY_BEST_EFFORT = 1 << 3, /* skip a domain that cannot be read */
+  VSA_INVENTORY_BEST_EFFORT = 1 << 3, /* keep a domain that cannot be read, with why */
 } VsaInventoryFlags;
 
 typedef struct {
@@ -30,6 +30,8 @@ typedef struct {
   VsaPolicy *live_policy;  /* what the hook will undo at release */
   VsaSpiceInfo spice;      /* from the configuration */
   int live_tls_port;       /* the port qemu listens on; 0 when shut off */
+  char *unreadable;        /* BEST_EFFORT: why the record is incomplete (its XML or
+                            * metadata cannot be read); NULL when whole */
 } VsaVmRecord;
 
 void vsa_vm_record_free (VsaVmRecord *record);
@@ -37,6 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaVmRecord, vsa_vm_record_free)
 
 GPtrArray *vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags,
                                   GError **error);
+guint vsa_inventory_count_unreadable (GPtrArray *records, char **ret_names);
 GHashTable *vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error);
 
 G_END_DECLS

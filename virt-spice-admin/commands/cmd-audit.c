@@ -84,6 +84,35 @@ audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
                       invalid ? ": " : "", invalid ? invalid : "");
 }
 
+static gboolean
+has_finding_since (GPtrArray *findings, guint from, const char *id)
+{
+  for (guint i = from; i < findings->len; i++)
+    if (g_str_equal (((VsaFinding *) g_ptr_array_index (findings, i))->id, id))
+      return TRUE;
+  return FALSE;
+}
+
+/* A VM that cannot be read is one VSA-C00 finding: the domain check
+ * reports it for bad metadata in the definition; anything else the walk
+ * could not read (the XML itself, the running VM's live metadata) is
+ * reported here.  Its other checks wait until it can be read. */
+static gboolean
+audit_readable (const VsaVmRecord *vm, const VsaAuditSettings *settings, GPtrArray *findings)
+{
+  g_autofree char *object = g_strdup_printf ("VM %s", vm->name);
+  guint before = findings->len;
+
+  if (vm->config_doc != NULL)
+    vsa_audit_domain (vm->name, vm->config_doc, settings, findings);
+  if (vm->unreadable == NULL)
+    return TRUE;
+  if (!has_finding_since (findings, before, "VSA-C00"))
+    vsa_findings_add (findings, "VSA-C00", VSA_SEVERITY_HIGH, object,
+                      "fix the metadata with virt-spice-admin, or virsh edit", "%s", vm->unreadable);
+  return FALSE;
+}
+
 static GPtrArray *
 run_audit (VsaContext *ctx, GPtrArray *vms)
 {
@@ -108,8 +137,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
     {
       VsaVmRecord *vm = g_ptr_array_index (vms, i);
 
-      vsa_audit_domain (vm->name, vm->config_doc, &settings, findings);
-      if (vm->policy == NULL)
+      if (!audit_readable (vm, &settings, findings) || vm->policy == NULL)
         continue;
       audit_secrets (ctx->config, vm, findings);
       if (vm->running)
@@ -168,8 +196,8 @@ run_audit_command (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) findings = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, inv->args,
-                                      VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, inv->args, VSA_INVENTORY_SECRETS |
+                                    VSA_INVENTORY_LIVE | VSA_INVENTORY_BEST_EFFORT, error)) == NULL)
     return FALSE;
   findings = run_audit (ctx, vms);
   print_findings (ctx, findings);
@@ -190,8 +218,9 @@ const VsaCommand vsa_command_audit = {
                  "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
                  "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
                  "the TLS key, missing firewall elements of running VMs, and metadata\n"
-                 "that disagrees with the XML.  Exits 1 when it finds anything, 0 when\n"
-                 "clean.  Finding IDs are stable (docs/audit.md).",
+                 "that disagrees with the XML.  A VM that cannot be read is one finding\n"
+                 "(VSA-C00) and the others are still audited.  Exits 1 when it finds\n"
+                 "anything, 0 when clean.  Finding IDs are stable (docs/audit.md).",
   .min_args = 0,
   .max_args = G_MAXUINT,
 };

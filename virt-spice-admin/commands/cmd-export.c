@@ -4,7 +4,9 @@
  * every managed console (name, address, TLS port, auth mode), who may open
  * it from which client, the server's name and CA.  With --client, other
  * clients' users stay out; every console stays in, so the client's
- * firewall can refuse the ones it is not given.  No password unless asked. */
+ * firewall can refuse the ones it is not given.  No password unless asked.
+ * A VM whose metadata cannot be read is exported with no users (client
+ * hosts refuse its console to everyone), and the exit status is 1. */
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-client-policy.h"
@@ -12,6 +14,7 @@
 #include "vsa-file.h"
 #include "vsa-inventory.h"
 #include "vsa-libvirt.h"
+#include "vsa-qemu.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
 
@@ -101,11 +104,38 @@ export_vm (const ExportRequest *req, const VsaVmRecord *record, GError **error)
   return g_steal_pointer (&vm);
 }
 
+/* Fail closed: the console of a VM whose policy cannot be read stays in
+ * with nobody allowed, so every client host refuses it to everyone.  Its
+ * auth mode is the one its XML shows (it matters only for a user's .vv,
+ * and there is none).  NULL when not even the console can be pinned. */
+static VsaClientVm *
+export_unreadable_vm (VsaContext *ctx, const VsaVmRecord *record)
+{
+  g_auto (VsaSpiceInfo) spice = { 0 };
+  g_autofree char *sasl_env = NULL;
+  g_autofree char *address = NULL;
+
+  if (record->config_doc == NULL || !vsa_spice_describe (record->config_doc, &spice, NULL) ||
+      !spice.has_spice || !check_reachable (record->name, &spice, NULL))
+    {
+      vsa_context_note (ctx, "VM '%s' left out: it cannot be read (%s)", record->name,
+                        record->unreadable);
+      return NULL;
+    }
+  vsa_context_note (ctx, "VM '%s' exported with no users, so client hosts refuse its console: "
+                    "it cannot be read (%s)", record->name, record->unreadable);
+  sasl_env = vsa_qemu_env_get (record->config_doc, "SASL_CONF_PATH");
+  address = vsa_inet_canonical (spice.listen, NULL);
+  return vsa_client_vm_new (record->name, address, spice.tls_port,
+                            sasl_env ? VSA_AUTH_SASL : VSA_AUTH_PASSWORD);
+}
+
 static VsaClientPolicy *
-build_policy (VsaContext *ctx, const ExportRequest *req, GError **error)
+build_policy (VsaContext *ctx, const ExportRequest *req, GPtrArray **ret_vms, GError **error)
 {
   g_autoptr (VsaClientPolicy) policy = vsa_client_policy_new ();
-  VsaInventoryFlags flags = req->include_passwords ? VSA_INVENTORY_SECRETS : 0;
+  VsaInventoryFlags flags = VSA_INVENTORY_BEST_EFFORT |
+                            (req->include_passwords ? VSA_INVENTORY_SECRETS : 0);
   g_autoptr (GPtrArray) vms = vsa_inventory_collect (ctx->conn, NULL, flags, error);
 
   if (vms == NULL || !read_ca (ctx->config, &policy->ca_pem, error))
@@ -115,7 +145,9 @@ build_policy (VsaContext *ctx, const ExportRequest *req, GError **error)
   for (guint i = 0; i < vms->len; i++)
     {
       g_autoptr (GError) local_error = NULL;
-      VsaClientVm *vm = export_vm (req, g_ptr_array_index (vms, i), &local_error);
+      const VsaVmRecord *record = g_ptr_array_index (vms, i);
+      VsaClientVm *vm = record->unreadable ? export_unreadable_vm (ctx, record)
+                                           : export_vm (req, record, &local_error);
 
       if (local_error)
         {
@@ -127,6 +159,7 @@ build_policy (VsaContext *ctx, const ExportRequest *req, GError **error)
     }
   if (!vsa_client_policy_validate (policy, error))
     return NULL;
+  *ret_vms = g_steal_pointer (&vms);
   return g_steal_pointer (&policy);
 }
 
@@ -149,10 +182,13 @@ run_export (VsaContext *ctx, VsaInvocation *inv, GError **error)
   const char *output = vsa_invocation_string (inv, "output");
   ExportRequest req = { client, vsa_invocation_flag (inv, "include-passwords") };
   g_autoptr (VsaClientPolicy) policy = NULL;
+  g_autoptr (GPtrArray) vms = NULL;
   g_autofree char *xml = NULL;
+  g_autofree char *unreadable = NULL;
+  guint n_unreadable;
 
   if ((client && !vsa_validate_client (client, error)) || !vsa_context_connect (ctx, error) ||
-      (policy = build_policy (ctx, &req, error)) == NULL)
+      (policy = build_policy (ctx, &req, &vms, error)) == NULL)
     return FALSE;
   xml = vsa_client_policy_to_xml (policy);
   if (!write_output (ctx, output, xml, req.include_passwords, error))
@@ -161,7 +197,14 @@ run_export (VsaContext *ctx, VsaInvocation *inv, GError **error)
   vsa_context_note (ctx, "exported %u console%s%s%s", policy->vms->len,
                     policy->vms->len == 1 ? "" : "s", client ? " for client " : "",
                     client ? client : "");
-  return TRUE;
+  n_unreadable = vsa_inventory_count_unreadable (vms, &unreadable);
+  if (n_unreadable == 0)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "%u VM%s could not be read (%s), so no user of %s is exported; repair the "
+               "metadata and export again", n_unreadable, n_unreadable == 1 ? "" : "s",
+               unreadable, n_unreadable == 1 ? "it" : "them");
+  return FALSE;
 }
 
 static const GOptionEntry export_options[] = {
@@ -179,6 +222,8 @@ const VsaCommand vsa_command_export = {
   .description = "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
                  "every managed console's address and TLS port, the users assigned to it\n"
                  "and the clients they connect from, the server name and CA certificate.\n"
-                 "Passwords only with --include-passwords.",
+                 "Passwords only with --include-passwords.  A VM whose metadata cannot\n"
+                 "be read is exported with no users (client hosts refuse its console to\n"
+                 "everyone) and the exit status is 1.",
   .options = export_options,
 };

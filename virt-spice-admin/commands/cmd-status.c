@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `status [VM...]`: one row per domain: state, auth mode, listen, TLS and
  * plain ports, users, clients, volumes, firewall, password expiry.  A
- * table for people, --json (schema in docs/status-json.md) for scripts. */
+ * table for people, --json (schema in docs/status-json.md) for scripts.
+ * A domain that cannot be read is one row in state "unreadable" with the
+ * reason; the others are reported as usual and the exit status is 1. */
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-error.h"
@@ -14,6 +16,7 @@
 
 typedef struct {
   const VsaVmRecord *vm;
+  const char *state;
   char *auth;
   char *tls_port;
   char *plain_port;
@@ -111,16 +114,47 @@ firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
                                   TRUE);
 }
 
+static const char *
+state_text (const VsaVmRecord *vm)
+{
+  if (vm->unreadable)
+    return "unreadable";
+  return vm->running ? "running" : "shut off";
+}
+
+/* Nothing of an unreadable domain is shown but its name and why. */
+static StatusRow *
+make_unreadable_row (const VsaVmRecord *vm)
+{
+  StatusRow *row = g_new0 (StatusRow, 1);
+
+  row->vm = vm;
+  row->state = state_text (vm);
+  row->auth = g_strdup ("-");
+  row->tls_port = g_strdup ("-");
+  row->plain_port = g_strdup ("-");
+  row->users = g_strdup ("");
+  row->clients = g_strdup ("");
+  row->volumes = g_strdup ("");
+  row->firewall = "-";
+  row->expires = g_strdup ("-");
+  return row;
+}
+
 static StatusRow *
 make_row (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state)
 {
-  StatusRow *row = g_new0 (StatusRow, 1);
+  StatusRow *row;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr (GDateTime) until = vm->spice.password_valid_to
     ? g_date_time_new_from_iso8601 (vm->spice.password_valid_to, utc) : NULL;
 
+  if (vm->unreadable)
+    return make_unreadable_row (vm);
+  row = g_new0 (StatusRow, 1);
   row->vm = vm;
+  row->state = state_text (vm);
   row->auth = auth_text (vm);
   row->tls_port = port_text (vm->running && vm->live_tls_port ? vm->live_tls_port : vm->spice.tls_port);
   row->plain_port = port_text (vm->spice.autoport && vm->spice.port == 0 ? -1 : vm->spice.port);
@@ -146,13 +180,54 @@ add_str (JsonBuilder *b, const char *name, const char *value)
 }
 
 static void
+add_null (JsonBuilder *b, const char *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_null_value (b);
+}
+
+static void
+add_empty_array (JsonBuilder *b, const char *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  json_builder_end_array (b);
+}
+
+/* The same members as a readable row's: null, or empty lists. */
+static void
+add_unreadable_json (JsonBuilder *b, const VsaVmRecord *vm)
+{
+  static const char *const nulls[] = { "managed", "auth", "listen", "tls_port", "plain_port", NULL };
+  static const char *const trailing_nulls[] = { "firewall", "password_valid_to", "password_expired", NULL };
+
+  json_builder_begin_object (b);
+  add_str (b, "name", vm->name);
+  add_str (b, "state", state_text (vm));
+  add_str (b, "error", vm->unreadable);
+  for (guint i = 0; nulls[i]; i++)
+    add_null (b, nulls[i]);
+  add_empty_array (b, "users");
+  add_empty_array (b, "volumes");
+  for (guint i = 0; trailing_nulls[i]; i++)
+    add_null (b, trailing_nulls[i]);
+  json_builder_end_object (b);
+}
+
+static void
 add_row_json (JsonBuilder *b, const StatusRow *row)
 {
   const VsaPolicy *policy = row->vm->policy;
 
+  if (row->vm->unreadable)
+    {
+      add_unreadable_json (b, row->vm);
+      return;
+    }
   json_builder_begin_object (b);
   add_str (b, "name", row->vm->name);
-  add_str (b, "state", row->vm->running ? "running" : "shut off");
+  add_str (b, "state", row->state);
+  add_str (b, "error", NULL);
   vsa_cli_json_add_boolean (b, "managed", policy != NULL);
   add_str (b, "auth", row->auth);
   add_str (b, "listen", row->vm->spice.listen);
@@ -199,8 +274,8 @@ static void
 row_cells (const StatusRow *row, const char *cells[N_COLUMNS])
 {
   const char *values[N_COLUMNS] = {
-    row->vm->name, row->vm->running ? "running" : "shut off", row->auth,
-    row->vm->spice.listen ? row->vm->spice.listen : "-", row->tls_port, row->plain_port,
+    row->vm->name, row->state, row->auth,
+    row->vm->spice.listen && !row->vm->unreadable ? row->vm->spice.listen : "-", row->tls_port, row->plain_port,
     *row->users ? row->users : "-", *row->clients ? row->clients : "-",
     *row->volumes ? row->volumes : "-", row->firewall, row->expires,
   };
@@ -240,6 +315,29 @@ print_table (VsaContext *ctx, GPtrArray *rows)
       row_cells (g_ptr_array_index (rows, i), cells);
       print_cells (ctx, cells, width);
     }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const VsaVmRecord *vm = ((StatusRow *) g_ptr_array_index (rows, i))->vm;
+
+      if (vm->unreadable)
+        fprintf (ctx->out, "%s: unreadable: %s\n", vm->name, vm->unreadable);
+    }
+}
+
+/* The report is printed whole; the exit status then says a domain in it
+ * could not be read, as audit's does for a finding. */
+static gboolean
+check_all_readable (GPtrArray *vms, GError **error)
+{
+  g_autofree char *names = NULL;
+  guint n = vsa_inventory_count_unreadable (vms, &names);
+
+  if (n == 0)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "%u VM%s could not be read (%s); %s why, the other VMs are reported", n,
+               n == 1 ? "" : "s", names, n == 1 ? "its row says" : "their rows say");
+  return FALSE;
 }
 
 /* The report for the context's connection; also `apply --status`, which
@@ -253,8 +351,8 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
   g_autoptr (VsaFirewallState) firewall = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, only, VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE,
-                                      error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, only, VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE |
+                                    VSA_INVENTORY_BEST_EFFORT, error)) == NULL)
     return FALSE;
   /* One read of the kernel for all VMs; without nftables the column says
    * "unknown" rather than failing the whole report. */
@@ -266,7 +364,7 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
     print_json (ctx, rows);
   else
     print_table (ctx, rows);
-  return TRUE;
+  return check_all_readable (vms, error);
 }
 
 static gboolean
@@ -283,6 +381,8 @@ const VsaCommand vsa_command_status = {
   .description = "One row per domain (or per VM named): state, auth mode, listen address,\n"
                  "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
                  "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
+                 "A VM whose XML or metadata cannot be read is a row in state\n"
+                 "\"unreadable\" with the reason, and the exit status is 1.\n"
                  "--json prints the schema documented in docs/status-json.md.",
   .min_args = 0,
   .max_args = G_MAXUINT,
