@@ -22,6 +22,7 @@ typedef enum {
   VSA_ERROR_PROBE_AUTH,        /* probe: authentication refused: exit 3 */
   VSA_ERROR_PROBE_TLS,         /* probe: TLS error: exit 4 */
   VSA_ERROR_PROBE_CONNECT,     /* probe: connection refused / timeout: exit 5 */
+  VSA_ERROR_UNCONFIRMED,       /* a change libvirt neither confirmed nor can be seen: exit 1 */
 } VsaErrorCode;
 
 int vsa_error_exit_status (const GError *error);

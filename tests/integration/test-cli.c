@@ -7,6 +7,7 @@
 #include "vsa-commands.h"
 #include "vsa-client-policy.h"
 #include "vsa-disk.h"
+#include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-libvirt.h"
@@ -1030,6 +1031,113 @@ test_edit_waits_for_lock_then_refuses (Fixture *fx, gconstpointer data)
   RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
 }
 
+/* --- a define whose reply is lost (issue 23, item 3) -------------------- */
+
+/* An idempotent edit, as every command's is: alice from one client. */
+static gboolean
+assign_alice (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
+{
+  const char *clients[] = { "192.168.2.22", NULL };
+
+  if (*policy == NULL)
+    *policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  vsa_policy_assign (*policy, "alice", clients);
+  return TRUE;
+}
+
+/* Memory in a unit libvirt does not know: the define is refused. */
+static gboolean
+break_memory_unit (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
+{
+  vsa_xml_set (vsa_xml_child (xmlDocGetRootElement (doc), "memory"), "unit", "parsecs");
+  return TRUE;
+}
+
+static VsaEdit *
+prepare_edit (Fixture *fx, const char *name, VsaEditTransform transform)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, name, &error);
+  VsaEdit *edit;
+
+  g_assert_no_error (error);
+  edit = vsa_edit_prepare (fx->ctx, dom, transform, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (edit->changed);
+  return edit;
+}
+
+/* libvirtd saved the new definition, its reply never came: the domain
+ * read again is the requested one. */
+static void
+test_edit_recheck_sees_new_definition (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (VsaEdit) edit = prepare_edit (fx, "leaptest", assign_alice);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (vsa_libvirt_define (fx->ctx->conn, edit->new_canonical, &error));
+  g_assert_cmpint (vsa_edit_recheck (edit, &error), ==, VSA_DEFINE_CHANGED);
+  g_assert_no_error (error);
+}
+
+/* ... it never saved it: the old definition is there. */
+static void
+test_edit_recheck_sees_old_definition (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (VsaEdit) edit = prepare_edit (fx, "leaptest", assign_alice);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (vsa_edit_recheck (edit, &error), ==, VSA_DEFINE_UNCHANGED);
+  g_assert_no_error (error);
+}
+
+/* ... someone else defined another change, or the domain is gone: it
+ * cannot tell, and says why. */
+static void
+test_edit_recheck_cannot_tell (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (VsaEdit) edit = prepare_edit (fx, "leaptest", assign_alice);
+  g_autoptr (VsaEdit) gone = prepare_edit (fx, "debianx", assign_alice);
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, "debianx", NULL);
+  g_autoptr (xmlDoc) other = domain_doc (fx, "leaptest");
+  g_autofree char *other_xml = NULL;
+  g_autoptr (GError) error = NULL;
+
+  xmlNodeSetContent (vsa_xml_child (xmlDocGetRootElement (other), "vcpu"), BAD_CAST "2");
+  other_xml = vsa_xml_serialize (other);
+  g_assert_true (vsa_libvirt_define (fx->ctx->conn, other_xml, &error));
+  g_assert_cmpint (vsa_edit_recheck (edit, &error), ==, VSA_DEFINE_UNKNOWN);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED);
+  g_assert_cmpstr (error->message, ==, "its definition is now neither the old one nor the one requested");
+  g_clear_error (&error);
+
+  g_assert_cmpint (virDomainDestroy (dom), ==, 0);
+  g_assert_cmpint (virDomainUndefine (dom), ==, 0);
+  g_assert_cmpint (vsa_edit_recheck (gone, &error), ==, VSA_DEFINE_UNKNOWN);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT);
+  g_assert_true (g_str_has_prefix (error->message, "cannot read the XML of VM 'debianx'"));
+}
+
+/* A refused define is read again too: the claim that nothing changed is
+ * checked, not assumed. */
+static void
+test_edit_refused_define_is_checked (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (VsaEdit) edit = prepare_edit (fx, "leaptest", break_memory_unit);
+  g_autofree char *before = domain_xml (fx, "leaptest");
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (vsa_edit_commit (fx->ctx, edit, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT);
+  g_assert_true (g_str_has_prefix (error->message, "libvirt refused the new domain XML: "));
+  g_assert_true (g_str_has_suffix (error->message, "; read again: the old definition is in place, "
+                                                   "nothing was changed"));
+  g_assert_false (edit->reply_lost);
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+}
+
 /* --- bad input: one error, nothing changed ----------------------------- */
 
 typedef struct {
@@ -1724,6 +1832,10 @@ main (int argc, char **argv)
   ADD ("/cli/password/live-refusal-leaves-config", test_password_live_refusal_leaves_config);
   ADD ("/cli/show/json", test_show_json);
   ADD ("/cli/edit/waits-for-lock-then-refuses", test_edit_waits_for_lock_then_refuses);
+  ADD ("/cli/edit/recheck-sees-new-definition", test_edit_recheck_sees_new_definition);
+  ADD ("/cli/edit/recheck-sees-old-definition", test_edit_recheck_sees_old_definition);
+  ADD ("/cli/edit/recheck-cannot-tell", test_edit_recheck_cannot_tell);
+  ADD ("/cli/edit/refused-define-is-checked", test_edit_refused_define_is_checked);
   ADD ("/cli/audit/finds-then-clean", test_audit_finds_then_clean);
   ADD ("/cli/status/lists-every-domain", test_status_lists_every_domain);
   ADD ("/cli/status/unreadable-vm-is-one-row", test_status_unreadable_vm_is_one_row);

@@ -16,6 +16,8 @@ vsa_edit_free (VsaEdit *edit)
     return;
   vsa_lock_release (edit->lock);
   g_free (edit->name);
+  if (edit->dom)
+    virDomainFree (edit->dom);
   if (edit->conn)
     virConnectClose (edit->conn);
   /* The XML may hold the console password. */
@@ -27,18 +29,41 @@ vsa_edit_free (VsaEdit *edit)
   g_clear_pointer (&edit->doc, xmlFreeDoc);
   vsa_policy_free (edit->old_policy);
   vsa_policy_free (edit->policy);
+  g_free (edit->backup);
   g_free (edit);
 }
 
-/* Written back only when it changed: an untouched policy keeps its XML. */
-static void
-write_policy (VsaEdit *edit)
-{
-  g_autofree char *before = edit->old_policy ? vsa_policy_serialize (edit->old_policy) : NULL;
-  g_autofree char *after = edit->policy ? vsa_policy_serialize (edit->policy) : NULL;
+/* A serialized domain: it holds the console password, wiped when freed. */
+typedef char DomainText;
 
+static void
+domain_text_free (DomainText *text)
+{
+  if (text)
+    memset (text, 0, strlen (text));
+  g_free (text);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DomainText, domain_text_free)
+
+/* DOC, as read with its policy READ_POLICY, through TRANSFORM; the
+ * policy is written back only when it changed (an untouched policy keeps
+ * its XML).  *RET_POLICY: the resulting policy. */
+static gboolean
+transform_doc (xmlDoc *doc, const VsaPolicy *read_policy, VsaEditTransform transform,
+               gpointer user_data, VsaPolicy **ret_policy, GError **error)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_copy (read_policy);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  if (!transform (doc, &policy, user_data, error))
+    return FALSE;
+  before = read_policy ? vsa_policy_serialize (read_policy) : NULL;
+  after = policy ? vsa_policy_serialize (policy) : NULL;
   if (after != NULL && g_strcmp0 (before, after) != 0)
-    vsa_policy_to_domain (edit->doc, edit->policy);
+    vsa_policy_to_domain (doc, policy);
+  *ret_policy = g_steal_pointer (&policy);
+  return TRUE;
 }
 
 /* Locks the VM first: two runs changing it at once would each define
@@ -57,6 +82,10 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
   /* `apply` edits domains of several hosts through one context. */
   edit->conn = virDomainGetConnect (dom);
   virConnectRef (edit->conn);
+  edit->dom = dom;
+  virDomainRef (dom);
+  edit->transform = transform;
+  edit->user_data = user_data;
   edit->old_xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
   if (edit->old_xml == NULL)
     return NULL;
@@ -64,10 +93,8 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
   if (edit->doc == NULL || !vsa_policy_from_domain (edit->doc, &edit->old_policy, error))
     return NULL;
   edit->old_canonical = vsa_xml_serialize (edit->doc);
-  edit->policy = vsa_policy_copy (edit->old_policy);
-  if (!transform (edit->doc, &edit->policy, user_data, error))
+  if (!transform_doc (edit->doc, edit->old_policy, transform, user_data, &edit->policy, error))
     return NULL;
-  write_policy (edit);
   edit->new_canonical = vsa_xml_serialize (edit->doc);
   edit->changed = strcmp (edit->old_canonical, edit->new_canonical) != 0;
   return g_steal_pointer (&edit);
@@ -138,14 +165,105 @@ save_backup (VsaContext *ctx, VsaEdit *edit, GError **error)
   g_autofree char *file = g_strdup_printf ("%s.%06d.xml", stamp, g_date_time_get_microsecond (now));
   g_autofree char *path = g_build_filename (dir, file, NULL);
 
-  if (!vsa_dir_ensure (dir, 0700, error))
+  if (!vsa_dir_ensure (dir, 0700, error) ||
+      !vsa_file_write_atomic (path, edit->old_xml, strlen (edit->old_xml), 0600, error))
     return FALSE;
-  return vsa_file_write_atomic (path, edit->old_xml, strlen (edit->old_xml), 0600, error);
+  g_free (edit->backup);
+  edit->backup = g_steal_pointer (&path);
+  return TRUE;
+}
+
+/* The domain as libvirt has it now: on the edit's connection while it
+ * lives, else on a new one (libvirtd was restarted), which the edit then
+ * keeps for what follows the commit. */
+static xmlDoc *
+reread (VsaEdit *edit, GError **error)
+{
+  if (virConnectIsAlive (edit->conn) != 1)
+    {
+      virConnect *fresh = vsa_libvirt_reopen (edit->conn, error);
+
+      if (fresh == NULL)
+        return NULL;
+      g_clear_pointer (&edit->dom, virDomainFree);
+      virConnectClose (edit->conn);
+      edit->conn = fresh;
+    }
+  if (edit->dom == NULL && (edit->dom = vsa_libvirt_lookup (edit->conn, edit->name, error)) == NULL)
+    return NULL;
+  return vsa_libvirt_get_doc (edit->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
+}
+
+/* DOC is what the edit asked for when the transform finds nothing left to
+ * do in it (the test `apply` and `secure` pass: a second run changes
+ * nothing).  A transform that refuses a second run makes it unknown. */
+static gboolean
+is_as_requested (VsaEdit *edit, xmlDoc *doc, const char *now)
+{
+  g_autoptr (VsaPolicy) read_policy = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (DomainText) again = NULL;
+
+  if (!vsa_policy_from_domain (doc, &read_policy, NULL) ||
+      !transform_doc (doc, read_policy, edit->transform, edit->user_data, &policy, NULL))
+    return FALSE;
+  again = vsa_xml_serialize (doc);
+  return strcmp (again, now) == 0;
+}
+
+/* After a define that failed or went unanswered: which definition the
+ * domain has now.  UNKNOWN sets ERROR to why. */
+VsaDefineState
+vsa_edit_recheck (VsaEdit *edit, GError **error)
+{
+  g_autoptr (xmlDoc) doc = reread (edit, error);
+  g_autoptr (DomainText) now = NULL;
+
+  if (doc == NULL)
+    return VSA_DEFINE_UNKNOWN;
+  now = vsa_xml_serialize (doc);
+  if (strcmp (now, edit->old_canonical) == 0)
+    return VSA_DEFINE_UNCHANGED;
+  if (is_as_requested (edit, doc, now))
+    return VSA_DEFINE_CHANGED;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED,
+               "its definition is now neither the old one nor the one requested");
+  return VSA_DEFINE_UNKNOWN;
+}
+
+/* What a failed define left, as read again: never assumed. */
+static gboolean
+report_failed_define (VsaContext *ctx, VsaEdit *edit, const GError *define_error, GError **error)
+{
+  g_autoptr (GError) reread_error = NULL;
+
+  switch (vsa_edit_recheck (edit, &reread_error))
+    {
+    case VSA_DEFINE_CHANGED:
+      edit->reply_lost = TRUE;
+      vsa_context_note (ctx, "VM '%s': %s; read again: the new definition is in place",
+                        edit->name, define_error->message);
+      return TRUE;
+    case VSA_DEFINE_UNCHANGED:
+      g_set_error (error, define_error->domain, define_error->code,
+                   "%s; read again: the old definition is in place, nothing was changed",
+                   define_error->message);
+      return FALSE;
+    case VSA_DEFINE_UNKNOWN:
+    default:
+      g_set_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED,
+                   "%s; whether the new definition is in place is unknown (%s): look with "
+                   "'virt-spice-admin show %s'; the old XML is in %s", define_error->message,
+                   reread_error->message, edit->name, edit->backup);
+      return FALSE;
+    }
 }
 
 gboolean
 vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
 {
+  g_autoptr (GError) define_error = NULL;
+
   if (!edit->changed)
     return TRUE;
   if (!save_backup (ctx, edit, error))
@@ -153,7 +271,12 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
       g_prefix_error (error, "not changed: ");
       return FALSE;
     }
-  return vsa_libvirt_define (edit->conn, edit->new_canonical, error);
+  if (vsa_libvirt_define (edit->conn, edit->new_canonical, &define_error))
+    return TRUE;
+  /* libvirtd may have saved the new definition and died before replying. */
+  if (virConnectIsAlive (edit->conn) != 1)
+    g_prefix_error (&define_error, "the connection to libvirt broke before it answered: ");
+  return report_failed_define (ctx, edit, define_error, error);
 }
 
 /* --dry-run prints the diff and changes nothing; otherwise commit.  The

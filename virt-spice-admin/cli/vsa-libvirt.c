@@ -48,6 +48,31 @@ vsa_libvirt_open (const char *uri, GError **error)
   return conn;
 }
 
+/* libvirtd restarted under systemd answers again within a few seconds. */
+#define REOPEN_ATTEMPTS 10
+#define REOPEN_INTERVAL_US (G_USEC_PER_SEC / 2)
+
+/* A new connection to CONN's URI, for when CONN died (libvirtd killed or
+ * restarted): a few tries while libvirtd comes back. */
+virConnect *
+vsa_libvirt_reopen (virConnect *conn, GError **error)
+{
+  char *uri = virConnectGetURI (conn);
+  g_autofree char *text = g_strdup (uri ? uri : "");
+  virConnect *fresh = NULL;
+
+  free (uri);
+  for (int attempt = 0; fresh == NULL && attempt < REOPEN_ATTEMPTS; attempt++)
+    {
+      if (attempt > 0)
+        g_usleep (REOPEN_INTERVAL_US);
+      fresh = virConnectOpen (text);
+    }
+  if (fresh == NULL)
+    vsa_libvirt_set_error (error, "cannot connect to libvirt at '%s' again", text);
+  return fresh;
+}
+
 virDomain *
 vsa_libvirt_lookup (virConnect *conn, const char *name, GError **error)
 {
@@ -119,7 +144,7 @@ vsa_libvirt_define (virConnect *conn, const char *xml, GError **error)
   g_autoptr (virDomain) dom = virDomainDefineXMLFlags (conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
 
   if (dom == NULL)
-    return vsa_libvirt_set_error (error, "libvirt refused the new domain XML; nothing was changed");
+    return vsa_libvirt_set_error (error, "libvirt refused the new domain XML");
   return TRUE;
 }
 

@@ -14,6 +14,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
 
 void vsa_libvirt_init (void);
 virConnect *vsa_libvirt_open (const char *uri, GError **error);
+virConnect *vsa_libvirt_reopen (virConnect *conn, GError **error);
 virDomain *vsa_libvirt_lookup (virConnect *conn, const char *name, GError **error);
 char *vsa_libvirt_get_xml (virDomain *dom, unsigned int flags, GError **error);
 xmlDoc *vsa_libvirt_get_doc (virDomain *dom, unsigned int flags, GError **error);

@@ -56,8 +56,11 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
 
       fprintf (ctx->out, "%s/%s: SASL password of %s: %s\n", c->host, c->vm, c->user, c->password);
     }
-  fprintf (ctx->out, "%u changed, %u unchanged, %u failed\n", report->changed,
+  fprintf (ctx->out, "%u changed, %u unchanged, %u failed", report->changed,
            report->unchanged, report->failed);
+  if (report->unknown > 0)
+    fprintf (ctx->out, ", %u unknown", report->unknown);
+  fputc ('\n', ctx->out);
 }
 
 static void
@@ -68,7 +71,7 @@ build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
   for (guint i = 0; i < report->vms->len; i++)
     {
       VsaApplyVmReport *vm = g_ptr_array_index (report->vms, i);
-      gboolean failed = vm->outcome == VSA_APPLY_FAILED;
+      gboolean failed = vm->outcome == VSA_APPLY_FAILED || vm->outcome == VSA_APPLY_UNKNOWN;
 
       json_builder_begin_object (b);
       vsa_cli_json_add_string_or_null (b, "host", vm->host);
@@ -113,6 +116,7 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   vsa_cli_json_add_int (b, "changed", report->changed);
   vsa_cli_json_add_int (b, "unchanged", report->unchanged);
   vsa_cli_json_add_int (b, "failed", report->failed);
+  vsa_cli_json_add_int (b, "unknown", report->unknown);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }
@@ -150,11 +154,16 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
       if (!vsa_status_report (ctx, NULL, error))
         return FALSE;
     }
-  if (report->failed == 0)
+  if (report->failed == 0 && report->unknown == 0)
     return TRUE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
-               "%u of %u VMs failed and were left unchanged; see their lines above",
-               report->failed, report->vms->len);
+  /* Each line says what its VM is now; this one only counts. */
+  if (report->unknown == 0)
+    g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%u of %u VMs failed; see their lines above",
+                 report->failed, report->vms->len);
+  else
+    g_set_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED,
+                 "%u of %u VMs failed and %u %s unknown; see their lines above", report->failed,
+                 report->vms->len, report->unknown, report->unknown == 1 ? "is" : "are");
   return FALSE;
 }
 
@@ -174,9 +183,12 @@ const VsaCommand vsa_command_apply = {
                  "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
                  "one define, so a VM that fails is left as it was while the others go on.\n"
                  "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
-                 "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
-                 "unified diff instead and changes nothing.  A SASL user without a\n"
-                 "credential fails its VM unless --generate-passwords.",
+                 "\"N changed, N unchanged, N failed\".  A define libvirt does not confirm\n"
+                 "(libvirtd gone before it replied) is checked by reading the VM again,\n"
+                 "on a new connection if needed: changed, failed (the old definition is\n"
+                 "in place) or unknown (\", N unknown\" in the summary).  --dry-run prints\n"
+                 "each domain's unified diff instead and changes nothing.  A SASL user\n"
+                 "without a credential fails its VM unless --generate-passwords.",
   .min_args = 1,
   .max_args = 1,
   .options = apply_options,

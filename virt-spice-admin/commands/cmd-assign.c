@@ -179,7 +179,7 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
     return FALSE;
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
-  if (!vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
+  if (!vsa_live_apply_policy (ctx, edit->dom, edit->policy, error))
     return FALSE;
   vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", inv->vm, user,
                     edit->policy->auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");

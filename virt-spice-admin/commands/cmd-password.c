@@ -175,8 +175,9 @@ commit (VsaContext *ctx, virDomain *dom, VsaEdit *edit, PasswordRequest *req, gb
     }
   if (vsa_edit_commit (ctx, edit, error))
     return TRUE;
+  /* The edit's domain: on a new connection if libvirtd went away. */
   if (live)
-    update_live (dom, old_graphics, NULL);
+    update_live (edit->dom, old_graphics, NULL);
   return FALSE;
 }
 

@@ -40,7 +40,7 @@ run_unassign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   sasl_dir = edit->policy->sasl_dir;
   if ((sasl_dir && !vsa_sasl_delete_user (ctx->config, sasl_dir, user, error)) ||
       !vsa_edit_commit (ctx, edit, error) ||
-      !vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
+      !vsa_live_apply_policy (ctx, edit->dom, edit->policy, error))
     return FALSE;
   vsa_context_note (ctx, "VM '%s': user '%s' unassigned%s", inv->vm, user,
                     edit->policy->access->len == 0 ? "; nobody can open its console now" : "");

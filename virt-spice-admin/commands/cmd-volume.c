@@ -190,7 +190,7 @@ volume_attach (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (!ctx->dry_run)
     vsa_context_note (ctx, "VM '%s': volume '%s' (%s) is disk %s; opened before each start%s",
                       inv->vm, req.volume.name, req.volume.lv, target,
-                      virDomainIsActive (inv->dom) == 1 ? " (from the next start on)" : "");
+                      virDomainIsActive (edit->dom) == 1 ? " (from the next start on)" : "");
   return TRUE;
 }
 

@@ -17,81 +17,6 @@
 
 #include <string.h>
 
-/* --- the report ------------------------------------------------------------ */
-
-static void
-vm_report_free (VsaApplyVmReport *vm)
-{
-  g_free (vm->host);
-  g_free (vm->vm);
-  g_free (vm->detail);
-  g_free (vm->diff);
-  g_free (vm);
-}
-
-static void
-credential_free (VsaApplyCredential *credential)
-{
-  g_free (credential->host);
-  g_free (credential->vm);
-  g_free (credential->user);
-  vsa_secret_free (credential->password);
-  g_free (credential);
-}
-
-VsaApplyReport *
-vsa_apply_report_new (void)
-{
-  VsaApplyReport *report = g_new0 (VsaApplyReport, 1);
-
-  report->vms = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
-  report->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
-  return report;
-}
-
-void
-vsa_apply_report_free (VsaApplyReport *report)
-{
-  if (report == NULL)
-    return;
-  g_ptr_array_unref (report->vms);
-  g_ptr_array_unref (report->credentials);
-  g_free (report);
-}
-
-const char *
-vsa_apply_outcome_to_string (VsaApplyOutcome outcome)
-{
-  static const char *const names[] = {
-    [VSA_APPLY_CHANGED] = "changed", [VSA_APPLY_UNCHANGED] = "unchanged", [VSA_APPLY_FAILED] = "failed",
-  };
-
-  return names[outcome];
-}
-
-static void
-report_vm (VsaApplyReport *report, const char *host, const char *vm, VsaApplyOutcome outcome,
-           char *detail, char *diff)
-{
-  VsaApplyVmReport *row = g_new0 (VsaApplyVmReport, 1);
-
-  row->host = g_strdup (host);
-  row->vm = g_strdup (vm);
-  row->outcome = outcome;
-  row->detail = detail;
-  row->diff = diff;
-  g_ptr_array_add (report->vms, row);
-  report->changed += outcome == VSA_APPLY_CHANGED;
-  report->unchanged += outcome == VSA_APPLY_UNCHANGED;
-  report->failed += outcome == VSA_APPLY_FAILED;
-}
-
-static void
-report_failure (VsaApplyReport *report, const char *host, const char *vm, const GError *error)
-{
-  report_vm (report, host, vm, VSA_APPLY_FAILED, g_strdup (error->message), NULL);
-}
-
 /* --- checks against the configuration, before anything changes ----------- */
 
 static gboolean
@@ -423,7 +348,7 @@ create_credentials (VsaContext *ctx, const char *host, VmRequest *req, GPtrArray
  * credential before the policy changes (a failure can only deny), new
  * ones are removed again if the define fails. */
 static gboolean
-commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmRequest *req,
+commit_vm (VsaContext *ctx, const char *host, VsaEdit *edit, VmRequest *req,
            GPtrArray *new_users, GPtrArray *removed_users, GPtrArray *ret_credentials,
            GError **error)
 {
@@ -440,7 +365,7 @@ commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmR
       forget_credentials (ctx, req, ret_credentials);
       return FALSE;
     }
-  return !edit->changed || vsa_live_apply_policy (ctx, dom, edit->policy, error);
+  return !edit->changed || vsa_live_apply_policy (ctx, edit->dom, edit->policy, error);
 }
 
 /* The users the edit took away (--prune), in the order they were listed. */
@@ -460,7 +385,7 @@ removed_users (const VsaEdit *edit)
 }
 
 static char *
-describe_change (const VmRequest *req, guint new_credentials, guint pruned)
+describe_change (const VmRequest *req, guint new_credentials, guint pruned, gboolean reply_lost)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
@@ -472,6 +397,9 @@ describe_change (const VmRequest *req, guint new_credentials, guint pruned)
     g_string_append_printf (s, ", %u new SASL credential%s", new_credentials, new_credentials == 1 ? "" : "s");
   if (pruned > 0)
     g_string_append_printf (s, ", %u user%s pruned", pruned, pruned == 1 ? "" : "s");
+  if (reply_lost)
+    g_string_append (s, " (libvirt's reply to the define was lost; read again, the new "
+                        "definition is in place)");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -499,7 +427,7 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
   g_autoptr (VsaEdit) edit = NULL;
   g_autoptr (GPtrArray) new_users = NULL;
   g_autoptr (GPtrArray) pruned = NULL;
-  g_autoptr (GPtrArray) credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
+  g_autoptr (GPtrArray) credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_credential_free);
   g_autofree char *diff = NULL;
   gboolean changed;
 
@@ -516,12 +444,12 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
   if (ctx->dry_run && edit->changed && (diff = vsa_edit_diff (edit, error)) == NULL)
     return FALSE;
   if (!ctx->dry_run &&
-      !commit_vm (ctx, host, dom, edit, &req, new_users, pruned, credentials, error))
+      !commit_vm (ctx, host, edit, &req, new_users, pruned, credentials, error))
     return FALSE;
   record_port (host_ports, vm->name, req.console.tls_port);
   g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
-  report_vm (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
-             changed ? describe_change (&req, new_users->len, pruned->len) : NULL,
+  vsa_apply_report_add (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
+             changed ? describe_change (&req, new_users->len, pruned->len, edit->reply_lost) : NULL,
              g_steal_pointer (&diff));
   return TRUE;
 }
@@ -545,11 +473,28 @@ connect_host (VsaContext *ctx, const VsaManifestHost *host, GError **error)
 }
 
 static void
-fail_all_vms (VsaApplyReport *report, const VsaManifestHost *host, const GError *error)
+fail_vms_from (VsaApplyReport *report, const VsaManifestHost *host, guint from, const GError *error)
 {
-  for (guint i = 0; i < host->vms->len; i++)
-    report_failure (report, host->name, ((VsaManifestVm *) g_ptr_array_index (host->vms, i))->name,
+  for (guint i = from; i < host->vms->len; i++)
+    vsa_apply_report_failure (report, host->name, ((VsaManifestVm *) g_ptr_array_index (host->vms, i))->name,
                     error);
+}
+
+/* libvirtd went away (killed, restarted) during an earlier VM: the rest
+ * of the host's VMs go on over a new connection once it is back. */
+static gboolean
+ensure_alive (virConnect **conn, GError **error)
+{
+  virConnect *fresh;
+
+  if (virConnectIsAlive (*conn) == 1)
+    return TRUE;
+  fresh = vsa_libvirt_reopen (*conn, error);
+  if (fresh == NULL)
+    return FALSE;
+  virConnectClose (*conn);
+  *conn = fresh;
+  return TRUE;
 }
 
 static void
@@ -562,7 +507,7 @@ apply_host (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOptions 
 
   if (conn == NULL || (host_ports = vsa_inventory_ports_in_use (conn, NULL, &error)) == NULL)
     {
-      fail_all_vms (report, host, error);
+      fail_vms_from (report, host, 0, error);
       return;
     }
   for (guint i = 0; i < host->vms->len; i++)
@@ -570,8 +515,13 @@ apply_host (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOptions 
       VsaManifestVm *vm = g_ptr_array_index (host->vms, i);
       g_autoptr (GError) vm_error = NULL;
 
+      if (!ensure_alive (&conn, &error))
+        {
+          fail_vms_from (report, host, i, error);
+          return;
+        }
       if (!apply_vm (ctx, conn, host->name, vm, opts, host_ports, report, &vm_error))
-        report_failure (report, host->name, vm->name, vm_error);
+        vsa_apply_report_failure (report, host->name, vm->name, vm_error);
     }
 }
 

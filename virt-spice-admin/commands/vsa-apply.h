@@ -16,13 +16,14 @@ typedef enum {
   VSA_APPLY_CHANGED,
   VSA_APPLY_UNCHANGED,
   VSA_APPLY_FAILED,
+  VSA_APPLY_UNKNOWN,   /* libvirt's reply was lost and the VM could not be read again */
 } VsaApplyOutcome;
 
 typedef struct {
   char *host;
   char *vm;
   VsaApplyOutcome outcome;
-  char *detail;   /* failed: the reason; otherwise a summary of what changed, or NULL */
+  char *detail;   /* failed, unknown: the reason; otherwise a summary of what changed, or NULL */
   char *diff;     /* --dry-run: the unified diff of the domain XML, or NULL */
 } VsaApplyVmReport;
 
@@ -45,12 +46,18 @@ typedef struct {
   guint changed;
   guint unchanged;
   guint failed;
+  guint unknown;
 } VsaApplyReport;
 
 VsaApplyReport *vsa_apply_report_new (void);
 void vsa_apply_report_free (VsaApplyReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaApplyReport, vsa_apply_report_free)
 const char *vsa_apply_outcome_to_string (VsaApplyOutcome outcome);
+void vsa_apply_credential_free (VsaApplyCredential *credential);
+void vsa_apply_report_add (VsaApplyReport *report, const char *host, const char *vm,
+                           VsaApplyOutcome outcome, char *detail, char *diff);
+void vsa_apply_report_failure (VsaApplyReport *report, const char *host, const char *vm,
+                               const GError *error);
 
 gboolean vsa_apply_check_manifest (const VsaConfig *config, const VsaManifest *manifest,
                                    const char *what, GError **error);
