@@ -116,13 +116,15 @@ _e2e_virsh() { virsh -q -c "$E2E_URI" "$@" >&2; }
 _e2e_virsh_out() { virsh -q -c "$E2E_URI" "$@"; }
 
 # _e2e_pid_alive PIDFILE COMM: print the PID from PIDFILE if that process is
-# alive and is named COMM; return 1 otherwise.
+# alive and is named COMM; return 1 otherwise. A zombie (killed, not yet
+# reaped by init) is not alive.
 _e2e_pid_alive() {
     local pidfile=$1 comm=$2 pid
     [[ -r $pidfile ]] || return 1
     pid=$(<"$pidfile")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     [[ -r /proc/$pid/comm && $(<"/proc/$pid/comm") == "$comm" ]] || return 1
+    ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null || return 1
     printf '%s\n' "$pid"
 }
 
@@ -608,6 +610,19 @@ e2e_teardown() {
     fi
     _e2e_restore_host_files
     return 0
+}
+
+# e2e_ensure_libvirtd
+#   Start libvirtd again (with the harness's configuration) if it is not
+#   running, e.g. after a test killed it, and wait until it answers on
+#   E2E_URI. A test that kills libvirtd calls it before e2e_teardown too.
+e2e_ensure_libvirtd() {
+    _e2e_ensure_libvirtd && _e2e_wait_libvirtd
+}
+
+# e2e_libvirtd_pid: print the PID of the running libvirtd; fail if none.
+e2e_libvirtd_pid() {
+    _e2e_pid_alive "$E2E_LIBVIRTD_PIDFILE" libvirtd
 }
 
 # e2e_qemu_pid NAME: print the PID of NAME's running qemu; fail if not running.

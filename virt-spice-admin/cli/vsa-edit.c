@@ -273,9 +273,6 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
     }
   if (vsa_libvirt_define (edit->conn, edit->new_canonical, &define_error))
     return TRUE;
-  /* libvirtd may have saved the new definition and died before replying. */
-  if (virConnectIsAlive (edit->conn) != 1)
-    g_prefix_error (&define_error, "the connection to libvirt broke before it answered: ");
   return report_failed_define (ctx, edit, define_error, error);
 }
 

@@ -20,7 +20,11 @@
 G_BEGIN_DECLS
 
 /* The command's change to DOC and to its policy: *POLICY is NULL for a VM
- * that is not managed; a transform may create it (the VM becomes managed). */
+ * that is not managed; a transform may create it (the VM becomes managed).
+ * After a define libvirt did not confirm, it runs once more on the domain
+ * as read again, to tell whether that is what was asked for: run on its
+ * own result it must change nothing (a command's summary of what it did is
+ * taken before the commit). */
 typedef gboolean (*VsaEditTransform) (xmlDoc *doc, VsaPolicy **policy, gpointer user_data,
                                       GError **error);
 

@@ -142,9 +142,17 @@ gboolean
 vsa_libvirt_define (virConnect *conn, const char *xml, GError **error)
 {
   g_autoptr (virDomain) dom = virDomainDefineXMLFlags (conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+  g_autofree char *detail = NULL;
 
-  if (dom == NULL)
-    return vsa_libvirt_set_error (error, "libvirt refused the new domain XML");
-  return TRUE;
+  if (dom != NULL)
+    return TRUE;
+  /* Taken first: asking whether the connection lives clears it. */
+  detail = g_strdup (virGetLastErrorMessage ());
+  /* libvirtd may have saved the new definition and died before replying. */
+  g_set_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT, "%s: %s",
+               virConnectIsAlive (conn) == 1 ? "libvirt refused the new domain XML"
+                                             : "the connection to libvirt broke before it answered the define",
+               detail);
+  return FALSE;
 }
 

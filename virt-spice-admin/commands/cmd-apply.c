@@ -160,10 +160,13 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (report->unknown == 0)
     g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%u of %u VMs failed; see their lines above",
                  report->failed, report->vms->len);
+  else if (report->failed == 0)
+    g_set_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED,
+                 "%u of %u VMs unknown; see their lines above", report->unknown, report->vms->len);
   else
     g_set_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED,
-                 "%u of %u VMs failed and %u %s unknown; see their lines above", report->failed,
-                 report->vms->len, report->unknown, report->unknown == 1 ? "is" : "are");
+                 "%u of %u VMs failed, %u unknown; see their lines above", report->failed,
+                 report->vms->len, report->unknown);
   return FALSE;
 }
 

@@ -385,7 +385,7 @@ removed_users (const VsaEdit *edit)
 }
 
 static char *
-describe_change (const VmRequest *req, guint new_credentials, guint pruned, gboolean reply_lost)
+describe_change (const VmRequest *req, guint new_credentials, guint pruned)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
@@ -397,9 +397,6 @@ describe_change (const VmRequest *req, guint new_credentials, guint pruned, gboo
     g_string_append_printf (s, ", %u new SASL credential%s", new_credentials, new_credentials == 1 ? "" : "s");
   if (pruned > 0)
     g_string_append_printf (s, ", %u user%s pruned", pruned, pruned == 1 ? "" : "s");
-  if (reply_lost)
-    g_string_append (s, " (libvirt's reply to the define was lost; read again, the new "
-                        "definition is in place)");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -429,6 +426,7 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
   g_autoptr (GPtrArray) pruned = NULL;
   g_autoptr (GPtrArray) credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_credential_free);
   g_autofree char *diff = NULL;
+  g_autofree char *detail = NULL;
   gboolean changed;
 
   req.used_ports = ports_of_others (host_ports, vm->name);
@@ -441,16 +439,25 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
   if (!check_sasl_credentials (ctx, &req, new_users, error))
     return FALSE;
   changed = edit->changed || new_users->len > 0;
+  /* Described before the commit: a lost reply runs the transform again. */
+  detail = changed ? describe_change (&req, new_users->len, pruned->len) : NULL;
   if (ctx->dry_run && edit->changed && (diff = vsa_edit_diff (edit, error)) == NULL)
     return FALSE;
   if (!ctx->dry_run &&
       !commit_vm (ctx, host, edit, &req, new_users, pruned, credentials, error))
     return FALSE;
+  if (edit->reply_lost)
+    {
+      char *checked = g_strconcat (detail, " (libvirt's reply to the define was lost; read "
+                                   "again, the new definition is in place)", NULL);
+
+      g_free (detail);
+      detail = checked;
+    }
   record_port (host_ports, vm->name, req.console.tls_port);
   g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
   vsa_apply_report_add (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
-             changed ? describe_change (&req, new_users->len, pruned->len, edit->reply_lost) : NULL,
-             g_steal_pointer (&diff));
+                        g_steal_pointer (&detail), g_steal_pointer (&diff));
   return TRUE;
 }
 
