@@ -17,6 +17,7 @@
  * tells libvirt the XML is unchanged. */
 #include "vsa-config.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-firewall.h"
 #include "vsa-hook-log.h"
 #include "vsa-hook-plan.h"
@@ -58,17 +59,13 @@ read_persistent_xml (const VsaConfig *config, const char *domain)
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   char *text = NULL;
-  gsize len = 0;
 
   if (!vsa_validate_vm_name (domain, NULL))
     return NULL;
   file = g_strconcat (domain, ".xml", NULL);
   path = g_build_filename (config->libvirt_config_dir, file, NULL);
-  if (!g_file_get_contents (path, &text, &len, NULL) || len > VSA_XML_MAX_SIZE)
-    {
-      g_free (text);
-      return NULL;
-    }
+  if (!vsa_file_read_bounded (path, "persistent domain XML", VSA_XML_MAX_SIZE, &text, NULL, NULL))
+    return NULL;
   return text;
 }
 

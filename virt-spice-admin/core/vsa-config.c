@@ -3,6 +3,7 @@
 #include "vsa-choice.h"
 #include "vsa-client-escape.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-time.h"
 
 #include <errno.h>
@@ -613,12 +614,12 @@ vsa_config_load (const char *explicit_path, GError **error)
 
   if (path == NULL)
     path = VSA_CONFIG_DEFAULT_PATH;
-  if (!g_file_get_contents (path, &data, &len, &local_error))
+  if (!vsa_file_read_bounded (path, "configuration", VSA_FILE_TEXT_MAX, &data, &len,
+                              &local_error))
     {
-      if (!required && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      if (!required && g_error_matches (local_error, VSA_ERROR, VSA_ERROR_NOT_FOUND))
         return g_steal_pointer (&config);
-      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
-                   "cannot read configuration: %s", local_error->message);
+      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s", local_error->message);
       return NULL;
     }
   if (!vsa_config_load_data (config, data, len, path, error))

@@ -204,23 +204,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KeyBuffer, key_buffer_clear)
 static gboolean
 read_keyfile (const char *path, KeyBuffer *key, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
-  struct stat st;
-
-  if (stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size == 0 ||
-      st.st_size > KEYFILE_MAX_BYTES)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "keyfile '%s' must be a non-empty regular file of at most 8 MiB", path);
-      return FALSE;
-    }
-  if (!g_file_get_contents (path, &key->bytes, &key->len, &local_error))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "cannot read keyfile: %s",
-                   local_error->message);
-      return FALSE;
-    }
-  return TRUE;
+  if (vsa_file_read_bounded (path, "keyfile", KEYFILE_MAX_BYTES, &key->bytes, &key->len, NULL) &&
+      key->len > 0)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "keyfile '%s' must be a non-empty regular file of at most 8 MiB", path);
+  return FALSE;
 }
 
 static gboolean
