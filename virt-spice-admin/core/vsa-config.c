@@ -27,6 +27,7 @@ vsa_config_new_defaults (void)
   config->client_group = g_strdup ("spice-viewer");
   config->client_prefix = g_strdup ("/");
   config->client_remote_viewer = g_strdup ("/usr/bin/remote-viewer");
+  config->client_launcher = g_strdup (VSA_LIBEXECDIR "/virt-spice-admin-client-open");
   config->client_firewall = VSA_FIREWALL_NFT;
   config->sshd_binary = g_strdup ("/usr/sbin/sshd");
   config->sshd_config = g_strdup ("/etc/ssh/sshd_config");
@@ -73,6 +74,7 @@ vsa_config_free (VsaConfig *config)
   g_free (config->client_group);
   g_free (config->client_prefix);
   g_free (config->client_remote_viewer);
+  g_free (config->client_launcher);
   g_free (config->sshd_binary);
   g_free (config->sshd_config);
   g_free (config->sshd_drop_in_dir);
@@ -448,6 +450,13 @@ set_client_remote_viewer (VsaConfig *c, const char *v, GError **e)
 }
 
 static gboolean
+set_client_launcher (VsaConfig *c, const char *v, GError **e)
+{
+  return vsa_validate_program_path (v, "client-launcher", e) &&
+         parse_absolute_path (v, &c->client_launcher, e);
+}
+
+static gboolean
 set_client_firewall (VsaConfig *c, const char *v, GError **e)
 {
   return vsa_firewall_kind_from_string (v, &c->client_firewall, e);
@@ -484,6 +493,7 @@ static const struct {
   { "client-group", set_client_group },
   { "client-prefix", set_client_prefix },
   { "client-remote-viewer", set_client_remote_viewer },
+  { "client-launcher", set_client_launcher },
   { "client-firewall", set_client_firewall },
   { "client-nopasswd", set_client_nopasswd },
   { "sshd-binary", set_sshd_binary },
