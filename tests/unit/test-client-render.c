@@ -361,7 +361,7 @@ test_template_missing_value (void)
 
   g_assert_null (out);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_FAILED);
-  g_assert_nonnull (strstr (error->message, "no value for @OPEN_COMMANDS@"));
+  g_assert_nonnull (strstr (error->message, "no value for @TAG@"));
 }
 
 int
