@@ -154,11 +154,13 @@ vsa_client_group_members (const VsaClientHost *host)
 }
 
 /* Root's alone: owner root, writable by nobody else, and so is every
- * directory above it (or another user could swap it). */
+ * directory above it (or another user could swap it); a sticky directory
+ * such as /tmp lets nobody rename what root owns in it. */
 static gboolean
 root_only (const char *path, struct stat *st)
 {
-  return stat (path, st) == 0 && st->st_uid == 0 && (st->st_mode & 022) == 0;
+  return stat (path, st) == 0 && st->st_uid == 0 &&
+         ((st->st_mode & 022) == 0 || (S_ISDIR (st->st_mode) && (st->st_mode & S_ISVTX)));
 }
 
 /* What is wrong with the launcher sudo runs as root, or NULL. */
@@ -171,7 +173,7 @@ vsa_client_launcher_problem (const VsaClientHost *host)
   if (stat (host->launcher, &st) != 0 || !S_ISREG (st.st_mode))
     return g_strdup_printf ("launcher %s is missing; install virt-spice-admin-client-open there or "
                             "set client-launcher", host->launcher);
-  if (!root_only (host->launcher, &st))
+  if (st.st_uid != 0 || (st.st_mode & 022) != 0)
     return g_strdup_printf ("launcher %s is not root's alone (owner %u, mode %o) but sudo runs it "
                             "as root: chown root %s; chmod go-w %s", host->launcher,
                             (guint) st.st_uid, (guint) (st.st_mode & 07777), host->launcher,
