@@ -31,7 +31,8 @@ gboolean vsa_tunnel_routes_from_domain (xmlDoc *doc, GPtrArray *routes, GPtrArra
 
 typedef struct {
   char *path;     /* where it is installed */
-  char *owner;    /* the user owning it; NULL: root */
+  char *owner;    /* the tunnel user whose keys these are (root owns the file, her
+                   * group reads it); NULL: root's own file */
   guint mode;
   char *content;
 } VsaRenderedFile;
