@@ -176,7 +176,7 @@ user_commands (const VsaClientRenderOptions *opts, GArray *grants, const char *u
         continue;
       vv = vv_absolute_path (opts, user, grant->vm);
       uri = spice_uri (opts, grant->vm);
-      if (!append_pinned_command (open_commands, (const char *[]) { opts->launcher, opts->remote_viewer,
+      if (!append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--", opts->remote_viewer,
                                                                     opts->group, vv, NULL }, error) ||
           !append_pinned_command (uri_commands, (const char *[]) { opts->remote_viewer, "--", uri, NULL },
                                   error))

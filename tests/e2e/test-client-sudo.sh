@@ -44,9 +44,9 @@ refused() { ! allowed "$@"; }
 allowed_root() { sudo -l -U "$1" -u root "${@:2}" >/dev/null 2>&1; }
 
 tap_check "alice may run the pinned URI line" allowed alice alice "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.example?tls-port=20002'
-tap_check "alice may run the launcher, as root, on her own .vv" allowed_root alice "$OPEN" "$RV" "$CLIENT_GROUP" "$VV/alice/debianx.vv"
+tap_check "alice may run the launcher, as root, on her own .vv" allowed_root alice "$OPEN" -- "$RV" "$CLIENT_GROUP" "$VV/alice/debianx.vv"
 tap_check "alice may not run remote-viewer on the .vv herself" refused alice alice "$CLIENT_GROUP" "$RV" -- "$VV/alice/debianx.vv"
-tap_check "alice may not run the launcher on bob's .vv" bash -c "! sudo -l -U alice -u root '$OPEN' '$RV' '$CLIENT_GROUP' '$VV/bob/leaptest.vv' >/dev/null 2>&1"
+tap_check "alice may not run the launcher on bob's .vv" bash -c "! sudo -l -U alice -u root '$OPEN' -- '$RV' '$CLIENT_GROUP' '$VV/bob/leaptest.vv' >/dev/null 2>&1"
 tap_check "alice: another port is refused" refused alice alice "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.example?tls-port=20004'
 tap_check "alice: '?' is literal, not a wildcard" refused alice alice "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.exampleXtls-port=20002'
 tap_check "alice: an extra argument is refused" refused alice alice "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.example?tls-port=20002' --spice-debug
@@ -68,7 +68,7 @@ tap_check "alice: another group (root) is refused" refused alice alice root "$RV
 tap_check "alice: bob's console is refused" refused alice alice "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.example?tls-port=20004'
 bob_both() {
     allowed bob bob "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.example?tls-port=20004' &&
-        allowed_root bob "$OPEN" "$RV" "$CLIENT_GROUP" "$VV/bob/v6%20test%2C%20%28office%29.vv"
+        allowed_root bob "$OPEN" -- "$RV" "$CLIENT_GROUP" "$VV/bob/v6%20test%2C%20%28office%29.vv"
 }
 tap_check "bob may run his two consoles (one with an odd name)" bob_both
 tap_check "bob: alice's console is refused" refused bob bob "$CLIENT_GROUP" "$RV" -- 'spice://mysrv.example?tls-port=20002'
@@ -83,15 +83,15 @@ alice_launch() {
     local cmd
     cmd=$(launch alice) || return 1
     echo "ran: $cmd"
-    [ "$cmd" = "-u root -- $OPEN $RV $CLIENT_GROUP $VV/alice/debianx.vv" ] &&
-        allowed_root alice "$OPEN" "$RV" "$CLIENT_GROUP" "$VV/alice/debianx.vv"
+    [ "$cmd" = "-u root -- $OPEN -- $RV $CLIENT_GROUP $VV/alice/debianx.vv" ] &&
+        allowed_root alice "$OPEN" -- "$RV" "$CLIENT_GROUP" "$VV/alice/debianx.vv"
 }
 bob_launch() {
     local cmd
     ! launch bob || return 1
     cmd=$(launch bob 'v6 test, (office)') || return 1
     echo "ran: $cmd"
-    [ "$cmd" = "-u root -- $OPEN $RV $CLIENT_GROUP $VV/bob/v6%20test%2C%20%28office%29.vv" ]
+    [ "$cmd" = "-u root -- $OPEN -- $RV $CLIENT_GROUP $VV/bob/v6%20test%2C%20%28office%29.vv" ]
 }
 tap_check "spice-connect as alice runs exactly her pinned .vv line" alice_launch
 tap_check "spice-connect as bob needs a VM name (two consoles), then picks it" bob_launch
@@ -108,7 +108,7 @@ open_refuses() { # WANT CMD...: fails, naming WANT
     grep -q -- "$1" <<<"$out"
 }
 tap_check "the launcher refuses another user's file" open_refuses "is not in the connection directory of alice" \
-    env SUDO_UID="$(id -u alice)" "$OPEN" /bin/true "$CLIENT_GROUP" "$VV/bob/leaptest.vv"
+    env SUDO_UID="$(id -u alice)" "$OPEN" -- /bin/true "$CLIENT_GROUP" "$VV/bob/leaptest.vv"
 tap_check "the launcher refuses to run without sudo" open_refuses "runs only as root through sudo" \
-    client_as alice "$OPEN" /bin/true "$CLIENT_GROUP" "$VV/alice/debianx.vv"
+    client_as alice "$OPEN" -- /bin/true "$CLIENT_GROUP" "$VV/alice/debianx.vv"
 tap_done

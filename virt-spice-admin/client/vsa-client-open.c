@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-spice-admin-client-open REMOTE-VIEWER GROUP FILE: the root half of
+/* virt-spice-admin-client-open -- REMOTE-VIEWER GROUP FILE: the root half of
  * spice-connect.  sudo runs it as root with exactly the arguments the
  * sudoers rule pins for the calling user (her own .vv file among them).
  *
@@ -194,14 +194,14 @@ main (int argc, char **argv)
   char *data;
   size_t len = 0;
 
-  if (argc != 4 || argv[1][0] != '/')
-    die ("usage: virt-spice-admin-client-open REMOTE-VIEWER GROUP FILE (through sudo; use spice-connect)");
+  if (argc != 5 || strcmp (argv[1], "--") != 0 || argv[2][0] != '/')
+    die ("usage: virt-spice-admin-client-open -- REMOTE-VIEWER GROUP FILE (through sudo; use spice-connect)");
   pw = caller ();
-  check_path (argv[3], pw->pw_name);
-  data = read_own_file (argv[3], &len);
-  become (pw, argv[2]);
+  check_path (argv[4], pw->pw_name);
+  data = read_own_file (argv[4], &len);
+  become (pw, argv[3]);
   hand_over (data, len);
   set_session (pw);
-  execv (argv[1], (char *[]) { argv[1], (char *) "--", (char *) "/dev/fd/3", NULL });
-  die ("cannot run %s: %s", argv[1], strerror (errno));
+  execv (argv[2], (char *[]) { argv[2], (char *) "--", (char *) "/dev/fd/3", NULL });
+  die ("cannot run %s: %s", argv[2], strerror (errno));
 }
