@@ -291,6 +291,7 @@ main (int argc, char **argv)
 
   DO_TEST ("two-users");
   DO_TEST ("two-keys");
+  DO_TEST ("two-networks");
   DO_TEST ("no-tunnels");
   DO_TEST ("listen-ipv6");
   DO_TEST ("listen-not-loopback");
