@@ -233,8 +233,7 @@ carol_runs_nothing() { # her .bashrc would run the command and leave a mark
 bob_outside_refused() { # login from $OUTSIDE: sshd offers no way in
     ! ssh_as bob "$BOB" -b "$OUTSIDE" -N 2>"$TUN/outside.err" || return 1
     cat "$TUN/outside.err"
-    grep -q -e "Permission denied" -e "no authentication methods enabled" "$TUN/outside.err" &&
-        ! grep -q "Authenticated to" "$TUN/outside.err"
+    grep -q -e "Permission denied" -e "no authentication methods enabled" "$TUN/outside.err"
 }
 sshd_refuses_outside_itself() {
     "$SSHD" -T -f "$TUN/sshd_config" -C "user=$BOB,host=localhost,addr=$OUTSIDE" >"$TUN/outside-effective" &&
