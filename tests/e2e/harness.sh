@@ -493,6 +493,11 @@ e2e_lock_host() {
 # e2e_libvirtd_pid: print the PID of the running libvirtd; fail if none runs.
 e2e_libvirtd_pid() { _e2e_pid_alive "$E2E_LIBVIRTD_PIDFILE" libvirtd; }
 
+# e2e_restart_libvirtd_at_setup: make the next e2e_setup restart libvirtd
+# even if qemu.conf and the hooks look as they did when it started, as an
+# administrator does after installing the package (its postinst asks for it).
+e2e_restart_libvirtd_at_setup() { rm -f "$E2E_LIBVIRTD_STAMP"; }
+
 # e2e_define_fixture NAME [EXTRA_DEVICES_XML [EXTRA_DOMAIN_XML]]
 #   (Re)define a minimal, fast-starting TCG guest NAME (must start with
 #   vsa-e2e-; an existing domain of that name is destroyed and undefined
