@@ -29,6 +29,7 @@ HOOK=/usr/libexec/virt-spice-admin-hook
 STATE=/var/lib/virt-spice-admin
 MAIN_HOOK=/etc/libvirt/hooks/qemu
 VM=vsa-e2e-package
+PLAIN=vsa-e2e-package-plain
 NFT_TABLE=virt_spice_admin
 BUILDD_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/root)
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends)
@@ -39,7 +40,7 @@ if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q 'installed'; then
 fi
 
 WORK=$(mktemp -d /tmp/vsa-package.XXXXXX)
-tap_plan 23
+tap_plan 24
 
 # --- cleanup: whatever happened, the host as it was -------------------------
 state_saved=no
@@ -220,6 +221,7 @@ dump_domains() {
         [[ -z $name ]] || virsh -c "$E2E_URI" dumpxml --inactive --security-info "$name" >"$1/$name.xml"
     done < <(virsh -c "$E2E_URI" list --all --name)
 }
+e2e_define_fixture "$PLAIN"
 dump_domains "$WORK/domains-before"
 grep -q 'vsa:console' "$WORK/domains-before/$VM.xml" || tap_diag "the managed VM has no metadata?"
 
@@ -231,6 +233,12 @@ remove_keeps() {
     diff -r "$WORK/domains-before" "$WORK/domains-after-remove"
 }
 tap_check "apt-get remove: programs and hook entry gone, state directory and every domain kept" remove_keeps
+# libvirtd still runs with the hooks it saw at start: a vanished qemu.d
+# entry must not make VMs unstartable.
+start_after_remove() {
+    virsh -c "$E2E_URI" start "$PLAIN" >/dev/null && virsh -c "$E2E_URI" destroy "$PLAIN" >/dev/null
+}
+tap_check "after remove, VMs start without the hook (libvirtd not restarted)" start_after_remove
 purge_clean() {
     local p left=0
     DEBIAN_FRONTEND=noninteractive "${APT[@]}" purge "$PKG" >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; return 1; }
