@@ -22,6 +22,7 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/../e2e/harness.sh"
+. "$(dirname "$(readlink -f "$0")")/../e2e/vsa-e2e-lib.sh"
 SRC=$(readlink -f "$1")
 PKG=virt-spice-admin
 VSA=/usr/bin/virt-spice-admin
@@ -67,7 +68,7 @@ restore_host() {
     if [[ $nft_table_before == no ]]; then
         nft delete table inet "$NFT_TABLE" 2>/dev/null || true
     fi
-    rm -rf "$WORK"
+    rm -rf "$WORK" "${VSA_E2E_STATE:-}"
 }
 
 # --- build from a clean copy ------------------------------------------------
@@ -181,17 +182,7 @@ tap_check "qemu.d/50-virt-spice-admin is the package's link to $HOOK; hooks/qemu
 e2e_restart_libvirtd_at_setup
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 libvirtd_after_setup=$(e2e_libvirtd_pid)
-VSA_E2E_STATE=$WORK/vsa-state
-mkdir -p "$VSA_E2E_STATE"
-VIRT_SPICE_ADMIN_CONFIG=$VSA_E2E_STATE/virt-spice-admin.conf
-cat >"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
-[defaults]
-ca-file = $E2E_CA_FILE
-state-dir = $VSA_E2E_STATE
-tls-port-range = 20901-20949
-listen = 127.0.0.1
-CONF
-export VIRT_SPICE_ADMIN_CONFIG
+vsa_e2e_config
 # The restart the postinst note asks for, done once by the harness.
 tap_check "libvirtd restarted once to see the hook, the package's link left as it is" \
     test "$libvirtd_after_setup" != "$libvirtd_before" -a "$(readlink "$E2E_HOOK_PATH")" = "$HOOK"
