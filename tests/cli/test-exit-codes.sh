@@ -8,6 +8,14 @@ URI="test://$2"
 n=0
 failed=0
 
+# A configuration of its own: never the host's /etc/virt-spice-admin, and
+# the state directory (edit locks, backups) under a temporary directory,
+# not /var/lib/virt-spice-admin (unwritable in a package build anyway).
+state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
+printf '[defaults]\nstate-dir = %s\n' "$state" >"$state/virt-spice-admin.conf"
+export VIRT_SPICE_ADMIN_CONFIG=$state/virt-spice-admin.conf
+
 # check DESCRIPTION EXPECTED-STATUS STDERR-LINES COMMAND...
 check () {
   local desc=$1 want=$2 want_lines=$3 out err status lines
