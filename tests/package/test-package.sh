@@ -38,8 +38,15 @@ BUILDD=(setpriv --reuid=nobody --regid=nogroup --clear-groups
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 HOME=/nonexistent)
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends)
 
+# pkg_present: dpkg has the package installed or its configuration left.
+pkg_present() {
+    local status
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null) || return 1
+    [[ -n $status && $status != not-installed ]]
+}
+
 ((EUID == 0)) || tap_bail "must run as root (it installs a package)"
-if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q 'installed'; then
+if pkg_present; then
     tap_bail "$PKG is installed as a package on this host; the test would replace and purge it"
 fi
 
@@ -55,7 +62,7 @@ nft list table inet "$NFT_TABLE" >/dev/null 2>&1 && nft_table_before=yes
 restore_host() {
     local p
     e2e_teardown
-    if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -qv 'not-installed'; then
+    if pkg_present; then
         DEBIAN_FRONTEND=noninteractive "${APT[@]}" purge "$PKG" >&2 || true
     fi
     if [[ $state_saved == yes ]]; then
@@ -246,6 +253,7 @@ purge_clean() {
         fi
     done <"$WORK/dpkg-L"
     [[ ! -e $STATE ]] || { echo "$STATE left after purge"; left=1; }
+    ! pkg_present || { echo "dpkg still lists $PKG"; left=1; }
     ((left == 0))
 }
 tap_check "purge: nothing of dpkg -L left, state directory gone" purge_clean
