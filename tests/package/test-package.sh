@@ -15,8 +15,8 @@
 #     refused at start by the installed /usr/libexec hook;
 #   - `apt-get remove` keeps the state directory and every domain; purge
 #     leaves no file of `dpkg -L` and no state directory, domains unchanged.
-# The host is left as it was: the package purged, a state directory or hook
-# entry that existed before restored, the administrator's
+# The host is left as it was: the package purged, a state directory, hook
+# entry or qemu.conf that existed before restored, the administrator's
 # /etc/libvirt/hooks/qemu never touched (checked).
 # Usage: test-package.sh SOURCE-ROOT   (TAP, as root)
 # shellcheck disable=SC2317
@@ -55,26 +55,23 @@ tap_plan 24
 
 # --- cleanup: whatever happened, the host as it was -------------------------
 state_saved=no
-hook_before=$(readlink "$E2E_HOOK_PATH" 2>/dev/null || true)
 main_hook_before=$(sha256sum "$MAIN_HOOK" 2>/dev/null || echo absent)
 nft_table_before=no
 nft list table inet "$NFT_TABLE" >/dev/null 2>&1 && nft_table_before=yes
 restore_host() {
     local p
-    e2e_teardown
     if pkg_present; then
         DEBIAN_FRONTEND=noninteractive "${APT[@]}" purge "$PKG" >&2 || true
     fi
+    # The test's domains; the host's qemu.conf and hook entry as they were
+    # before the install (saved by e2e_lock_host).
+    e2e_teardown
     if [[ $state_saved == yes ]]; then
         rm -rf "$STATE"
         tar -C / -xpf "$WORK/state-before.tar"
     fi
     # dpkg removes the directories it emptied, also ones that were there.
     [[ -f $WORK/dirs-before ]] && while read -r p; do mkdir -p "$p"; done <"$WORK/dirs-before"
-    if [[ -n $hook_before && ! -e $E2E_HOOK_PATH && ! -L $E2E_HOOK_PATH ]]; then
-        mkdir -p "$E2E_HOOK_DIR"
-        ln -s "$hook_before" "$E2E_HOOK_PATH"
-    fi
     if [[ $nft_table_before == no ]]; then
         nft delete table inet "$NFT_TABLE" 2>/dev/null || true
     fi

@@ -21,46 +21,25 @@ typedef struct {
   const char *vm;
   const char *user;
   const char *const *clients;
-  /* results */
-  VsaAuthMode auth;
-  char *sasl_dir;
-  VsaPolicy *policy;
 } AssignRequest;
 
-static void
-assign_request_clear (AssignRequest *req)
-{
-  g_clear_pointer (&req->sasl_dir, g_free);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssignRequest, assign_request_clear)
-
 static gboolean
-assign_transform (xmlDoc *doc, gpointer user_data, GError **error)
+assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   AssignRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *sasl_dir = NULL;
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy == NULL)
+  if (*policy == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "the VM is not managed yet; run 'virt-spice-admin secure %s' first", req->vm);
       return FALSE;
     }
-  req->auth = policy->auth;
-  vsa_policy_assign (policy, req->user, req->clients);
-  if (policy->auth == VSA_AUTH_SASL)
-    {
-      req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
-      if (!vsa_policy_bind_sasl (doc, policy, req->sasl_dir, error))
-        return FALSE;
-    }
-  vsa_policy_to_domain (doc, policy);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  req->policy = g_steal_pointer (&policy);
-  return TRUE;
+  vsa_policy_assign (*policy, req->user, req->clients);
+  if ((*policy)->auth != VSA_AUTH_SASL)
+    return TRUE;
+  sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
+  return vsa_policy_bind_sasl (doc, *policy, sasl_dir, error);
 }
 
 /* SASL secrets are typed by people: any printable text, bounded. */
@@ -109,28 +88,49 @@ validate_request (const VsaConfig *config, const char *user, char **clients,
 
 /* Where the credential must come from, given the VM's mode. */
 static gboolean
-check_credential_source (VsaContext *ctx, AssignRequest *req, const VsaSecret *secret,
-                         GError **error)
+check_credential_source (VsaContext *ctx, const VsaPolicy *policy, const char *vm,
+                         const char *user, const VsaSecret *secret, GError **error)
 {
-  if (req->auth == VSA_AUTH_PASSWORD)
+  if (policy->auth == VSA_AUTH_PASSWORD)
     {
       if (secret == NULL)
         return TRUE;
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "VM '%s' uses password mode: its SPICE password is the credential (see "
-                   "'virt-spice-admin password'); drop --password-stdin/--generate", req->vm);
+                   "'virt-spice-admin password'); drop --password-stdin/--generate", vm);
       return FALSE;
     }
   if (!vsa_sasl_check_libvirt_enabled (ctx->config, error))
     return FALSE;
-  if (secret == NULL && !vsa_sasl_user_exists (req->sasl_dir, req->user))
+  if (secret == NULL && !vsa_sasl_user_exists (policy->sasl_dir, user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user '%s' has no SASL credential for VM '%s' yet; give --password-stdin or --generate",
-                   req->user, req->vm);
+                   user, vm);
       return FALSE;
     }
   return TRUE;
+}
+
+/* sasl mode: the credential goes in before the policy names the user, and
+ * a new one is taken out again if the define fails. */
+static gboolean
+commit (VsaContext *ctx, VsaEdit *edit, const char *user, const VsaSecret *secret,
+        GError **error)
+{
+  const VsaPolicy *policy = edit->policy;
+  gboolean sasl = policy->auth == VSA_AUTH_SASL;
+  gboolean had_credential = sasl && vsa_sasl_user_exists (policy->sasl_dir, user);
+
+  if (sasl && (!vsa_sasl_ensure_vm_dir (ctx->config, edit->name, error) ||
+               (secret && !vsa_sasl_set_password (ctx->config, policy->sasl_dir, user, secret, error))))
+    return FALSE;
+  if (vsa_edit_commit (ctx, edit, error))
+    return TRUE;
+  /* Leave no credential behind for a user the policy does not list. */
+  if (secret && !had_credential)
+    vsa_sasl_delete_user (ctx->config, policy->sasl_dir, user, NULL);
+  return FALSE;
 }
 
 static const GOptionEntry assign_options[] = {
@@ -161,44 +161,28 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   char **clients = vsa_invocation_strings (inv, "client");
   gboolean from_stdin = vsa_invocation_flag (inv, "password-stdin");
   gboolean generate = vsa_invocation_flag (inv, "generate");
-  g_auto (AssignRequest) req = { 0 };
+  const char *user = inv->args[1];
+  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients };
   g_autoptr (VsaSecret) secret = NULL;
   g_autoptr (VsaEdit) edit = NULL;
-  gboolean had_credential;
 
-  if (!validate_request (ctx->config, inv->args[1], clients, from_stdin, generate, error))
+  if (!validate_request (ctx->config, user, clients, from_stdin, generate, error))
     return FALSE;
   secret = read_secret (ctx, from_stdin, generate, error);
-  if ((from_stdin || generate) && secret == NULL)
-    return FALSE;
-  req.config = ctx->config;
-  req.vm = inv->vm;
-  req.user = inv->args[1];
-  req.clients = (const char *const *) clients;
-  edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error);
-  if (edit == NULL || !check_credential_source (ctx, &req, secret, error))
+  if (((from_stdin || generate) && secret == NULL) ||
+      (edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error)) == NULL ||
+      !check_credential_source (ctx, edit->policy, inv->vm, user, secret, error))
     return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
-
-  had_credential = req.auth == VSA_AUTH_SASL && vsa_sasl_user_exists (req.sasl_dir, req.user);
-  if (req.auth == VSA_AUTH_SASL &&
-      (!vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error) ||
-       (secret && !vsa_sasl_set_password (ctx->config, req.sasl_dir, req.user, secret, error))))
+  if (!commit (ctx, edit, user, secret, error))
     return FALSE;
-  if (!vsa_edit_commit (ctx, edit, error))
-    {
-      /* Leave no credential behind for a user the policy does not list. */
-      if (secret && !had_credential)
-        vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, NULL);
-      return FALSE;
-    }
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
-  if (!vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
+  if (!vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
     return FALSE;
-  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", req.vm, req.user,
-                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
+  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", inv->vm, user,
+                    edit->policy->auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
   return TRUE;
 }
 

@@ -11,6 +11,7 @@
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
@@ -29,56 +30,43 @@ typedef struct {
   const char *user;
   const char *from;
   const VsaSshKey *key; /* NULL: remove the user's tunnel */
-  GPtrArray *notes;     /* results: remarks on the VM's listen address */
-} TunnelEdit;
+} TunnelRequest;
 
 static gboolean
-require_policy (xmlDoc *doc, const char *vm, VsaPolicy **ret_policy, GError **error)
+require_policy (VsaPolicy *policy, const char *vm, GError **error)
 {
-  if (!vsa_policy_from_domain (doc, ret_policy, error))
+  if (policy != NULL)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "the VM is not managed yet; run 'virt-spice-admin secure %s' first", vm);
+  return FALSE;
+}
+
+static gboolean
+add_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
+{
+  TunnelRequest *req = user_data;
+
+  if (!require_policy (*policy, req->vm, error))
     return FALSE;
-  if (*ret_policy == NULL)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "the VM is not managed yet; run 'virt-spice-admin secure %s' first", vm);
-      return FALSE;
-    }
+  vsa_policy_set_tunnel (*policy, req->user, req->key, req->from);
   return TRUE;
 }
 
-/* Adding also resolves the tunnel against the VM's graphics, so a VM
- * without a fixed TLS port or listen address is refused now, not at
- * render time. */
 static gboolean
-add_transform (xmlDoc *doc, gpointer user_data, GError **error)
+remove_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
-  TunnelEdit *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
+  TunnelRequest *req = user_data;
 
-  if (!require_policy (doc, req->vm, &policy, error))
+  if (!require_policy (*policy, req->vm, error))
     return FALSE;
-  vsa_policy_set_tunnel (policy, req->user, req->key, req->from);
-  vsa_policy_to_domain (doc, policy);
-  return vsa_tunnel_routes_from_domain (doc, routes, req->notes, error);
-}
-
-static gboolean
-remove_transform (xmlDoc *doc, gpointer user_data, GError **error)
-{
-  TunnelEdit *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
-
-  if (!require_policy (doc, req->vm, &policy, error))
-    return FALSE;
-  if (!vsa_policy_remove_tunnel (policy, req->user))
+  if (!vsa_policy_remove_tunnel (*policy, req->user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "user '%s' has no tunnel to this VM; see 'virt-spice-admin tunnel render'",
                    req->user);
       return FALSE;
     }
-  vsa_policy_to_domain (doc, policy);
   return TRUE;
 }
 
@@ -87,11 +75,9 @@ read_public_key_file (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
-  GStatBuf st;
   VsaSshKey *key;
 
-  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > VSA_SSH_KEY_FILE_MAX ||
-      !g_file_get_contents (path, &text, &len, NULL))
+  if (!vsa_file_read_bounded (path, "public key file", VSA_SSH_KEY_FILE_MAX, &text, &len, NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "public key file '%s' is not a readable file of at most %d bytes; give the "
@@ -111,14 +97,29 @@ print_notes (VsaContext *ctx, GPtrArray *notes)
     vsa_context_note (ctx, "note: %s", (const char *) g_ptr_array_index (notes, i));
 }
 
+/* Adding also resolves the tunnels against the VM's new definition, so a
+ * VM without a fixed TLS port or listen address is refused now, not at
+ * render time; the remarks on its listen address are printed. */
+static gboolean
+check_routes (VsaContext *ctx, VsaEdit *edit, GError **error)
+{
+  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+
+  if (!vsa_tunnel_routes_from_domain (edit->doc, routes, notes, error))
+    return FALSE;
+  print_notes (ctx, notes);
+  return TRUE;
+}
+
 /* Shared by add and remove: the edit transaction on one VM. */
 static gboolean
-edit_tunnel (VsaContext *ctx, virDomain *dom, TunnelEdit *req, VsaDomainTransform transform,
+edit_tunnel (VsaContext *ctx, virDomain *dom, TunnelRequest *req, VsaEditTransform transform,
              GError **error)
 {
   g_autoptr (VsaEdit) edit = vsa_edit_prepare (ctx, dom, transform, req, error);
 
-  if (edit == NULL)
+  if (edit == NULL || (req->key != NULL && !check_routes (ctx, edit, error)))
     return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
@@ -131,8 +132,7 @@ tunnel_add (VsaContext *ctx, VsaInvocation *inv, GError **error)
   const char *key_file = vsa_invocation_string (inv, "key");
   const char *from = vsa_invocation_string (inv, "from");
   g_autoptr (VsaSshKey) key = NULL;
-  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  TunnelEdit req = { 0 };
+  TunnelRequest req = { 0 };
 
   if (key_file == NULL)
     {
@@ -145,10 +145,9 @@ tunnel_add (VsaContext *ctx, VsaInvocation *inv, GError **error)
       (key = read_public_key_file (key_file, error)) == NULL)
     return FALSE;
 
-  req = (TunnelEdit) { inv->vm, inv->args[1], from, key, notes };
+  req = (TunnelRequest) { inv->vm, inv->args[1], from, key };
   if (!edit_tunnel (ctx, inv->dom, &req, add_transform, error))
     return FALSE;
-  print_notes (ctx, notes);
   if (!ctx->dry_run)
     vsa_context_note (ctx, "VM '%s': tunnel for user '%s' recorded; apply it with "
                       "'virt-spice-admin tunnel install'", req.vm, req.user);
@@ -179,7 +178,7 @@ static const VsaCommand tunnel_add_command = {
 static gboolean
 tunnel_remove (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  TunnelEdit req = { inv->vm, inv->args[1], NULL, NULL, NULL };
+  TunnelRequest req = { inv->vm, inv->args[1], NULL, NULL };
 
   if (!vsa_validate_tunnel_user (inv->args[1], error) ||
       !edit_tunnel (ctx, inv->dom, &req, remove_transform, error))
@@ -204,40 +203,21 @@ static const VsaCommand tunnel_remove_command = {
 
 /* --- render ---------------------------------------------------------------- */
 
-static gboolean
-collect_domain_routes (virDomain *dom, GPtrArray *routes, GPtrArray *notes, GError **error)
-{
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
-
-  return doc != NULL && vsa_tunnel_routes_from_domain (doc, routes, notes, error);
-}
-
 /* Every VM's tunnels: the persistent definitions decide what is allowed. */
 static GPtrArray *
 collect_routes (VsaContext *ctx, GError **error)
 {
   g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  virDomainPtr *domains = NULL;
-  gboolean ok = TRUE;
-  int n;
+  g_autoptr (GPtrArray) vms = NULL;
 
-  if (!vsa_context_connect (ctx, error))
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
     return NULL;
-  n = virConnectListAllDomains (ctx->conn, &domains, 0);
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the VMs to collect their tunnels");
+  for (guint i = 0; i < vms->len; i++)
+    if (!vsa_tunnel_routes_from_domain (((VsaVmRecord *) g_ptr_array_index (vms, i))->config_doc,
+                                        routes, notes, error))
       return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      ok = ok && collect_domain_routes (domains[i], routes, notes, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok)
-    return NULL;
   print_notes (ctx, notes);
   return g_steal_pointer (&routes);
 }
