@@ -154,3 +154,42 @@ vsa_inet_network_unmapped (const char *text)
     return g_strdup (text);
   return strchr (text, '/') ? g_strdup_printf ("%s/%u", address, prefix_len) : g_strdup (address);
 }
+
+/* CLIENT is a network wider than BOUNDS allow for its family (0.0.0.0/0
+ * admits every IPv4 host); *RET_MIN_PREFIX is that family's bound and
+ * *RET_KEY the configuration key that sets it.  A host name or a single
+ * address is never wide. */
+gboolean
+vsa_client_network_is_wide (const char *client, const VsaNetworkBounds *bounds,
+                            guint *ret_min_prefix, const char **ret_key)
+{
+  guint8 bytes[16];
+  int family;
+  guint prefix_len;
+  gboolean ipv4;
+
+  if (vsa_inet_parse_network (client, &family, bytes, &prefix_len) != VSA_INET_NETWORK_OK)
+    return FALSE;
+  ipv4 = family == AF_INET;
+  *ret_min_prefix = ipv4 ? bounds->min_prefix_ipv4 : bounds->min_prefix_ipv6;
+  *ret_key = ipv4 ? "client-min-prefix-ipv4" : "client-min-prefix-ipv6";
+  return prefix_len < *ret_min_prefix;
+}
+
+/* A wide CLIENT is refused unless allowed; OVERRIDE is what allows it
+ * (an option), named in the message. */
+gboolean
+vsa_check_client_network_width (const char *client, const VsaNetworkBounds *bounds,
+                                gboolean allowed, const char *override, GError **error)
+{
+  guint min_prefix;
+  const char *key;
+
+  if (allowed || !vsa_client_network_is_wide (client, bounds, &min_prefix, &key))
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "client network '%s' is wider than /%u (%s): it admits hosts nobody named; "
+               "give a narrower network, or %s if that is meant", client, min_prefix, key,
+               override);
+  return FALSE;
+}

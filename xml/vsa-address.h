@@ -28,4 +28,15 @@ VsaInetNetworkStatus vsa_inet_parse_network (const char *text, int *ret_family,
                                              guint8 ret_bytes[16], guint *ret_prefix_len);
 char *vsa_inet_network_unmapped (const char *text);
 
+/* The widest client networks a policy may name without being told to. */
+typedef struct {
+  guint min_prefix_ipv4;  /* client-min-prefix-ipv4: /8 by default */
+  guint min_prefix_ipv6;  /* client-min-prefix-ipv6: /32 by default */
+} VsaNetworkBounds;
+
+gboolean vsa_client_network_is_wide (const char *client, const VsaNetworkBounds *bounds,
+                                     guint *ret_min_prefix, const char **ret_key);
+gboolean vsa_check_client_network_width (const char *client, const VsaNetworkBounds *bounds,
+                                         gboolean allowed, const char *override, GError **error);
+
 G_END_DECLS

@@ -119,6 +119,36 @@ audit_clients (const char *name, const char *object, const VsaPolicy *policy,
                       "the hook will refuse to start it: %s", (char *) g_ptr_array_index (refused, i));
 }
 
+/* Client networks wider than the configured bounds: assign and apply
+ * refuse them unless told to, and one put there anyway admits hosts
+ * nobody named (0.0.0.0/0: every IPv4 host). */
+static void
+audit_wide_networks (const char *name, const char *object, const VsaPolicy *policy,
+                     const VsaNetworkBounds *bounds, GPtrArray *findings)
+{
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          const char *client = g_ptr_array_index (access->clients, j);
+          g_autofree char *fix = NULL;
+          guint min_prefix;
+          const char *key;
+
+          if (!vsa_client_network_is_wide (client, bounds, &min_prefix, &key))
+            continue;
+          fix = g_strdup_printf ("virt-spice-admin unassign %s %s, then assign %s %s --client "
+                                 "NETWORK no wider than /%u", name, access->user, name,
+                                 access->user, min_prefix);
+          vsa_findings_add (findings, "VSA-C12", VSA_SEVERITY_MEDIUM, object, fix,
+                            "user %s may connect from %s, wider than /%u (%s)", access->user,
+                            client, min_prefix, key);
+        }
+    }
+}
+
 /* The credential the policy relies on, and metadata that no longer
  * matches the rest of the XML (a `virsh edit` behind our back). */
 static void
@@ -154,6 +184,8 @@ audit_policy (const char *name, const char *object, const char *fix, xmlDoc *doc
     }
   if (settings->firewall)
     audit_clients (name, object, policy, findings);
+  if (settings->client_networks)
+    audit_wide_networks (name, object, policy, settings->client_networks, findings);
 }
 
 void

@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <libxml/tree.h>
 
+#include "vsa-address.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -35,6 +37,7 @@ typedef struct {
   GDateTime *now;
   gint64 expiry_warning_seconds;  /* "soon" for a password expiry */
   gboolean firewall;              /* the server firewall is on: clients must be addresses */
+  const VsaNetworkBounds *client_networks; /* wider client networks are a finding */
 } VsaAuditSettings;
 
 void vsa_audit_domain (const char *name, xmlDoc *doc, const VsaAuditSettings *settings,

@@ -83,6 +83,11 @@ check "password --valid-to in the future succeeds" 0 0 "$VSA" -c "$URI" -q passw
 check "global flags work after the command" 0 0 "$VSA" show debianx -c "$URI" --json
 contains "show --json prints JSON" '"plain_port" : 5900'
 
+# A wildcard client network admits every host (issue 23, item 4).
+for net in 0.0.0.0/0 ::/0 ::ffff:0.0.0.0/96; do
+  check "assign --client $net fails with one line" 1 1 "$VSA" -c "$URI" assign debianx alice --client "$net"
+done
+
 # One VM whose metadata does not parse (auth="passw0rd" put there by
 # hand) among healthy ones: it is one row, one finding, one export entry
 # with nobody allowed; every other VM is reported, exit status 1 (issue

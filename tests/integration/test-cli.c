@@ -559,6 +559,49 @@ test_assign_client_name_refused_with_firewall (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (before, ==, after);
 }
 
+/* A wildcard client network admits every host (issue 23, item 4): refused
+ * unless asked for, within the configured bound; audit reports it. */
+static void
+test_assign_wide_network_needs_flag (Fixture *fx, gconstpointer data)
+{
+  static const char *const wide[] = { "0.0.0.0/0", "::/0", "::ffff:0.0.0.0/96", "10.0.0.0/7",
+                                      "2001:db8::/31", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *qemu_conf = g_build_filename (fx->state_dir, "qemu.conf", NULL);
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest");
+  before = domain_xml (fx, "leaptest");
+  for (guint i = 0; wide[i]; i++)
+    {
+      g_assert_false (run_cmd (fx, &vsa_command_assign, NULL, &error, "assign", "leaptest", "alice",
+                               "--client", wide[i], NULL));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "is wider than /"));
+      g_assert_nonnull (strstr (error->message, "or --allow-wide-network if that is meant"));
+      g_clear_error (&error);
+    }
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--client", "10.0.0.0/8");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "alice", "--client", "0.0.0.0/0",
+          "--allow-wide-network");
+
+  g_assert_true (g_file_set_contents (qemu_conf, "spice_tls = 1\n", -1, NULL));
+  g_free (fx->ctx->config->libvirt_qemu_conf);
+  fx->ctx->config->libvirt_qemu_conf = g_strdup (qemu_conf);
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", "leaptest", NULL));
+  g_assert_nonnull (strstr (fx->out, "medium VSA-C12  VM leaptest: user alice may connect from "
+                                     "0.0.0.0/0, wider than /8 (client-min-prefix-ipv4)\n"));
+  g_assert_null (strstr (fx->out, "user bob"));
+  g_clear_error (&error);
+
+  /* The bound is configuration: /0 allows everything. */
+  fx->ctx->config->client_networks.min_prefix_ipv6 = 0;
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "carol", "--client", "::/0");
+}
+
 static void
 test_assign_credential_refused_in_password_mode (Fixture *fx, gconstpointer data)
 {
@@ -1506,6 +1549,33 @@ run_apply (Fixture *fx, const char *manifest, const char *flag, GError **error)
   return run_cmd (fx, &vsa_command_apply, NULL, error, "apply", manifest, flag, NULL);
 }
 
+/* The same bound for a manifest: the whole manifest is refused before any
+ * VM changes, unless apply --allow-wide-network. */
+static void
+test_apply_wide_network_needs_flag (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'>\n"
+    "  <vm name='debianx' auth='password'><user name='charlie'><client address='10.1.2.3'/></user></vm>\n"
+    "  <vm name='leaptest' auth='password'><user name='ralph'><client address='::/0'/></user></vm>\n"
+    "</host>");
+  g_autofree char *before = domain_xml (fx, "debianx");
+  g_autofree char *after = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_apply (fx, manifest, NULL, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_true (g_str_has_suffix (error->message, "line 4: VM 'leaptest': client network '::/0' is "
+                                   "wider than /32 (client-min-prefix-ipv6): it admits hosts nobody "
+                                   "named; give a narrower network, or apply --allow-wide-network "
+                                   "if that is meant"));
+  after = domain_xml (fx, "debianx");
+  g_assert_cmpstr (before, ==, after);
+  g_clear_error (&error);
+  g_assert_true (run_apply (fx, manifest, "--allow-wide-network", &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_apply_twice_second_changes_nothing (Fixture *fx, gconstpointer data)
 {
@@ -1846,6 +1916,7 @@ main (int argc, char **argv)
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);
   ADD ("/cli/assign/credential-refused-in-password-mode", test_assign_credential_refused_in_password_mode);
   ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);
+  ADD ("/cli/assign/wide-network-needs-flag", test_assign_wide_network_needs_flag);
   ADD ("/cli/qemu/passthrough-commands", test_qemu_passthrough_commands);
   ADD ("/cli/show/text-reports-insecure", test_show_text_reports_insecure);
   ADD ("/cli/show/global-options-after-command", test_global_options_after_command);
@@ -1874,6 +1945,7 @@ main (int argc, char **argv)
   ADD ("/cli/volume/list-and-detach", test_volume_list_and_detach);
   ADD ("/cli/volume/attach-token-records-no-keyfile", test_volume_attach_token_records_no_keyfile);
   ADD ("/cli/apply/twice-second-changes-nothing", test_apply_twice_second_changes_nothing);
+  ADD ("/cli/apply/wide-network-needs-flag", test_apply_wide_network_needs_flag);
   ADD ("/cli/apply/dry-run-changes-nothing", test_apply_dry_run_changes_nothing);
   ADD ("/cli/apply/failed-vm-left-untouched", test_apply_failed_vm_left_untouched);
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);

@@ -262,7 +262,9 @@ run_audit_golden (gconstpointer data)
   g_autoptr (GPtrArray) findings = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_finding_free);
   g_autoptr (GDateTime) now = g_date_time_new_utc (2026, 1, 1, 0, 0, 0);
   g_autoptr (GString) text = g_string_new (NULL);
-  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600, tc->firewall };
+  static const VsaNetworkBounds bounds = { 8, 32 };
+  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600, tc->firewall,
+                                &bounds };
 
   g_assert_nonnull (doc);
   vsa_audit_domain (tc->name, doc, &settings, findings);
@@ -389,6 +391,7 @@ main (int argc, char **argv)
   DO_TEST_AUDIT_FIREWALL ("client-bad-address");
   DO_TEST_AUDIT_FIREWALL ("client-bad-port");
   DO_TEST_AUDIT ("metadata-typo", FALSE); /* outside vsa-console.rng: VSA-C00 */
+  DO_TEST_AUDIT ("client-wide-network", FALSE); /* wider than /8 or /32: VSA-C12 */
 
   return g_test_run ();
 }

@@ -128,7 +128,8 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (VsaApplyReport) report = vsa_apply_report_new ();
 
   if ((manifest = load_manifest (inv->args[0], error)) == NULL ||
-      !vsa_apply_check_manifest (ctx->config, manifest, inv->args[0], error))
+      !vsa_apply_check_manifest (ctx->config, manifest, inv->args[0],
+                                 vsa_invocation_flag (inv, "allow-wide-network"), error))
     return FALSE;
   if (status && ctx->json)
     {
@@ -170,13 +171,14 @@ static const GOptionEntry apply_options[] = {
   { "status", 0, 0, G_OPTION_ARG_NONE, NULL, "Then print the status table of the -c host (same connection)", NULL },
   { "prune", 0, 0, G_OPTION_ARG_NONE, NULL, "Remove users and clients of the named VMs that the manifest does not list", NULL },
   { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Give new SASL users a generated password, printed once", NULL },
+  { "allow-wide-network", 0, 0, G_OPTION_ARG_NONE, NULL, "Take client networks wider than client-min-prefix-ipv4/-ipv6", NULL },
   { NULL }
 };
 
 const VsaCommand vsa_command_apply = {
   .name = "apply",
   .run = run_apply,
-  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
+  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords] [--allow-wide-network]",
   .summary = "Converge many VMs to a manifest (--dry-run shows diffs)",
   .description = "Converges every VM the manifest names (see docs/examples/office.xml and\n"
                  "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
@@ -187,7 +189,9 @@ const VsaCommand vsa_command_apply = {
                  "on a new connection if needed: changed, failed (the old definition is\n"
                  "in place) or unknown (\", N unknown\" in the summary).  --dry-run prints\n"
                  "each domain's unified diff instead and changes nothing.  A SASL user\n"
-                 "without a credential fails its VM unless --generate-passwords.",
+                 "without a credential fails its VM unless --generate-passwords.  A client\n"
+                 "network wider than client-min-prefix-ipv4 (/8) or -ipv6 (/32) refuses\n"
+                 "the whole manifest unless --allow-wide-network.",
   .min_args = 1,
   .max_args = 1,
   .options = apply_options,

@@ -62,7 +62,7 @@ validate_sasl_password (const char *password, GError **error)
 
 static gboolean
 validate_request (const VsaConfig *config, const char *user, char **clients,
-                  gboolean from_stdin, gboolean generate, GError **error)
+                  gboolean allow_wide, gboolean from_stdin, gboolean generate, GError **error)
 {
   if (from_stdin && generate)
     {
@@ -74,7 +74,9 @@ validate_request (const VsaConfig *config, const char *user, char **clients,
     return FALSE;
   for (guint i = 0; clients && clients[i]; i++)
     {
-      if (!vsa_validate_client (clients[i], error))
+      if (!vsa_validate_client (clients[i], error) ||
+          !vsa_check_client_network_width (clients[i], &config->client_networks, allow_wide,
+                                           "--allow-wide-network", error))
         return FALSE;
       /* The server firewall admits addresses; a name would lock the user out. */
       if (config->firewall && !vsa_nft_validate_client (clients[i], error))
@@ -135,6 +137,7 @@ commit (VsaContext *ctx, VsaEdit *edit, const char *user, const VsaSecret *secre
 
 static const GOptionEntry assign_options[] = {
   { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Client host (address or name) the user connects from; repeatable", "ADDR" },
+  { "allow-wide-network", 0, 0, G_OPTION_ARG_NONE, NULL, "Take a --client network wider than client-min-prefix-ipv4/-ipv6", NULL },
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
   { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
   { NULL }
@@ -166,7 +169,8 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (VsaSecret) secret = NULL;
   g_autoptr (VsaEdit) edit = NULL;
 
-  if (!validate_request (ctx->config, user, clients, from_stdin, generate, error))
+  if (!validate_request (ctx->config, user, clients, vsa_invocation_flag (inv, "allow-wide-network"),
+                         from_stdin, generate, error))
     return FALSE;
   secret = read_secret (ctx, from_stdin, generate, error);
   if (((from_stdin || generate) && secret == NULL) ||
@@ -194,7 +198,9 @@ const VsaCommand vsa_command_assign = {
   .description = "Records USER (and the client hosts) in the VM's policy.\n"
                  "sasl mode: USER's credential is stored in the VM's own SASL database\n"
                  "(created on first use), so it opens this VM and no other.  A new user\n"
-                 "needs --password-stdin or --generate.\n"
+                 "needs --password-stdin or --generate.  A --client network wider than\n"
+                 "client-min-prefix-ipv4 (/8) or -ipv6 (/32) is refused unless\n"
+                 "--allow-wide-network.\n"
                  "password mode: the VM's SPICE password is the credential.",
   .min_args = 2,
   .max_args = 2,

@@ -125,7 +125,8 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
   g_autofree char *server_key = g_build_filename (server_dir, "server-key.pem", NULL);
   g_autoptr (VsaFirewallState) state = NULL;
   VsaAuditSettings settings = { ctx->config->listen, g_strcmp0 (sasl, "1") == 0, now,
-                                EXPIRY_WARNING_SECONDS, ctx->config->firewall };
+                                EXPIRY_WARNING_SECONDS, ctx->config->firewall,
+                                &ctx->config->client_networks };
 
   vsa_audit_libvirt_conf (ctx->config, findings);
   if (settings.libvirt_sasl)

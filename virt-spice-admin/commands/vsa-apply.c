@@ -20,7 +20,8 @@
 /* --- checks against the configuration, before anything changes ----------- */
 
 static gboolean
-check_vm_against_config (const VsaConfig *config, const VsaManifestVm *vm, GError **error)
+check_vm_against_config (const VsaConfig *config, const VsaManifestVm *vm, gboolean allow_wide,
+                         GError **error)
 {
   gint64 seconds;
 
@@ -33,16 +34,23 @@ check_vm_against_config (const VsaConfig *config, const VsaManifestVm *vm, GErro
     }
   if (vm->password_valid_for && !vsa_parse_duration (vm->password_valid_for, &seconds, error))
     return FALSE;
-  for (guint i = 0; config->firewall && i < vm->access->len; i++)
+  for (guint i = 0; i < vm->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (vm->access, i);
 
       for (guint j = 0; j < access->clients->len; j++)
-        if (!vsa_nft_validate_client (g_ptr_array_index (access->clients, j), error))
-          {
-            g_prefix_error (error, "with firewall = true, give client addresses: ");
+        {
+          const char *client = g_ptr_array_index (access->clients, j);
+
+          if (config->firewall && !vsa_nft_validate_client (client, error))
+            {
+              g_prefix_error (error, "with firewall = true, give client addresses: ");
+              return FALSE;
+            }
+          if (!vsa_check_client_network_width (client, &config->client_networks, allow_wide,
+                                               "apply --allow-wide-network", error))
             return FALSE;
-          }
+        }
     }
   return TRUE;
 }
@@ -51,7 +59,7 @@ check_vm_against_config (const VsaConfig *config, const VsaManifestVm *vm, GErro
  * the whole manifest first: a mistake there changes no VM at all. */
 gboolean
 vsa_apply_check_manifest (const VsaConfig *config, const VsaManifest *manifest,
-                          const char *what, GError **error)
+                          const char *what, gboolean allow_wide, GError **error)
 {
   for (guint i = 0; i < manifest->hosts->len; i++)
     {
@@ -61,7 +69,7 @@ vsa_apply_check_manifest (const VsaConfig *config, const VsaManifest *manifest,
         {
           VsaManifestVm *vm = g_ptr_array_index (host->vms, j);
 
-          if (!check_vm_against_config (config, vm, error))
+          if (!check_vm_against_config (config, vm, allow_wide, error))
             {
               g_prefix_error (error, "%s: line %ld: VM '%s': ", what, vm->line, vm->name);
               return FALSE;

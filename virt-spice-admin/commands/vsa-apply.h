@@ -60,7 +60,7 @@ void vsa_apply_report_failure (VsaApplyReport *report, const char *host, const c
                                const GError *error);
 
 gboolean vsa_apply_check_manifest (const VsaConfig *config, const VsaManifest *manifest,
-                                   const char *what, GError **error);
+                                   const char *what, gboolean allow_wide, GError **error);
 void vsa_apply_manifest (VsaContext *ctx, const VsaManifest *manifest,
                          const VsaApplyOptions *opts, VsaApplyReport *report);
 

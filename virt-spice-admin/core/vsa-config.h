@@ -55,6 +55,7 @@ typedef struct {
   int firewall_priority;           /* of its input base chain */
   VsaNftRejectMode firewall_reject;
   char *firewall_log_prefix;       /* "": no log rule */
+  VsaNetworkBounds client_networks; /* the widest client networks allowed unasked */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
