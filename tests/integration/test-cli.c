@@ -1549,31 +1549,21 @@ run_apply (Fixture *fx, const char *manifest, const char *flag, GError **error)
   return run_cmd (fx, &vsa_command_apply, NULL, error, "apply", manifest, flag, NULL);
 }
 
-/* The same bound for a manifest: the whole manifest is refused before any
- * VM changes, unless apply --allow-wide-network. */
+/* MANIFEST is refused as a whole with an error ending in MESSAGE_END;
+ * the first VM, which it would have changed, is byte-identical. */
 static void
-test_apply_wide_network_needs_flag (Fixture *fx, gconstpointer data)
+assert_apply_refused_unchanged (Fixture *fx, const char *manifest, const char *message_end)
 {
-  g_autofree char *manifest = write_manifest (fx,
-    "<host name='mysrv'>\n"
-    "  <vm name='debianx' auth='password'><user name='charlie'><client address='10.1.2.3'/></user></vm>\n"
-    "  <vm name='leaptest' auth='password'><user name='ralph'><client address='::/0'/></user></vm>\n"
-    "</host>");
   g_autofree char *before = domain_xml (fx, "debianx");
   g_autofree char *after = NULL;
   g_autoptr (GError) error = NULL;
 
   g_assert_false (run_apply (fx, manifest, NULL, &error));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  g_assert_true (g_str_has_suffix (error->message, "line 4: VM 'leaptest': client network '::/0' is "
-                                   "wider than /32 (client-min-prefix-ipv6): it admits hosts nobody "
-                                   "named; give a narrower network, or apply --allow-wide-network "
-                                   "if that is meant"));
+  if (!g_str_has_suffix (error->message, message_end))
+    g_error ("unexpected error: %s", error->message);
   after = domain_xml (fx, "debianx");
   g_assert_cmpstr (before, ==, after);
-  g_clear_error (&error);
-  g_assert_true (run_apply (fx, manifest, "--allow-wide-network", &error));
-  g_assert_no_error (error);
 }
 
 static void
@@ -1778,15 +1768,29 @@ test_apply_port_outside_range_changes_nothing (Fixture *fx, gconstpointer data)
     "  <vm name='debianx' auth='password'/>\n"
     "  <vm name='leaptest' auth='password' tls-port='5900'/>\n"
     "</host>");
-  g_autofree char *before = domain_xml (fx, "debianx");
-  g_autofree char *after = NULL;
+
+  assert_apply_refused_unchanged (fx, manifest, "line 4: VM 'leaptest': TLS port 5900 is outside "
+                                  "tls-port-range 20001-20999; pick one inside it or use auto");
+}
+
+/* The same bound for a manifest: the whole manifest is refused before any
+ * VM changes, unless apply --allow-wide-network. */
+static void
+test_apply_wide_network_needs_flag (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'>\n"
+    "  <vm name='debianx' auth='password'><user name='charlie'><client address='10.1.2.3'/></user></vm>\n"
+    "  <vm name='leaptest' auth='password'><user name='ralph'><client address='::/0'/></user></vm>\n"
+    "</host>");
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (run_apply (fx, manifest, NULL, &error));
-  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  g_assert_nonnull (strstr (error->message, "line 4: VM 'leaptest': TLS port 5900 is outside tls-port-range 20001-20999"));
-  after = domain_xml (fx, "debianx");
-  g_assert_cmpstr (before, ==, after);
+  assert_apply_refused_unchanged (fx, manifest, "line 4: VM 'leaptest': client network '::/0' is "
+                                  "wider than /32 (client-min-prefix-ipv6): it admits hosts nobody "
+                                  "named; give a narrower network, or apply --allow-wide-network "
+                                  "if that is meant");
+  g_assert_true (run_apply (fx, manifest, "--allow-wide-network", &error));
+  g_assert_no_error (error);
 }
 
 /* A host's uri equal to the -c URI shares its connection (the test
