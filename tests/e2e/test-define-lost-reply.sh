@@ -16,7 +16,7 @@ HOOK=$2
 VM=vsa-e2e-lost
 CONFIG_FILE=/etc/libvirt/qemu/$VM.xml
 
-tap_plan 15
+tap_plan 17
 command -v strace >/dev/null || tap_bail "strace not found (apt-get install strace)"
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 vsa_e2e_config
@@ -143,4 +143,19 @@ tap_check "... and notes the lost reply and the new definition read again" \
     grep -q "^VM '$VM': the connection to libvirt broke before it answered the define: End of file while reading data: .*; read again: the new definition is in place\$" "$out.err"
 tap_check "... which is true: bob is in the policy" \
     bash -c "virsh -c '$E2E_URI' metadata $VM http://virt-spice-admin.org/xmlns/console/1.0 | grep -q bob"
+
+# 5. secure: what it says it did is what this run chose, though the lost
+# reply made it run its transform again on the new definition.
+show_password() { virsh -c "$E2E_URI" dumpxml --security-info --inactive "$VM" | sed -n "s/.*passwd='\([^']*\)'.*/\1/p"; }
+old_pw=$(show_password)
+run_with_lost_reply after yes "! grep -qF \"passwd='$old_pw'\" '$CONFIG_FILE'" \
+    "$out" "$VSA" -c "$E2E_URI" secure "$VM" --password generate
+show
+tap_check "secure killed after the rename: exits 0 and says a new password was set" \
+    bash -c "test \"\$(cat '$out.rc')\" = 0 && grep -q 'new password set (not shown; see --show)' '$out.err'"
+old_pw=$(show_password)
+run_with_lost_reply after yes "! grep -qF \"passwd='$old_pw'\" '$CONFIG_FILE'" \
+    "$out" "$VSA" -c "$E2E_URI" secure "$VM" --password generate --show
+tap_check "secure --show killed after the rename: prints the password now defined" \
+    bash -c "test \"\$(cat '$out.rc')\" = 0 && test \"\$(cat '$out.out')\" = \"\$0\" && test \"\$0\" != '$old_pw'" "$(show_password)"
 tap_done

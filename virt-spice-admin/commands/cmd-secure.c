@@ -171,6 +171,7 @@ run_secure (VsaContext *ctx, VsaInvocation *inv, GError **error)
   gboolean show = vsa_invocation_flag (inv, "show");
   g_auto (SecureRequest) req = { 0 };
   g_autoptr (VsaEdit) edit = NULL;
+  gboolean password_changed, new_password_used;
 
   if (!read_request (ctx, inv, &req, error))
     return FALSE;
@@ -186,9 +187,15 @@ run_secure (VsaContext *ctx, VsaInvocation *inv, GError **error)
       print_result (ctx, inv->vm, &req, edit->changed, FALSE);
       return TRUE;
     }
+  password_changed = req.console.password_changed;
+  new_password_used = req.console.new_password_used;
   if ((req.console.auth == VSA_AUTH_SASL && !vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error)) ||
       !vsa_edit_commit (ctx, edit, error))
     return FALSE;
+  /* A lost reply ran the transform again on the new definition (which
+   * keeps the password): what this run did is what it chose before. */
+  req.console.password_changed = password_changed;
+  req.console.new_password_used = new_password_used;
   print_result (ctx, inv->vm, &req, edit->changed, show);
   return TRUE;
 }
