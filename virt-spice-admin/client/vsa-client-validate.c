@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 gboolean
 vsa_client_write_tree (GPtrArray *files, const char *root, GError **error)
@@ -155,4 +156,46 @@ vsa_client_stage_and_validate (GPtrArray *files, GError **error)
   ok = vsa_client_write_tree (files, root, error) && vsa_client_validate_tree (files, root, error);
   remove_tree (root);
   return ok;
+}
+
+static gboolean
+file_is_current (const char *path, const VsaClientFile *file)
+{
+  g_autofree char *content = NULL;
+  GStatBuf st;
+
+  return g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) &&
+         (st.st_mode & 07777) == file->mode &&
+         g_file_get_contents (path, &content, NULL, NULL) && g_str_equal (content, file->content);
+}
+
+/* Like vsa_client_write_tree, but a file whose content and mode are
+ * already right is not touched (a bundle directory that `apply` keeps
+ * converging: unchanged files keep their times). */
+gboolean
+vsa_client_sync_tree (GPtrArray *files, const char *root, guint *ret_changed, GError **error)
+{
+  *ret_changed = 0;
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+      g_autofree char *path = vsa_client_absolute_path (root, file->path);
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (file->kind == VSA_CLIENT_FILE_DIR)
+        {
+          if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+            (*ret_changed)++;
+          if (!vsa_dir_ensure (path, file->mode, error))
+            return FALSE;
+          continue;
+        }
+      if (file_is_current (path, file))
+        continue;
+      (*ret_changed)++;
+      if (!vsa_dir_ensure (dir, 0755, error) ||
+          !vsa_file_write_atomic (path, file->content, strlen (file->content), file->mode, error))
+        return FALSE;
+    }
+  return TRUE;
 }
