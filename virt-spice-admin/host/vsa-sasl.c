@@ -92,6 +92,9 @@ vsa_sasl_ensure_vm_dir (const VsaConfig *config, const char *vm, GError **error)
 
 /* libsasl2 reads its options through callbacks; the database is chosen
  * per call, so the path lives here while one operation runs. */
+/* libsasl2 reads the database path through a process-wide callback, so
+ * one database is open at a time: apply's host workers take turns. */
+G_LOCK_DEFINE_STATIC (sasl_db);
 static const char *current_db_path;
 
 static int
@@ -171,9 +174,9 @@ finish_db (const VsaConfig *config, const char *db, GError **error)
   return lookup_group (config, &gid, error) && own_for_qemu (db, gid, 0640, error);
 }
 
-gboolean
-vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, const char *user,
-                       const char *password, GError **error)
+static gboolean
+set_password_locked (const VsaConfig *config, const char *vm_dir, const char *user,
+                     const char *password, GError **error)
 {
   g_autofree char *db = vsa_sasl_db_path (vm_dir);
   g_autoptr (sasl_conn_t) conn = open_conn (db, error);
@@ -198,9 +201,9 @@ vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, const char *
   return finish_db (config, db, error);
 }
 
-gboolean
-vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *user,
-                      GError **error)
+static gboolean
+delete_user_locked (const VsaConfig *config, const char *vm_dir, const char *user,
+                    GError **error)
 {
   g_autofree char *db = vsa_sasl_db_path (vm_dir);
   g_autoptr (sasl_conn_t) conn = NULL;
@@ -226,8 +229,8 @@ vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *u
   return finish_db (config, db, error);
 }
 
-gboolean
-vsa_sasl_user_exists (const char *vm_dir, const char *user)
+static gboolean
+user_exists_locked (const char *vm_dir, const char *user)
 {
   g_autofree char *db = vsa_sasl_db_path (vm_dir);
   g_autoptr (sasl_conn_t) conn = NULL;
@@ -238,4 +241,39 @@ vsa_sasl_user_exists (const char *vm_dir, const char *user)
   rc = sasl_user_exists (conn, NULL, NULL, user);
   current_db_path = NULL;
   return rc == SASL_OK;
+}
+
+gboolean
+vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, const char *user,
+                       const char *password, GError **error)
+{
+  gboolean result;
+
+  G_LOCK (sasl_db);
+  result = set_password_locked (config, vm_dir, user, password, error);
+  G_UNLOCK (sasl_db);
+  return result;
+}
+
+gboolean
+vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *user,
+                      GError **error)
+{
+  gboolean result;
+
+  G_LOCK (sasl_db);
+  result = delete_user_locked (config, vm_dir, user, error);
+  G_UNLOCK (sasl_db);
+  return result;
+}
+
+gboolean
+vsa_sasl_user_exists (const char *vm_dir, const char *user)
+{
+  gboolean result;
+
+  G_LOCK (sasl_db);
+  result = user_exists_locked (vm_dir, user);
+  G_UNLOCK (sasl_db);
+  return result;
 }
