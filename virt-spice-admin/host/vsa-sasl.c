@@ -43,9 +43,11 @@ vsa_sasl_check_libvirt_enabled (const VsaConfig *config, GError **error)
 static gboolean
 lookup_group (const VsaConfig *config, gid_t *ret_gid, GError **error)
 {
-  struct group *gr = getgrnam (config->qemu_group);
+  struct group grp, *gr = NULL;
+  char buf[4096];
 
-  if (gr == NULL)
+  /* Reentrant: apply's host workers look it up at the same time. */
+  if (getgrnam_r (config->qemu_group, &grp, buf, sizeof buf, &gr) != 0 || gr == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
                    "group '%s' does not exist; set qemu-group to the group qemu runs as",
