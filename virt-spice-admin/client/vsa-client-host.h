@@ -39,8 +39,8 @@ char *vsa_client_host_path (const VsaClientHost *host, const VsaClientFile *file
 gboolean vsa_client_write_tree (GPtrArray *files, const char *root, GError **error);
 gboolean vsa_client_validate_tree (GPtrArray *files, const char *root, GError **error);
 gboolean vsa_client_stage_and_validate (GPtrArray *files, GError **error);
-gboolean vsa_client_sync_tree (GPtrArray *files, const char *root, guint *ret_changed,
-                               GError **error);
+gboolean vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write,
+                               guint *ret_changed, GError **error);
 
 gboolean vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes,
                              GError **error);

@@ -171,9 +171,11 @@ file_is_current (const char *path, const VsaClientFile *file)
 
 /* Like vsa_client_write_tree, but a file whose content and mode are
  * already right is not touched (a bundle directory that `apply` keeps
- * converging: unchanged files keep their times). */
+ * converging: unchanged files keep their times).  Without WRITE, only
+ * counts what would change (--dry-run). */
 gboolean
-vsa_client_sync_tree (GPtrArray *files, const char *root, guint *ret_changed, GError **error)
+vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write, guint *ret_changed,
+                      GError **error)
 {
   *ret_changed = 0;
   for (guint i = 0; i < files->len; i++)
@@ -186,15 +188,15 @@ vsa_client_sync_tree (GPtrArray *files, const char *root, guint *ret_changed, GE
         {
           if (!g_file_test (path, G_FILE_TEST_IS_DIR))
             (*ret_changed)++;
-          if (!vsa_dir_ensure (path, file->mode, error))
+          if (write && !vsa_dir_ensure (path, file->mode, error))
             return FALSE;
           continue;
         }
       if (file_is_current (path, file))
         continue;
       (*ret_changed)++;
-      if (!vsa_dir_ensure (dir, 0755, error) ||
-          !vsa_file_write_atomic (path, file->content, strlen (file->content), file->mode, error))
+      if (write && (!vsa_dir_ensure (dir, 0755, error) ||
+          !vsa_file_write_atomic (path, file->content, strlen (file->content), file->mode, error)))
         return FALSE;
     }
   return TRUE;
