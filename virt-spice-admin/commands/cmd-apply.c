@@ -179,8 +179,9 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (report->failed == 0)
     return TRUE;
   g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
-               "%u of %u VMs and client hosts failed and were left unchanged; see their "
-               "lines above", report->failed, report->vms->len + report->client_hosts->len);
+               "%u of %u VMs%s failed and were left unchanged; see their lines above",
+               report->failed, report->vms->len + report->client_hosts->len,
+               report->client_hosts->len > 0 ? " and client hosts" : "");
   return FALSE;
 }
 
