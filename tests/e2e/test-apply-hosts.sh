@@ -7,7 +7,9 @@
 # changes and leaves the bundle's files untouched, --dry-run changes
 # nothing, the bundle is what `client render` writes for its policy, a
 # contradicting client host fails naming both sides, and the unreachable
-# host fails only its own VMs (exit 1).
+# host fails only its own VMs (exit 1).  The console users are two
+# accounts every Debian host has (daemon, nobody) with their UIDs here, so
+# that `client render` on this host resolves the same UIDs as the manifest.
 # Usage: test-apply-hosts.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -32,12 +34,12 @@ manifest() { # manifest FILE A-PORT EXTRA-HOSTS CLIENT-USERS
 <manifest xmlns="http://virt-spice-admin.org/xmlns/manifest/1.0">
   <host name="one" uri="$E2E_URI">
     <vm name="$A" auth="password" listen="127.0.0.1" tls-port="$2">
-      <user name="alice"><client address="127.0.0.1"/></user>
+      <user name="daemon"><client address="127.0.0.1"/></user>
     </vm>
   </host>
   <host name="two" uri="$SECOND">
     <vm name="$B" auth="password" listen="127.0.0.1" tls-port="20922">
-      <user name="bob"><client address="127.0.0.1"/></user>
+      <user name="nobody"><client address="127.0.0.1"/></user>
     </vm>
   </host>
   $3
@@ -47,7 +49,7 @@ manifest() { # manifest FILE A-PORT EXTRA-HOSTS CLIENT-USERS
 </manifest>
 XML
 }
-USERS='<user name="alice" uid="1000"/><user name="bob" uid="1001"/>'
+USERS="<user name=\"daemon\" uid=\"$(id -u daemon)\"/><user name=\"nobody\" uid=\"$(id -u nobody)\"/>"
 M=$VSA_E2E_STATE/manifest.xml
 manifest "$M" 20921 "" "$USERS"
 out=$VSA_E2E_STATE/out
@@ -81,9 +83,9 @@ tap_check "and changes nothing: not the VM, not the bundle" \
     bash -c "diff '$VSA_E2E_STATE/a.before' '$VSA_E2E_STATE/a.after' && diff '$VSA_E2E_STATE/times.before' '$VSA_E2E_STATE/times.after'"
 
 M3=$VSA_E2E_STATE/contradiction.xml
-manifest "$M3" 20921 "" '<user name="alice" uid="1000"/>'
+manifest "$M3" 20921 "" "<user name=\"daemon\" uid=\"$(id -u daemon)\"/>"
 tap_check "a client host missing a user the VMs admit from it fails, naming both" \
-    bash -c "! '$VSA' -c '$E2E_URI' -q apply --client-dir '$BUNDLES' '$M3' >'$out' 2>&1 && grep -qx \"client host desk: failed: VM '$B' admits user 'bob' from 127.0.0.1, but client host 'desk' does not list bob; .*\" '$out'"
+    bash -c "! '$VSA' -c '$E2E_URI' -q apply --client-dir '$BUNDLES' '$M3' >'$out' 2>&1 && grep -qx \"client host desk: failed: VM '$B' admits user 'nobody' from 127.0.0.1, but client host 'desk' does not list nobody; .*\" '$out'"
 
 M4=$VSA_E2E_STATE/unreachable.xml
 GONE='<host name="gone" uri="qemu+unix:///system?socket=/nonexistent"><vm name="vsa-e2e-hosts-c" auth="password"/></host>'

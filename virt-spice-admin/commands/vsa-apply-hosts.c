@@ -17,7 +17,8 @@ typedef struct {
   virConnect *conn;        /* opened before the workers start, or NULL: the worker opens it */
   GError *connect_error;   /* the context's connection could not be opened */
   VsaApplyReport *report;  /* this host's rows */
-  GPtrArray *consoles;     /* VsaApplyConsole *, or NULL when the host could not be read */
+  GPtrArray *converged;    /* VsaApplyConsole *: the manifest's VMs as this run left them */
+  gboolean reachable;
 } HostJob;
 
 static void
@@ -26,7 +27,7 @@ host_job_free (HostJob *job)
   g_clear_pointer (&job->conn, virConnectClose);
   g_clear_error (&job->connect_error);
   vsa_apply_report_free (job->report);
-  g_clear_pointer (&job->consoles, g_ptr_array_unref);
+  g_ptr_array_unref (job->converged);
   g_free (job);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HostJob, host_job_free)
@@ -40,30 +41,56 @@ fail_all_vms (HostJob *job, const GError *error)
                           VSA_APPLY_FAILED, g_strdup (error->message), NULL);
 }
 
-/* Every managed console of the host in inventory order (the order
- * `export` writes), the manifest's VMs as this run left them. */
-static GPtrArray *
-host_consoles (virConnect *conn, GPtrArray *converged, GError **error)
+static VsaApplyConsole *
+find_console (GPtrArray *consoles, const char *name)
 {
-  g_autoptr (GPtrArray) records = vsa_inventory_collect (conn, NULL, VSA_INVENTORY_BEST_EFFORT, error);
-  GPtrArray *consoles = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_console_free);
+  for (guint i = 0; i < consoles->len; i++)
+    if (g_str_equal (((VsaApplyConsole *) g_ptr_array_index (consoles, i))->name, name))
+      return g_ptr_array_index (consoles, i);
+  return NULL;
+}
 
-  for (guint i = 0; records && i < records->len; i++)
+static gboolean
+converged_elsewhere (GPtrArray *jobs, const HostJob *job, const char *name)
+{
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      HostJob *other = g_ptr_array_index (jobs, i);
+
+      if (other != job && find_console (other->converged, name) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Every managed console of JOB's host in inventory order (the order
+ * `export` writes), read after every worker is done: the manifest's VMs
+ * as this run left them (or would, with --dry-run).  A VM another host
+ * of the manifest converged is that host's (two URIs may name one
+ * daemon); NULL when the host cannot be read. */
+static GPtrArray *
+host_consoles (GPtrArray *jobs, HostJob *job)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  GPtrArray *consoles;
+
+  if (!job->reachable ||
+      (records = vsa_inventory_collect (job->conn, NULL, VSA_INVENTORY_BEST_EFFORT, NULL)) == NULL)
+    return NULL;
+  consoles = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_console_free);
+  for (guint i = 0; i < records->len; i++)
     {
       VsaVmRecord *record = g_ptr_array_index (records, i);
-      VsaApplyConsole *console = NULL;
+      VsaApplyConsole *mine = find_console (job->converged, record->name);
 
-      for (guint j = 0; console == NULL && j < converged->len; j++)
-        if (g_str_equal (((VsaApplyConsole *) g_ptr_array_index (converged, j))->name, record->name))
-          console = g_ptr_array_steal_index (converged, j);
-      if (console == NULL && record->policy != NULL)
-        console = vsa_apply_console_new (record->name, record->policy, record->spice.listen,
-                                        record->spice.tls_port);
-      if (console != NULL)
-        g_ptr_array_add (consoles, console);
+      if (mine != NULL)
+        g_ptr_array_add (consoles, vsa_apply_console_new (mine->name, mine->policy, mine->listen,
+                                                          mine->tls_port));
+      else if (record->policy != NULL && !converged_elsewhere (jobs, job, record->name))
+        g_ptr_array_add (consoles, vsa_apply_console_new (record->name, record->policy,
+                                                          record->spice.listen,
+                                                          record->spice.tls_port));
     }
-  if (records == NULL)
-    g_clear_pointer (&consoles, g_ptr_array_unref);
   return consoles;
 }
 
@@ -73,7 +100,6 @@ run_host (gpointer data, gpointer user_data)
   HostJob *job = data;
   g_autoptr (GError) error = g_steal_pointer (&job->connect_error);
   g_autoptr (GHashTable) host_ports = NULL;
-  g_autoptr (GPtrArray) converged = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_console_free);
 
   (void) user_data;
   if (error == NULL && job->conn == NULL)
@@ -83,17 +109,17 @@ run_host (gpointer data, gpointer user_data)
       fail_all_vms (job, error);
       return;
     }
+  job->reachable = TRUE;
   for (guint i = 0; i < job->host->vms->len; i++)
     {
       VsaManifestVm *vm = g_ptr_array_index (job->host->vms, i);
       g_autoptr (GError) vm_error = NULL;
 
       if (!vsa_apply_vm (job->ctx, job->conn, job->host->name, vm, job->opts, host_ports,
-                         job->report, converged, &vm_error))
+                         job->report, job->converged, &vm_error))
         vsa_apply_report_row (job->report->vms, job->report, job->host->name, vm->name,
                               VSA_APPLY_FAILED, g_strdup (vm_error->message), NULL);
     }
-  job->consoles = host_consoles (job->conn, converged, NULL);
 }
 
 /* The context's own connection serves a host without uri or with the
@@ -108,6 +134,7 @@ host_job_new (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOption
   job->host = host;
   job->opts = opts;
   job->report = vsa_apply_report_new ();
+  job->converged = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_console_free);
   if (host->uri == NULL || g_strcmp0 (host->uri, vsa_context_uri (ctx)) == 0)
     {
       job->conn = vsa_context_connect (ctx, &job->connect_error);
@@ -148,7 +175,7 @@ vsa_apply_hosts (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyOpt
       HostJob *job = g_ptr_array_index (jobs, i);
 
       vsa_apply_report_merge (report, job->report);
-      g_ptr_array_add (ret_consoles, g_steal_pointer (&job->consoles));
+      g_ptr_array_add (ret_consoles, host_consoles (jobs, job));
     }
 }
 
