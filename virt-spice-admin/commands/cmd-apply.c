@@ -48,6 +48,14 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
                vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
                row->detail ? row->detail : "");
     }
+  for (guint i = 0; i < report->tunnels->len; i++)
+    {
+      VsaApplyVmReport *row = g_ptr_array_index (report->tunnels, i);
+
+      fprintf (ctx->out, "tunnels of %s: %s%s%s\n", row->host,
+               vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
+               row->detail ? row->detail : "");
+    }
   for (guint i = 0; i < report->credentials->len; i++)
     {
       VsaApplyCredential *c = g_ptr_array_index (report->credentials, i);
@@ -80,18 +88,20 @@ build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
   json_builder_end_array (b);
 }
 
+/* Client hosts and the tunnels' sshd side: one object per row. */
 static void
-build_client_rows (JsonBuilder *b, const VsaApplyReport *report)
+build_rows (JsonBuilder *b, const char *member, const char *key, GPtrArray *rows,
+            gboolean by_host)
 {
-  json_builder_set_member_name (b, "client_hosts");
+  json_builder_set_member_name (b, member);
   json_builder_begin_array (b);
-  for (guint i = 0; i < report->client_hosts->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      VsaApplyVmReport *row = g_ptr_array_index (report->client_hosts, i);
+      VsaApplyVmReport *row = g_ptr_array_index (rows, i);
       gboolean failed = row->outcome == VSA_APPLY_FAILED;
 
       json_builder_begin_object (b);
-      vsa_cli_json_add_string_or_null (b, "name", row->vm);
+      vsa_cli_json_add_string_or_null (b, key, by_host ? row->host : row->vm);
       vsa_cli_json_add_string_or_null (b, "status", vsa_apply_outcome_to_string (row->outcome));
       vsa_cli_json_add_string_or_null (b, "detail", failed ? NULL : row->detail);
       vsa_cli_json_add_string_or_null (b, "error", failed ? row->detail : NULL);
@@ -127,7 +137,8 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   json_builder_begin_object (b);
   vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
   build_vm_rows (b, report);
-  build_client_rows (b, report);
+  build_rows (b, "client_hosts", "name", report->client_hosts, FALSE);
+  build_rows (b, "tunnels", "hosts", report->tunnels, TRUE);
   build_credentials (b, report);
   vsa_cli_json_add_int (b, "changed", report->changed);
   vsa_cli_json_add_int (b, "unchanged", report->unchanged);
@@ -180,8 +191,9 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
     return TRUE;
   g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
                "%u of %u VMs%s failed and were left unchanged; see their lines above",
-               report->failed, report->vms->len + report->client_hosts->len,
-               report->client_hosts->len > 0 ? " and client hosts" : "");
+               report->failed,
+               report->vms->len + report->client_hosts->len + report->tunnels->len,
+               report->client_hosts->len + report->tunnels->len > 0 ? " and other parts" : "");
   return FALSE;
 }
 

@@ -15,6 +15,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
+#include "vsa-tunnel-files.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
 
@@ -205,40 +206,6 @@ static const VsaCommand tunnel_remove_command = {
 
 /* --- render ---------------------------------------------------------------- */
 
-/* Every VM's tunnels: the persistent definitions decide what is allowed. */
-static GPtrArray *
-collect_routes (VsaContext *ctx, GError **error)
-{
-  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
-  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) vms = NULL;
-
-  if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
-    return NULL;
-  for (guint i = 0; i < vms->len; i++)
-    if (!vsa_tunnel_routes_from_domain (((VsaVmRecord *) g_ptr_array_index (vms, i))->config_doc,
-                                        routes, notes, error))
-      return NULL;
-  print_notes (ctx, notes);
-  return g_steal_pointer (&routes);
-}
-
-static GPtrArray *
-render_files (VsaContext *ctx, GError **error)
-{
-  g_autoptr (GPtrArray) routes = collect_routes (ctx, error);
-  VsaTunnelRenderOptions opts = {
-    ctx->config->sshd_drop_in_dir,
-    ctx->config->tunnel_authorized_keys_dir,
-    ctx->config->tunnel_wait_command,
-  };
-
-  if (routes == NULL || !vsa_sshd_tunnel_templates (&opts.templates, error))
-    return NULL;
-  return vsa_tunnel_render (routes, &opts, error);
-}
-
 /* DEST/PATH for every file, same modes, owned by whoever runs this: a
  * tree to inspect, diff or copy, not a live configuration. */
 static gboolean
@@ -264,7 +231,7 @@ static gboolean
 tunnel_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   const char *dest = vsa_invocation_string (inv, "dest");
-  g_autoptr (GPtrArray) files = render_files (ctx, error);
+  g_autoptr (GPtrArray) files = vsa_tunnel_files_render_host (ctx, error);
   g_autofree char *text = NULL;
 
   if (files == NULL)
@@ -295,167 +262,16 @@ static const VsaCommand tunnel_render_command = {
 
 /* --- install --------------------------------------------------------------- */
 
-static void
-note_account_details (VsaContext *ctx, const char *user, const VsaAccount *account)
-{
-  if (!g_str_has_suffix (account->shell, "/nologin") && !g_str_has_suffix (account->shell, "/false"))
-    vsa_context_note (ctx, "note: tunnel user '%s' has the login shell %s; sshd only lets it "
-                      "wait (ForceCommand), but /usr/sbin/nologin is safer", user, account->shell);
-  if (account->password_locked)
-    vsa_context_note (ctx, "note: tunnel user '%s' has a locked password ('!'); an sshd with "
-                      "UsePAM no refuses its keys too: 'usermod -p \"*\" %s' keeps it key-only",
-                      user, user);
-}
-
-/* Every tunnel user must be an unprivileged local account, or be created
- * (--create-user); RET_MISSING lists those to create. */
-static gboolean
-check_accounts (VsaContext *ctx, GPtrArray *files, gboolean create_users,
-                GPtrArray *ret_missing, GError **error)
-{
-  for (guint i = 0; i < files->len; i++)
-    {
-      const VsaRenderedFile *file = g_ptr_array_index (files, i);
-      g_auto (VsaAccount) account = { 0 };
-
-      if (file->owner == NULL)
-        continue;
-      if (!vsa_account_lookup (file->owner, &account, error))
-        return FALSE;
-      if (!account.exists && !create_users)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                       "tunnel user '%s' has no local account; create it (no shell, key only) "
-                       "or give --create-user; nothing was installed", file->owner);
-          return FALSE;
-        }
-      if (!account.exists)
-        g_ptr_array_add (ret_missing, g_strdup (file->owner));
-      else if (account.uid == 0)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                       "tunnel user '%s' has UID 0; tunnels need unprivileged accounts; nothing "
-                       "was installed", file->owner);
-          return FALSE;
-        }
-      else
-        note_account_details (ctx, file->owner, &account);
-    }
-  return TRUE;
-}
-
-/* Created accounts are deleted again unless the install succeeds. */
-typedef struct {
-  GPtrArray *created;
-  gboolean keep;
-} CreatedAccounts;
-
-static void
-created_accounts_clear (CreatedAccounts *accounts)
-{
-  for (guint i = 0; !accounts->keep && accounts->created && i < accounts->created->len; i++)
-    vsa_account_delete (g_ptr_array_index (accounts->created, i));
-  g_clear_pointer (&accounts->created, g_ptr_array_unref);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CreatedAccounts, created_accounts_clear)
-
-static gboolean
-create_accounts (GPtrArray *missing, CreatedAccounts *accounts, GError **error)
-{
-  accounts->created = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < missing->len; i++)
-    {
-      const char *user = g_ptr_array_index (missing, i);
-
-      if (!vsa_account_create_tunnel_user (user, error))
-        return FALSE;
-      g_ptr_array_add (accounts->created, g_strdup (user));
-    }
-  return TRUE;
-}
-
-static gboolean
-stage_file (VsaStagedFiles *staged, const VsaRenderedFile *file, GError **error)
-{
-  g_auto (VsaAccount) account = { 0 };
-  g_autofree char *dir = g_path_get_dirname (file->path);
-
-  if (file->owner && !vsa_account_lookup (file->owner, &account, error))
-    return FALSE;
-  if (file->owner && !account.exists)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                   "user '%s' vanished during the install; nothing was installed", file->owner);
-      return FALSE;
-    }
-  return vsa_dir_ensure (dir, 0755, error) &&
-         vsa_staged_files_add (staged, file->path, file->content, file->owner ? account.uid : 0,
-                               file->owner ? account.gid : 0, file->mode, error);
-}
-
-/* The keys first, the drop-in (files[0]) last: a Match block never points
- * at keys that are not there yet. */
-static gboolean
-install_files (GPtrArray *files, GError **error)
-{
-  g_autoptr (VsaStagedFiles) staged = vsa_staged_files_new ();
-
-  for (guint i = 1; i < files->len; i++)
-    if (!stage_file (staged, g_ptr_array_index (files, i), error))
-      return FALSE;
-  return stage_file (staged, g_ptr_array_index (files, 0), error) &&
-         vsa_staged_files_commit (staged, error);
-}
-
-static gboolean
-is_rendered_owner (GPtrArray *files, const char *name)
-{
-  for (guint i = 0; i < files->len; i++)
-    if (g_strcmp0 (((VsaRenderedFile *) g_ptr_array_index (files, i))->owner, name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Keys of users who no longer have a tunnel.  Only regular files named
- * like tunnel users are touched: the directory is ours, but be careful. */
-static guint
-remove_stale_keys (const char *dir, GPtrArray *files)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint removed = 0;
-
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      GStatBuf st;
-
-      if (!is_rendered_owner (files, name) && vsa_validate_tunnel_user (name, NULL) &&
-          g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) && g_unlink (path) == 0)
-        removed++;
-    }
-  return removed;
-}
-
 static gboolean
 tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
-  g_auto (CreatedAccounts) created = { 0 };
-  const VsaRenderedFile *drop_in;
-  g_autofree char *stale = NULL;
+  guint stale = 0;
 
-  if ((files = render_files (ctx, error)) == NULL ||
-      !check_accounts (ctx, files, vsa_invocation_flag (inv, "create-user"), missing, error))
+  if ((files = vsa_tunnel_files_render_host (ctx, error)) == NULL ||
+      !vsa_tunnel_files_check (ctx, files, vsa_invocation_flag (inv, "create-user"), missing, error))
     return FALSE;
-  drop_in = g_ptr_array_index (files, 0);
-  if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
-                               drop_in->content, error))
-    {
-      g_prefix_error (error, "nothing was installed: ");
-      return FALSE;
-    }
   if (ctx->dry_run)
     {
       g_autofree char *text = vsa_rendered_files_to_text (files);
@@ -464,13 +280,12 @@ tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
       vsa_context_note (ctx, "sshd accepts this configuration; --dry-run: nothing was installed");
       return TRUE;
     }
-  if (!create_accounts (missing, &created, error) || !install_files (files, error))
+  if (!vsa_tunnel_files_install (files, missing, ctx->config->tunnel_authorized_keys_dir, &stale,
+                                 error))
     return FALSE;
-  created.keep = TRUE;
-  stale = g_strdup_printf ("%u", remove_stale_keys (ctx->config->tunnel_authorized_keys_dir, files));
-  vsa_context_note (ctx, "installed %s and %u authorized_keys file(s), removed %s stale one(s); "
+  vsa_context_note (ctx, "installed %s and %u authorized_keys file(s), removed %u stale one(s); "
                     "reload sshd (e.g. 'systemctl reload ssh') so that it reads the new Match blocks",
-                    drop_in->path, files->len - 1, stale);
+                    ((VsaRenderedFile *) g_ptr_array_index (files, 0))->path, files->len - 1, stale);
   return TRUE;
 }
 

@@ -85,11 +85,12 @@ host_consoles (GPtrArray *jobs, HostJob *job)
 
       if (mine != NULL)
         g_ptr_array_add (consoles, vsa_apply_console_new (mine->name, mine->policy, mine->listen,
-                                                          mine->tls_port));
+                                                          mine->tls_port, mine->doc));
       else if (record->policy != NULL && !converged_elsewhere (jobs, job, record->name))
         g_ptr_array_add (consoles, vsa_apply_console_new (record->name, record->policy,
                                                           record->spice.listen,
-                                                          record->spice.tls_port));
+                                                          record->spice.tls_port,
+                                                          record->config_doc));
     }
   return consoles;
 }
@@ -193,5 +194,6 @@ vsa_apply_manifest (VsaContext *ctx, const VsaManifest *manifest, const VsaApply
   g_autoptr (GPtrArray) consoles = g_ptr_array_new_with_free_func (free_consoles);
 
   vsa_apply_hosts (ctx, manifest, opts, report, consoles);
+  vsa_apply_tunnels (ctx, manifest, consoles, report);
   vsa_apply_client_hosts (ctx, manifest, opts, consoles, report);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <libvirt/libvirt.h>
+#include <libxml/tree.h>
 
 #include "vsa-apply.h"
 
@@ -17,10 +18,11 @@ typedef struct {
   VsaPolicy *policy;
   char *listen;
   int tls_port;
+  xmlDoc *doc;        /* its persistent definition (a copy) */
 } VsaApplyConsole;
 
 VsaApplyConsole *vsa_apply_console_new (const char *name, const VsaPolicy *policy,
-                                        const char *listen, int tls_port);
+                                        const char *listen, int tls_port, xmlDoc *doc);
 void vsa_apply_console_free (VsaApplyConsole *console);
 
 void vsa_apply_report_row (GPtrArray *rows, VsaApplyReport *report, const char *host,
@@ -37,6 +39,10 @@ gboolean vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host,
  * a GPtrArray of VsaApplyConsole * (NULL when the host could not be read). */
 void vsa_apply_hosts (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyOptions *opts,
                       VsaApplyReport *report, GPtrArray *ret_consoles);
+
+/* The sshd side of the tunnels of the hosts on this machine. */
+void vsa_apply_tunnels (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
+                        VsaApplyReport *report);
 
 void vsa_apply_client_hosts (VsaContext *ctx, const VsaManifest *manifest,
                              const VsaApplyOptions *opts, GPtrArray *consoles,

@@ -46,6 +46,7 @@ vsa_apply_report_new (void)
 
   report->vms = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
   report->client_hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
+  report->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
   report->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
   return report;
 }
@@ -57,6 +58,7 @@ vsa_apply_report_free (VsaApplyReport *report)
     return;
   g_ptr_array_unref (report->vms);
   g_ptr_array_unref (report->client_hosts);
+  g_ptr_array_unref (report->tunnels);
   g_ptr_array_unref (report->credentials);
   g_free (report);
 }
@@ -114,7 +116,7 @@ vsa_apply_report_merge (VsaApplyReport *into, VsaApplyReport *from)
 
 VsaApplyConsole *
 vsa_apply_console_new (const char *name, const VsaPolicy *policy, const char *listen,
-                       int tls_port)
+                       int tls_port, xmlDoc *doc)
 {
   VsaApplyConsole *console = g_new0 (VsaApplyConsole, 1);
 
@@ -122,6 +124,7 @@ vsa_apply_console_new (const char *name, const VsaPolicy *policy, const char *li
   console->policy = vsa_policy_copy (policy);
   console->listen = g_strdup (listen);
   console->tls_port = tls_port;
+  console->doc = xmlCopyDoc (doc, 1);
   return console;
 }
 
@@ -131,6 +134,7 @@ vsa_apply_console_free (VsaApplyConsole *console)
   g_free (console->name);
   vsa_policy_free (console->policy);
   g_free (console->listen);
+  xmlFreeDoc (console->doc);
   g_free (console);
 }
 
@@ -562,7 +566,7 @@ vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaMani
     return FALSE;
   record_port (host_ports, vm->name, req.console.tls_port);
   g_ptr_array_add (consoles, vsa_apply_console_new (vm->name, edit->policy, req.console.listen,
-                                                    req.console.tls_port));
+                                                    req.console.tls_port, edit->doc));
   g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
   report_vm (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
              changed ? describe_change (&req, new_users->len, pruned->len) : NULL,
