@@ -190,10 +190,11 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (report->failed == 0)
     return TRUE;
   g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
-               "%u of %u VMs%s failed and were left unchanged; see their lines above",
+               "%u of %u %s failed and were left unchanged; see their lines above",
                report->failed,
                report->vms->len + report->client_hosts->len + report->tunnels->len,
-               report->client_hosts->len + report->tunnels->len > 0 ? " and other parts" : "");
+               report->client_hosts->len + report->tunnels->len > 0
+                 ? "parts (VMs, client hosts, tunnels)" : "VMs");
   return FALSE;
 }
 
