@@ -6,6 +6,7 @@
 #include "vsa-client-host.h"
 #include "vsa-client-remote-viewer.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-run.h"
 
 #include <grp.h>
@@ -31,7 +32,7 @@ check_file (const VsaClientHost *host, const VsaClientFile *file, gid_t gid, GPt
                                               path, (guint) st.st_uid, (guint) st.st_gid,
                                               (guint) (st.st_mode & 07777), (guint) want_gid,
                                               file->mode));
-  if (file->content && (!g_file_get_contents (path, &content, NULL, NULL) ||
+  if (file->content && (!vsa_file_read_bounded (path, "file", strlen (file->content), &content, NULL, NULL) ||
                         g_strcmp0 (content, file->content) != 0))
     g_ptr_array_add (drifts, g_strdup_printf ("%s was changed", path));
 }

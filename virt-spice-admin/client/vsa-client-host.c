@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-client-host.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-templates.h"
 #include "vsa-xml.h"
 
@@ -31,11 +32,12 @@ read_policy (const char *path, GError **error)
   gsize len = 0;
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (path, &text, &len, &local_error))
+  if (!vsa_file_read_bounded (path, "the client policy", VSA_XML_MAX_SIZE, &text, &len,
+                              &local_error))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                   "cannot read the client policy: %s; create it on the server with "
-                   "'virt-spice-admin export --client NAME'", local_error->message);
+      g_set_error (error, VSA_ERROR, local_error->code,
+                   "%s; create it on the server with 'virt-spice-admin export --client NAME'",
+                   local_error->message);
       return NULL;
     }
   return vsa_client_policy_from_xml (text, len, path, error);

@@ -76,11 +76,9 @@ read_public_key_file (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
-  GStatBuf st;
   VsaSshKey *key;
 
-  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > VSA_SSH_KEY_FILE_MAX ||
-      !g_file_get_contents (path, &text, &len, NULL))
+  if (!vsa_file_read_bounded (path, "public key file", VSA_SSH_KEY_FILE_MAX, &text, &len, NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "public key file '%s' is not a readable file of at most %d bytes; give the "

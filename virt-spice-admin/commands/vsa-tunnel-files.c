@@ -69,7 +69,7 @@ file_is_current (const VsaRenderedFile *file)
     uid = account.uid;
   return g_lstat (file->path, &st) == 0 && S_ISREG (st.st_mode) && st.st_uid == uid &&
          (st.st_mode & 07777) == (mode_t) file->mode &&
-         g_file_get_contents (file->path, &content, NULL, NULL) &&
+         vsa_file_read_bounded (file->path, "a tunnel file", VSA_FILE_TEXT_MAX, &content, NULL, NULL) &&
          g_str_equal (content, file->content);
 }
 
