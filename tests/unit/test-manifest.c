@@ -54,6 +54,8 @@ test_office_example_parses (void)
   g_assert_cmpstr (imap->compression, ==, "auto_glz");
   g_assert_cmpuint (imap->access->len, ==, 2);
   g_assert_cmpuint (manifest->client_hosts->len, ==, 1);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (
+    ((VsaManifestClientHost *) g_ptr_array_index (manifest->client_hosts, 0))->uids, "alice")), ==, 1000);
 }
 
 static void
@@ -128,6 +130,8 @@ static const BadManifest bad_manifests[] = {
   { "volume-in-two-vms", "<host name='h'>\n<vm name='a' auth='password'><volume lv='vg/lv' name='cr'/></vm>\n<vm name='b' auth='password'><volume lv='vg/lv' name='cr'/></vm></host>", "line 4: logical volume vg/lv is given to VM 'b' and VM 'a'" },
   { "client-user-without-vm", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'>\n<user name='mallory'/></client-host>", "line 6: user 'mallory' of client host 'pc' has no VM" },
   { "duplicate-client-host", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'><user name='alice'/></client-host>\n<client-host name='pc' address='10.0.0.8'><user name='alice'/></client-host>", "line 6: client host 'pc' is declared twice" },
+  { "client-uid-zero", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'>\n<user name='alice' uid='0'/></client-host>", "line 6:" },
+  { "client-uid-nobody-marker", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'>\n<user name='alice' uid='4294967295'/></client-host>", "line 6: uid '4294967295' of user 'alice' is not a UID from 1 to 4294967294" },
   { "doctype", "", "document type declarations are not allowed" },
 };
 
