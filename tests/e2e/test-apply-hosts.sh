@@ -20,7 +20,7 @@ HOOK=$2
 A=vsa-e2e-hosts-a
 B=vsa-e2e-hosts-b
 
-tap_plan 12
+tap_plan 13
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
 vsa_e2e_config
@@ -69,6 +69,9 @@ find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.after"
 tap_check "and leaves every bundle file untouched" diff "$VSA_E2E_STATE/times.before" "$VSA_E2E_STATE/times.after"
 
 POLICY=$BUNDLES/desk/etc/virt-spice-admin/client/policy.xml
+echo stray >"$BUNDLES/desk/etc/stray.conf"
+tap_check "a file the bundle does not have is removed, the others stay" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx 'client host desk: changed: 0 of 12 files written under $BUNDLES/desk, stale files removed' '$out' && [ ! -e '$BUNDLES/desk/etc/stray.conf' ] && find '$BUNDLES' -type f -printf '%p %T@\n' | sort | diff '$VSA_E2E_STATE/times.before' -"
 tap_check "the bundle is what 'client render' writes for the same policy" \
     bash -c "'$VSA' -q client render --policy '$POLICY' --client 127.0.0.1 --dest '$VSA_E2E_STATE/render' && diff -r '$VSA_E2E_STATE/render' '$BUNDLES/desk'"
 

@@ -40,7 +40,7 @@ gboolean vsa_client_write_tree (GPtrArray *files, const char *root, GError **err
 gboolean vsa_client_validate_tree (GPtrArray *files, const char *root, GError **error);
 gboolean vsa_client_stage_and_validate (GPtrArray *files, GError **error);
 gboolean vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write,
-                               guint *ret_changed, GError **error);
+                               guint *ret_changed, guint *ret_removed, GError **error);
 
 gboolean vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes,
                              GError **error);

@@ -174,15 +174,58 @@ file_is_current (const char *path, const VsaClientFile *file)
          g_str_equal (content, file->content);
 }
 
+/* Regular files under DIR that the bundle no longer has (a removed
+ * user's .vv, say): removed (counted) so that a shipped copy of the tree
+ * does not keep them.  DIR is the bundle's own directory. */
+static gboolean
+is_rendered (GHashTable *rendered, const char *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+
+  return g_hash_table_contains (rendered, canonical);
+}
+
+static guint
+remove_stale (const char *dir, GHashTable *rendered, gboolean write)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      GStatBuf st;
+
+      if (g_lstat (path, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        removed += remove_stale (path, rendered, write);
+      else if (S_ISREG (st.st_mode) && !is_rendered (rendered, path) &&
+               (!write || g_unlink (path) == 0))
+        removed++;
+    }
+  return removed;
+}
+
 /* Like vsa_client_write_tree, but a file whose content and mode are
  * already right is not touched (a bundle directory that `apply` keeps
- * converging: unchanged files keep their times).  Without WRITE, only
- * counts what would change (--dry-run). */
+ * converging: unchanged files keep their times), and files it no longer
+ * has are removed.  Without WRITE, only counts (--dry-run). */
 gboolean
 vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write, guint *ret_changed,
-                      GError **error)
+                      guint *ret_removed, GError **error)
 {
+  g_autoptr (GHashTable) rendered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
   *ret_changed = 0;
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *path = vsa_client_absolute_path (
+        root, ((VsaClientFile *) g_ptr_array_index (files, i))->path);
+
+      g_hash_table_add (rendered, g_canonicalize_filename (path, NULL));
+    }
   for (guint i = 0; i < files->len; i++)
     {
       VsaClientFile *file = g_ptr_array_index (files, i);
@@ -204,5 +247,6 @@ vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write, guint 
           !vsa_file_write_atomic (path, file->content, strlen (file->content), file->mode, error)))
         return FALSE;
     }
+  *ret_removed = remove_stale (root, rendered, write);
   return TRUE;
 }

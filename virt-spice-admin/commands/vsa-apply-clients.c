@@ -118,6 +118,7 @@ write_bundle (const VsaApplyOptions *opts, gboolean dry_run, const char *name, G
 {
   g_autofree char *root = NULL;
   guint changed = 0;
+  guint removed = 0;
 
   if (opts->client_dir == NULL)
     {
@@ -126,12 +127,14 @@ write_bundle (const VsaApplyOptions *opts, gboolean dry_run, const char *name, G
       return VSA_APPLY_CHECKED;
     }
   root = g_build_filename (opts->client_dir, name, NULL);
-  if (!vsa_client_sync_tree (files, root, !dry_run, &changed, error))
+  if (!vsa_client_sync_tree (files, root, !dry_run, &changed, &removed, error))
     return VSA_APPLY_FAILED;
-  if (changed == 0)
+  if (changed == 0 && removed == 0)
     return VSA_APPLY_UNCHANGED;
-  *ret_detail = g_strdup_printf ("%u of %u files %s under %s", changed, files->len,
-                                 dry_run ? "would be written" : "written", root);
+  *ret_detail = g_strdup_printf ("%u of %u files %s under %s%s", changed, files->len,
+                                 dry_run ? "would be written" : "written", root,
+                                 removed == 0 ? "" : dry_run ? ", stale files would be removed"
+                                                             : ", stale files removed");
   return VSA_APPLY_CHANGED;
 }
 
