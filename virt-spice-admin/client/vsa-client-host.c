@@ -19,6 +19,7 @@ vsa_client_host_free (VsaClientHost *host)
   g_free (host->prefix);
   g_free (host->group);
   g_free (host->remote_viewer);
+  g_free (host->launcher);
   g_free (host->program);
   g_free (host->config_path);
   g_clear_pointer (&host->uids, g_hash_table_unref);
@@ -87,6 +88,7 @@ vsa_client_host_new (const VsaConfig *config, VsaClientPolicy *policy, const cha
   host->prefix = g_strdup (config->client_prefix);
   host->group = g_strdup (config->client_group);
   host->remote_viewer = g_strdup (config->client_remote_viewer);
+  host->launcher = g_strdup (config->client_launcher);
   host->program = this_program ();
   host->config_path = g_strdup (config->path);
   host->nopasswd = config->client_nopasswd;
@@ -115,6 +117,7 @@ vsa_client_host_render_options (const VsaClientHost *host, VsaClientRenderOption
   ret_opts->prefix = host->prefix;
   ret_opts->group = host->group;
   ret_opts->remote_viewer = host->remote_viewer;
+  ret_opts->launcher = host->launcher;
   ret_opts->program = host->program;
   ret_opts->config_path = host->config_path;
   ret_opts->nopasswd = host->nopasswd;

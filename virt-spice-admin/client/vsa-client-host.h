@@ -18,6 +18,7 @@ typedef struct {
   char *prefix;
   char *group;
   char *remote_viewer;
+  char *launcher;
   char *program;
   char *config_path;
   gboolean nopasswd;
@@ -45,5 +46,6 @@ gboolean vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean writ
 gboolean vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes,
                              GError **error);
 GPtrArray *vsa_client_check (const VsaClientHost *host, GPtrArray *files);
+void vsa_client_check_setid_files (const VsaClientHost *host, GPtrArray *drifts);
 
 G_END_DECLS

@@ -299,8 +299,9 @@ static const VsaCommand tunnel_install_command = {
   .summary = "Check them with sshd -t and install them together",
   .description = "Renders the tunnels of every VM (see 'tunnel render'), checks the\n"
                  "sshd drop-in with 'sshd -t' together with the host's sshd_config, and\n"
-                 "installs the drop-in and every user's authorized_keys (owned by the\n"
-                 "user, mode 0600) at once; removes the keys of users without tunnels.\n"
+                 "installs the drop-in and every user's authorized_keys (root's, mode\n"
+                 "0640, readable by the user's group) at once; removes the keys of users\n"
+                 "without tunnels.  Refuses accounts whose shell runs startup files.\n"
                  "If anything fails, nothing is installed.  With --dry-run: check and\n"
                  "print only.  sshd reads the drop-in when it is reloaded.",
   .options = install_options,

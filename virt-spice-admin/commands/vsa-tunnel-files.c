@@ -6,6 +6,7 @@
 #include "vsa-inventory.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
+#include "vsa-tunnel-install.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
 
@@ -61,13 +62,15 @@ file_is_current (const VsaRenderedFile *file)
   g_auto (VsaAccount) account = { 0 };
   g_autofree char *content = NULL;
   GStatBuf st;
-  uid_t uid = 0;
+  gid_t gid = 0;
 
+  /* As vsa_tunnel_install_files puts it: root's, in the user's group. */
   if (file->owner && (!vsa_account_lookup (file->owner, &account, NULL) || !account.exists))
     return FALSE;
   if (file->owner)
-    uid = account.uid;
-  return g_lstat (file->path, &st) == 0 && S_ISREG (st.st_mode) && st.st_uid == uid &&
+    gid = account.gid;
+  return g_lstat (file->path, &st) == 0 && S_ISREG (st.st_mode) && st.st_uid == 0 &&
+         st.st_gid == gid &&
          (st.st_mode & 07777) == (mode_t) file->mode &&
          vsa_file_read_bounded (file->path, "a tunnel file", VSA_FILE_TEXT_MAX, &content, NULL, NULL) &&
          g_str_equal (content, file->content);
@@ -79,55 +82,6 @@ vsa_tunnel_files_current (GPtrArray *files)
   for (guint i = 0; i < files->len; i++)
     if (!file_is_current (g_ptr_array_index (files, i)))
       return FALSE;
-  return TRUE;
-}
-
-static void
-note_account_details (VsaContext *ctx, const char *user, const VsaAccount *account)
-{
-  if (!g_str_has_suffix (account->shell, "/nologin") && !g_str_has_suffix (account->shell, "/false"))
-    vsa_context_note (ctx, "note: tunnel user '%s' has the login shell %s; sshd only lets it "
-                      "wait (ForceCommand), but /usr/sbin/nologin is safer", user, account->shell);
-  if (account->password_locked)
-    vsa_context_note (ctx, "note: tunnel user '%s' has a locked password ('!'); an sshd with "
-                      "UsePAM no refuses its keys too: 'usermod -p \"*\" %s' keeps it key-only",
-                      user, user);
-}
-
-/* Every tunnel user must be an unprivileged local account, or be created
- * (--create-user); RET_MISSING lists those to create. */
-static gboolean
-check_accounts (VsaContext *ctx, GPtrArray *files, gboolean create_users,
-                GPtrArray *ret_missing, GError **error)
-{
-  for (guint i = 0; i < files->len; i++)
-    {
-      const VsaRenderedFile *file = g_ptr_array_index (files, i);
-      g_auto (VsaAccount) account = { 0 };
-
-      if (file->owner == NULL)
-        continue;
-      if (!vsa_account_lookup (file->owner, &account, error))
-        return FALSE;
-      if (!account.exists && !create_users)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                       "tunnel user '%s' has no local account; create it (no shell, key only) "
-                       "or give --create-user; nothing was installed", file->owner);
-          return FALSE;
-        }
-      if (!account.exists)
-        g_ptr_array_add (ret_missing, g_strdup (file->owner));
-      else if (account.uid == 0)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                       "tunnel user '%s' has UID 0; tunnels need unprivileged accounts; nothing "
-                       "was installed", file->owner);
-          return FALSE;
-        }
-      else
-        note_account_details (ctx, file->owner, &account);
-    }
   return TRUE;
 }
 
@@ -159,39 +113,6 @@ create_accounts (GPtrArray *missing, CreatedAccounts *accounts, GError **error)
       g_ptr_array_add (accounts->created, g_strdup (user));
     }
   return TRUE;
-}
-
-static gboolean
-stage_file (VsaStagedFiles *staged, const VsaRenderedFile *file, GError **error)
-{
-  g_auto (VsaAccount) account = { 0 };
-  g_autofree char *dir = g_path_get_dirname (file->path);
-
-  if (file->owner && !vsa_account_lookup (file->owner, &account, error))
-    return FALSE;
-  if (file->owner && !account.exists)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                   "user '%s' vanished during the install; nothing was installed", file->owner);
-      return FALSE;
-    }
-  return vsa_dir_ensure (dir, 0755, error) &&
-         vsa_staged_files_add (staged, file->path, file->content, file->owner ? account.uid : 0,
-                               file->owner ? account.gid : 0, file->mode, error);
-}
-
-/* The keys first, the drop-in (files[0]) last: a Match block never points
- * at keys that are not there yet. */
-static gboolean
-install_files (GPtrArray *files, GError **error)
-{
-  g_autoptr (VsaStagedFiles) staged = vsa_staged_files_new ();
-
-  for (guint i = 1; i < files->len; i++)
-    if (!stage_file (staged, g_ptr_array_index (files, i), error))
-      return FALSE;
-  return stage_file (staged, g_ptr_array_index (files, 0), error) &&
-         vsa_staged_files_commit (staged, error);
 }
 
 static gboolean
@@ -231,8 +152,11 @@ vsa_tunnel_files_check (VsaContext *ctx, GPtrArray *files, gboolean create_users
 {
   const VsaRenderedFile *drop_in = g_ptr_array_index (files, 0);
 
-  if (!check_accounts (ctx, files, create_users, ret_missing, error))
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+
+  if (!vsa_tunnel_check_accounts (files, create_users, ret_missing, notes, error))
     return FALSE;
+  print_notes (ctx, notes);
   if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
                                drop_in->content, error))
     {
@@ -248,7 +172,7 @@ vsa_tunnel_files_install (GPtrArray *files, GPtrArray *missing, const char *keys
 {
   g_auto (CreatedAccounts) created = { 0 };
 
-  if (!create_accounts (missing, &created, error) || !install_files (files, error))
+  if (!create_accounts (missing, &created, error) || !vsa_tunnel_install_files (files, error))
     return FALSE;
   created.keep = TRUE;
   *ret_stale = remove_stale_keys (keys_dir, files);

@@ -398,6 +398,8 @@ static const ConfigKey config_keys[] = {
     "root the client files are installed under", .check_path = vsa_validate_safe_path },
   { GROUP, "client-remote-viewer", &PATH, FIELD (client_remote_viewer), "/usr/bin/remote-viewer",
     "remote-viewer on clients", .check_path = vsa_validate_program_path },
+  { GROUP, "client-launcher", &PATH, FIELD (client_launcher), VSA_LIBEXECDIR "/virt-spice-admin-client-open",
+    "the root-run launcher sudo runs to open a user's own .vv", .check_path = vsa_validate_program_path },
   { GROUP, "client-firewall", &CLIENT_FIREWALL, FIELD (client_firewall), "nft",
     "client rules for nft or iptables" },
   { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "false",
