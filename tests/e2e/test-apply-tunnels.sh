@@ -73,8 +73,8 @@ tap_check "apply installs the tunnel's drop-in and key" \
 sed 's/^/# /' "$out"
 tap_check "the drop-in pins the user to the VM's console" \
     bash -c "grep -q 'Match User $TUSER' $DROP_IN*.conf && grep -q 'PermitOpen 127.0.0.1:20931' $DROP_IN*.conf"
-tap_check "the key is the user's, restricted to that forward" \
-    bash -c "[ \"\$(stat -c %U '$KEYS')\" = '$TUSER' ] && grep -q 'permitopen=\"127.0.0.1:20931\"' '$KEYS' && grep -qF \"\$(cut -d' ' -f2 '$TUN/key.pub')\" '$KEYS'"
+tap_check "the key file is root's in the user's group, restricted to that forward" \
+    bash -c "[ \"\$(stat -c %U:%G '$KEYS')\" = \"root:\$(id -gn '$TUSER')\" ] && grep -q 'permitopen=\"127.0.0.1:20931\"' '$KEYS' && grep -qF \"\$(cut -d' ' -f2 '$TUN/key.pub')\" '$KEYS'"
 stat -c '%n %Y.%y' "$DROP_IN"*.conf "$KEYS" >"$TUN/times.before"
 tap_check "a second run: tunnels unchanged, 0 changes" \
     bash -c "'$VSA' -c '$E2E_URI' -q apply '$WITH' >'$out' && grep -qx 'tunnels of one: unchanged' '$out' && grep -qx '0 changed, 2 unchanged, 0 failed' '$out'"
