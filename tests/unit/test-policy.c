@@ -118,7 +118,7 @@ test_config_client_keys (void)
     "[defaults]\nserver-name = mysrv.example\nserver-subject = O=Example,CN=mysrv.example\n"
     "client-group = spicegrp\nclient-prefix = /tmp/client-root\n"
     "client-remote-viewer = /opt/rv/bin/remote-viewer\nclient-firewall = iptables\n"
-    "client-nopasswd = true\n", &error);
+    "client-nopasswd = false\n", &error);
 
   g_assert_no_error (error);
   g_assert_null (defaults->server_name);
@@ -127,14 +127,14 @@ test_config_client_keys (void)
   g_assert_cmpstr (defaults->client_prefix, ==, "/");
   g_assert_cmpstr (defaults->client_remote_viewer, ==, "/usr/bin/remote-viewer");
   g_assert_cmpint (defaults->client_firewall, ==, VSA_FIREWALL_NFT);
-  g_assert_false (defaults->client_nopasswd);
+  g_assert_true (defaults->client_nopasswd);
   g_assert_cmpstr (config->server_name, ==, "mysrv.example");
   g_assert_cmpstr (config->server_subject, ==, "O=Example,CN=mysrv.example");
   g_assert_cmpstr (config->client_group, ==, "spicegrp");
   g_assert_cmpstr (config->client_prefix, ==, "/tmp/client-root");
   g_assert_cmpstr (config->client_remote_viewer, ==, "/opt/rv/bin/remote-viewer");
   g_assert_cmpint (config->client_firewall, ==, VSA_FIREWALL_IPTABLES);
-  g_assert_true (config->client_nopasswd);
+  g_assert_false (config->client_nopasswd);
 }
 
 static void

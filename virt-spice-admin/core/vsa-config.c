@@ -402,8 +402,8 @@ static const ConfigKey config_keys[] = {
     "the root-run launcher sudo runs to open a user's own .vv", .check_path = vsa_validate_program_path },
   { GROUP, "client-firewall", &CLIENT_FIREWALL, FIELD (client_firewall), "nft",
     "client rules for nft or iptables" },
-  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "false",
-    "sudo rules without a password" },
+  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "true",
+    "the pinned launcher rules need no password (users may have none)" },
 };
 
 static const ConfigKey *
