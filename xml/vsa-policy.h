@@ -27,6 +27,7 @@ typedef struct {
 
 VsaAccess *vsa_access_new (const char *user);
 void vsa_access_free (VsaAccess *access);
+VsaAccess *vsa_access_find (GPtrArray *access, const char *user);
 
 /* An encrypted guest disk: LUKS on the raw logical volume LV ("VG/LV"),
  * opened as /dev/mapper/NAME.  Exactly one key source is set: KEYFILE,

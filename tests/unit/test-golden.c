@@ -224,6 +224,7 @@ static const AttachParams attach_archive = {
 typedef struct {
   const char *name;
   gboolean libvirt_sasl;
+  gboolean firewall;
 } AuditCase;
 
 static void
@@ -239,7 +240,7 @@ run_audit_golden (gconstpointer data)
   g_autoptr (GPtrArray) findings = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_finding_free);
   g_autoptr (GDateTime) now = g_date_time_new_utc (2026, 1, 1, 0, 0, 0);
   g_autoptr (GString) text = g_string_new (NULL);
-  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600 };
+  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600, tc->firewall };
 
   g_assert_nonnull (doc);
   vsa_audit_domain (tc->name, doc, &settings, findings);
@@ -252,11 +253,13 @@ run_audit_golden (gconstpointer data)
   vsa_test_assert_golden (text->str, out_path);
 }
 
-#define DO_TEST_AUDIT(name, sasl)                                                     \
+#define DO_TEST_AUDIT_FULL(name, sasl, firewall)                                      \
   do {                                                                                \
-    static const AuditCase tc = { name, sasl };                                       \
+    static const AuditCase tc = { name, sasl, firewall };                             \
     g_test_add_data_func ("/golden/audit/" name, &tc, run_audit_golden);              \
   } while (0)
+#define DO_TEST_AUDIT(name, sasl) DO_TEST_AUDIT_FULL (name, sasl, FALSE)
+#define DO_TEST_AUDIT_FIREWALL(name) DO_TEST_AUDIT_FULL (name, FALSE, TRUE)
 
 #define DO_TEST_FULL(transform, name, fn, params, err)                                \
   do {                                                                                \
@@ -357,6 +360,13 @@ main (int argc, char **argv)
   DO_TEST_AUDIT ("volume-detached", FALSE);
   DO_TEST_AUDIT ("unmanaged-insecure", FALSE);
   DO_TEST_AUDIT ("unmanaged-vnc", FALSE);
+  /* Client entries the hook refuses (issue 23): host names only when the
+   * server firewall is on, a bad address or a port always. */
+  DO_TEST_AUDIT_FIREWALL ("client-host-name");
+  DO_TEST_AUDIT ("client-host-name-no-firewall", FALSE);
+  DO_TEST_AUDIT_FIREWALL ("client-bad-address");
+  DO_TEST_AUDIT_FIREWALL ("client-bad-port");
+  DO_TEST_AUDIT ("metadata-typo", FALSE); /* outside vsa-console.rng: VSA-C00 */
 
   return g_test_run ();
 }

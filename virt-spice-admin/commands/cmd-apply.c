@@ -4,6 +4,7 @@
  * summary, or JSON.  Exit status 1 when any VM failed. */
 #include "vsa-apply.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-xml.h"
 
@@ -131,33 +132,18 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   vsa_cli_print_json (ctx, b);
 }
 
-gboolean
-vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  VsaApplyOptions opts = { 0 };
-  gboolean status = FALSE;
-  GOptionEntry entries[] = {
-    { "status", 0, 0, G_OPTION_ARG_NONE, &status, "Then print the status table of the -c host (same connection)", NULL },
-    { "prune", 0, 0, G_OPTION_ARG_NONE, &opts.prune, "Remove users and clients of the named VMs that the manifest does not list", NULL },
-    { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, &opts.generate_passwords, "Give new SASL users a generated password, printed once", NULL },
-    { NULL }
+  VsaApplyOptions opts = {
+    vsa_invocation_flag (inv, "prune"), vsa_invocation_flag (inv, "generate-passwords"),
   };
-  g_auto (GStrv) args = NULL;
+  gboolean status = vsa_invocation_flag (inv, "status");
   g_autoptr (VsaManifest) manifest = NULL;
   g_autoptr (VsaApplyReport) report = vsa_apply_report_new ();
 
-  if (!vsa_cli_parse (ctx, entries, "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
-                      "Converges every VM the manifest names (see docs/examples/office.xml and\n"
-                      "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
-                      "one define, so a VM that fails is left as it was while the others go on.\n"
-                      "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
-                      "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
-                      "unified diff instead and changes nothing.  A SASL user without a\n"
-                      "credential fails its VM unless --generate-passwords.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      (manifest = load_manifest (args[0], error)) == NULL ||
-      !vsa_apply_check_manifest (ctx->config, manifest, args[0], error))
+  if ((manifest = load_manifest (inv->args[0], error)) == NULL ||
+      !vsa_apply_check_manifest (ctx->config, manifest, inv->args[0], error))
     return FALSE;
   if (status && ctx->json)
     {
@@ -186,3 +172,27 @@ vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error)
                report->failed, report->vms->len);
   return FALSE;
 }
+
+static const GOptionEntry apply_options[] = {
+  { "status", 0, 0, G_OPTION_ARG_NONE, NULL, "Then print the status table of the -c host (same connection)", NULL },
+  { "prune", 0, 0, G_OPTION_ARG_NONE, NULL, "Remove users and clients of the named VMs that the manifest does not list", NULL },
+  { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Give new SASL users a generated password, printed once", NULL },
+  { NULL }
+};
+
+const VsaCommand vsa_command_apply = {
+  .name = "apply",
+  .run = run_apply,
+  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
+  .summary = "Converge many VMs to a manifest (--dry-run shows diffs)",
+  .description = "Converges every VM the manifest names (see docs/examples/office.xml and\n"
+                 "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
+                 "one define, so a VM that fails is left as it was while the others go on.\n"
+                 "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
+                 "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
+                 "unified diff instead and changes nothing.  A SASL user without a\n"
+                 "credential fails its VM unless --generate-passwords.",
+  .min_args = 1,
+  .max_args = 1,
+  .options = apply_options,
+};

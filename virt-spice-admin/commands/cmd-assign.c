@@ -5,6 +5,7 @@
  * this VM and no other; in password mode the VM's password is the
  * credential and only the metadata changes. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
@@ -81,7 +82,7 @@ validate_sasl_password (const char *password, GError **error)
 }
 
 static gboolean
-validate_request (const VsaConfig *config, const char *vm, const char *user, char **clients,
+validate_request (const VsaConfig *config, const char *user, char **clients,
                   gboolean from_stdin, gboolean generate, GError **error)
 {
   if (from_stdin && generate)
@@ -90,7 +91,7 @@ validate_request (const VsaConfig *config, const char *vm, const char *user, cha
                    "--password-stdin and --generate exclude each other");
       return FALSE;
     }
-  if (!vsa_validate_vm_name (vm, error) || !vsa_validate_user_name (user, error))
+  if (!vsa_validate_user_name (user, error))
     return FALSE;
   for (guint i = 0; clients && clients[i]; i++)
     {
@@ -132,54 +133,51 @@ check_credential_source (VsaContext *ctx, AssignRequest *req, const VsaSecret *s
   return TRUE;
 }
 
-gboolean
-vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  g_auto (GStrv) clients = NULL;
-  gboolean from_stdin = FALSE, generate = FALSE;
-  GOptionEntry entries[] = {
-    { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, &clients, "Client host (address or name) the user connects from; repeatable", "ADDR" },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &from_stdin, "sasl mode: read the user's password from stdin", NULL },
-    { "generate", 0, 0, G_OPTION_ARG_NONE, &generate, "sasl mode: generate the user's password and print it", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_auto (AssignRequest) req = { 0 };
-  g_autoptr (VsaSecret) secret = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  g_autoptr (VsaEdit) edit = NULL;
-  gboolean had_credential;
+static const GOptionEntry assign_options[] = {
+  { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Client host (address or name) the user connects from; repeatable", "ADDR" },
+  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
+  { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
+  { NULL }
+};
 
-  if (!vsa_cli_parse (ctx, entries, "VM USER [OPTIONS]",
-                      "Records USER (and the client hosts) in the VM's policy.\n"
-                      "sasl mode: USER's credential is stored in the VM's own SASL database\n"
-                      "(created on first use), so it opens this VM and no other.  A new user\n"
-                      "needs --password-stdin or --generate.\n"
-                      "password mode: the VM's SPICE password is the credential.",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      !validate_request (ctx->config, args[0], args[1], clients, from_stdin, generate, error))
-    return FALSE;
+/* The user's new SASL credential, or NULL (none given, or an error). */
+static VsaSecret *
+read_secret (VsaContext *ctx, gboolean from_stdin, gboolean generate, GError **error)
+{
+  g_autoptr (VsaSecret) secret = NULL;
+
   if (from_stdin)
     secret = vsa_secret_read_line (ctx->in, "password", error);
   else if (generate)
     secret = vsa_secret_generate_password (error);
-  if ((from_stdin || generate) && (secret == NULL || !validate_sasl_password (secret, error)))
-    return FALSE;
+  if (secret != NULL && !validate_sasl_password (secret, error))
+    return NULL;
+  return g_steal_pointer (&secret);
+}
 
-  req.config = ctx->config;
-  req.vm = args[0];
-  req.user = args[1];
-  req.clients = (const char *const *) clients;
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
+static gboolean
+run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  char **clients = vsa_invocation_strings (inv, "client");
+  gboolean from_stdin = vsa_invocation_flag (inv, "password-stdin");
+  gboolean generate = vsa_invocation_flag (inv, "generate");
+  g_auto (AssignRequest) req = { 0 };
+  g_autoptr (VsaSecret) secret = NULL;
+  g_autoptr (VsaEdit) edit = NULL;
+  gboolean had_credential;
+
+  if (!validate_request (ctx->config, inv->args[1], clients, from_stdin, generate, error))
     return FALSE;
-  edit = vsa_edit_prepare (ctx, dom, assign_transform, &req, error);
+  secret = read_secret (ctx, from_stdin, generate, error);
+  if ((from_stdin || generate) && secret == NULL)
+    return FALSE;
+  req.config = ctx->config;
+  req.vm = inv->vm;
+  req.user = inv->args[1];
+  req.clients = (const char *const *) clients;
+  edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error);
   if (edit == NULL || !check_credential_source (ctx, &req, secret, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+    return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
 
@@ -193,17 +191,29 @@ vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
       /* Leave no credential behind for a user the policy does not list. */
       if (secret && !had_credential)
         vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, NULL);
-      g_prefix_error (error, "VM '%s': ", args[0]);
       return FALSE;
     }
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
-  if (!vsa_live_apply_policy (ctx, dom, req.policy, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+  if (!vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
+    return FALSE;
   vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", req.vm, req.user,
                     req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
   return TRUE;
 }
+
+const VsaCommand vsa_command_assign = {
+  .name = "assign",
+  .run = run_assign,
+  .usage = "VM USER [OPTIONS]",
+  .summary = "Give a user (and client hosts) a VM's console",
+  .description = "Records USER (and the client hosts) in the VM's policy.\n"
+                 "sasl mode: USER's credential is stored in the VM's own SASL database\n"
+                 "(created on first use), so it opens this VM and no other.  A new user\n"
+                 "needs --password-stdin or --generate.\n"
+                 "password mode: the VM's SPICE password is the credential.",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+  .options = assign_options,
+};

@@ -6,6 +6,7 @@
  * clients' users stay out; every console stays in, so the client's
  * firewall can refuse the ones it is not given.  No password unless asked. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-client-policy.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
@@ -148,35 +149,17 @@ write_output (VsaContext *ctx, const char *path, const char *xml, gboolean has_s
   return vsa_file_write_atomic (path, xml, strlen (xml), has_secrets ? 0600 : 0644, error);
 }
 
-gboolean
-vsa_cmd_export (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_export (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_autofree char *client = NULL;
-  g_autofree char *output = NULL;
-  ExportRequest req = { 0 };
-  GOptionEntry entries[] = {
-    { "client", 0, 0, G_OPTION_ARG_STRING, &client, "Only this client host's users", "NAME" },
-    { "include-passwords", 0, 0, G_OPTION_ARG_NONE, &req.include_passwords, "Include VM passwords (password mode) for the client's .vv files", NULL },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (0600 with passwords) instead of stdout", "FILE" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
+  const char *client = vsa_invocation_string (inv, "client");
+  const char *output = vsa_invocation_string (inv, "output");
+  ExportRequest req = { client, vsa_invocation_flag (inv, "include-passwords") };
   g_autoptr (VsaClientPolicy) policy = NULL;
   g_autofree char *xml = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[OPTIONS]",
-                      "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
-                      "every managed console's address and TLS port, the users assigned to it\n"
-                      "and the clients they connect from, the server name and CA certificate.\n"
-                      "Passwords only with --include-passwords.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      (client && !vsa_validate_client (client, error)) ||
-      !vsa_context_connect (ctx, error))
-    return FALSE;
-  req.client = client;
-  policy = build_policy (ctx, &req, error);
-  if (policy == NULL)
+  if ((client && !vsa_validate_client (client, error)) || !vsa_context_connect (ctx, error) ||
+      (policy = build_policy (ctx, &req, error)) == NULL)
     return FALSE;
   xml = vsa_client_policy_to_xml (policy);
   if (!write_output (ctx, output, xml, req.include_passwords, error))
@@ -187,3 +170,22 @@ vsa_cmd_export (VsaContext *ctx, int argc, char **argv, GError **error)
                     client ? client : "");
   return TRUE;
 }
+
+static const GOptionEntry export_options[] = {
+  { "client", 0, 0, G_OPTION_ARG_STRING, NULL, "Only this client host's users", "NAME" },
+  { "include-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Include VM passwords (password mode) for the client's .vv files", NULL },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, NULL, "Write to FILE (0600 with passwords) instead of stdout", "FILE" },
+  { NULL }
+};
+
+const VsaCommand vsa_command_export = {
+  .name = "export",
+  .run = run_export,
+  .usage = "[OPTIONS]",
+  .summary = "Write the policy client hosts need (XML)",
+  .description = "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
+                 "every managed console's address and TLS port, the users assigned to it\n"
+                 "and the clients they connect from, the server name and CA certificate.\n"
+                 "Passwords only with --include-passwords.",
+  .options = export_options,
+};

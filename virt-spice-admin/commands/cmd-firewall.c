@@ -4,6 +4,7 @@
  * those VMs; or delete the project's table.  The elements themselves are
  * installed by the hook (prepare/release/reconnect) and by assign. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
 #include "vsa-libvirt.h"
@@ -262,15 +263,14 @@ print_status_text (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPt
 }
 
 static gboolean
-firewall_status (VsaContext *ctx, const char *only, GError **error)
+firewall_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  const char *only = inv->vm;
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (VsaFirewallState) state = NULL;
   g_autoptr (GPtrArray) strays = NULL;
-  g_autoptr (virDomain) dom = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (only != NULL && (dom = vsa_libvirt_lookup (ctx->conn, only, error)) == NULL) ||
       (vms = list_running_managed (ctx->conn, only, error)) == NULL ||
       (state = vsa_firewall_read_state (ctx->config, error)) == NULL)
     return FALSE;
@@ -287,7 +287,7 @@ firewall_status (VsaContext *ctx, const char *only, GError **error)
 /* sync, flush                                                         */
 
 static gboolean
-firewall_sync (VsaContext *ctx, GError **error)
+firewall_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) wanted = g_ptr_array_new ();
@@ -340,7 +340,7 @@ firewall_sync (VsaContext *ctx, GError **error)
 }
 
 static gboolean
-firewall_flush (VsaContext *ctx, GError **error)
+firewall_flush (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   if (ctx->dry_run)
     {
@@ -360,46 +360,54 @@ firewall_flush (VsaContext *ctx, GError **error)
   return TRUE;
 }
 
-gboolean
-vsa_cmd_firewall (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-  const char *action;
+static const VsaCommand firewall_status_command = {
+  .name = "status",
+  .run = firewall_status,
+  .usage = "[VM]",
+  .summary = "Per running managed VM: port, clients, rejected packets, state",
+  .description = "Per running managed VM: port, allowed clients, packets rejected, and\n"
+                 "state: ok, missing (not installed), drift (installed clients differ),\n"
+                 "invalid-client; plus stray ports no running VM owns.  --json for scripts.\n\n"
+                 "Example:\n"
+                 "  virt-spice-admin firewall status debianx",
+  .min_args = 0,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
+};
 
-  if (!vsa_cli_parse (ctx, entries, "status [VM] | sync | flush",
-                      "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
-                      "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
-                      "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
-                      "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
-                      "removes them when it stops; everything lives in one nftables table of our\n"
-                      "own (firewall-table), never touching other rules.\n\n"
-                      "  status [VM]  per running managed VM: port, allowed clients, packets\n"
-                      "               rejected, and state: ok, missing (not installed), drift\n"
-                      "               (installed clients differ), invalid-client; plus stray\n"
-                      "               ports no running VM owns.  --json for scripts.\n"
-                      "  sync         rebuild the table from every running managed VM's XML in\n"
-                      "               one transaction (after a host firewall reload, `nft flush\n"
-                      "               ruleset`, or a change of firewall-priority); counters restart.\n"
-                      "               --dry-run prints the nft transaction instead.\n"
-                      "  flush        delete the project's table (and nothing else).\n\n"
-                      "Examples:\n"
-                      "  virt-spice-admin firewall status debianx\n"
-                      "  nft flush ruleset; virt-spice-admin firewall sync",
-                      argc, argv, 1, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
-  action = args[0];
-  if (g_strcmp0 (action, "status") == 0)
-    return firewall_status (ctx, args[1], error);
-  if (args[1] != NULL || (g_strcmp0 (action, "sync") != 0 && g_strcmp0 (action, "flush") != 0))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-                   "usage: virt-spice-admin firewall status [VM] | sync | flush "
-                   "(see 'virt-spice-admin firewall --help')");
-      return FALSE;
-    }
-  if (g_strcmp0 (action, "sync") == 0)
-    return firewall_sync (ctx, error);
-  return firewall_flush (ctx, error);
-}
+static const VsaCommand firewall_sync_command = {
+  .name = "sync",
+  .run = firewall_sync,
+  .usage = "",
+  .summary = "Rebuild the table from every running managed VM's XML",
+  .description = "Rebuilds the table from every running managed VM's XML in one\n"
+                 "transaction (after a host firewall reload, `nft flush ruleset`, or a\n"
+                 "change of firewall-priority); counters restart.  --dry-run prints the\n"
+                 "nft transaction instead.\n\n"
+                 "Example:\n"
+                 "  nft flush ruleset; virt-spice-admin firewall sync",
+};
+
+static const VsaCommand firewall_flush_command = {
+  .name = "flush",
+  .run = firewall_flush,
+  .usage = "",
+  .summary = "Delete the project's table (and nothing else)",
+  .description = "Deletes the project's nftables table (firewall-table) and nothing else.",
+};
+
+static const VsaCommand *const firewall_commands[] = {
+  &firewall_status_command, &firewall_sync_command, &firewall_flush_command, NULL
+};
+
+const VsaCommand vsa_command_firewall = {
+  .name = "firewall",
+  .summary = "Server firewall: status [VM], sync, flush",
+  .description = "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
+                 "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
+                 "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
+                 "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
+                 "removes them when it stops; everything lives in one nftables table of our\n"
+                 "own (firewall-table), never touching other rules.",
+  .subcommands = firewall_commands,
+};

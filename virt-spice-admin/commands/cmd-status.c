@@ -3,6 +3,7 @@
  * plain ports, users, clients, volumes, firewall, password expiry.  A
  * table for people, --json (schema in docs/status-json.md) for scripts. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
@@ -271,17 +272,21 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
   return TRUE;
 }
 
-gboolean
-vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-
-  return vsa_cli_parse (ctx, entries, "[VM...]",
-                        "One row per domain (or per VM named): state, auth mode, listen address,\n"
-                        "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
-                        "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
-                        "--json prints the schema documented in docs/status-json.md.",
-                        argc, argv, 0, G_MAXUINT, &args, error) &&
-         vsa_cli_load_config (ctx, error) && vsa_status_report (ctx, args, error);
+  return vsa_status_report (ctx, inv->args, error);
 }
+
+const VsaCommand vsa_command_status = {
+  .name = "status",
+  .run = run_status,
+  .usage = "[VM...]",
+  .summary = "One row per VM: ports, users, volumes, firewall",
+  .description = "One row per domain (or per VM named): state, auth mode, listen address,\n"
+                 "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
+                 "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
+                 "--json prints the schema documented in docs/status-json.md.",
+  .min_args = 0,
+  .max_args = G_MAXUINT,
+};

@@ -3,6 +3,7 @@
  * sasl mode the credential leaves the VM's database first, so a failure
  * later can only deny access, never keep it. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
@@ -49,44 +50,39 @@ unassign_transform (xmlDoc *doc, gpointer user_data, GError **error)
   return TRUE;
 }
 
-gboolean
-vsa_cmd_unassign (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_unassign (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
   g_auto (UnassignRequest) req = { 0 };
-  g_autoptr (virDomain) dom = NULL;
   g_autoptr (VsaEdit) edit = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "VM USER",
-                      "Removes USER from the VM's policy; in sasl mode also deletes USER's\n"
-                      "credential from the VM's SASL database, which takes effect for the\n"
-                      "next connection without a restart.  Removing the last user leaves a\n"
-                      "VM nobody can open.",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error) ||
-      !vsa_validate_user_name (args[1], error))
+  if (!vsa_validate_user_name (inv->args[1], error))
     return FALSE;
-  req.vm = args[0];
-  req.user = args[1];
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
-    return FALSE;
-  edit = vsa_edit_prepare (ctx, dom, unassign_transform, &req, error);
+  req.vm = inv->vm;
+  req.user = inv->args[1];
+  edit = vsa_edit_prepare (ctx, inv->dom, unassign_transform, &req, error);
   if (edit == NULL)
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+    return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
   if ((req.sasl_dir && !vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, error)) ||
-      !vsa_edit_commit (ctx, edit, error) || !vsa_live_apply_policy (ctx, dom, req.policy, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+      !vsa_edit_commit (ctx, edit, error) || !vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
+    return FALSE;
   vsa_context_note (ctx, "VM '%s': user '%s' unassigned%s", req.vm, req.user,
                     req.users_left == 0 ? "; nobody can open its console now" : "");
   return TRUE;
 }
+
+const VsaCommand vsa_command_unassign = {
+  .name = "unassign",
+  .run = run_unassign,
+  .usage = "VM USER",
+  .summary = "Take a VM's console away from a user",
+  .description = "Removes USER from the VM's policy; in sasl mode also deletes USER's\n"
+                 "credential from the VM's SASL database, which takes effect for the\n"
+                 "next connection without a restart.  Removing the last user leaves a\n"
+                 "VM nobody can open.",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+};
