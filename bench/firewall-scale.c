@@ -82,10 +82,8 @@ static VsaPolicy *
 policy_for (guint vm)
 {
   VsaPolicy *policy = vsa_policy_new (VSA_AUTH_PASSWORD);
-  VsaAccess *access = g_new0 (VsaAccess, 1);
+  VsaAccess *access = vsa_access_new ("user");
 
-  access->user = g_strdup ("user");
-  access->clients = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (access->clients, client_address (vm, 0));
   g_ptr_array_add (access->clients, client_address (vm, 1));
   g_ptr_array_add (policy->access, access);

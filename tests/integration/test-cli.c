@@ -453,6 +453,46 @@ test_assign_password_mode_records_user (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (((VsaAccess *) g_ptr_array_index (policy->access, 0))->user, ==, "bob");
 }
 
+static guint
+count_substring (const char *text, const char *needle)
+{
+  guint count = 0;
+
+  for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+    count++;
+  return count;
+}
+
+/* --when: the windows add up, are stored canonically on every access
+ * entry of the user, stay when assign runs again without --when, and
+ * --when always lifts them. */
+static void
+test_assign_when_stores_windows (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *again = NULL;
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--client", "192.168.2.22",
+          "--client", "192.168.2.23", "--when", "Mon", "--when", "tue; Sat 09:00-12:00");
+  xml = domain_xml (fx, "debianx");
+  g_assert_cmpuint (count_substring (xml, "when=\"Mon-Tue; Sat 09:00-12:00\""), ==, 2);
+  policy = policy_of (fx, "debianx");
+  when = vsa_window_set_to_string (vsa_policy_find_access (policy, "maggie")->when);
+  g_assert_cmpstr (when, ==, "Mon-Tue; Sat 09:00-12:00");
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--client", "192.168.2.22");
+  again = domain_xml (fx, "debianx");
+  g_assert_cmpstr (again, ==, xml);
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", "always");
+  g_free (xml);
+  xml = domain_xml (fx, "debianx");
+  g_assert_null (strstr (xml, "when="));
+}
+
 /* sasl mode against the test driver: the domain side is libvirt's, the
  * SASL side is a real libsasl2 database in a temporary directory. */
 static void
@@ -988,6 +1028,8 @@ static const BadInput bad_inputs[] = {
   { "assign-client-quote", &vsa_command_assign, { "assign", "debianx", "alice", "--client", "a'b" }, NULL, VSA_ERROR_INVALID, "neither an IP address nor a host name" },
   { "assign-unmanaged", &vsa_command_assign, { "assign", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "run 'virt-spice-admin secure debianx' first" },
   { "assign-both-sources", &vsa_command_assign, { "assign", "debianx", "alice", "--generate", "--password-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "assign-when-bad-day", &vsa_command_assign, { "assign", "debianx", "alice", "--when", "Mon-Fry" }, NULL, VSA_ERROR_INVALID, "--when: bad window 'Mon-Fry': 'Mon-Fry' is not a day" },
+  { "assign-when-bad-time", &vsa_command_assign, { "assign", "debianx", "alice", "--when", "Mon 18:00-25:00" }, NULL, VSA_ERROR_INVALID, "'18:00-25:00' is not a time range HH:MM-HH:MM; accepted: always," },
   { "assign-unknown-vm", &vsa_command_assign, { "assign", "ghost", "alice" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   { "unassign-not-assigned", &vsa_command_unassign, { "unassign", "debianx", "carol" }, NULL, VSA_ERROR_NOT_FOUND, "'carol' is not assigned" },
   { "qemu-arg-unknown-action", &vsa_command_qemu_arg, { "qemu-arg", "append", "debianx", "-x" }, NULL, VSA_ERROR_USAGE, "unknown qemu-arg subcommand 'append'; use add, remove or list" },
@@ -1552,6 +1594,7 @@ main (int argc, char **argv)
   ADD ("/cli/audit/finds-then-clean", test_audit_finds_then_clean);
   ADD ("/cli/status/lists-every-domain", test_status_lists_every_domain);
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);
+  ADD ("/cli/assign/when-stores-windows", test_assign_when_stores_windows);
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);
   ADD ("/cli/assign/credential-refused-in-password-mode", test_assign_credential_refused_in_password_mode);

@@ -165,10 +165,7 @@ test_policy_clients_deduplicated (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (users); i++)
     {
-      VsaAccess *access = g_new0 (VsaAccess, 1);
-
-      access->user = g_strdup (users[i][0]);
-      access->clients = g_ptr_array_new_with_free_func (g_free);
+      VsaAccess *access = vsa_access_new (users[i][0]);
       g_ptr_array_add (access->clients, g_strdup (users[i][1]));
       g_ptr_array_add (access->clients, g_strdup (users[i][2]));
       g_ptr_array_add (policy->access, access);
@@ -207,12 +204,10 @@ static void
 test_policy_host_name_names_user (void)
 {
   g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
-  VsaAccess *access = g_new0 (VsaAccess, 1);
+  VsaAccess *access = vsa_access_new ("ralph");
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaNftVm) vm = NULL;
 
-  access->user = g_strdup ("ralph");
-  access->clients = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (access->clients, g_strdup ("ralph-laptop"));
   g_ptr_array_add (policy->access, access);
   vm = vsa_nft_vm_from_policy (policy, 20901, &error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `assign VM USER [--client ADDR]... [--password-stdin|--generate]`: the
- * user may open the VM's console (from those clients).  In sasl mode the
+/* `assign VM USER [--client ADDR]... [--when SPEC]... [--password-stdin|--generate]`:
+ * the user may open the VM's console (from those clients, inside those
+ * windows).  In sasl mode the
  * user's credential goes into the VM's own SASL database, so it opens
  * this VM and no other; in password mode the VM's password is the
  * credential and only the metadata changes. */
@@ -21,6 +22,7 @@ typedef struct {
   const char *vm;
   const char *user;
   const char *const *clients;
+  const VsaWindowSet *when; /* NULL: keep the user's windows (always if new) */
   /* results */
   VsaAuthMode auth;
   char *sasl_dir;
@@ -51,6 +53,8 @@ assign_transform (xmlDoc *doc, gpointer user_data, GError **error)
     }
   req->auth = policy->auth;
   vsa_policy_assign (policy, req->user, req->clients);
+  if (req->when)
+    vsa_policy_set_when (policy, req->user, req->when);
   if (policy->auth == VSA_AUTH_SASL)
     {
       req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
@@ -137,8 +141,27 @@ static const GOptionEntry assign_options[] = {
   { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Client host (address or name) the user connects from; repeatable", "ADDR" },
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
   { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
+  { "when", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Access window (Mon-Tue, Mon-Fri 18:00-23:00, always...); repeatable, they add up", "SPEC" },
   { NULL }
 };
+
+/* The union of every --when, or NULL when none was given. */
+static VsaWindowSet *
+parse_windows (char **specs, GError **error)
+{
+  g_autoptr (VsaWindowSet) when = NULL;
+
+  if (!specs || !specs[0])
+    return NULL;
+  when = vsa_window_set_new_never ();
+  for (guint i = 0; specs[i]; i++)
+    if (!vsa_window_set_add (when, specs[i], error))
+      {
+        g_prefix_error (error, "--when: ");
+        return NULL;
+      }
+  return g_steal_pointer (&when);
+}
 
 /* The user's new SASL credential, or NULL (none given, or an error). */
 static VsaSecret *
@@ -159,14 +182,20 @@ static gboolean
 run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   char **clients = vsa_invocation_strings (inv, "client");
+  char **specs = vsa_invocation_strings (inv, "when");
+  g_autoptr (VsaWindowSet) when = NULL;
   gboolean from_stdin = vsa_invocation_flag (inv, "password-stdin");
   gboolean generate = vsa_invocation_flag (inv, "generate");
   g_auto (AssignRequest) req = { 0 };
   g_autoptr (VsaSecret) secret = NULL;
   g_autoptr (VsaEdit) edit = NULL;
   gboolean had_credential;
+  g_autofree char *shown_when = NULL;
 
   if (!validate_request (ctx->config, inv->args[1], clients, from_stdin, generate, error))
+    return FALSE;
+  when = parse_windows (specs, error);
+  if (specs && specs[0] && when == NULL)
     return FALSE;
   secret = read_secret (ctx, from_stdin, generate, error);
   if ((from_stdin || generate) && secret == NULL)
@@ -175,6 +204,7 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   req.vm = inv->vm;
   req.user = inv->args[1];
   req.clients = (const char *const *) clients;
+  req.when = when;
   edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error);
   if (edit == NULL || !check_credential_source (ctx, &req, secret, error))
     return FALSE;
@@ -195,10 +225,12 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
     }
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
+  shown_when = when ? vsa_window_set_to_string (when) : NULL;
   if (!vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
     return FALSE;
-  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", req.vm, req.user,
-                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
+  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s%s%s", req.vm, req.user,
+                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "",
+                    when ? ", when " : "", when ? shown_when : "");
   return TRUE;
 }
 
@@ -211,7 +243,10 @@ const VsaCommand vsa_command_assign = {
                  "sasl mode: USER's credential is stored in the VM's own SASL database\n"
                  "(created on first use), so it opens this VM and no other.  A new user\n"
                  "needs --password-stdin or --generate.\n"
-                 "password mode: the VM's SPICE password is the credential.",
+                 "password mode: the VM's SPICE password is the credential.\n"
+                 "--when replaces USER's access windows with the union of the given\n"
+                 "ones (host's local time, or the zone in the configuration); without\n"
+                 "it they stay as they were (always, for a new user).",
   .min_args = 2,
   .max_args = 2,
   .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,

@@ -47,6 +47,7 @@ vsa_config_new_defaults (void)
   config->firewall_priority = VSA_NFT_PRIORITY_DEFAULT;
   config->firewall_reject = VSA_NFT_REJECT_RESET;
   config->firewall_log_prefix = g_strdup ("");
+  config->time_zone = g_strdup ("");
   return config;
 }
 
@@ -66,6 +67,7 @@ vsa_config_free (VsaConfig *config)
   g_free (config->server_cert);
   g_free (config->firewall_table);
   g_free (config->firewall_log_prefix);
+  g_free (config->time_zone);
   g_free (config->key_dir);
   g_free (config->luks_pbkdf);
   g_free (config->server_name);
@@ -287,6 +289,15 @@ set_firewall_log_prefix (VsaConfig *c, const char *v, GError **e)
 }
 
 static gboolean
+set_time_zone (VsaConfig *c, const char *v, GError **e)
+{
+  if (*v && !vsa_time_zone_check (v, e))
+    return FALSE;
+  replace_string (&c->time_zone, v);
+  return TRUE;
+}
+
+static gboolean
 set_key_dir (VsaConfig *c, const char *v, GError **e)
 {
   return parse_absolute_path (v, &c->key_dir, e);
@@ -504,6 +515,7 @@ static const struct {
   { "firewall-priority", set_firewall_priority },
   { "firewall-reject", set_firewall_reject },
   { "firewall-log-prefix", set_firewall_log_prefix },
+  { "time-zone", set_time_zone },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at
