@@ -1316,7 +1316,8 @@ static const char office_body[] =
   "<host name='mysrv'>\n"
   "  <vm name='debianx' auth='password' tls-port='20001'><user name='charlie'/></vm>\n"
   "  <vm name='leaptest' auth='password'><user name='ralph'><client address='192.168.2.23'/></user></vm>\n"
-  "  <vm name='imap' auth='password' replace-vnc='yes'><user name='alice'/><user name='bob'/></vm>\n"
+  "  <vm name='imap' auth='password' replace-vnc='yes'><user name='maggie' when='Mon,Tue'/>"
+  "<user name='anne' when='Wed-Thu'/></vm>\n"
   "</host>";
 
 static gboolean
@@ -1351,6 +1352,37 @@ test_apply_twice_second_changes_nothing (Fixture *fx, gconstpointer data)
   second = domain_xml (fx, "debianx");
   g_assert_cmpstr (first, ==, second);
   g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
+}
+
+/* The manifest's windows are the VM's: a changed when= changes the
+ * metadata, an absent one lifts the window. */
+static void
+test_apply_converges_windows (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx, office_body);
+  g_autofree char *later = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *maggie = NULL;
+  g_autofree char *anne = NULL;
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  policy = policy_of (fx, "imap");
+  maggie = vsa_window_set_to_string (vsa_policy_find_access (policy, "maggie")->when);
+  g_assert_cmpstr (maggie, ==, "Mon-Tue");
+  /* write_manifest rewrites the same file. */
+  later = write_manifest (fx, "<host name='mysrv'><vm name='imap' auth='password' replace-vnc='yes'>"
+                              "<user name='maggie' when='Mon 08:00-12:00'/><user name='anne'/></vm></host>");
+  g_assert_true (run_apply (fx, later, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "mysrv/imap: changed"));
+  g_clear_pointer (&policy, vsa_policy_free);
+  g_clear_pointer (&maggie, g_free);
+  policy = policy_of (fx, "imap");
+  maggie = vsa_window_set_to_string (vsa_policy_find_access (policy, "maggie")->when);
+  anne = vsa_window_set_to_string (vsa_policy_find_access (policy, "anne")->when);
+  g_assert_cmpstr (maggie, ==, "Mon 08:00-12:00");
+  g_assert_cmpstr (anne, ==, "always");
 }
 
 static void
@@ -1628,6 +1660,7 @@ main (int argc, char **argv)
   ADD ("/cli/apply/twice-second-changes-nothing", test_apply_twice_second_changes_nothing);
   ADD ("/cli/apply/dry-run-changes-nothing", test_apply_dry_run_changes_nothing);
   ADD ("/cli/apply/failed-vm-left-untouched", test_apply_failed_vm_left_untouched);
+  ADD ("/cli/apply/converges-windows", test_apply_converges_windows);
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
   ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
   ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-cli.h"
 #include "vsa-error.h"
+#include "vsa-time.h"
 
 #include <json-glib/json-glib.h>
 
@@ -85,14 +86,40 @@ vsa_cli_json_add_string_or_null (JsonBuilder *b, const char *name, const char *v
     json_builder_add_null_value (b);
 }
 
+/* Now, in the zone the access windows are meant in. */
+GDateTime *
+vsa_cli_window_now (const VsaContext *ctx)
+{
+  return vsa_time_now_in_zone (ctx->config->time_zone);
+}
+
+/* "open until Wed 00:00", "closed until Mon 00:00", "never opens". */
+char *
+vsa_cli_window_state (const VsaWindowSet *when, GDateTime *now)
+{
+  g_autoptr (GDateTime) next = NULL;
+  gboolean open = vsa_window_set_is_open (when, now, &next);
+  g_autofree char *at = next ? vsa_window_format_instant (next) : NULL;
+
+  if (at)
+    return g_strdup_printf ("%s until %s", open ? "open" : "closed", at);
+  return g_strdup (open ? "open" : "never opens");
+}
+
+/* Each user: clients, windows (canonical) and, at NOW, whether they are
+ * open and until when (ISO 8601 with the zone's offset; null: for good). */
 void
-vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy)
+vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy, GDateTime *now)
 {
   json_builder_set_member_name (b, "users");
   json_builder_begin_array (b);
   for (guint i = 0; policy && i < policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
+      g_autofree char *when = vsa_window_set_to_string (access->when);
+      g_autoptr (GDateTime) next = NULL;
+      gboolean open = vsa_window_set_is_open (access->when, now, &next);
+      g_autofree char *until = next ? g_date_time_format_iso8601 (next) : NULL;
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "user");
@@ -102,6 +129,11 @@ vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy)
       for (guint j = 0; j < access->clients->len; j++)
         json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "when");
+      json_builder_add_string_value (b, when);
+      json_builder_set_member_name (b, "open");
+      json_builder_add_boolean_value (b, open);
+      vsa_cli_json_add_string_or_null (b, "until", until);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -232,6 +232,7 @@ converge_access (xmlDoc *doc, VmRequest *req, GError **error)
       g_autofree const char **clients = client_list (access->clients);
 
       vsa_policy_assign (policy, access->user, clients);
+      vsa_policy_set_when (policy, access->user, access->when);
     }
   g_clear_pointer (&req->removed_users, g_ptr_array_unref);
   req->removed_users = req->opts->prune ? vsa_policy_retain_access (policy, req->vm->access)
