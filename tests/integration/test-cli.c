@@ -888,7 +888,8 @@ prepare_two_consoles (Fixture *fx)
   RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--listen", "192.168.2.2", "--tls-port", "20002");
   RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest", "--listen", "192.168.2.2", "--tls-port", "20004");
   RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
-  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30",
+          "--when", "Mon-Fri 18:00-23:00");
 }
 
 /* Every managed console is listed (the client refuses the ones it is not
@@ -918,6 +919,26 @@ test_export_for_one_client (Fixture *fx, gconstpointer data)
   secret = export_policy (fx, with_passwords);
   g_assert_cmpuint (strlen (find_vm (secret, "debianx")->password), ==, 24);
   g_assert_null (find_vm (secret, "leaptest")->password); /* not this client's */
+}
+
+/* Client hosts get the windows: an exported user carries them, an
+ * unrestricted one carries none. */
+static void
+test_export_carries_windows (Fixture *fx, gconstpointer data)
+{
+  static const char *const everyone[] = { NULL };
+  g_autoptr (VsaClientPolicy) policy = NULL;
+  g_autofree char *bob_when = NULL;
+
+  prepare_two_consoles (fx);
+  policy = export_policy (fx, everyone);
+  g_assert_nonnull (strstr (fx->out, "<access user=\"bob\" client=\"192.168.2.30\" "
+                                     "when=\"Mon-Fri 18:00-23:00\"/>"));
+  bob_when = vsa_window_set_to_string (
+    vsa_policy_find_access (find_vm (policy, "leaptest")->policy, "bob")->when);
+  g_assert_cmpstr (bob_when, ==, "Mon-Fri 18:00-23:00");
+  g_assert_true (vsa_window_set_is_always (
+    vsa_policy_find_access (find_vm (policy, "debianx")->policy, "alice")->when));
 }
 
 static void
@@ -1652,6 +1673,7 @@ main (int argc, char **argv)
   ADD ("/cli/firewall/flush-dry-run-prints-transaction", test_firewall_flush_dry_run_prints_transaction);
   ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
   ADD ("/cli/export/for-one-client", test_export_for_one_client);
+  ADD ("/cli/export/carries-windows", test_export_carries_windows);
   ADD ("/cli/export/refuses-unpinnable-console", test_export_refuses_unpinnable_console);
   ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);
   ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);

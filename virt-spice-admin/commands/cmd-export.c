@@ -60,6 +60,7 @@ copy_access (const ExportRequest *req, const VsaPolicy *from, VsaClientVm *vm)
           if (req->client && !vsa_client_matches (client, req->client))
             continue;
           vsa_policy_assign (vm->policy, access->user, clients);
+          vsa_policy_set_when (vm->policy, access->user, access->when);
           any = TRUE;
         }
     }
