@@ -98,7 +98,7 @@ nft_load (const VsaConfig *config, guint n_vms, GError **error)
   for (guint i = 0; i < n_vms; i++)
     {
       g_autoptr (VsaPolicy) policy = policy_for (i);
-      VsaNftVm *vm = vsa_nft_vm_from_policy (policy, FIRST_PORT + (int) i, error);
+      VsaNftVm *vm = vsa_nft_vm_from_policy (policy, FIRST_PORT + (int) i, NULL, error);
 
       if (vm == NULL)
         return FALSE;

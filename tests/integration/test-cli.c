@@ -13,6 +13,7 @@
 #include "vsa-policy.h"
 #include "vsa-qemu.h"
 #include "vsa-sasl.h"
+#include "vsa-sasl-vault.h"
 #include "vsa-spice.h"
 #include "vsa-test-util.h"
 #include "vsa-volume.h"
@@ -559,6 +560,77 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
 
   RUN_OK (fx, &vsa_command_unassign, NULL, "unassign", "debianx", "alice");
   g_assert_false (vsa_sasl_user_exists (dir, "alice"));
+}
+
+/* Windows computed from the real clock in UTC: OPEN covers today and
+ * tomorrow, CLOSED is only the day after tomorrow, so both hold even if
+ * the test runs across midnight. */
+static void
+windows_around_now (char **ret_open, char **ret_closed)
+{
+  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  int today = g_date_time_get_day_of_week (now) - 1;
+
+  *ret_open = g_strdup_printf ("%s-%s", days[today], days[(today + 1) % 7]);
+  *ret_closed = g_strdup (days[(today + 2) % 7]);
+}
+
+/* sasl mode with windows: a closed user's credential leaves the VM's
+ * database for the root-only vault and comes back, the same, when her
+ * window opens; schedule sync repairs a database out of step and
+ * changes nothing when nothing is due. */
+static void
+test_schedule_sync_sasl_follows_windows (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *open = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *vault = NULL;
+  g_autofree char *vault_db = NULL;
+  struct stat st;
+
+  use_sasl_mode (fx, TRUE);
+  g_free (fx->ctx->config->time_zone);
+  fx->ctx->config->time_zone = g_strdup ("UTC");
+  windows_around_now (&open, &closed);
+  dir = vsa_sasl_vm_dir (fx->ctx->config, "debianx");
+  vault = vsa_sasl_vault_dir (fx->ctx->config, "debianx");
+  vault_db = vsa_sasl_db_path (vault);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_assign, "Maggie-pw-2026\n", "assign", "debianx", "maggie",
+          "--password-stdin", "--when", closed);
+  RUN_OK (fx, &vsa_command_assign, "Anne-pw-2026\n", "assign", "debianx", "anne",
+          "--password-stdin", "--when", open);
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (vault, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+  g_assert_true (vsa_sasl_user_exists (vault, "anne"));
+  g_assert_cmpint (g_stat (vault_db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (vault, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync");
+  g_assert_nonnull (strstr (fx->out, "nothing to change\nnext boundary: "));
+
+  /* A database out of step (maggie's credential put back by hand). */
+  g_assert_true (vsa_sasl_set_password (fx->ctx->config, dir, "maggie", "x", NULL));
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync", "--dry-run");
+  g_assert_nonnull (strstr (fx->out, "would change: VM debianx: maggie: credential taken out "
+                                     "(window closed)\n"));
+  g_assert_true (vsa_sasl_user_exists (dir, "maggie"));
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync");
+  g_assert_nonnull (strstr (fx->out, "VM debianx: maggie: credential taken out (window closed)\n"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+
+  /* Her window opens: the vault's credential is back. */
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", open);
+  g_assert_true (vsa_sasl_user_exists (dir, "maggie"));
+  RUN_OK (fx, &vsa_command_unassign, NULL, "unassign", "debianx", "maggie");
+  g_assert_false (vsa_sasl_user_exists (vault, "maggie"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
 }
 
 static void
@@ -1649,6 +1721,7 @@ main (int argc, char **argv)
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);
   ADD ("/cli/assign/when-stores-windows", test_assign_when_stores_windows);
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);
+  ADD ("/cli/schedule/sync-sasl-follows-windows", test_schedule_sync_sasl_follows_windows);
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);
   ADD ("/cli/assign/credential-refused-in-password-mode", test_assign_credential_refused_in_password_mode);
   ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);

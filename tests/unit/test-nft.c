@@ -170,7 +170,7 @@ test_policy_clients_deduplicated (void)
       g_ptr_array_add (access->clients, g_strdup (users[i][2]));
       g_ptr_array_add (policy->access, access);
     }
-  vm = vsa_nft_vm_from_policy (policy, 20901, &error);
+  vm = vsa_nft_vm_from_policy (policy, 20901, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vm->clients->len, ==, 2);
 }
@@ -210,7 +210,7 @@ test_policy_host_name_names_user (void)
 
   g_ptr_array_add (access->clients, g_strdup ("ralph-laptop"));
   g_ptr_array_add (policy->access, access);
-  vm = vsa_nft_vm_from_policy (policy, 20901, &error);
+  vm = vsa_nft_vm_from_policy (policy, 20901, NULL, &error);
   g_assert_null (vm);
   g_assert_nonnull (strstr (error->message, "user 'ralph': client 'ralph-laptop'"));
 }

@@ -520,7 +520,7 @@ test_client_entries_the_hook_refuses (void)
                                    "user 'alice': client 'evil.example' is not an IPv4 or IPv6 address"));
   g_assert_true (g_str_has_prefix (g_ptr_array_index (refused, 1),
                                    "user 'bob': client 'office.lan' is not an IPv4 or IPv6 address"));
-  g_assert_null (vsa_nft_vm_from_policy (policy, 20001, NULL));
+  g_assert_null (vsa_nft_vm_from_policy (policy, 20001, NULL, NULL));
 }
 
 static xmlDoc *

@@ -14,6 +14,7 @@
 #include "vsa-nft.h"
 #include "vsa-sasl.h"
 #include "vsa-secret.h"
+#include "vsa-sasl-vault.h"
 
 #include <string.h>
 
@@ -127,7 +128,9 @@ check_credential_source (VsaContext *ctx, AssignRequest *req, const VsaSecret *s
     }
   if (!vsa_sasl_check_libvirt_enabled (ctx->config, error))
     return FALSE;
-  if (secret == NULL && !vsa_sasl_user_exists (req->sasl_dir, req->user))
+  /* Outside her window the credential waits in the vault. */
+  if (secret == NULL && !vsa_sasl_user_exists (req->sasl_dir, req->user) &&
+      !vsa_sasl_vault_has_user (req->config, req->vm, req->user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user '%s' has no SASL credential for VM '%s' yet; give --password-stdin or --generate",
@@ -191,6 +194,7 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (VsaEdit) edit = NULL;
   gboolean had_credential;
   g_autofree char *shown_when = NULL;
+  g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
 
   if (!validate_request (ctx->config, inv->args[1], clients, from_stdin, generate, error))
     return FALSE;
@@ -211,21 +215,28 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
 
-  had_credential = req.auth == VSA_AUTH_SASL && vsa_sasl_user_exists (req.sasl_dir, req.user);
+  had_credential = req.auth == VSA_AUTH_SASL &&
+                   (vsa_sasl_user_exists (req.sasl_dir, req.user) ||
+                    vsa_sasl_vault_has_user (ctx->config, req.vm, req.user));
   if (req.auth == VSA_AUTH_SASL &&
       (!vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error) ||
-       (secret && !vsa_sasl_set_password (ctx->config, req.sasl_dir, req.user, secret, error))))
+       (secret && !vsa_sasl_store_credential (ctx->config, req.vm, req.sasl_dir, req.user, secret,
+                                               error))))
     return FALSE;
   if (!vsa_edit_commit (ctx, edit, error))
     {
       /* Leave no credential behind for a user the policy does not list. */
       if (secret && !had_credential)
-        vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, NULL);
+        vsa_sasl_remove_credential (ctx->config, req.vm, req.sasl_dir, req.user, NULL);
       return FALSE;
     }
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
   shown_when = when ? vsa_window_set_to_string (when) : NULL;
+  /* A closed window takes the credential out of the VM's database now. */
+  if (req.auth == VSA_AUTH_SASL &&
+      !vsa_sasl_vault_sync (ctx->config, req.vm, req.policy, now, FALSE, NULL, error))
+    return FALSE;
   if (!vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
     return FALSE;
   vsa_context_note (ctx, "VM '%s': user '%s' assigned%s%s%s", req.vm, req.user,

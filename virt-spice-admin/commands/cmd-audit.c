@@ -11,6 +11,7 @@
 #include "vsa-inventory.h"
 #include "vsa-libvirt-conf.h"
 #include "vsa-volume.h"
+#include "vsa-time.h"
 
 #include <json-glib/json-glib.h>
 
@@ -49,6 +50,7 @@ audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
 {
   g_autofree char *object = g_strdup_printf ("VM %s", vm->name);
   g_autoptr (VsaNftVm) wanted = NULL;
+  g_autoptr (GDateTime) now = NULL;
   g_autofree char *invalid = NULL;
   const char *verdict;
 
@@ -70,7 +72,8 @@ audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
                         "cannot read the firewall");
       return;
     }
-  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
+  now = vsa_time_now_in_zone (config->time_zone);
+  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, now, &invalid);
   verdict = vsa_firewall_port_state (wanted, vm->live_tls_port, invalid != NULL,
                                      g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->live_tls_port)),
                                      TRUE);

@@ -34,7 +34,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
 
 /* NULL without error: the domain is not managed (no policy). */
 static RunningVm *
-describe_running (virDomain *dom, GError **error)
+describe_running (virDomain *dom, GDateTime *now, GError **error)
 {
   g_autofree char *xml = vsa_libvirt_get_xml (dom, 0, error);
   g_autoptr (xmlDoc) doc = NULL;
@@ -52,7 +52,7 @@ describe_running (virDomain *dom, GError **error)
     return NULL;
   vm->name = g_strdup (virDomainGetName (dom));
   vm->port = spice.tls_port;
-  vm->wanted = vsa_firewall_wanted (policy, vm->port, &vm->invalid);
+  vm->wanted = vsa_firewall_wanted (policy, vm->port, now, &vm->invalid);
   return g_steal_pointer (&vm);
 }
 
@@ -64,7 +64,7 @@ compare_by_name (gconstpointer a, gconstpointer b)
 
 /* Every running managed VM (or just ONLY), sorted by name. */
 static GPtrArray *
-list_running_managed (virConnect *conn, const char *only, GError **error)
+list_running_managed (virConnect *conn, const char *only, GDateTime *now, GError **error)
 {
   g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) running_vm_free);
   virDomainPtr *domains = NULL;
@@ -81,7 +81,7 @@ list_running_managed (virConnect *conn, const char *only, GError **error)
       if (ok && (only == NULL || g_strcmp0 (virDomainGetName (domains[i]), only) == 0))
         {
           g_autoptr (GError) local_error = NULL;
-          RunningVm *vm = describe_running (domains[i], &local_error);
+          RunningVm *vm = describe_running (domains[i], now, &local_error);
 
           if (vm != NULL)
             g_ptr_array_add (vms, vm);
@@ -269,9 +269,10 @@ firewall_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (VsaFirewallState) state = NULL;
   g_autoptr (GPtrArray) strays = NULL;
+  g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = list_running_managed (ctx->conn, only, error)) == NULL ||
+      (vms = list_running_managed (ctx->conn, only, now, error)) == NULL ||
       (state = vsa_firewall_read_state (ctx->config, error)) == NULL)
     return FALSE;
   /* For one VM, other VMs' ports are not strays. */
@@ -292,6 +293,7 @@ firewall_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) wanted = g_ptr_array_new ();
   g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
 
   if (!ctx->config->firewall)
     {
@@ -302,7 +304,7 @@ firewall_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
       return FALSE;
     }
   if (!vsa_context_connect (ctx, error) ||
-      (vms = list_running_managed (ctx->conn, NULL, error)) == NULL)
+      (vms = list_running_managed (ctx->conn, NULL, now, error)) == NULL)
     return FALSE;
   for (guint i = 0; i < vms->len; i++)
     {

@@ -104,6 +104,7 @@ static const char *
 firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state)
 {
   g_autoptr (VsaNftVm) wanted = NULL;
+  g_autoptr (GDateTime) now = NULL;
   g_autofree char *invalid = NULL;
 
   if (vm->policy == NULL || !vm->running)
@@ -115,7 +116,8 @@ firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
     return "restart";
   if (state == NULL)
     return "unknown";
-  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
+  now = vsa_time_now_in_zone (config->time_zone);
+  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, now, &invalid);
   return vsa_firewall_port_state (wanted, vm->live_tls_port, invalid != NULL,
                                   g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->live_tls_port)),
                                   TRUE);

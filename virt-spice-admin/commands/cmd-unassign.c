@@ -9,6 +9,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-live.h"
 #include "vsa-sasl.h"
+#include "vsa-sasl-vault.h"
 
 typedef struct {
   const char *vm;
@@ -65,7 +66,8 @@ run_unassign (VsaContext *ctx, VsaInvocation *inv, GError **error)
     return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
-  if ((req.sasl_dir && !vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, error)) ||
+  if ((req.sasl_dir &&
+       !vsa_sasl_remove_credential (ctx->config, req.vm, req.sasl_dir, req.user, error)) ||
       !vsa_edit_commit (ctx, edit, error) || !vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
     return FALSE;
   vsa_context_note (ctx, "VM '%s': user '%s' unassigned%s", req.vm, req.user,

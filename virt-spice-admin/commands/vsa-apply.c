@@ -13,6 +13,7 @@
 #include "vsa-tunnel.h"
 #include "vsa-time.h"
 #include "vsa-volume.h"
+#include "vsa-sasl-vault.h"
 
 #include <string.h>
 
@@ -414,8 +415,9 @@ static void
 forget_credentials (VsaContext *ctx, VmRequest *req, GPtrArray *credentials)
 {
   for (guint i = 0; i < credentials->len; i++)
-    vsa_sasl_delete_user (ctx->config, req->sasl_dir,
-                          ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user, NULL);
+    vsa_sasl_remove_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user,
+                                NULL);
 }
 
 static gboolean
@@ -432,8 +434,8 @@ create_credentials (VsaContext *ctx, const char *host, VmRequest *req, GPtrArray
       g_ptr_array_add (ret_credentials, credential);
       credential->password = vsa_secret_generate_password (error);
       if (credential->password == NULL ||
-          !vsa_sasl_set_password (ctx->config, req->sasl_dir, credential->user,
-                                  credential->password, error))
+          !vsa_sasl_store_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                      credential->user, credential->password, error))
         return FALSE;
     }
   return TRUE;
@@ -451,7 +453,8 @@ commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmR
   if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
     return FALSE;
   for (guint i = 0; sasl && i < req->removed_users->len; i++)
-    if (!vsa_sasl_delete_user (ctx->config, req->sasl_dir, g_ptr_array_index (req->removed_users, i), error))
+    if (!vsa_sasl_remove_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                     g_ptr_array_index (req->removed_users, i), error))
       return FALSE;
   if ((sasl && !create_credentials (ctx, host, req, new_users, ret_credentials, error)) ||
       !vsa_edit_commit (ctx, edit, error))
