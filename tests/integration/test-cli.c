@@ -588,6 +588,7 @@ test_schedule_sync_sasl_follows_windows (Fixture *fx, gconstpointer data)
   g_autofree char *dir = NULL;
   g_autofree char *vault = NULL;
   g_autofree char *vault_db = NULL;
+  g_autofree char *audit = NULL;
   struct stat st;
 
   use_sasl_mode (fx, TRUE);
@@ -624,6 +625,22 @@ test_schedule_sync_sasl_follows_windows (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (fx->out, "VM debianx: maggie: credential taken out (window closed)\n"));
   g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
   g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+
+  /* audit: a credential outside its window, and no schedule timer. */
+  g_free (fx->ctx->config->schedule_timer);
+  fx->ctx->config->schedule_timer = g_build_filename (fx->state_dir, "schedule.timer", NULL);
+  g_assert_true (vsa_sasl_set_password (fx->ctx->config, dir, "maggie", "x", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL));
+  g_assert_nonnull (strstr (fx->out, "VSA-W01  VM debianx: its SASL database disagrees with the "
+                                     "access windows: maggie: credential taken out (window closed)"));
+  g_assert_nonnull (strstr (fx->out, "VSA-W02  host: access windows are in use but the schedule "
+                                     "timer is not enabled"));
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync");
+  g_assert_true (g_file_set_contents (fx->ctx->config->schedule_timer, "", 0, NULL));
+  run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL);
+  audit = g_strndup (fx->out, fx->out_len);
+  g_assert_null (strstr (audit, "VSA-W0"));
+  g_assert_nonnull (strstr (audit, "VSA-C05")); /* the test driver drops SASL_CONF_PATH */
 
   /* Her window opens: the vault's credential is back. */
   RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", open);

@@ -48,6 +48,8 @@ vsa_config_new_defaults (void)
   config->firewall_reject = VSA_NFT_REJECT_RESET;
   config->firewall_log_prefix = g_strdup ("");
   config->time_zone = g_strdup ("");
+  config->schedule_timer =
+    g_strdup ("/etc/systemd/system/timers.target.wants/virt-spice-admin-schedule.timer");
   return config;
 }
 
@@ -68,6 +70,7 @@ vsa_config_free (VsaConfig *config)
   g_free (config->firewall_table);
   g_free (config->firewall_log_prefix);
   g_free (config->time_zone);
+  g_free (config->schedule_timer);
   g_free (config->key_dir);
   g_free (config->luks_pbkdf);
   g_free (config->server_name);
@@ -298,6 +301,12 @@ set_time_zone (VsaConfig *c, const char *v, GError **e)
 }
 
 static gboolean
+set_schedule_timer (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->schedule_timer, e);
+}
+
+static gboolean
 set_key_dir (VsaConfig *c, const char *v, GError **e)
 {
   return parse_absolute_path (v, &c->key_dir, e);
@@ -516,6 +525,7 @@ static const struct {
   { "firewall-reject", set_firewall_reject },
   { "firewall-log-prefix", set_firewall_log_prefix },
   { "time-zone", set_time_zone },
+  { "schedule-timer", set_schedule_timer },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at

@@ -1,0 +1,139 @@
+#!/bin/bash
+# Access windows in password mode on a real libvirtd + qemu, windows
+# computed from the real current time in the host's zone: alice's window
+# is open now (today and tomorrow), bob's is closed (only the day after
+# tomorrow), so both hold across midnight.  From a client namespace (made
+# here, removed at exit): the hook admits only alice's address when the
+# VM starts, bob's is reset at TCP level.  Then alice gets a window ending
+# at the next minute boundary: a TLS session she holds open to the
+# console is cut after the boundary by `schedule sync` (the timer's job),
+# which removes her admission: the guard chain checks every packet, so
+# her next TCP keepalive is answered with a reset.  Wall time: under two
+# minutes (at most one wait for a boundary).
+# Usage: test-windows-firewall.sh CLI HOOK   (TAP, as root)
+# shellcheck disable=SC2317
+set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/harness.sh"
+. "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
+VSA=$1
+HOOK=$2
+VM=vsa-e2e-win
+PORT=20935
+NETNS=vsa-e2e-winclient
+HOST_IF=vsa-win-h
+CLIENT_IF=vsa-win-c
+HOST_ADDR=10.232.0.1
+ALICE_ADDR=10.232.0.2
+BOB_ADDR=10.232.0.3
+TABLE=virt_spice_admin
+
+tap_plan 12
+E2E_EXTRA_SANS="ip:$HOST_ADDR"
+e2e_setup "$HOOK" || tap_bail "e2e setup failed"
+
+holder_pid=""
+cleanup() {
+    [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
+    e2e_teardown
+    ip netns del "$NETNS" 2>/dev/null || true
+    ip link del "$HOST_IF" 2>/dev/null || true
+    "$VSA" -q firewall flush 2>/dev/null || true
+    rm -rf "$VSA_E2E_STATE"
+}
+trap cleanup EXIT
+vsa_e2e_config
+
+ip netns del "$NETNS" 2>/dev/null || true
+ip link del "$HOST_IF" 2>/dev/null || true
+ip netns add "$NETNS"
+ip link add "$HOST_IF" type veth peer name "$CLIENT_IF"
+ip link set "$CLIENT_IF" netns "$NETNS"
+ip addr add "$HOST_ADDR/24" dev "$HOST_IF"
+ip link set "$HOST_IF" up
+ip -n "$NETNS" addr add "$ALICE_ADDR/24" dev "$CLIENT_IF"
+ip -n "$NETNS" addr add "$BOB_ADDR/24" dev "$CLIENT_IF"
+ip -n "$NETNS" link set lo up
+ip -n "$NETNS" link set "$CLIENT_IF" up
+from() { ip -n "$NETNS" route replace "$HOST_ADDR/32" dev "$CLIENT_IF" src "$1"; }
+
+# Day names as the windows spell them, in the host's zone (the hook's).
+day() { LC_ALL=C date -d "$1" +%a; }
+OPEN="$(day today)-$(day tomorrow)"
+CLOSED=$(day '2 days')
+
+probe_from() {
+    from "$1"
+    ip netns exec "$NETNS" "$VSA" -c "$E2E_URI" probe "$VM" --host "$HOST_ADDR" --timeout 10
+}
+reset_fast() {
+    local start=$SECONDS
+    expect_status 5 probe_from "$1" || return 1
+    ((SECONDS - start < 5)) || { echo "took $((SECONDS - start)) s: dropped, not reset"; return 1; }
+}
+set_elements() { nft list set inet "$TABLE" "$1" | tr -s ' \n\t' ' ' | sed 's/.*elements = { *//; s/ *}.*//'; }
+
+e2e_define_fixture "$VM" ""
+vsa secure "$VM" --listen "$HOST_ADDR" --tls-port "$PORT" --password generate
+vsa assign "$VM" alice --client "$ALICE_ADDR" --when "$OPEN"
+vsa assign "$VM" bob --client "$BOB_ADDR" --when "$CLOSED"
+
+tap_check "the VM starts (hook installed)" virsh -c "$E2E_URI" start "$VM"
+tap_check "the hook admitted only the open window's client" test "$(set_elements clients4)" = "$ALICE_ADDR . $PORT"
+tap_check "alice (window $OPEN) opens the console" probe_from "$ALICE_ADDR"
+tap_check "bob (window $CLOSED) is reset at TCP level" reset_fast "$BOB_ADDR"
+tap_check "schedule sync finds nothing to change" bash -c "\"\$0\" -c '$E2E_URI' schedule sync | grep -qx 'nothing to change'" "$VSA"
+tap_check "show names bob's window and that it is closed" \
+    bash -c "\"\$0\" -c '$E2E_URI' show $VM | grep -q 'bob (from $BOB_ADDR) \[$CLOSED: closed until '" "$VSA"
+
+# A window ending at the next whole minute, with at least 20 s left.
+(($(date +%-S) > 40)) && sleep $((61 - $(date +%-S)))
+start=$(date +%H:%M)
+end=$(date -d '1 minute' +%H:%M)
+boundary=$(date -d "$end" +%s)
+vsa assign "$VM" alice --when "$start-$end"
+
+# A TLS session to the console from alice's address, kept open, with TCP
+# keepalives every second: after a cut the first one meets a reset.
+from "$ALICE_ADDR"
+holder_log=$VSA_E2E_STATE/holder.log
+ip netns exec "$NETNS" /usr/bin/python3 -c '
+import socket, ssl, sys, time
+host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+raw = socket.create_connection((host, port), timeout=10)
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 1)
+raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+context = ssl.create_default_context(cafile=ca)
+context.check_hostname = False
+tls = context.wrap_socket(raw, server_hostname=host)
+tls.settimeout(None)
+print("open", flush=True)
+try:
+    tls.recv(1)
+    print("closed by the server at", int(time.time()), flush=True)
+except OSError as error:
+    print("gone:", error, "at", int(time.time()), flush=True)
+' "$HOST_ADDR" "$PORT" "$E2E_CA_FILE" >"$holder_log" 2>&1 &
+holder_pid=$!
+wait_for() { # SECONDS PATTERN: PATTERN appears in the holder's log in time
+    local deadline=$((SECONDS + $1))
+    while ((SECONDS < deadline)); do
+        grep -q "$2" "$holder_log" && return 0
+        sleep 0.5
+    done
+    cat "$holder_log"
+    return 1
+}
+tap_check "alice holds a TLS session open inside her window" wait_for 10 '^open$'
+
+echo "# boundary at $boundary"
+sleep $((boundary - $(date +%s) + 1))
+echo "# sync at $(date +%s)"
+tap_check "after the boundary schedule sync takes her admission out" \
+    bash -c "\"\$0\" -c '$E2E_URI' schedule sync | grep -q '^VM $VM: firewall admits'" "$VSA"
+tap_check "her open session is reset (not closed by qemu)" wait_for 15 '^gone: .*reset'
+tap_check "... at most 60 s after the window's end" test $(($(date +%s) - boundary)) -le 60
+tap_check "a new connection from her address is reset" reset_fast "$ALICE_ADDR"
+tap_check "the table holds no client of the VM any more" bash -c "! nft list set inet $TABLE clients4 | grep -q elements"
+tap_done
