@@ -27,7 +27,7 @@ ALICE_ADDR=10.232.0.2
 BOB_ADDR=10.232.0.3
 TABLE=virt_spice_admin
 
-tap_plan 13
+tap_plan 16
 E2E_EXTRA_SANS="ip:$HOST_ADDR"
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 
@@ -84,6 +84,8 @@ start=$(date +%H:%M)
 end=$(date -d '1 minute' +%H:%M)
 boundary=$(date -d "$end" +%s)
 vsa assign "$VM" alice --when "$start-$end"
+tap_check "schedule sync inside her new window changes nothing" \
+    bash -c "\"\$0\" -c '$E2E_URI' schedule sync | grep -qx 'nothing to change'" "$VSA"
 
 # A TLS session to the console from alice's address, kept open, with TCP
 # keepalives every second: after a cut the first one meets a reset.
@@ -123,8 +125,15 @@ tap_check "alice holds a TLS session open inside her window" wait_for 10 '^open$
 echo "# boundary at $boundary"
 sleep $((boundary - $(date +%s) + 1))
 echo "# sync at $(date +%s)"
-tap_check "after the boundary schedule sync takes her admission out" \
-    bash -c "\"\$0\" -c '$E2E_URI' schedule sync | grep -q '^VM $VM: firewall admits'" "$VSA"
+sync_out=$VSA_E2E_STATE/sync.out
+"$VSA" -c "$E2E_URI" schedule sync >"$sync_out"
+sed 's/^/# /' "$sync_out"
+tap_check "after the boundary schedule sync takes her admission out" grep -q "^VM $VM: firewall admits" "$sync_out"
+tap_check "... and sets a fresh live password that disconnects sessions" \
+    grep -qx "VM $VM: fresh live password, sessions disconnected (the window of alice closed)" "$sync_out"
+passwd_of() { virsh -c "$E2E_URI" dumpxml --security-info "$@" "$VM" | grep -o "passwd='[^']*'"; }
+tap_check "... on the running VM only: the persistent password is unchanged" \
+    bash -c '[ -n "$1" ] && [ -n "$2" ] && [ "$1" != "$2" ]' _ "$(passwd_of)" "$(passwd_of --inactive)"
 tap_check "her open session ends on her side" wait_for 15 '^gone: '
 # qemu never closed it: its end of the connection is still established,
 # so what ended the session was the firewall's reset.
