@@ -383,6 +383,43 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
     xmlAddChild (metadata, console);
 }
 
+/* A deep copy (NULL for NULL): the edit transaction keeps the policy it
+ * read beside the one the command changes. */
+VsaPolicy *
+vsa_policy_copy (const VsaPolicy *policy)
+{
+  VsaPolicy *copy;
+
+  if (policy == NULL)
+    return NULL;
+  copy = vsa_policy_new (policy->auth);
+  copy->sasl_dir = g_strdup (policy->sasl_dir);
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      const VsaAccess *access = g_ptr_array_index (policy->access, i);
+      VsaAccess *access_copy = vsa_access_new (access->user);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        g_ptr_array_add (access_copy->clients, g_strdup (g_ptr_array_index (access->clients, j)));
+      vsa_window_set_free (access_copy->when);
+      access_copy->when = vsa_window_set_copy (access->when);
+      g_ptr_array_add (copy->access, access_copy);
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      const VsaVolume *v = g_ptr_array_index (policy->volumes, i);
+
+      g_ptr_array_add (copy->volumes, vsa_volume_new (v->lv, v->name, v->keyfile, v->token));
+    }
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      const VsaTunnel *t = g_ptr_array_index (policy->tunnels, i);
+
+      g_ptr_array_add (copy->tunnels, vsa_tunnel_new (t->user, t->key, t->from));
+    }
+  return copy;
+}
+
 /* Marks the domain as managed, keeping an existing policy as it is. */
 gboolean
 vsa_policy_ensure (xmlDoc *doc, VsaAuthMode default_auth, GError **error)

@@ -53,6 +53,7 @@ typedef struct {
 } VsaPolicy;
 
 VsaPolicy *vsa_policy_new (VsaAuthMode auth);
+VsaPolicy *vsa_policy_copy (const VsaPolicy *policy);
 void vsa_policy_free (VsaPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
 

@@ -5,7 +5,8 @@
 #   - xml/ does no I/O: no file, process, socket or libvirt call;
 #   - no include climbs: a layer includes headers of its own folder and of
 #     the layers below it only (meson's include directories enforce this at
-#     build time; this test names the offending line).
+#     build time; this test names the offending line);
+#   - docs/architecture.md's layout table says what the build allows.
 set -euo pipefail
 root=${1:?usage: test-layout.sh SOURCE-ROOT}
 cd "$root"
@@ -34,6 +35,7 @@ declare -A may=(
   [virt-spice-admin/host]="virt-spice-admin/host virt-spice-admin/core xml"
   [virt-spice-admin/client]="virt-spice-admin/client virt-spice-admin/core xml"
   [virt-spice-admin/cli]="virt-spice-admin/cli virt-spice-admin/core xml"
+  [virt-spice-admin/commands]="virt-spice-admin/commands virt-spice-admin/cli virt-spice-admin/host virt-spice-admin/client virt-spice-admin/core xml"
   [hooks]="hooks virt-spice-admin/core xml"
 )
 declare -A home=()
@@ -55,6 +57,20 @@ for dir in "${!may[@]}"; do
   check "$dir/ includes only from: ${may[$dir]}" "${bad%$'\n'}"
 done
 
+# docs/architecture.md's layout table says the same: its "may include"
+# column (the third) names, besides the folder itself, exactly these.
+doc=docs/architecture.md
+mismatch=""
+for dir in "${!may[@]}"; do
+  row=$(grep -F "| \`$dir/\` |" "$doc" || true)
+  if [ -z "$row" ]; then mismatch+="$doc has no row for $dir/"$'\n'; continue; fi
+  cell=$(awk -F'|' '{ print $4 }' <<<"$row")
+  listed=$({ echo "$dir"; grep -o '`[^`]*/`' <<<"$cell" | tr -d '`' | sed 's:/$::'; } | sort -u | xargs)
+  want=$(tr ' ' '\n' <<<"${may[$dir]}" | sort -u | xargs)
+  [ "$listed" = "$want" ] || mismatch+="$doc: $dir/ may include '$listed', the build allows '$want'"$'\n'
+done
+check "$doc lists what each folder may include" "${mismatch%$'\n'}"
+
 # Module cycles: vsa-a.[ch] includes vsa-b.h and vsa-b.[ch] includes vsa-a.h.
 cycle=""
 for a in xml/*.h; do
@@ -66,4 +82,18 @@ for a in xml/*.h; do
   done
 done
 check "no two xml/ modules include each other" "${cycle%$'\n'}"
+# Small files and small functions: no product source file over 600 lines,
+# no function body over 80 (a function starts at a line "name (" in
+# column 0 and its body runs from the "{" to the "}" in column 0).
+big_files=$(find xml virt-spice-admin hooks -name '*.c' -exec wc -l {} + |
+            awk '$2 != "total" && $1 > 600 { print $2 " has " $1 " lines" }')
+check "no product source file over 600 lines" "$big_files"
+long_functions=$(for f in $(find xml virt-spice-admin hooks -name '*.c' | sort); do
+  awk -v file="$f" '
+    /^[a-z_][A-Za-z0-9_]* \(/ { name = $1 }
+    /^\{/ { start = NR }
+    /^\}/ { if (start && NR - start > 80) print file ": " name " has " NR - start " lines"; start = 0 }
+  ' "$f"
+done)
+check "no product function over 80 lines" "$long_functions"
 echo "1..$n"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Two hosts on one machine: the server (a real libvirtd, consoles listening
-# on the host end of a veth pair, 10.232.0.1) and a client network
-# namespace (10.232.0.2) with local users alice, bob and carol.  debianx is
+# on the host end of a veth pair, NET.1, NET a /24 free on this host) and a
+# client network namespace (NET.2) with local users alice, bob and carol.  debianx is
 # assigned to alice and leaptest to bob, from that client.  The server
 # exports the policy; `client install` runs inside the namespace (files
 # under a temporary root, nft table loaded in the namespace).  Then each
@@ -24,15 +24,18 @@ HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/harness.sh"
 . "$HERE/vsa-e2e-lib.sh"
 . "$HERE/vsa-client-lib.sh"
+. "$HERE/../lib/vsa-test-net.sh"
 VSA=$1
 HOOK=$2
 DEBIANX=vsa-e2e-debianx
 LEAPTEST=vsa-e2e-leaptest
 NS=vsa-e2e-client
-SERVER=10.232.0.1
-CLIENT=10.232.0.2
 
 tap_plan 21
+ip link del vsa-e2e-h 2>/dev/null || true # an earlier run's veth is ours
+NET=$(vsa_test_net4 10.232.0 10.234.0 172.31.232 192.168.232 2>&1) || tap_bail "$NET"
+SERVER=$NET.1
+CLIENT=$NET.2
 E2E_EXTRA_SANS=$SERVER
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 vsa_e2e_config
@@ -77,6 +80,7 @@ cat >"$TMP/client.conf" <<CONF
 client-group = $CLIENT_GROUP
 client-prefix = $TMP/root
 client-remote-viewer = $TMP/remote-viewer
+client-launcher = $(client_launcher "$VSA")
 CONF
 client() { ip netns exec "$NS" "$VSA" --config "$TMP/client.conf" -q client "$@" --policy "$TMP/policy.xml" --client "$CLIENT"; }
 tap_check "client install inside the client namespace" client install
@@ -94,10 +98,10 @@ tap_check "carol is refused debianx" pair carol "$PORT_D" refused
 tap_check "carol is refused leaptest" pair carol "$PORT_L" refused
 
 modes() { stat -c '%U:%G %a' "$@" | tr '\n' ' '; }
-tap_check "sudoers 0440, .vv root:$CLIENT_GROUP 0640 in 0750, remote-viewer root:$CLIENT_GROUP 0750" test \
+tap_check "sudoers 0440, .vv root:root 0600 in 0700, remote-viewer root:$CLIENT_GROUP 0750" test \
     "$(modes "$TMP/root/etc/sudoers.d/virt-spice-admin" "$TMP/root/etc/virt-spice-admin/client/vv/alice/$DEBIANX.vv" \
         "$TMP/root/etc/virt-spice-admin/client/vv/alice" "$TMP/remote-viewer")" = \
-    "root:root 440 root:$CLIENT_GROUP 640 root:$CLIENT_GROUP 750 root:$CLIENT_GROUP 750 "
+    "root:root 440 root:root 600 root:root 700 root:$CLIENT_GROUP 750 "
 tap_check "client check finds no drift" client check
 
 drift_reported() { # PATTERN: check fails and names it

@@ -15,6 +15,7 @@
 #include "vsa-sasl.h"
 #include "vsa-sasl-vault.h"
 #include "vsa-spice.h"
+#include "vsa-test-config.h"
 #include "vsa-test-util.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
@@ -42,12 +43,12 @@ fixture_setup (Fixture *fx, gconstpointer data)
 
   fx->ctx = vsa_context_new ();
   fx->ctx->uri = g_strdup_printf ("test://%s", host);
-  fx->ctx->config = vsa_config_new_defaults ();
+  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->ctx->config = vsa_test_config_new (fx->state_dir);
   /* The test driver's "running" VMs must not reach the host's nftables;
    * the firewall is proven in tests/system/test-firewall.c and e2e. */
   fx->ctx->config->firewall = FALSE;
-  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
-  g_assert_no_error (error);
   g_free (fx->ctx->config->state_dir);
   fx->ctx->config->state_dir = g_strdup (fx->state_dir);
   fx->ctx->out = open_memstream (&fx->out, &fx->out_len);
@@ -786,7 +787,7 @@ test_tunnel_render_dest_writes_tree (Fixture *fx, gconstpointer data)
   g_assert_cmpint (g_stat (drop_in, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0644);
   g_assert_cmpint (g_stat (bob, &st), ==, 0);
-  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
   bob_keys = vsa_test_read (bob);
   g_assert_nonnull (strstr (bob_keys, "\nrestrict,port-forwarding,permitopen=\"127.0.0.1:20001\",from=\"192.168.2.0/24\" ssh-ed25519 "));
 }
@@ -1613,6 +1614,32 @@ test_apply_converges_tunnels (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (vsa_policy_find_tunnel (policy, "charlie")->key->comment, ==, "charlie@laptop");
 }
 
+/* The running VM takes the policy apply defined, every part of it: the
+ * live update gets the edit's final policy, whatever step changed it. */
+static void
+test_apply_live_policy_is_the_defined_one (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'><vm name='debianx' auth='password'>\n"
+    "  <user name='charlie'/>\n"
+    "  <tunnel user='charlie' ssh-key='" CHARLIE_KEY "'/></vm></host>");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, "debianx", &error);
+  g_autoptr (xmlDoc) live = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (virDomainIsActive (dom) == 1);
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  live = vsa_libvirt_get_doc (dom, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (vsa_policy_from_domain (live, &policy, &error));
+  g_assert_nonnull (policy);
+  g_assert_nonnull (vsa_policy_find_access (policy, "charlie"));
+  g_assert_nonnull (vsa_policy_find_tunnel (policy, "charlie"));
+}
+
 static void
 test_apply_schema_error_names_line (Fixture *fx, gconstpointer data)
 {
@@ -1685,6 +1712,7 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *root;
+  JsonObject *row;
   JsonObject *credential;
 
   use_sasl_mode (fx, TRUE);
@@ -1701,6 +1729,12 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
   g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpint (json_object_get_int_member (root, "changed"), ==, 1);
+  /* Every member is there, null when it has no value. */
+  row = json_array_get_object_element (json_object_get_array_member (root, "vms"), 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "status"), ==, "changed");
+  g_assert_true (json_object_get_null_member (row, "error"));
+  g_assert_true (json_object_get_null_member (row, "diff"));
+  g_assert_nonnull (json_object_get_string_member (row, "detail"));
   credential = json_array_get_object_element (json_object_get_array_member (root, "credentials"), 0);
   g_assert_cmpstr (json_object_get_string_member (credential, "user"), ==, "alice");
   g_assert_cmpuint (strlen (json_object_get_string_member (credential, "password")), ==, 24);
@@ -1711,6 +1745,33 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
    * tests/e2e/test-apply.sh shows 0 changes on the real libvirtd.) */
   g_assert_true (run_apply (fx, manifest, "--generate-passwords", &error));
   g_assert_true (g_str_has_prefix (fx->out, "mysrv/leaptest: changed: sasl, TLS port 20001 on 127.0.0.1\n1 changed"));
+}
+
+/* A changing command's errors name the VM once; usage errors do not. */
+static void
+test_dispatch_vm_prefix_once (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "debianx", "--tls-port", "0", NULL));
+  g_assert_cmpstr (error->message, ==, "VM 'debianx': TLS port '0' is not a TCP port; use 1-65535 or auto");
+  g_clear_error (&error);
+  g_assert_false (run_cmd (fx, &vsa_command_password, NULL, &error, "password", "leaptest", "--live", NULL));
+  g_assert_true (g_str_has_prefix (error->message, "VM 'leaptest' is not running;"));
+  g_clear_error (&error);
+  g_assert_false (run_cmd (fx, &vsa_command_password, NULL, &error, "password", "debianx", "--generate", "--stdin", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_USAGE);
+  g_assert_cmpstr (error->message, ==, "--generate and --stdin exclude each other");
+}
+
+/* A group's --help is its rows: name and summary each. */
+static void
+test_dispatch_group_help_from_rows (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, &vsa_command_qemu_env, NULL, "qemu-env", "--help");
+  g_assert_nonnull (strstr (fx->out, "Usage:\n  virt-spice-admin qemu-env SUBCOMMAND [ARGS...]\n"));
+  g_assert_nonnull (strstr (fx->out, "Subcommands:\n  set     Set a variable of qemu's environment\n"
+                                     "  unset   Remove a variable\n"));
 }
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -1779,5 +1840,8 @@ main (int argc, char **argv)
   ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);
   ADD ("/cli/apply/host-uris", test_apply_host_uris);
   ADD ("/cli/apply/sasl-generates-credentials-on-request", test_apply_sasl_generates_credentials_on_request);
+  ADD ("/cli/apply/live-policy-is-the-defined-one", test_apply_live_policy_is_the_defined_one);
+  ADD ("/cli/dispatch/vm-prefix-once", test_dispatch_vm_prefix_once);
+  ADD ("/cli/dispatch/group-help-from-rows", test_dispatch_group_help_from_rows);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include "vsa-client-host.h"
 #include "vsa-error.h"
 #include "vsa-templates.h"
+#include "vsa-test-config.h"
 #include "vsa-test-util.h"
 
 #include <glib/gstdio.h>
@@ -47,7 +48,8 @@ render (const VsaClientPolicy *policy, const char *client, VsaFirewallKind firew
   g_autoptr (GError) error = NULL;
   VsaClientRenderOptions opts = {
     .policy = policy, .client = client, .prefix = "/", .group = "spice-viewer",
-    .remote_viewer = "/usr/bin/remote-viewer", .program = "/bin/true",
+    .remote_viewer = "/usr/bin/remote-viewer", .launcher = "/usr/libexec/virt-spice-admin-client-open",
+    .program = "/bin/true",
     .firewall = firewall, .uids = uids, .templates = vsa_templates_lookup,
   };
   GPtrArray *files;
@@ -146,7 +148,7 @@ test_cli_render (void)
 
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (policy_path, xml, -1, NULL));
-  ctx->config = vsa_config_new_defaults ();
+  ctx->config = vsa_test_config_new (dir);
   ctx->quiet = TRUE;
   g_assert_true (vsa_command_dispatch (ctx, &vsa_command_client, 8, (char **) argv, &error));
   g_assert_no_error (error);

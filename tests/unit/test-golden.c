@@ -62,6 +62,16 @@ run_golden (gconstpointer data)
   g_assert_cmpstr (again, ==, actual);
 }
 
+/* The transforms that change the policy leave writing it to the caller (the
+ * CLI's edit transaction); here, after each one that succeeded. */
+static gboolean
+write_policy (xmlDoc *doc, const VsaPolicy *policy)
+{
+  if (policy != NULL)
+    vsa_policy_to_domain (doc, policy);
+  return TRUE;
+}
+
 /* --- secure ------------------------------------------------------------ */
 
 typedef struct {
@@ -97,11 +107,14 @@ console (xmlDoc *doc, gconstpointer params, GError **error)
   g_autoptr (GHashTable) used = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_auto (VsaConsoleResult) result = { 0 };
   VsaConsoleSpec spec = p->spec;
+  g_autoptr (VsaPolicy) policy = NULL;
 
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (p->used) && p->used[i]; i++)
     g_hash_table_insert (used, GINT_TO_POINTER (p->used[i]), g_strdup ("other"));
   spec.used_ports = used;
-  return vsa_console_converge (doc, &spec, &result, error);
+  return vsa_console_converge (doc, &policy, &spec, &result, error) && write_policy (doc, policy);
 }
 
 /* What `apply` asks for: the manifest's mode, a password generated for a
@@ -193,13 +206,22 @@ volume_attach (xmlDoc *doc, gconstpointer params, GError **error)
 {
   const AttachParams *p = params;
 
-  return vsa_disk_attach_volume (doc, &p->volume, p->target, VSA_AUTH_PASSWORD, error);
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  return vsa_disk_attach_volume (doc, &policy, &p->volume, p->target, VSA_AUTH_PASSWORD, error) &&
+         write_policy (doc, policy);
 }
 
 static gboolean
 volume_detach (xmlDoc *doc, gconstpointer params, GError **error)
 {
-  return vsa_disk_detach_volume (doc, params, error);
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  return vsa_disk_detach_volume (doc, policy, params, error) && write_policy (doc, policy);
 }
 
 #define IMAP_VOLUME { "volgrp4/lvimap_hd0", "cr_imap_encr", "/etc/virt-spice-admin/keys/volgrp4/lvimap_hd0.key" }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-cli.h"
+#include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-libvirt.h"
+#include "vsa-xml.h"
 #include "vsa-time.h"
 
 #include <json-glib/json-glib.h>
@@ -55,23 +58,39 @@ vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values)
     }
   b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, json_member);
-  json_builder_begin_array (b);
-  for (guint i = 0; i < values->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (values, i));
-  json_builder_end_array (b);
+  vsa_cli_json_add_string_array (b, json_member, values);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }
 
-/* "users": [{"user": NAME, "clients": [...]}], as show and status print it. */
-/* Said by qemu-arg and qemu-env whenever they add passthrough, so the
- * admin learns of the taint before a bug report does. */
-void
-vsa_cli_note_qemu_passthrough_taint (VsaContext *ctx)
+/* qemu-arg and qemu-env: the edit, and whenever it added passthrough a
+ * note, so the admin learns of libvirt's taint before a bug report does. */
+gboolean
+vsa_cli_edit_qemu_passthrough (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
+                               gpointer user_data, gboolean adds, GError **error)
 {
-  vsa_context_note (ctx, "note: libvirt marks a domain with qemu:commandline passthrough as "
-                         "tainted (custom-argv); support may ask you to remove it");
+  g_autoptr (VsaEdit) edit = vsa_edit_run (ctx, dom, transform, user_data, error);
+
+  if (edit == NULL)
+    return FALSE;
+  if (edit->changed && adds)
+    vsa_context_note (ctx, "note: libvirt marks a domain with qemu:commandline passthrough as "
+                           "tainted (custom-argv); support may ask you to remove it");
+  return TRUE;
+}
+
+/* qemu-arg list and qemu-env list: LIST of the persistent definition. */
+gboolean
+vsa_cli_print_qemu_passthrough (VsaContext *ctx, virDomain *dom, GPtrArray *(*list) (xmlDoc *doc),
+                                const char *json_member, GError **error)
+{
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
+  g_autoptr (GPtrArray) values = doc ? list (doc) : NULL;
+
+  if (values == NULL)
+    return FALSE;
+  vsa_cli_print_list (ctx, json_member, values);
+  return TRUE;
 }
 
 /* An absent value is a JSON null, not "" and not a missing member, so
@@ -84,6 +103,39 @@ vsa_cli_json_add_string_or_null (JsonBuilder *b, const char *name, const char *v
     json_builder_add_string_value (b, value);
   else
     json_builder_add_null_value (b);
+}
+
+/* One member of the object being built: NAME and its value. */
+void
+vsa_cli_json_add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+void
+vsa_cli_json_add_boolean (JsonBuilder *b, const char *name, gboolean value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+void
+vsa_cli_json_add_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+/* NAME: [VALUES...] (char *; NULL: empty). */
+void
+vsa_cli_json_add_string_array (JsonBuilder *b, const char *name, GPtrArray *values)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; values && i < values->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (values, i));
+  json_builder_end_array (b);
 }
 
 /* Now, in the zone the access windows are meant in. */
@@ -122,17 +174,10 @@ vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy, GDateTime *now)
       g_autofree char *until = next ? g_date_time_format_iso8601 (next) : NULL;
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "user");
-      json_builder_add_string_value (b, access->user);
-      json_builder_set_member_name (b, "clients");
-      json_builder_begin_array (b);
-      for (guint j = 0; j < access->clients->len; j++)
-        json_builder_add_string_value (b, g_ptr_array_index (access->clients, j));
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "when");
-      json_builder_add_string_value (b, when);
-      json_builder_set_member_name (b, "open");
-      json_builder_add_boolean_value (b, open);
+      vsa_cli_json_add_string (b, "user", access->user);
+      vsa_cli_json_add_string_array (b, "clients", access->clients);
+      vsa_cli_json_add_string (b, "when", when);
+      vsa_cli_json_add_boolean (b, "open", open);
       vsa_cli_json_add_string_or_null (b, "until", until);
       json_builder_end_object (b);
     }

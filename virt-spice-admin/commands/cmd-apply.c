@@ -6,6 +6,7 @@
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-xml.h"
 
 #include <json-glib/json-glib.h>
@@ -15,14 +16,9 @@ load_manifest (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len;
-  g_autoptr (GError) read_error = NULL;
 
-  if (!g_file_get_contents (path, &text, &len, &read_error))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "cannot read manifest '%s': %s",
-                   path, read_error->message);
-      return NULL;
-    }
+  if (!vsa_file_read_bounded (path, "manifest", VSA_XML_MAX_SIZE, &text, &len, error))
+    return NULL;
   return vsa_manifest_parse (text, len, path, error);
 }
 
@@ -61,22 +57,6 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
 }
 
 static void
-add_member (JsonBuilder *b, const char *name, const char *value)
-{
-  if (value == NULL)
-    return;
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
-}
-
-static void
-add_count (JsonBuilder *b, const char *name, guint value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
 build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
 {
   json_builder_set_member_name (b, "vms");
@@ -84,13 +64,15 @@ build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
   for (guint i = 0; i < report->vms->len; i++)
     {
       VsaApplyVmReport *vm = g_ptr_array_index (report->vms, i);
+      gboolean failed = vm->outcome == VSA_APPLY_FAILED;
 
       json_builder_begin_object (b);
-      add_member (b, "host", vm->host);
-      add_member (b, "vm", vm->vm);
-      add_member (b, "status", vsa_apply_outcome_to_string (vm->outcome));
-      add_member (b, vm->outcome == VSA_APPLY_FAILED ? "error" : "detail", vm->detail);
-      add_member (b, "diff", vm->diff);
+      vsa_cli_json_add_string_or_null (b, "host", vm->host);
+      vsa_cli_json_add_string_or_null (b, "vm", vm->vm);
+      vsa_cli_json_add_string_or_null (b, "status", vsa_apply_outcome_to_string (vm->outcome));
+      vsa_cli_json_add_string_or_null (b, "detail", failed ? NULL : vm->detail);
+      vsa_cli_json_add_string_or_null (b, "error", failed ? vm->detail : NULL);
+      vsa_cli_json_add_string_or_null (b, "diff", vm->diff);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -106,10 +88,10 @@ build_credentials (JsonBuilder *b, const VsaApplyReport *report)
       VsaApplyCredential *c = g_ptr_array_index (report->credentials, i);
 
       json_builder_begin_object (b);
-      add_member (b, "host", c->host);
-      add_member (b, "vm", c->vm);
-      add_member (b, "user", c->user);
-      add_member (b, "password", c->password);
+      vsa_cli_json_add_string_or_null (b, "host", c->host);
+      vsa_cli_json_add_string_or_null (b, "vm", c->vm);
+      vsa_cli_json_add_string_or_null (b, "user", c->user);
+      vsa_cli_json_add_string_or_null (b, "password", c->password);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -121,13 +103,12 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "dry_run");
-  json_builder_add_boolean_value (b, ctx->dry_run);
+  vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
   build_vm_rows (b, report);
   build_credentials (b, report);
-  add_count (b, "changed", report->changed);
-  add_count (b, "unchanged", report->unchanged);
-  add_count (b, "failed", report->failed);
+  vsa_cli_json_add_int (b, "changed", report->changed);
+  vsa_cli_json_add_int (b, "unchanged", report->unchanged);
+  vsa_cli_json_add_int (b, "failed", report->failed);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }

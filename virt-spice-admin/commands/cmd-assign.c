@@ -13,8 +13,8 @@
 #include "vsa-live.h"
 #include "vsa-nft.h"
 #include "vsa-sasl.h"
-#include "vsa-secret.h"
 #include "vsa-sasl-vault.h"
+#include "vsa-secret.h"
 
 #include <string.h>
 
@@ -24,48 +24,27 @@ typedef struct {
   const char *user;
   const char *const *clients;
   const VsaWindowSet *when; /* NULL: keep the user's windows (always if new) */
-  /* results */
-  VsaAuthMode auth;
-  char *sasl_dir;
-  VsaPolicy *policy;
 } AssignRequest;
 
-static void
-assign_request_clear (AssignRequest *req)
-{
-  g_clear_pointer (&req->sasl_dir, g_free);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssignRequest, assign_request_clear)
-
 static gboolean
-assign_transform (xmlDoc *doc, gpointer user_data, GError **error)
+assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   AssignRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *sasl_dir = NULL;
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy == NULL)
+  if (*policy == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "the VM is not managed yet; run 'virt-spice-admin secure %s' first", req->vm);
       return FALSE;
     }
-  req->auth = policy->auth;
-  vsa_policy_assign (policy, req->user, req->clients);
+  vsa_policy_assign (*policy, req->user, req->clients);
   if (req->when)
-    vsa_policy_set_when (policy, req->user, req->when);
-  if (policy->auth == VSA_AUTH_SASL)
-    {
-      req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
-      if (!vsa_policy_bind_sasl (doc, policy, req->sasl_dir, error))
-        return FALSE;
-    }
-  vsa_policy_to_domain (doc, policy);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  req->policy = g_steal_pointer (&policy);
-  return TRUE;
+    vsa_policy_set_when (*policy, req->user, req->when);
+  if ((*policy)->auth != VSA_AUTH_SASL)
+    return TRUE;
+  sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
+  return vsa_policy_bind_sasl (doc, *policy, sasl_dir, error);
 }
 
 /* SASL secrets are typed by people: any printable text, bounded. */
@@ -114,30 +93,53 @@ validate_request (const VsaConfig *config, const char *user, char **clients,
 
 /* Where the credential must come from, given the VM's mode. */
 static gboolean
-check_credential_source (VsaContext *ctx, AssignRequest *req, const VsaSecret *secret,
-                         GError **error)
+check_credential_source (VsaContext *ctx, const VsaPolicy *policy, const char *vm,
+                         const char *user, const VsaSecret *secret, GError **error)
 {
-  if (req->auth == VSA_AUTH_PASSWORD)
+  if (policy->auth == VSA_AUTH_PASSWORD)
     {
       if (secret == NULL)
         return TRUE;
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "VM '%s' uses password mode: its SPICE password is the credential (see "
-                   "'virt-spice-admin password'); drop --password-stdin/--generate", req->vm);
+                   "'virt-spice-admin password'); drop --password-stdin/--generate", vm);
       return FALSE;
     }
   if (!vsa_sasl_check_libvirt_enabled (ctx->config, error))
     return FALSE;
   /* Outside her window the credential waits in the vault. */
-  if (secret == NULL && !vsa_sasl_user_exists (req->sasl_dir, req->user) &&
-      !vsa_sasl_vault_has_user (req->config, req->vm, req->user))
+  if (secret == NULL && !vsa_sasl_user_exists (policy->sasl_dir, user) &&
+      !vsa_sasl_vault_has_user (ctx->config, vm, user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user '%s' has no SASL credential for VM '%s' yet; give --password-stdin or --generate",
-                   req->user, req->vm);
+                   user, vm);
       return FALSE;
     }
   return TRUE;
+}
+
+/* sasl mode: the credential goes in before the policy names the user, and
+ * a new one is taken out again if the define fails. */
+static gboolean
+commit (VsaContext *ctx, VsaEdit *edit, const char *user, const VsaSecret *secret,
+        GError **error)
+{
+  const VsaPolicy *policy = edit->policy;
+  gboolean sasl = policy->auth == VSA_AUTH_SASL;
+  gboolean had_credential = sasl && (vsa_sasl_user_exists (policy->sasl_dir, user) ||
+                                     vsa_sasl_vault_has_user (ctx->config, edit->name, user));
+
+  if (sasl && (!vsa_sasl_ensure_vm_dir (ctx->config, edit->name, error) ||
+               (secret && !vsa_sasl_store_credential (ctx->config, edit->name, policy->sasl_dir,
+                                                      user, secret, error))))
+    return FALSE;
+  if (vsa_edit_commit (ctx, edit, error))
+    return TRUE;
+  /* Leave no credential behind for a user the policy does not list. */
+  if (secret && !had_credential)
+    vsa_sasl_remove_credential (ctx->config, edit->name, policy->sasl_dir, user, NULL);
+  return FALSE;
 }
 
 static const GOptionEntry assign_options[] = {
@@ -185,62 +187,43 @@ static gboolean
 run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   char **clients = vsa_invocation_strings (inv, "client");
-  char **specs = vsa_invocation_strings (inv, "when");
-  g_autoptr (VsaWindowSet) when = NULL;
   gboolean from_stdin = vsa_invocation_flag (inv, "password-stdin");
   gboolean generate = vsa_invocation_flag (inv, "generate");
-  g_auto (AssignRequest) req = { 0 };
+  char **specs = vsa_invocation_strings (inv, "when");
+  const char *user = inv->args[1];
+  g_autoptr (VsaWindowSet) when = NULL;
+  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients, NULL };
   g_autoptr (VsaSecret) secret = NULL;
   g_autoptr (VsaEdit) edit = NULL;
-  gboolean had_credential;
-  g_autofree char *shown_when = NULL;
   g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
+  g_autofree char *shown_when = NULL;
 
-  if (!validate_request (ctx->config, inv->args[1], clients, from_stdin, generate, error))
+  if (!validate_request (ctx->config, user, clients, from_stdin, generate, error))
     return FALSE;
   when = parse_windows (specs, error);
   if (specs && specs[0] && when == NULL)
     return FALSE;
-  secret = read_secret (ctx, from_stdin, generate, error);
-  if ((from_stdin || generate) && secret == NULL)
-    return FALSE;
-  req.config = ctx->config;
-  req.vm = inv->vm;
-  req.user = inv->args[1];
-  req.clients = (const char *const *) clients;
   req.when = when;
-  edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error);
-  if (edit == NULL || !check_credential_source (ctx, &req, secret, error))
+  secret = read_secret (ctx, from_stdin, generate, error);
+  if (((from_stdin || generate) && secret == NULL) ||
+      (edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error)) == NULL ||
+      !check_credential_source (ctx, edit->policy, inv->vm, user, secret, error))
     return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
-
-  had_credential = req.auth == VSA_AUTH_SASL &&
-                   (vsa_sasl_user_exists (req.sasl_dir, req.user) ||
-                    vsa_sasl_vault_has_user (ctx->config, req.vm, req.user));
-  if (req.auth == VSA_AUTH_SASL &&
-      (!vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error) ||
-       (secret && !vsa_sasl_store_credential (ctx->config, req.vm, req.sasl_dir, req.user, secret,
-                                               error))))
+  if (!commit (ctx, edit, user, secret, error))
     return FALSE;
-  if (!vsa_edit_commit (ctx, edit, error))
-    {
-      /* Leave no credential behind for a user the policy does not list. */
-      if (secret && !had_credential)
-        vsa_sasl_remove_credential (ctx->config, req.vm, req.sasl_dir, req.user, NULL);
-      return FALSE;
-    }
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
-  shown_when = when ? vsa_window_set_to_string (when) : NULL;
   /* A closed window takes the credential out of the VM's database now. */
-  if (req.auth == VSA_AUTH_SASL &&
-      !vsa_sasl_vault_sync (ctx->config, req.vm, req.policy, now, FALSE, NULL, error))
+  if (edit->policy->auth == VSA_AUTH_SASL &&
+      !vsa_sasl_vault_sync (ctx->config, inv->vm, edit->policy, now, FALSE, NULL, error))
     return FALSE;
-  if (!vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
+  if (!vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
     return FALSE;
-  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s%s%s", req.vm, req.user,
-                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "",
+  shown_when = when ? vsa_window_set_to_string (when) : NULL;
+  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s%s%s", inv->vm, user,
+                    edit->policy->auth == VSA_AUTH_SASL ? " (own SASL credential)" : "",
                     when ? ", when " : "", when ? shown_when : "");
   return TRUE;
 }

@@ -185,16 +185,11 @@ print_findings (VsaContext *ctx, GPtrArray *findings)
           VsaFinding *f = g_ptr_array_index (findings, i);
 
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          json_builder_add_string_value (b, f->id);
-          json_builder_set_member_name (b, "severity");
-          json_builder_add_string_value (b, vsa_severity_to_string (f->severity));
-          json_builder_set_member_name (b, "object");
-          json_builder_add_string_value (b, f->object);
-          json_builder_set_member_name (b, "message");
-          json_builder_add_string_value (b, f->message);
-          json_builder_set_member_name (b, "fix");
-          json_builder_add_string_value (b, f->fix);
+          vsa_cli_json_add_string (b, "id", f->id);
+          vsa_cli_json_add_string (b, "severity", vsa_severity_to_string (f->severity));
+          vsa_cli_json_add_string (b, "object", f->object);
+          vsa_cli_json_add_string (b, "message", f->message);
+          vsa_cli_json_add_string (b, "fix", f->fix);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -221,7 +216,8 @@ run_audit_command (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) findings = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, inv->args, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, inv->args,
+                                      VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE, error)) == NULL)
     return FALSE;
   findings = run_audit (ctx, vms);
   print_findings (ctx, findings);

@@ -41,6 +41,11 @@ load_host (VsaContext *ctx, const ClientOptions *o, const char *action, GError *
   g_autoptr (VsaClientHost) host = NULL;
   VsaFirewallKind firewall = VSA_FIREWALL_NFT;
 
+  if (o->dest != NULL && !g_str_equal (action, "render"))
+    {
+      require (NULL, "no --dest (that is for render)", action, error);
+      return NULL;
+    }
   if (!require (o->policy, "--policy FILE", action, error) ||
       !require (o->client, "--client NAME", action, error) ||
       (o->firewall && !vsa_firewall_kind_from_string (o->firewall, &firewall, error)))
@@ -81,8 +86,6 @@ client_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
 
-  if (o->dest)
-    return require (NULL, "no --dest (that is for render)", "install", error);
   if ((host = load_host (ctx, o, "install", error)) == NULL ||
       (files = vsa_client_host_render (host, error)) == NULL ||
       !vsa_client_stage_and_validate (files, error) ||
@@ -103,8 +106,6 @@ client_check (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) drifts = NULL;
 
-  if (o->dest)
-    return require (NULL, "no --dest (that is for render)", "check", error);
   if ((host = load_host (ctx, o, "check", error)) == NULL ||
       (files = vsa_client_host_render (host, error)) == NULL)
     return FALSE;

@@ -10,6 +10,7 @@
 #include "vsa-client-policy.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -27,10 +28,11 @@ read_ca (const VsaConfig *config, char **ret_pem, GError **error)
   g_autofree char *pem = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (config->ca_file, &pem, NULL, &local_error))
+  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate", VSA_FILE_TEXT_MAX, &pem,
+                              NULL, &local_error))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "cannot read the CA certificate: %s; "
-                   "set ca-file in the configuration", local_error->message);
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "%s; set ca-file in the configuration",
+                   local_error->message);
       return FALSE;
     }
   if (!vsa_validate_ca_pem (pem, error))
@@ -85,28 +87,19 @@ check_reachable (const char *name, const VsaSpiceInfo *spice, GError **error)
 
 /* NULL with no error for an unmanaged domain. */
 static VsaClientVm *
-export_vm (const ExportRequest *req, virDomain *dom, GError **error)
+export_vm (const ExportRequest *req, const VsaVmRecord *record, GError **error)
 {
-  const char *name = virDomainGetName (dom);
-  unsigned int flags = VIR_DOMAIN_XML_INACTIVE | (req->include_passwords ? VIR_DOMAIN_XML_SECURE : 0);
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, flags, error);
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_auto (VsaSpiceInfo) spice = { 0 };
   g_autoptr (VsaClientVm) vm = NULL;
   g_autofree char *address = NULL;
   gboolean has_access;
 
-  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
+  if (record->policy == NULL || !check_reachable (record->name, &record->spice, error))
     return NULL;
-  if (policy == NULL)
-    return NULL;
-  if (!vsa_spice_describe (doc, &spice, error) || !check_reachable (name, &spice, error))
-    return NULL;
-  address = vsa_inet_canonical (spice.listen, NULL);
-  vm = vsa_client_vm_new (name, address, spice.tls_port, policy->auth);
-  has_access = copy_access (req, policy, vm);
-  if (req->include_passwords && has_access && policy->auth == VSA_AUTH_PASSWORD)
-    vm->password = g_strdup (spice.password);
+  address = vsa_inet_canonical (record->spice.listen, NULL);
+  vm = vsa_client_vm_new (record->name, address, record->spice.tls_port, record->policy->auth);
+  has_access = copy_access (req, record->policy, vm);
+  if (req->include_passwords && has_access && record->policy->auth == VSA_AUTH_PASSWORD)
+    vm->password = g_strdup (record->spice.password);
   return g_steal_pointer (&vm);
 }
 
@@ -114,16 +107,17 @@ static VsaClientPolicy *
 build_policy (VsaContext *ctx, const ExportRequest *req, GError **error)
 {
   g_autoptr (VsaClientPolicy) policy = vsa_client_policy_new ();
-  g_autoptr (GPtrArray) domains = vsa_libvirt_list_domains (ctx->conn, error);
+  VsaInventoryFlags flags = req->include_passwords ? VSA_INVENTORY_SECRETS : 0;
+  g_autoptr (GPtrArray) vms = vsa_inventory_collect (ctx->conn, NULL, flags, error);
 
-  if (domains == NULL || !read_ca (ctx->config, &policy->ca_pem, error))
+  if (vms == NULL || !read_ca (ctx->config, &policy->ca_pem, error))
     return NULL;
   policy->server_name = g_strdup (ctx->config->server_name);
   policy->server_subject = g_strdup (ctx->config->server_subject);
-  for (guint i = 0; i < domains->len; i++)
+  for (guint i = 0; i < vms->len; i++)
     {
       g_autoptr (GError) local_error = NULL;
-      VsaClientVm *vm = export_vm (req, g_ptr_array_index (domains, i), &local_error);
+      VsaClientVm *vm = export_vm (req, g_ptr_array_index (vms, i), &local_error);
 
       if (local_error)
         {

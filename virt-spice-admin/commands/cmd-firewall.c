@@ -7,6 +7,7 @@
 #include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -32,71 +33,36 @@ running_vm_free (RunningVm *vm)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
 
-/* NULL without error: the domain is not managed (no policy). */
 static RunningVm *
-describe_running (virDomain *dom, GDateTime *now, GError **error)
+running_vm_new (const VsaVmRecord *record, GDateTime *now)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, 0, error);
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_auto (VsaSpiceInfo) spice = { 0 };
-  g_autoptr (RunningVm) vm = g_new0 (RunningVm, 1);
+  RunningVm *vm = g_new0 (RunningVm, 1);
 
-  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error) || !vsa_spice_describe (doc, &spice, error))
-    {
-      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
-      return NULL;
-    }
-  if (policy == NULL)
-    return NULL;
-  vm->name = g_strdup (virDomainGetName (dom));
-  vm->port = spice.tls_port;
-  vm->wanted = vsa_firewall_wanted (policy, vm->port, now, &vm->invalid);
-  return g_steal_pointer (&vm);
+  vm->name = g_strdup (record->name);
+  vm->port = record->live_tls_port;
+  vm->wanted = vsa_firewall_wanted (record->live_policy, vm->port, now, &vm->invalid);
+  return vm;
 }
 
-static gint
-compare_by_name (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 ((*(RunningVm *const *) a)->name, (*(RunningVm *const *) b)->name);
-}
-
-/* Every running managed VM (or just ONLY), sorted by name. */
+/* Every running managed VM (or just ONLY), by name, as its live XML
+ * describes it. */
 static GPtrArray *
 list_running_managed (virConnect *conn, const char *only, GDateTime *now, GError **error)
 {
+  char *names[] = { (char *) only, NULL };
+  g_autoptr (GPtrArray) records = vsa_inventory_collect (conn, only ? names : NULL,
+                                                         VSA_INVENTORY_RUNNING_ONLY, error);
   g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) running_vm_free);
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-  gboolean ok = TRUE;
 
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the running VMs");
-      return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      if (ok && (only == NULL || g_strcmp0 (virDomainGetName (domains[i]), only) == 0))
-        {
-          g_autoptr (GError) local_error = NULL;
-          RunningVm *vm = describe_running (domains[i], now, &local_error);
-
-          if (vm != NULL)
-            g_ptr_array_add (vms, vm);
-          else if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              ok = FALSE;
-            }
-        }
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok)
+  if (records == NULL)
     return NULL;
-  g_ptr_array_sort (vms, compare_by_name);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const VsaVmRecord *record = g_ptr_array_index (records, i);
+
+      if (record->live_policy != NULL)
+        g_ptr_array_add (vms, running_vm_new (record, now));
+    }
   return g_steal_pointer (&vms);
 }
 
@@ -140,16 +106,12 @@ static void
 add_vm_json (JsonBuilder *b, const RunningVm *vm, const VsaFirewallPort *installed, gboolean enabled)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "vm");
-  json_builder_add_string_value (b, vm->name);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, vm->port);
+  vsa_cli_json_add_string (b, "vm", vm->name);
+  vsa_cli_json_add_int (b, "tls_port", vm->port);
   add_client_array (b, "allowed_clients", vm->wanted->clients, FALSE);
   add_client_array (b, "installed_clients", installed ? installed->clients : NULL, TRUE);
-  json_builder_set_member_name (b, "rejected_packets");
-  json_builder_add_int_value (b, installed ? (gint64) installed->rejected_packets : 0);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, vm_state (vm, installed, enabled));
+  vsa_cli_json_add_int (b, "rejected_packets", installed ? (gint64) installed->rejected_packets : 0);
+  vsa_cli_json_add_string (b, "state", vm_state (vm, installed, enabled));
   vsa_cli_json_add_string_or_null (b, "problem", vm->invalid);
   json_builder_end_object (b);
 }
@@ -158,11 +120,9 @@ static void
 add_stray_json (JsonBuilder *b, const VsaFirewallPort *port)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, port->port);
+  vsa_cli_json_add_int (b, "tls_port", port->port);
   add_client_array (b, "installed_clients", port->clients, TRUE);
-  json_builder_set_member_name (b, "rejected_packets");
-  json_builder_add_int_value (b, (gint64) port->rejected_packets);
+  vsa_cli_json_add_int (b, "rejected_packets", (gint64) port->rejected_packets);
   json_builder_end_object (b);
 }
 
@@ -202,14 +162,10 @@ print_status_json (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPt
   const VsaConfig *config = ctx->config;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, config->firewall);
-  json_builder_set_member_name (b, "table");
-  json_builder_add_string_value (b, config->firewall_table);
-  json_builder_set_member_name (b, "table_exists");
-  json_builder_add_boolean_value (b, state->table_exists);
-  json_builder_set_member_name (b, "reject");
-  json_builder_add_string_value (b, vsa_nft_reject_mode_to_string (config->firewall_reject));
+  vsa_cli_json_add_boolean (b, "enabled", config->firewall);
+  vsa_cli_json_add_string (b, "table", config->firewall_table);
+  vsa_cli_json_add_boolean (b, "table_exists", state->table_exists);
+  vsa_cli_json_add_string (b, "reject", vsa_nft_reject_mode_to_string (config->firewall_reject));
   json_builder_set_member_name (b, "vms");
   json_builder_begin_array (b);
   for (guint i = 0; i < vms->len; i++)

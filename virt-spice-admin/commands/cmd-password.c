@@ -20,15 +20,13 @@ typedef struct {
   const char *connected;
 } PasswordRequest;
 
+/* A SASL VM's users log in with their own credentials: it has no password. */
 static gboolean
-password_transform (xmlDoc *doc, gpointer user_data, GError **error)
+password_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   PasswordRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy && policy->auth == VSA_AUTH_SASL)
+  if (*policy && (*policy)->auth == VSA_AUTH_SASL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "this VM uses SASL: its users log in with their own credentials; "
@@ -46,10 +44,11 @@ live_graphics_xml (virDomain *dom, PasswordRequest *req, gboolean use_old_passwo
                    GError **error)
 {
   g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_SECURE, error);
+  g_autoptr (VsaPolicy) policy = NULL;
 
-  if (doc == NULL)
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return NULL;
-  if (!use_old_password && !password_transform (doc, req, error))
+  if (!use_old_password && !password_transform (doc, &policy, req, error))
     return NULL;
   if (vsa_spice_find_graphics (doc) == NULL)
     {
@@ -77,17 +76,13 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, ctx->dry_run);
-      json_builder_set_member_name (b, "live");
-      json_builder_add_boolean_value (b, live);
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
+      vsa_cli_json_add_boolean (b, "live", live);
       vsa_cli_json_add_string_or_null (b, "valid_to", req->valid_to);
       if (show)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, req->password);
+          vsa_cli_json_add_string (b, "password", req->password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
@@ -132,6 +127,14 @@ read_valid_to (VsaInvocation *inv, char **ret_valid_to, GError **error)
     return TRUE;
   if ((when = vsa_parse_time (valid_to, error)) == NULL)
     return FALSE;
+  if (g_date_time_to_unix (when) <= g_get_real_time () / G_USEC_PER_SEC)
+    {
+      /* As --valid-for 0s: a password that has already expired opens nothing. */
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "--valid-to '%s' is not in the future; give a later time or use --valid-for",
+                   valid_to);
+      return FALSE;
+    }
   *ret_valid_to = vsa_format_libvirt_time (when);
   return TRUE;
 }

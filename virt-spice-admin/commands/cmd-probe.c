@@ -72,16 +72,11 @@ print_outcome (VsaContext *ctx, const char *vm, const char *host, int port,
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "host");
-      json_builder_add_string_value (b, host);
-      json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, port);
-      json_builder_set_member_name (b, "outcome");
-      json_builder_add_string_value (b, vsa_probe_outcome_to_string (outcome));
-      json_builder_set_member_name (b, "detail");
-      json_builder_add_string_value (b, detail ? detail : "");
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_string (b, "host", host);
+      vsa_cli_json_add_int (b, "tls_port", port);
+      vsa_cli_json_add_string (b, "outcome", vsa_probe_outcome_to_string (outcome));
+      vsa_cli_json_add_string (b, "detail", detail ? detail : "");
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
       return;
@@ -92,10 +87,12 @@ print_outcome (VsaContext *ctx, const char *vm, const char *host, int port,
 
 /* The password typed for this probe (NULL: none) after checking the options. */
 static gboolean
-read_options (VsaContext *ctx, VsaInvocation *inv, VsaSecret **ret_password, GError **error)
+read_options (VsaContext *ctx, VsaInvocation *inv, int *ret_port, VsaSecret **ret_password,
+              GError **error)
 {
   int timeout = vsa_invocation_int (inv, "timeout", 10);
-  int port = vsa_invocation_int (inv, "port", -1);
+  const char *port = vsa_invocation_string (inv, "port");
+  guint64 port_number;
 
   if (timeout < 1 || timeout > 300)
     {
@@ -103,12 +100,15 @@ read_options (VsaContext *ctx, VsaInvocation *inv, VsaSecret **ret_password, GEr
                    "--timeout %d is out of range; use 1 to 300 seconds", timeout);
       return FALSE;
     }
-  if (port != -1 && (port < 1 || port > 65535))
+  /* A string, not an int option: every int is a possible value of an int
+   * option, so none could mean "not given". */
+  if (port && !g_ascii_string_to_unsigned (port, 10, 1, 65535, &port_number, NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "--port %d is not a TCP port; use 1-65535", port);
+                   "--port %s is not a TCP port; use 1-65535", port);
       return FALSE;
     }
+  *ret_port = port ? (int) port_number : 0;
   if (vsa_invocation_flag (inv, "password-stdin") &&
       (*ret_password = vsa_secret_read_line (ctx->in, "password", error)) == NULL)
     return FALSE;
@@ -119,14 +119,14 @@ static gboolean
 run_probe (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   const char *user = vsa_invocation_string (inv, "user");
-  int port = vsa_invocation_int (inv, "port", -1); /* -1: the VM's own */
+  int port; /* 0: the VM's own */
   g_auto (ProbeTarget) target = { 0 };
   g_autoptr (VsaSecret) password = NULL;
   g_autofree char *detail = NULL;
   VsaProbeRequest req = { 0 };
   VsaProbeOutcome outcome;
 
-  if (!read_options (ctx, inv, &password, error) || !read_target (ctx, inv->dom, &target, error))
+  if (!read_options (ctx, inv, &port, &password, error) || !read_target (ctx, inv->dom, &target, error))
     return FALSE;
   if (target.auth == VSA_AUTH_SASL && (user == NULL || password == NULL))
     {
@@ -137,7 +137,7 @@ run_probe (VsaContext *ctx, VsaInvocation *inv, GError **error)
     }
 
   req.host = probe_host (vsa_invocation_string (inv, "host"), target.spice.listen);
-  req.tls_port = port != -1 ? port : target.spice.tls_port;
+  req.tls_port = port ? port : target.spice.tls_port;
   req.ca_file = ctx->config->ca_file;
   req.username = user;
   req.password = password ? password : target.spice.password;
@@ -153,7 +153,7 @@ static const GOptionEntry probe_options[] = {
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read the password from stdin (default in password mode: the VM's own)", NULL },
   { "timeout", 0, 0, G_OPTION_ARG_INT, NULL, "Give up after S seconds (default 10)", "S" },
   { "host", 0, 0, G_OPTION_ARG_STRING, NULL, "Connect to ADDR instead of the listen address", "ADDR" },
-  { "port", 0, 0, G_OPTION_ARG_INT, NULL, "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)", "N" },
+  { "port", 0, 0, G_OPTION_ARG_STRING, NULL, "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)", "N" },
   { NULL }
 };
 

@@ -3,8 +3,6 @@
  * passthrough, for what the domain XML cannot say. */
 #include "vsa-cli.h"
 #include "vsa-commands.h"
-#include "vsa-edit.h"
-#include "vsa-libvirt.h"
 #include "vsa-qemu.h"
 #include "vsa-xml.h"
 
@@ -14,7 +12,7 @@ typedef struct {
 } QemuArgRequest;
 
 static gboolean
-qemu_arg_transform (xmlDoc *doc, gpointer user_data, GError **error)
+qemu_arg_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   QemuArgRequest *req = user_data;
 
@@ -26,13 +24,8 @@ static gboolean
 edit_args (VsaContext *ctx, VsaInvocation *inv, gboolean remove, GError **error)
 {
   QemuArgRequest req = { remove, (const char *const *) inv->args + 1 };
-  gboolean changed = FALSE;
 
-  if (!vsa_domain_edit (ctx, inv->dom, qemu_arg_transform, &req, &changed, error))
-    return FALSE;
-  if (changed && !remove)
-    vsa_cli_note_qemu_passthrough_taint (ctx);
-  return TRUE;
+  return vsa_cli_edit_qemu_passthrough (ctx, inv->dom, qemu_arg_transform, &req, !remove, error);
 }
 
 static gboolean
@@ -50,13 +43,7 @@ run_remove (VsaContext *ctx, VsaInvocation *inv, GError **error)
 static gboolean
 run_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (inv->dom, VIR_DOMAIN_XML_INACTIVE, error);
-  g_autoptr (GPtrArray) values = doc ? vsa_qemu_args_list (doc) : NULL;
-
-  if (values == NULL)
-    return FALSE;
-  vsa_cli_print_list (ctx, "args", values);
-  return TRUE;
+  return vsa_cli_print_qemu_passthrough (ctx, inv->dom, vsa_qemu_args_list, "args", error);
 }
 
 static const VsaCommand qemu_arg_add = {

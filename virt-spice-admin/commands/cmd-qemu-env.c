@@ -3,9 +3,7 @@
  * <qemu:env> passthrough (how a VM gets its own SASL_CONF_PATH). */
 #include "vsa-cli.h"
 #include "vsa-commands.h"
-#include "vsa-edit.h"
 #include "vsa-error.h"
-#include "vsa-libvirt.h"
 #include "vsa-qemu.h"
 #include "vsa-xml.h"
 
@@ -18,7 +16,7 @@ typedef struct {
 } QemuEnvRequest;
 
 static gboolean
-qemu_env_transform (xmlDoc *doc, gpointer user_data, GError **error)
+qemu_env_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   QemuEnvRequest *req = user_data;
 
@@ -34,7 +32,6 @@ edit_env (VsaContext *ctx, VsaInvocation *inv, gboolean unset, GError **error)
   g_autofree char *name = eq ? g_strndup (inv->args[1], (gsize) (eq - inv->args[1]))
                              : g_strdup (inv->args[1]);
   QemuEnvRequest req = { unset, name, eq ? eq + 1 : NULL };
-  gboolean changed = FALSE;
 
   if (!vsa_qemu_validate_env_name (name, error))
     return FALSE;
@@ -43,11 +40,7 @@ edit_env (VsaContext *ctx, VsaInvocation *inv, gboolean unset, GError **error)
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "qemu-env unset takes a NAME, not NAME=VALUE");
       return FALSE;
     }
-  if (!vsa_domain_edit (ctx, inv->dom, qemu_env_transform, &req, &changed, error))
-    return FALSE;
-  if (changed && !unset)
-    vsa_cli_note_qemu_passthrough_taint (ctx);
-  return TRUE;
+  return vsa_cli_edit_qemu_passthrough (ctx, inv->dom, qemu_env_transform, &req, !unset, error);
 }
 
 static gboolean
@@ -65,13 +58,7 @@ run_unset (VsaContext *ctx, VsaInvocation *inv, GError **error)
 static gboolean
 run_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (inv->dom, VIR_DOMAIN_XML_INACTIVE, error);
-  g_autoptr (GPtrArray) entries = doc ? vsa_qemu_env_list (doc) : NULL;
-
-  if (entries == NULL)
-    return FALSE;
-  vsa_cli_print_list (ctx, "env", entries);
-  return TRUE;
+  return vsa_cli_print_qemu_passthrough (ctx, inv->dom, vsa_qemu_env_list, "env", error);
 }
 
 static const VsaCommand qemu_env_set = {

@@ -7,6 +7,7 @@
 #include "vsa-console.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sasl.h"
 #include "vsa-secret.h"
@@ -66,7 +67,7 @@ parse_password_action (const char *text, VsaPasswordAction *ret_action, GError *
 /* The VM keeps its auth mode (the configured one when it is new); the
  * console logic itself is shared with `apply` (vsa_console_converge). */
 static gboolean
-secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
+secure_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   SecureRequest *req = user_data;
   VsaConsoleSpec spec = {
@@ -87,7 +88,7 @@ secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
   };
 
   vsa_console_result_clear (&req->console);
-  return vsa_console_converge (doc, &spec, &req->console, error);
+  return vsa_console_converge (doc, policy, &spec, &req->console, error);
 }
 
 static void
@@ -99,22 +100,15 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "changed");
-      json_builder_add_boolean_value (b, changed);
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, ctx->dry_run);
-      json_builder_set_member_name (b, "listen");
-      json_builder_add_string_value (b, req->console.listen);
-      json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, req->console.tls_port);
-      json_builder_set_member_name (b, "password_changed");
-      json_builder_add_boolean_value (b, req->console.password_changed);
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_boolean (b, "changed", changed);
+      vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
+      vsa_cli_json_add_string (b, "listen", req->console.listen);
+      vsa_cli_json_add_int (b, "tls_port", req->console.tls_port);
+      vsa_cli_json_add_boolean (b, "password_changed", req->console.password_changed);
       if (show && req->console.new_password_used)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, req->new_password);
+          vsa_cli_json_add_string (b, "password", req->new_password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
@@ -167,7 +161,7 @@ read_request (VsaContext *ctx, VsaInvocation *inv, SecureRequest *req, GError **
        req->new_password == NULL) ||
       (req->new_password && !vsa_spice_validate_password (req->new_password, error)))
     return FALSE;
-  req->used_ports = vsa_libvirt_ports_in_use (ctx->conn, inv->dom, error);
+  req->used_ports = vsa_inventory_ports_in_use (ctx->conn, inv->vm, error);
   return req->used_ports != NULL;
 }
 

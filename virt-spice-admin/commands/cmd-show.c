@@ -57,30 +57,20 @@ print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
   json_builder_begin_object (b);
   vsa_cli_json_add_string_or_null (b, "vm", r->name);
   vsa_cli_json_add_string_or_null (b, "state", r->running ? "running" : "shut off");
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, r->policy != NULL);
+  vsa_cli_json_add_boolean (b, "managed", r->policy != NULL);
   vsa_cli_json_add_string_or_null (b, "mode", mode_text (r));
   vsa_cli_json_add_string_or_null (b, "listen", r->spice.listen);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, r->spice.tls_port);
-  json_builder_set_member_name (b, "plain_port");
-  json_builder_add_int_value (b, r->spice.port);
+  vsa_cli_json_add_int (b, "tls_port", r->spice.tls_port);
+  vsa_cli_json_add_int (b, "plain_port", r->spice.port);
   vsa_cli_json_add_string_or_null (b, "default_mode", r->spice.default_mode);
-  json_builder_set_member_name (b, "password_set");
-  json_builder_add_boolean_value (b, r->spice.password != NULL);
+  vsa_cli_json_add_boolean (b, "password_set", r->spice.password != NULL);
   vsa_cli_json_add_string_or_null (b, "password_valid_to", r->spice.password_valid_to);
-  json_builder_set_member_name (b, "password_expired");
-  json_builder_add_boolean_value (b, r->password_expired);
+  vsa_cli_json_add_boolean (b, "password_expired", r->password_expired);
   if (show_password)
     vsa_cli_json_add_string_or_null (b, "password", r->spice.password);
   vsa_cli_json_add_users (b, r->policy, r->now);
-  json_builder_set_member_name (b, "secure");
-  json_builder_add_boolean_value (b, r->problems->len == 0);
-  json_builder_set_member_name (b, "problems");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->problems->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->problems, i));
-  json_builder_end_array (b);
+  vsa_cli_json_add_boolean (b, "secure", r->problems->len == 0);
+  vsa_cli_json_add_string_array (b, "problems", r->problems);
   json_builder_end_object (b);
 
   vsa_cli_print_json (ctx, b);

@@ -167,14 +167,11 @@ add_row_json (JsonBuilder *b, const StatusRow *row)
   json_builder_begin_object (b);
   add_str (b, "name", row->vm->name);
   add_str (b, "state", row->vm->running ? "running" : "shut off");
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, policy != NULL);
+  vsa_cli_json_add_boolean (b, "managed", policy != NULL);
   add_str (b, "auth", row->auth);
   add_str (b, "listen", row->vm->spice.listen);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
-  json_builder_set_member_name (b, "plain_port");
-  json_builder_add_int_value (b, row->vm->spice.port);
+  vsa_cli_json_add_int (b, "tls_port", row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
+  vsa_cli_json_add_int (b, "plain_port", row->vm->spice.port);
   vsa_cli_json_add_users (b, policy, row->now);
   json_builder_set_member_name (b, "volumes");
   json_builder_begin_array (b);
@@ -191,8 +188,7 @@ add_row_json (JsonBuilder *b, const StatusRow *row)
   json_builder_end_array (b);
   add_str (b, "firewall", row->firewall);
   add_str (b, "password_valid_to", row->vm->spice.password_valid_to);
-  json_builder_set_member_name (b, "password_expired");
-  json_builder_add_boolean_value (b, row->expired);
+  vsa_cli_json_add_boolean (b, "password_expired", row->expired);
   json_builder_end_object (b);
 }
 
@@ -271,7 +267,8 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
   g_autoptr (VsaFirewallState) firewall = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, only, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, only, VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE,
+                                      error)) == NULL)
     return FALSE;
   /* One read of the kernel for all VMs; without nftables the column says
    * "unknown" rather than failing the whole report. */

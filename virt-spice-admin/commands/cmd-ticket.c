@@ -121,9 +121,9 @@ read_ca (const VsaConfig *config, GError **error)
   char *pem = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (config->ca_file, &pem, NULL, &local_error))
-    g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
-                 "cannot read the CA certificate (ca-file): %s", local_error->message);
+  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate (ca-file)", VSA_FILE_TEXT_MAX,
+                              &pem, NULL, &local_error))
+    g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s", local_error->message);
   return pem;
 }
 
@@ -203,16 +203,13 @@ print_ticket (VsaContext *ctx, Ticket *t, const char *vv_path, gboolean show)
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, t->vm);
-      json_builder_set_member_name (b, "mode");
-      json_builder_add_string_value (b, vsa_auth_mode_to_string (t->auth));
+      vsa_cli_json_add_string (b, "vm", t->vm);
+      vsa_cli_json_add_string (b, "mode", vsa_auth_mode_to_string (t->auth));
       vsa_cli_json_add_string_or_null (b, "valid_to", t->password ? t->valid_to : NULL);
       vsa_cli_json_add_string_or_null (b, "vv", vv_path);
       if (show && t->password)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, t->password);
+          vsa_cli_json_add_string (b, "password", t->password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);

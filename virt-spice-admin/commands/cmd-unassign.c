@@ -11,67 +11,40 @@
 #include "vsa-sasl.h"
 #include "vsa-sasl-vault.h"
 
-typedef struct {
-  const char *vm;
-  const char *user;
-  /* results */
-  char *sasl_dir;
-  guint users_left;
-  VsaPolicy *policy;
-} UnassignRequest;
-
-static void
-unassign_request_clear (UnassignRequest *req)
-{
-  g_clear_pointer (&req->sasl_dir, g_free);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (UnassignRequest, unassign_request_clear)
-
 static gboolean
-unassign_transform (xmlDoc *doc, gpointer user_data, GError **error)
+unassign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
-  UnassignRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
+  char **args = user_data; /* VM USER */
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy == NULL || !vsa_policy_unassign (policy, req->user))
+  if (*policy == NULL || !vsa_policy_unassign (*policy, args[1]))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "user '%s' is not assigned to this VM; see 'virt-spice-admin show %s'",
-                   req->user, req->vm);
+                   args[1], args[0]);
       return FALSE;
     }
-  req->sasl_dir = g_strdup (policy->sasl_dir);
-  req->users_left = policy->access->len;
-  vsa_policy_to_domain (doc, policy);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  req->policy = g_steal_pointer (&policy);
   return TRUE;
 }
 
 static gboolean
 run_unassign (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_auto (UnassignRequest) req = { 0 };
+  const char *user = inv->args[1];
   g_autoptr (VsaEdit) edit = NULL;
+  const char *sasl_dir;
 
-  if (!vsa_validate_user_name (inv->args[1], error))
-    return FALSE;
-  req.vm = inv->vm;
-  req.user = inv->args[1];
-  edit = vsa_edit_prepare (ctx, inv->dom, unassign_transform, &req, error);
-  if (edit == NULL)
+  if (!vsa_validate_user_name (user, error) ||
+      (edit = vsa_edit_prepare (ctx, inv->dom, unassign_transform, inv->args, error)) == NULL)
     return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
-  if ((req.sasl_dir &&
-       !vsa_sasl_remove_credential (ctx->config, req.vm, req.sasl_dir, req.user, error)) ||
-      !vsa_edit_commit (ctx, edit, error) || !vsa_live_apply_policy (ctx, inv->dom, req.policy, error))
+  sasl_dir = edit->policy->sasl_dir;
+  if ((sasl_dir && !vsa_sasl_remove_credential (ctx->config, inv->vm, sasl_dir, user, error)) ||
+      !vsa_edit_commit (ctx, edit, error) ||
+      !vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
     return FALSE;
-  vsa_context_note (ctx, "VM '%s': user '%s' unassigned%s", req.vm, req.user,
-                    req.users_left == 0 ? "; nobody can open its console now" : "");
+  vsa_context_note (ctx, "VM '%s': user '%s' unassigned%s", inv->vm, user,
+                    edit->policy->access->len == 0 ? "; nobody can open its console now" : "");
   return TRUE;
 }
 

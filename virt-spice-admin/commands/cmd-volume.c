@@ -8,6 +8,7 @@
 #include "vsa-disk.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
@@ -35,8 +36,7 @@ print_format_result (VsaContext *ctx, const char *lv, const VsaFormatResult *res
   vsa_cli_json_add_string_or_null (b, "lv", lv);
   vsa_cli_json_add_string_or_null (b, "device", result->device);
   vsa_cli_json_add_string_or_null (b, "keyfile", result->keyfile);
-  json_builder_set_member_name (b, "keyfile_created");
-  json_builder_add_boolean_value (b, result->keyfile_created);
+  vsa_cli_json_add_boolean (b, "keyfile_created", result->keyfile_created);
   vsa_cli_json_add_string_or_null (b, "header_backup", result->header_backup);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
@@ -108,18 +108,14 @@ typedef struct {
   VsaVolume volume;
   const char *target;
   VsaAuthMode default_auth;
-  char *target_used;
 } AttachRequest;
 
 static gboolean
-attach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+attach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   AttachRequest *req = user_data;
 
-  if (!vsa_disk_attach_volume (doc, &req->volume, req->target, req->default_auth, error))
-    return FALSE;
-  req->target_used = vsa_disk_target_of_volume (doc, req->volume.name);
-  return TRUE;
+  return vsa_disk_attach_volume (doc, policy, &req->volume, req->target, req->default_auth, error);
 }
 
 /* The header can be read only where the LV is active; elsewhere (another
@@ -184,17 +180,18 @@ volume_attach (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   AttachRequest req = { 0 };
   g_autofree char *default_keyfile = NULL;
-  gboolean ok;
+  g_autoptr (VsaEdit) edit = NULL;
+  g_autofree char *target = NULL;
 
-  if (!read_attach_request (ctx, inv, &req, &default_keyfile, error))
+  if (!read_attach_request (ctx, inv, &req, &default_keyfile, error) ||
+      (edit = vsa_edit_run (ctx, inv->dom, attach_transform, &req, error)) == NULL)
     return FALSE;
-  ok = vsa_domain_edit (ctx, inv->dom, attach_transform, &req, NULL, error);
-  if (ok && !ctx->dry_run)
+  target = vsa_disk_target_of_volume (edit->doc, req.volume.name);
+  if (!ctx->dry_run)
     vsa_context_note (ctx, "VM '%s': volume '%s' (%s) is disk %s; opened before each start%s",
-                      inv->vm, req.volume.name, req.volume.lv, req.target_used,
+                      inv->vm, req.volume.name, req.volume.lv, target,
                       virDomainIsActive (inv->dom) == 1 ? " (from the next start on)" : "");
-  g_free (req.target_used);
-  return ok;
+  return TRUE;
 }
 
 static const GOptionEntry attach_options[] = {
@@ -224,28 +221,27 @@ static const VsaCommand volume_attach_command = {
 };
 
 static gboolean
-detach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+detach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   const char *name = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
   g_autofree char *target = vsa_disk_target_of_volume (doc, name);
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (target == NULL && vsa_policy_find_volume (policy, name) == NULL)
+  if (target == NULL && vsa_policy_find_volume (*policy, name) == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "no volume '%s'; see 'virt-spice-admin volume list'", name);
       return FALSE;
     }
-  return vsa_disk_detach_volume (doc, name, error);
+  return vsa_disk_detach_volume (doc, *policy, name, error);
 }
 
 static gboolean
 volume_detach (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  g_autoptr (VsaEdit) edit = NULL;
+
   return vsa_validate_mapping_name (inv->args[1], error) &&
-         vsa_domain_edit (ctx, inv->dom, detach_transform, inv->args[1], NULL, error);
+         (edit = vsa_edit_run (ctx, inv->dom, detach_transform, inv->args[1], error)) != NULL;
 }
 
 static const VsaCommand volume_detach_command = {
@@ -266,19 +262,15 @@ static const VsaCommand volume_detach_command = {
 /* The VM's volumes from its persistent definition: what the next start
  * (and so the hook) will use. */
 static VsaPolicy *
-load_domain_policy (VsaContext *ctx, virDomain *dom, xmlDoc **ret_doc, GError **error)
+load_domain_policy (VsaContext *ctx, virDomain *dom, GError **error)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE, error);
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
   g_autoptr (VsaPolicy) policy = NULL;
 
-  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error))
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return NULL;
   if (policy == NULL)
     policy = vsa_policy_new (ctx->config->auth_mode);
-  if (ret_doc)
-    *ret_doc = g_steal_pointer (&doc);
   return g_steal_pointer (&policy);
 }
 
@@ -288,7 +280,7 @@ static gboolean
 run_on_volumes (VsaContext *ctx, VsaInvocation *inv, VolumesAction action, const char *done,
                 GError **error)
 {
-  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, inv->dom, NULL, error);
+  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, inv->dom, error);
 
   if (policy == NULL)
     return FALSE;
@@ -368,46 +360,19 @@ list_row_free (ListRow *row)
   g_free (row);
 }
 
-static gboolean
-collect_rows (VsaContext *ctx, virDomain *dom, GPtrArray *rows, GError **error)
+static void
+add_rows (const VsaVmRecord *vm, GPtrArray *rows)
 {
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, dom, &doc, error);
-
-  if (policy == NULL)
+  for (guint i = 0; vm->policy && i < vm->policy->volumes->len; i++)
     {
-      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
-      return FALSE;
-    }
-  for (guint i = 0; i < policy->volumes->len; i++)
-    {
-      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+      VsaVolume *volume = g_ptr_array_index (vm->policy->volumes, i);
       ListRow *row = g_new0 (ListRow, 1);
 
-      row->vm = g_strdup (virDomainGetName (dom));
+      row->vm = g_strdup (vm->name);
       row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile, volume->token);
-      row->target = vsa_disk_target_of_volume (doc, volume->name);
+      row->target = vsa_disk_target_of_volume (vm->config_doc, volume->name);
       g_ptr_array_add (rows, row);
     }
-  return TRUE;
-}
-
-static gboolean
-collect_all_rows (VsaContext *ctx, GPtrArray *rows, GError **error)
-{
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (ctx->conn, &domains, 0);
-  gboolean ok = TRUE;
-
-  if (n < 0)
-    return vsa_libvirt_set_error (error, "cannot list the domains");
-  for (int i = 0; i < n; i++)
-    {
-      ok = ok && collect_rows (ctx, domains[i], rows, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  return ok;
 }
 
 static void
@@ -453,14 +418,13 @@ static gboolean
 volume_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) list_row_free);
+  g_autoptr (GPtrArray) vms = NULL;
 
-  if (inv->dom != NULL)
-    {
-      if (!collect_rows (ctx, inv->dom, rows, error))
-        return FALSE;
-    }
-  else if (!vsa_context_connect (ctx, error) || !collect_all_rows (ctx, rows, error))
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, inv->args, 0, error)) == NULL)
     return FALSE;
+  for (guint i = 0; i < vms->len; i++)
+    add_rows (g_ptr_array_index (vms, i), rows);
   print_rows (ctx, rows);
   return TRUE;
 }
