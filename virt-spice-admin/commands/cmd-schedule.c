@@ -188,7 +188,7 @@ schedule_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GDateTime) last = read_last_sync (ctx->config, now);
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, NULL, VSA_INVENTORY_LIVE, error)) == NULL)
     return FALSE;
   if (ctx->config->firewall && (state = vsa_firewall_read_state (ctx->config, error)) == NULL)
     return FALSE;
