@@ -14,6 +14,7 @@
 #include "vsa-tunnel.h"
 #include "vsa-time.h"
 #include "vsa-volume.h"
+#include "vsa-sasl-vault.h"
 
 #include <string.h>
 
@@ -269,6 +270,7 @@ converge_access (VsaPolicy *policy, const VmRequest *req)
       g_autofree const char **clients = client_list (access->clients);
 
       vsa_policy_assign (policy, access->user, clients);
+      vsa_policy_set_when (policy, access->user, access->when);
     }
   if (req->opts->prune)
     g_ptr_array_unref (vsa_policy_retain_access (policy, req->vm->access));
@@ -440,8 +442,9 @@ static void
 forget_credentials (VsaContext *ctx, VmRequest *req, GPtrArray *credentials)
 {
   for (guint i = 0; i < credentials->len; i++)
-    vsa_sasl_delete_user (ctx->config, req->sasl_dir,
-                          ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user, NULL);
+    vsa_sasl_remove_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user,
+                                NULL);
 }
 
 static gboolean
@@ -458,8 +461,8 @@ create_credentials (VsaContext *ctx, const char *host, VmRequest *req, GPtrArray
       g_ptr_array_add (ret_credentials, credential);
       credential->password = vsa_secret_generate_password (error);
       if (credential->password == NULL ||
-          !vsa_sasl_set_password (ctx->config, req->sasl_dir, credential->user,
-                                  credential->password, error))
+          !vsa_sasl_store_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                      credential->user, credential->password, error))
         return FALSE;
     }
   return TRUE;
@@ -478,7 +481,8 @@ commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmR
   if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
     return FALSE;
   for (guint i = 0; sasl && i < removed_users->len; i++)
-    if (!vsa_sasl_delete_user (ctx->config, req->sasl_dir, g_ptr_array_index (removed_users, i), error))
+    if (!vsa_sasl_remove_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                     g_ptr_array_index (removed_users, i), error))
       return FALSE;
   if ((sasl && !create_credentials (ctx, host, req, new_users, ret_credentials, error)) ||
       !vsa_edit_commit (ctx, edit, error))

@@ -279,3 +279,16 @@ vsa_sasl_user_exists (const char *vm_dir, const char *user)
   G_UNLOCK (sasl_db);
   return result;
 }
+
+/* Replaces VM_DIR's database with DATA (a whole sasldb file) atomically,
+ * owned and moded as qemu reads it. */
+gboolean
+vsa_sasl_install_db (const VsaConfig *config, const char *vm_dir, const char *data, gsize len,
+                     GError **error)
+{
+  g_autofree char *db = vsa_sasl_db_path (vm_dir);
+  gid_t gid;
+
+  return lookup_group (config, &gid, error) &&
+         vsa_file_write_atomic_owned (db, data, len, 0640, 0, gid, error);
+}
