@@ -534,3 +534,14 @@ vsa_client_render (const VsaClientRenderOptions *opts, GError **error)
   add_file (files, VSA_CLIENT_FILE_SUDOERS, g_strdup (VSA_CLIENT_SUDOERS_PATH), text, 0440);
   return g_steal_pointer (&files);
 }
+
+guint
+vsa_client_files_count (GPtrArray *files, gboolean directories)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < files->len; i++)
+    if ((((VsaClientFile *) g_ptr_array_index (files, i))->kind == VSA_CLIENT_FILE_DIR) == directories)
+      n++;
+  return n;
+}

@@ -68,7 +68,7 @@ test_office_example_parses (void)
   g_assert_cmpint (vm_at (manifest, 0, 2)->tls_port, ==, 0);
   g_assert_cmpuint (manifest->client_hosts->len, ==, 1);
   g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (
-    ((VsaManifestClientHost *) g_ptr_array_index (manifest->client_hosts, 0))->uids, "alice")), ==, 1000);
+    ((VsaManifestClientHost *) g_ptr_array_index (manifest->client_hosts, 0))->uids, "maggie")), ==, 1000);
 }
 
 static void

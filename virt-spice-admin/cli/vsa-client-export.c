@@ -55,6 +55,7 @@ copy_access (const char *client, const VsaPolicy *from, VsaClientVm *vm)
           if (client && !vsa_client_matches (address, client))
             continue;
           vsa_policy_assign (vm->policy, access->user, clients);
+          vsa_policy_set_when (vm->policy, access->user, access->when);
           any = TRUE;
         }
     }

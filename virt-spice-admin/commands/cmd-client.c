@@ -58,17 +58,6 @@ load_host (VsaContext *ctx, const ClientOptions *o, const char *action, GError *
 
 /* The rendered list holds the .vv directories too (they have modes of
  * their own): count them apart. */
-static guint
-count_files (GPtrArray *files, gboolean directories)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < files->len; i++)
-    if ((((VsaClientFile *) g_ptr_array_index (files, i))->kind == VSA_CLIENT_FILE_DIR) == directories)
-      n++;
-  return n;
-}
-
 /* Rendered and validated in a scratch tree first: DIR gets nothing
  * unless every file passed its tool. */
 static gboolean
@@ -86,7 +75,8 @@ client_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
       !vsa_client_write_tree (files, o->dest, error))
     return FALSE;
   vsa_context_note (ctx, "client '%s': %u files and %u directories rendered under %s and validated",
-                    o->client, count_files (files, FALSE), count_files (files, TRUE), o->dest);
+                    o->client, vsa_client_files_count (files, FALSE), vsa_client_files_count (files, TRUE),
+                    o->dest);
   return TRUE;
 }
 

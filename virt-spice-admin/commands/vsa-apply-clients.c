@@ -122,8 +122,10 @@ write_bundle (const VsaApplyOptions *opts, gboolean dry_run, const char *name, G
 
   if (opts->client_dir == NULL)
     {
-      *ret_detail = g_strdup_printf ("%u files rendered and validated, not written "
-                                     "(give --client-dir DIR)", files->len);
+      *ret_detail = g_strdup_printf ("%u files and %u directories rendered and validated, not "
+                                     "written (give --client-dir DIR)",
+                                     vsa_client_files_count (files, FALSE),
+                                     vsa_client_files_count (files, TRUE));
       return VSA_APPLY_CHECKED;
     }
   root = g_build_filename (opts->client_dir, name, NULL);
@@ -131,7 +133,8 @@ write_bundle (const VsaApplyOptions *opts, gboolean dry_run, const char *name, G
     return VSA_APPLY_FAILED;
   if (changed == 0 && removed == 0)
     return VSA_APPLY_UNCHANGED;
-  *ret_detail = g_strdup_printf ("%u of %u files %s under %s%s", changed, files->len,
+  /* CHANGED counts directories made as well as files written. */
+  *ret_detail = g_strdup_printf ("%u of %u files and directories %s under %s%s", changed, files->len,
                                  dry_run ? "would be written" : "written", root,
                                  removed == 0 ? "" : dry_run ? ", stale files would be removed"
                                                              : ", stale files removed");
