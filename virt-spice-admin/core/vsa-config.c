@@ -326,6 +326,13 @@ check_sudoers_group (const char *text, GError **error)
 
 static const char *const luks_pbkdfs[] = { "argon2id", "argon2i", "pbkdf2", NULL };
 
+/* Empty: the host's local zone. */
+static gboolean
+check_time_zone (const char *text, GError **error)
+{
+  return *text == '\0' || vsa_time_zone_check (text, error);
+}
+
 /* --- the keys ------------------------------------------------------------ */
 
 #define FIELD(name) G_STRUCT_OFFSET (VsaConfig, name)
@@ -369,6 +376,11 @@ static const ConfigKey config_keys[] = {
     "widest IPv4 client network (/N) assign and apply take unasked", .min = 0, .max = 32 },
   { GROUP, "client-min-prefix-ipv6", &COUNT, FIELD (client_networks.min_prefix_ipv6), "32",
     "widest IPv6 client network (/N) assign and apply take unasked", .min = 0, .max = 128 },
+  { GROUP, "time-zone", &STRING, FIELD (time_zone), "",
+    "zone of access windows; empty: the host's local zone", .check = check_time_zone },
+  { GROUP, "schedule-timer", &PATH, FIELD (schedule_timer),
+    "/etc/systemd/system/timers.target.wants/virt-spice-admin-schedule.timer",
+    "the schedule timer's link when enabled (audit checks it)" },
   { GROUP, "key-dir", &PATH, FIELD (key_dir), "/etc/virt-spice-admin/keys",
     "keyfiles `volume format` makes" },
   { GROUP, "luks-pbkdf", &WORD, FIELD (luks_pbkdf), "argon2id",
@@ -406,8 +418,8 @@ static const ConfigKey config_keys[] = {
     "the root-run launcher sudo runs to open a user's own .vv", .check_path = vsa_validate_program_path },
   { GROUP, "client-firewall", &CLIENT_FIREWALL, FIELD (client_firewall), "nft",
     "client rules for nft or iptables" },
-  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "false",
-    "sudo rules without a password" },
+  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "true",
+    "the pinned launcher rules need no password (users may have none)" },
 };
 
 static const ConfigKey *

@@ -56,6 +56,8 @@ typedef struct {
   VsaNftRejectMode firewall_reject;
   char *firewall_log_prefix;       /* "": no log rule */
   VsaNetworkBounds client_networks; /* the widest client networks allowed unasked */
+  char *time_zone;                 /* of access windows; "": the host's local zone */
+  char *schedule_timer;            /* the schedule timer's link when enabled (audit) */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
