@@ -52,11 +52,14 @@ vsa_nft_validate_log_prefix (const char *prefix, GError **error)
                    len, LOG_PREFIX_MAX);
       return FALSE;
     }
+  /* nft expands $NAME inside a quoted log prefix as a variable (an
+   * unknown one makes the whole ruleset fail to load): refused too. */
   for (gsize i = 0; i < len; i++)
-    if ((guchar) prefix[i] < 0x20 || prefix[i] == 0x7f || prefix[i] == '"' || prefix[i] == '\\')
+    if ((guchar) prefix[i] < 0x20 || prefix[i] == 0x7f || prefix[i] == '"' || prefix[i] == '\\' ||
+        prefix[i] == '$')
       {
         g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                     "firewall log prefix must not contain quotes, backslashes or control characters");
+                     "firewall log prefix must not contain quotes, backslashes, '$' or control characters");
         return FALSE;
       }
   return TRUE;

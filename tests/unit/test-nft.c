@@ -288,6 +288,9 @@ test_log_prefixes (void)
   g_assert_false (vsa_nft_validate_log_prefix ("a\"; flush ruleset; \"", NULL));
   g_assert_false (vsa_nft_validate_log_prefix ("back\\slash", NULL));
   g_assert_false (vsa_nft_validate_log_prefix ("new\nline", NULL));
+  /* nft reads $NAME in a quoted prefix as a variable (found by fuzzing). */
+  g_assert_false (vsa_nft_validate_log_prefix ("03$ ", NULL));
+  g_assert_false (vsa_nft_validate_log_prefix ("$ruleset", NULL));
   g_assert_false (vsa_nft_validate_log_prefix (long_prefix, NULL));
 }
 
