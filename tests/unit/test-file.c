@@ -32,8 +32,10 @@ dead_pid (void)
   int status;
 
   g_assert_cmpint (pid, >=, 0);
+  /* SIGKILL, not _exit: valgrind would check the copy of our heap the
+   * child holds for leaks when it exits (and fail the test for it). */
   if (pid == 0)
-    _exit (0);
+    raise (SIGKILL);
   g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
   return pid;
 }
@@ -155,7 +157,7 @@ test_lock_exclusive_across_unlink (void)
               unlink (counter);
               vsa_lock_release (lock);
             }
-          _exit (0);
+          raise (SIGKILL); /* success; see dead_pid () */
         }
     }
   for (guint i = 0; i < G_N_ELEMENTS (children); i++)
@@ -163,8 +165,10 @@ test_lock_exclusive_across_unlink (void)
       int status;
 
       g_assert_cmpint (waitpid (children[i], &status, 0), ==, children[i]);
-      g_assert_true (WIFEXITED (status));
-      g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+      if (WIFEXITED (status))
+        g_error ("child %u failed: exit status %d", i, WEXITSTATUS (status));
+      g_assert_true (WIFSIGNALED (status));
+      g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
     }
 }
 
