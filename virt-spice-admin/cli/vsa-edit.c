@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-edit.h"
+#include "vsa-define-check.h"
 #include "vsa-diff.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
@@ -48,6 +49,7 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
                   gpointer user_data, GError **error)
 {
   g_autoptr (VsaEdit) edit = g_new0 (VsaEdit, 1);
+  g_autoptr (xmlDoc) before = NULL;
 
   edit->name = g_strdup (virDomainGetName (dom));
   edit->lock = vsa_lock_acquire (ctx->config->state_dir, edit->name,
@@ -64,12 +66,14 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
   if (edit->doc == NULL || !vsa_policy_from_domain (edit->doc, &edit->old_policy, error))
     return NULL;
   edit->old_canonical = vsa_xml_serialize (edit->doc);
+  before = xmlCopyDoc (edit->doc, 1);
   edit->policy = vsa_policy_copy (edit->old_policy);
   if (!transform (edit->doc, &edit->policy, user_data, error))
     return NULL;
   write_policy (edit);
   edit->new_canonical = vsa_xml_serialize (edit->doc);
   edit->changed = strcmp (edit->old_canonical, edit->new_canonical) != 0;
+  edit->validate = !vsa_define_change_is_schema_neutral (before, edit->doc);
   return g_steal_pointer (&edit);
 }
 
@@ -153,7 +157,7 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
       g_prefix_error (error, "not changed: ");
       return FALSE;
     }
-  return vsa_libvirt_define (edit->conn, edit->new_canonical, error);
+  return vsa_libvirt_define (edit->conn, edit->new_canonical, edit->validate, error);
 }
 
 /* --dry-run prints the diff and changes nothing; otherwise commit.  The

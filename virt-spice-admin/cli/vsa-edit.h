@@ -33,6 +33,7 @@ typedef struct {
   VsaPolicy *old_policy; /* as read; NULL: the VM was not managed */
   VsaPolicy *policy;    /* as defined; NULL: not managed */
   gboolean changed;
+  gboolean validate;    /* the change needs libvirt's schema check on define */
 } VsaEdit;
 
 void vsa_edit_free (VsaEdit *edit);
