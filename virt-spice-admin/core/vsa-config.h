@@ -32,6 +32,7 @@ typedef struct {
   char *client_group;
   char *client_prefix;
   char *client_remote_viewer;
+  char *client_launcher;     /* virt-spice-admin-client-open, which sudo runs as root */
   VsaFirewallKind client_firewall;
   gboolean client_nopasswd;
   /* SSH tunnels (`tunnel render|install`) */

@@ -19,6 +19,7 @@ vsa_sshd_tunnel_templates (VsaTunnelTemplates *ret_templates, GError **error)
 {
   return lookup_template ("sshd-tunnels.conf", &ret_templates->drop_in, error) &&
          lookup_template ("sshd-tunnel-match.conf", &ret_templates->match_block, error) &&
+         lookup_template ("sshd-tunnel-refuse.conf", &ret_templates->refuse_block, error) &&
          lookup_template ("tunnel-authorized-keys", &ret_templates->keys_file, error) &&
          lookup_template ("tunnel-authorized-keys-line", &ret_templates->key_line, error);
 }
