@@ -294,7 +294,7 @@ vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems)
 }
 
 VsaNftVm *
-vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
+vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GDateTime *now, GError **error)
 {
   g_autoptr (VsaNftVm) vm = vsa_nft_vm_new (port, error);
 
@@ -303,6 +303,7 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
   for (guint i = 0; i < policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
+      gboolean admitted = now == NULL || vsa_window_set_is_open (access->when, now, NULL);
 
       for (guint j = 0; j < access->clients->len; j++)
         {
@@ -311,7 +312,10 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
 
           if (client == NULL)
             return NULL;
-          add_parsed_client (vm, client);
+          if (admitted)
+            add_parsed_client (vm, client);
+          else
+            vsa_nft_client_free (client);
         }
     }
   return g_steal_pointer (&vm);

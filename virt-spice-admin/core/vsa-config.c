@@ -326,6 +326,13 @@ check_sudoers_group (const char *text, GError **error)
 
 static const char *const luks_pbkdfs[] = { "argon2id", "argon2i", "pbkdf2", NULL };
 
+/* Empty: the host's local zone. */
+static gboolean
+check_time_zone (const char *text, GError **error)
+{
+  return *text == '\0' || vsa_time_zone_check (text, error);
+}
+
 /* --- the keys ------------------------------------------------------------ */
 
 #define FIELD(name) G_STRUCT_OFFSET (VsaConfig, name)
@@ -365,6 +372,11 @@ static const ConfigKey config_keys[] = {
     "what unassigned clients get: reset or drop" },
   { GROUP, "firewall-log-prefix", &STRING, FIELD (firewall_log_prefix), "",
     "log prefix of rejected packets; empty: no log rule", .check = vsa_nft_validate_log_prefix },
+  { GROUP, "time-zone", &STRING, FIELD (time_zone), "",
+    "zone of access windows; empty: the host's local zone", .check = check_time_zone },
+  { GROUP, "schedule-timer", &PATH, FIELD (schedule_timer),
+    "/etc/systemd/system/timers.target.wants/virt-spice-admin-schedule.timer",
+    "the schedule timer's link when enabled (audit checks it)" },
   { GROUP, "key-dir", &PATH, FIELD (key_dir), "/etc/virt-spice-admin/keys",
     "keyfiles `volume format` makes" },
   { GROUP, "luks-pbkdf", &WORD, FIELD (luks_pbkdf), "argon2id",
@@ -402,8 +414,8 @@ static const ConfigKey config_keys[] = {
     "the root-run launcher sudo runs to open a user's own .vv", .check_path = vsa_validate_program_path },
   { GROUP, "client-firewall", &CLIENT_FIREWALL, FIELD (client_firewall), "nft",
     "client rules for nft or iptables" },
-  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "false",
-    "sudo rules without a password" },
+  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "true",
+    "the pinned launcher rules need no password (users may have none)" },
 };
 
 static const ConfigKey *

@@ -55,6 +55,8 @@ typedef struct {
   int firewall_priority;           /* of its input base chain */
   VsaNftRejectMode firewall_reject;
   char *firewall_log_prefix;       /* "": no log rule */
+  char *time_zone;                 /* of access windows; "": the host's local zone */
+  char *schedule_timer;            /* the schedule timer's link when enabled (audit) */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
