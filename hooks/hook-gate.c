@@ -126,10 +126,15 @@ now_ms (void)
 }
 
 static void
-start_worker (const char *worker, char **argv, int err_fd)
+start_worker (const char *worker, char **argv, int err_fd, int status_fd)
 {
   int null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+  char fd_text[16];
 
+  /* Kept across exec: the worker's status comes back on it. */
+  snprintf (fd_text, sizeof fd_text, "%d", status_fd);
+  if (fcntl (status_fd, F_SETFD, 0) == 0)
+    setenv (VSA_HOOK_STATUS_ENV, fd_text, 1);
   dup2 (err_fd, STDERR_FILENO);
   if (null >= 0)
     dup2 (null, STDOUT_FILENO);
@@ -165,6 +170,21 @@ relay_stderr (int fd, long deadline)
     }
 }
 
+/* The status the worker sent before exiting (it sends it, then closes
+ * stderr, so after stderr's end it is there or never comes), or -1.  Its
+ * exit is not waited for: closing its nftables socket takes the kernel an
+ * RCU grace period, and the worker has nothing left to do. */
+static int
+reported_status (int fd)
+{
+  struct pollfd p = { fd, POLLIN, 0 };
+  unsigned char byte;
+
+  if (poll (&p, 1, 0) == 1 && read (fd, &byte, 1) == 1)
+    return byte;
+  return -1;
+}
+
 /* The worker's exit status, or -1 if it has not exited by DEADLINE. */
 static int
 wait_worker (pid_t pid, long deadline)
@@ -181,7 +201,7 @@ wait_worker (pid_t pid, long deadline)
         return 1;
       if (now_ms () >= deadline)
         return -1;
-      usleep (10 * 1000);
+      usleep (1000);
     }
 }
 
@@ -207,19 +227,23 @@ run_worker (const char *worker, char **argv, const char *domain, const char *ope
   long limit = timeout_ms ();
   long deadline = now_ms () + limit;
   int err_pipe[2];
+  int status_pipe[2];
   pid_t pid;
   int status;
 
-  if (pipe2 (err_pipe, O_CLOEXEC) < 0 || (pid = fork ()) < 0)
+  if (pipe2 (err_pipe, O_CLOEXEC) < 0 || pipe2 (status_pipe, O_CLOEXEC) < 0 ||
+      (pid = fork ()) < 0)
     return -1;
   if (pid == 0)
-    start_worker (worker, argv, err_pipe[1]);
+    start_worker (worker, argv, err_pipe[1], status_pipe[1]);
   close (err_pipe[1]);
+  close (status_pipe[1]);
   if (relay_stderr (err_pipe[0], deadline) < 0)
     status = -1;
-  else
+  else if ((status = reported_status (status_pipe[0])) < 0)
     status = wait_worker (pid, deadline);
   close (err_pipe[0]);
+  close (status_pipe[0]);
   if (status < 0)
     return worker_timed_out (pid, domain, operation, may_refuse, limit);
   /* Undo steps never fail, whatever happened to the worker. */

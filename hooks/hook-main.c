@@ -21,10 +21,12 @@
 #include "vsa-firewall.h"
 #include "vsa-hook-log.h"
 #include "vsa-hook-plan.h"
+#include "vsa-hook-table.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,8 +176,8 @@ load_config (const char *domain, gboolean may_refuse, GError **error)
 
 /* The plan's phase decides everything here: it is computed once, with
  * the one namespace search, before the configuration is even read. */
-int
-main (int argc, char **argv)
+static int
+run (int argc, char **argv)
 {
   const char *domain = argc > 1 ? argv[1] : "";
   const char *operation = argc > 2 ? argv[2] : "";
@@ -220,4 +222,45 @@ main (int argc, char **argv)
       break;
     }
   return 0;
+}
+
+/* The gate learns the exit status on a pipe of its own (VSA_HOOK_STATUS_ENV
+ * names its descriptor) before this process exits: exiting closes the
+ * nftables netlink socket, and the kernel makes that wait for an RCU grace
+ * period (10-20 ms, most of a managed prepare).  libvirtd need not wait for
+ * it, so stderr is closed once the status is sent; the exit itself
+ * finishes in the background.  -1: run by hand, no such pipe. */
+static int
+status_fd (void)
+{
+  const char *fd_text = g_getenv (VSA_HOOK_STATUS_ENV);
+  guint64 fd;
+
+  if (fd_text == NULL || !g_ascii_string_to_unsigned (fd_text, 10, 3, G_MAXINT, &fd, NULL) ||
+      fcntl ((int) fd, F_SETFD, FD_CLOEXEC) < 0) /* not for the tools we run */
+    return -1;
+  return (int) fd;
+}
+
+static void
+report_status (int fd, int status)
+{
+  unsigned char byte = (unsigned char) status;
+
+  if (fd < 0)
+    return;
+  fflush (stderr);
+  if (write (fd, &byte, 1) == 1)
+    close (STDERR_FILENO);
+  close (fd);
+}
+
+int
+main (int argc, char **argv)
+{
+  int fd = status_fd ();
+  int status = run (argc, argv);
+
+  report_status (fd, status);
+  return status;
 }

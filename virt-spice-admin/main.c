@@ -96,20 +96,6 @@ run (VsaContext *ctx, int argc, char **argv, GError **error)
   return vsa_command_dispatch (ctx, command, (int) g_strv_length (args) - 1, args + 1, error);
 }
 
-/* spice-client-glib reports failures itself (GSpice/Spice domains); the
- * probe's outcome already says it in one line, so keep them off stderr
- * unless G_MESSAGES_DEBUG asks for them. */
-static GLogWriterOutput
-write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0 &&
-        (g_strcmp0 (fields[i].value, "GSpice") == 0 || g_strcmp0 (fields[i].value, "Spice") == 0) &&
-        g_getenv ("G_MESSAGES_DEBUG") == NULL)
-      return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (level, fields, n_fields, user_data);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -119,7 +105,6 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_set_prgname ("virt-spice-admin");
   vsa_libvirt_init ();
-  g_log_set_writer_func (write_log, NULL, NULL);
   if (!run (ctx, argc, argv, &error))
     {
       fprintf (stderr, "virt-spice-admin: %s\n", error->message);

@@ -11,5 +11,9 @@ typedef enum {
   VSA_HOOK_FILTER,    /* migrate/restore: print nothing = XML unchanged */
 } VsaHookPhase;
 
+/* The gate tells the worker, in this environment variable, the descriptor
+ * on which to send its exit status (one byte) before it exits. */
+#define VSA_HOOK_STATUS_ENV "VIRT_SPICE_ADMIN_HOOK_STATUS_FD"
+
 VsaHookPhase vsa_hook_phase_for (const char *operation, const char *sub_operation,
                                  int *ret_may_refuse);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-edit.h"
+#include "vsa-define-check.h"
 #include "vsa-diff.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
@@ -73,6 +74,7 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
                   gpointer user_data, GError **error)
 {
   g_autoptr (VsaEdit) edit = g_new0 (VsaEdit, 1);
+  g_autoptr (xmlDoc) before = NULL;
 
   edit->name = g_strdup (virDomainGetName (dom));
   edit->lock = vsa_lock_acquire (ctx->config->state_dir, edit->name,
@@ -93,10 +95,12 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
   if (edit->doc == NULL || !vsa_policy_from_domain (edit->doc, &edit->old_policy, error))
     return NULL;
   edit->old_canonical = vsa_xml_serialize (edit->doc);
+  before = xmlCopyDoc (edit->doc, 1);
   if (!transform_doc (edit->doc, edit->old_policy, transform, user_data, &edit->policy, error))
     return NULL;
   edit->new_canonical = vsa_xml_serialize (edit->doc);
   edit->changed = strcmp (edit->old_canonical, edit->new_canonical) != 0;
+  edit->validate = !vsa_define_change_is_schema_neutral (before, edit->doc);
   return g_steal_pointer (&edit);
 }
 
@@ -271,7 +275,7 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
       g_prefix_error (error, "not changed: ");
       return FALSE;
     }
-  if (vsa_libvirt_define (edit->conn, edit->new_canonical, &define_error))
+  if (vsa_libvirt_define (edit->conn, edit->new_canonical, edit->validate, &define_error))
     return TRUE;
   return report_failed_define (ctx, edit, define_error, error);
 }

@@ -50,6 +50,7 @@ typedef struct {
   gboolean changed;
   gboolean reply_lost;  /* commit: libvirt did not confirm the define, a re-read did */
   char *backup;         /* commit: where the old XML was saved */
+  gboolean validate;    /* the change needs libvirt's schema check on define */
 } VsaEdit;
 
 void vsa_edit_free (VsaEdit *edit);

@@ -72,26 +72,6 @@ compare_by_name (gconstpointer a, gconstpointer b)
   return g_strcmp0 ((*(VsaVmRecord *const *) a)->name, (*(VsaVmRecord *const *) b)->name);
 }
 
-static gboolean
-check_names_exist (GPtrArray *seen, char **only, GError **error)
-{
-  for (guint i = 0; only && only[i]; i++)
-    if (!g_ptr_array_find_with_equal_func (seen, only[i], g_str_equal, NULL))
-      {
-        g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                     "VM '%s' not found on this connection; list the VMs with 'virsh list --all'",
-                     only[i]);
-        return FALSE;
-      }
-  return TRUE;
-}
-
-static gboolean
-is_wanted (char **only, const char *name)
-{
-  return only == NULL || only[0] == NULL || g_strv_contains ((const char *const *) only, name);
-}
-
 /* Adds DOM's record; FALSE (with an error naming it) when it cannot be
  * read, unless BEST_EFFORT: then with what could be read and why the
  * rest could not, so one broken domain never hides the others. */
@@ -115,6 +95,44 @@ add_record (GPtrArray *records, virDomain *dom, VsaInventoryFlags flags, GError 
   return TRUE;
 }
 
+/* The ONLY ones, looked up by name: naming one VM of many reads that one
+ * (a listing would bring every domain over the connection). */
+static gboolean
+collect_named (virConnect *conn, char **only, VsaInventoryFlags flags, GPtrArray *records,
+               GError **error)
+{
+  for (guint i = 0; only[i]; i++)
+    {
+      g_autoptr (virDomain) dom = NULL;
+
+      if (g_strv_contains ((const char *const *) only + i + 1, only[i]))
+        continue; /* named twice: reported once, at its last mention */
+      if ((dom = vsa_libvirt_lookup (conn, only[i], error)) == NULL ||
+          !add_record (records, dom, flags, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+collect_all (virConnect *conn, VsaInventoryFlags flags, GPtrArray *records, GError **error)
+{
+  virDomainPtr *domains = NULL;
+  int n = virConnectListAllDomains (conn, &domains, 0);
+  gboolean ok = TRUE;
+
+  if (n < 0)
+    return vsa_libvirt_set_error (error, "cannot list the domains");
+  for (int i = 0; i < n; i++)
+    {
+      if (ok)
+        ok = add_record (records, domains[i], flags, error);
+      virDomainFree (domains[i]);
+    }
+  free (domains);
+  return ok;
+}
+
 /* All domains (or the ONLY ones, each of which must exist), by name.  A
  * domain whose XML cannot be read is an error naming it (BEST_EFFORT: a
  * record with `unreadable` set). */
@@ -122,27 +140,10 @@ GPtrArray *
 vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags, GError **error)
 {
   g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_vm_record_free);
-  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (conn, &domains, 0);
-  gboolean ok = TRUE;
+  gboolean named = only != NULL && only[0] != NULL;
 
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the domains");
-      return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      const char *name = virDomainGetName (domains[i]);
-
-      g_ptr_array_add (seen, g_strdup (name));
-      if (ok && is_wanted (only, name))
-        ok = add_record (records, domains[i], flags, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok || !check_names_exist (seen, only, error))
+  if (!(named ? collect_named (conn, only, flags, records, error)
+              : collect_all (conn, flags, records, error)))
     return NULL;
   g_ptr_array_sort (records, compare_by_name);
   return g_steal_pointer (&records);

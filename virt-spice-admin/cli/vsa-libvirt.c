@@ -139,9 +139,10 @@ vsa_libvirt_is_active (virDomain *dom, GError **error)
 }
 
 gboolean
-vsa_libvirt_define (virConnect *conn, const char *xml, GError **error)
+vsa_libvirt_define (virConnect *conn, const char *xml, gboolean validate, GError **error)
 {
-  g_autoptr (virDomain) dom = virDomainDefineXMLFlags (conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+  g_autoptr (virDomain) dom = virDomainDefineXMLFlags (conn, xml,
+                                                       validate ? VIR_DOMAIN_DEFINE_VALIDATE : 0);
   g_autofree char *detail = NULL;
 
   if (dom != NULL)

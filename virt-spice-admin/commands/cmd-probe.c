@@ -6,7 +6,7 @@
 #include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
-#include "vsa-probe.h"
+#include "vsa-probe-helper.h"
 #include "vsa-secret.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -142,7 +142,7 @@ run_probe (VsaContext *ctx, VsaInvocation *inv, GError **error)
   req.username = user;
   req.password = password ? password : target.spice.password;
   req.timeout_ms = (guint) vsa_invocation_int (inv, "timeout", 10) * 1000;
-  if (!vsa_probe_console (&req, &outcome, &detail, error))
+  if (!vsa_probe_in_helper (&req, &outcome, &detail, error))
     return FALSE;
   print_outcome (ctx, inv->vm, req.host, req.tls_port, outcome, detail);
   return vsa_probe_outcome_to_error (outcome, detail, error);

@@ -354,6 +354,19 @@ check_all_readable (GPtrArray *vms, GError **error)
   return FALSE;
 }
 
+static gboolean
+any_running_managed (GPtrArray *vms)
+{
+  for (guint i = 0; i < vms->len; i++)
+    {
+      const VsaVmRecord *vm = g_ptr_array_index (vms, i);
+
+      if (vm->running && vm->policy != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* The report for the context's connection; also `apply --status`, which
  * must show what it did on the same connection (the test driver forgets
  * everything when a connection closes). */
@@ -368,9 +381,10 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
       (vms = vsa_inventory_collect (ctx->conn, only, VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE |
                                     VSA_INVENTORY_BEST_EFFORT, error)) == NULL)
     return FALSE;
-  /* One read of the kernel for all VMs; without nftables the column says
-   * "unknown" rather than failing the whole report. */
-  if (ctx->config->firewall)
+  /* One read of the kernel for all VMs, and none when no row needs it
+   * (only a running managed VM has elements); without nftables the column
+   * says "unknown" rather than failing the whole report. */
+  if (ctx->config->firewall && any_running_managed (vms))
     firewall = vsa_firewall_read_state (ctx->config, NULL);
   for (guint i = 0; i < vms->len; i++)
     g_ptr_array_add (rows, make_row (ctx->config, g_ptr_array_index (vms, i), firewall));

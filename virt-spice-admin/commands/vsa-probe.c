@@ -32,53 +32,6 @@ typedef struct {
   gboolean         disconnected;   /* session "disconnected" was emitted */
 } ProbeState;
 
-const char *
-vsa_probe_outcome_to_string (VsaProbeOutcome outcome)
-{
-  switch (outcome)
-    {
-    case VSA_PROBE_OPENED:
-      return "opened";
-    case VSA_PROBE_AUTH_REFUSED:
-      return "auth-refused";
-    case VSA_PROBE_TLS_ERROR:
-      return "tls-error";
-    case VSA_PROBE_CONNECT_ERROR:
-      return "connect-error";
-    default:
-      return "unknown";
-    }
-}
-
-gboolean
-vsa_probe_outcome_to_error (VsaProbeOutcome outcome,
-                            const char     *detail,
-                            GError        **error)
-{
-  VsaErrorCode code;
-
-  switch (outcome)
-    {
-    case VSA_PROBE_OPENED:
-      return TRUE;
-    case VSA_PROBE_AUTH_REFUSED:
-      code = VSA_ERROR_PROBE_AUTH;
-      break;
-    case VSA_PROBE_TLS_ERROR:
-      code = VSA_ERROR_PROBE_TLS;
-      break;
-    case VSA_PROBE_CONNECT_ERROR:
-    default:
-      code = VSA_ERROR_PROBE_CONNECT;
-      break;
-    }
-
-  g_set_error_literal (error, VSA_ERROR, code,
-                       detail != NULL ? detail
-                                      : vsa_probe_outcome_to_string (outcome));
-  return FALSE;
-}
-
 /* The detail must stay on one line even when it quotes a message coming
  * from GIO, OpenSSL or SASL. */
 static char *

@@ -74,6 +74,9 @@ gboolean vsa_probe_console (const VsaProbeRequest *req,
 
 /* "opened", "auth-refused", "tls-error", "connect-error" */
 const char *vsa_probe_outcome_to_string (VsaProbeOutcome outcome);
+/* The reverse: FALSE for a name that is none of those. */
+gboolean vsa_probe_outcome_from_string (const char      *name,
+                                        VsaProbeOutcome *ret_outcome);
 
 /*
  * Maps a non-OPENED outcome to VSA_ERROR_PROBE_AUTH / _TLS / _CONNECT with

@@ -5,6 +5,7 @@
 #include "vsa-luks.h"
 #include "vsa-block.h"
 #include "vsa-error.h"
+#include "vsa-volume-libs.h"
 
 #include <errno.h>
 #include <string.h>
@@ -28,9 +29,17 @@ collect_crypt_message (int level, const char *message, void *user_data)
 }
 
 void
+vsa_luks_free (VsaCryptDevice *cd)
+{
+  VSA_CRYPT (crypt_free) (cd);
+}
+
+void
 vsa_luks_quiet (void)
 {
-  crypt_set_log_callback (NULL, drop_crypt_message, NULL);
+  if (!vsa_volume_libs_load (NULL))
+    return;
+  VSA_CRYPT (crypt_set_log_callback) (NULL, drop_crypt_message, NULL);
 }
 
 VsaCryptDevice *
@@ -39,15 +48,17 @@ vsa_luks_open_device (const char *device, GString *messages, GError **error)
   g_autoptr (VsaCryptDevice) cd = NULL;
   int rc;
 
+  if (!vsa_volume_libs_load (error))
+    return NULL;
   vsa_luks_quiet ();
-  rc = crypt_init (&cd, device);
+  rc = VSA_CRYPT (crypt_init) (&cd, device);
   if (rc < 0)
     {
       g_set_error (error, VSA_ERROR, rc == -ENOENT ? VSA_ERROR_NOT_FOUND : VSA_ERROR_FAILED,
                    "cannot open device '%s': %s", device, g_strerror (-rc));
       return NULL;
     }
-  crypt_set_log_callback (cd, collect_crypt_message, messages);
+  VSA_CRYPT (crypt_set_log_callback) (cd, collect_crypt_message, messages);
   return g_steal_pointer (&cd);
 }
 
@@ -58,7 +69,7 @@ vsa_luks_load (const char *device, const char *lv, GString *messages, GError **e
 
   if (cd == NULL)
     return NULL;
-  if (crypt_load (cd, CRYPT_LUKS, NULL) < 0)
+  if (VSA_CRYPT (crypt_load) (cd, CRYPT_LUKS, NULL) < 0)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "%s has no LUKS header; run 'virt-spice-admin volume format %s'",

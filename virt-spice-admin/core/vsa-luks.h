@@ -10,7 +10,8 @@
 G_BEGIN_DECLS
 
 typedef struct crypt_device VsaCryptDevice;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaCryptDevice, crypt_free)
+void vsa_luks_free (VsaCryptDevice *cd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaCryptDevice, vsa_luks_free)
 
 void vsa_luks_quiet (void);
 VsaCryptDevice *vsa_luks_open_device (const char *device, GString *messages, GError **error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-lvm.h"
 #include "vsa-error.h"
+#include "vsa-volume-libs.h"
 #include "vsa-policy.h"
 
 #include <lvm2cmd.h>
@@ -31,19 +32,21 @@ run_lvm (const char *command, const char *lv, GError **error)
   void *handle;
   int rc;
 
-  lvm2_log_fn (collect_lvm_message);
-  handle = lvm2_init ();
+  if (!vsa_volume_libs_load (error))
+    return FALSE;
+  VSA_LVM (lvm2_log_fn) (collect_lvm_message);
+  handle = VSA_LVM (lvm2_init) ();
   if (handle == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
                    "cannot initialise the LVM library; check /etc/lvm/lvm.conf");
       return FALSE;
     }
-  lvm2_log_level (handle, LVM2_LOG_SUPPRESS);
+  VSA_LVM (lvm2_log_level) (handle, LVM2_LOG_SUPPRESS);
   lvm_messages = messages;
-  rc = lvm2_run (handle, cmdline);
+  rc = VSA_LVM (lvm2_run) (handle, cmdline);
   lvm_messages = NULL;
-  lvm2_exit (handle);
+  VSA_LVM (lvm2_exit) (handle);
   if (rc == LVM2_COMMAND_SUCCEEDED)
     return TRUE;
   if (strstr (messages->str, "not found") || strstr (messages->str, "Failed to find"))

@@ -4,6 +4,7 @@
 #include "vsa-volume.h"
 #include "vsa-block.h"
 #include "vsa-error.h"
+#include "vsa-volume-libs.h"
 #include "vsa-file.h"
 #include "vsa-luks.h"
 #include "vsa-lvm.h"
@@ -77,7 +78,7 @@ static void
 key_buffer_clear (KeyBuffer *key)
 {
   if (key->bytes)
-    crypt_safe_memzero (key->bytes, key->len);
+    explicit_bzero (key->bytes, key->len);
   g_clear_pointer (&key->bytes, g_free);
   key->len = 0;
 }
@@ -169,11 +170,11 @@ write_luks_header (const VsaConfig *config, const char *device, const KeyBuffer 
     return FALSE;
   pbkdf_settings (config, &pbkdf);
   params.pbkdf = &pbkdf;
-  rc = crypt_format (cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL,
+  rc = VSA_CRYPT (crypt_format) (cd, CRYPT_LUKS2, LUKS_CIPHER, LUKS_CIPHER_MODE, NULL, NULL,
                      LUKS_KEY_BYTES, &params);
   if (rc < 0)
     return vsa_luks_failed (error, "LUKS2 format of", device, rc, messages);
-  rc = crypt_keyslot_add_by_volume_key (cd, CRYPT_ANY_SLOT, NULL, 0, key->bytes, key->len);
+  rc = VSA_CRYPT (crypt_keyslot_add_by_volume_key) (cd, CRYPT_ANY_SLOT, NULL, 0, key->bytes, key->len);
   if (rc < 0)
     return vsa_luks_failed (error, "adding the key slot to", device, rc, messages);
   return TRUE;
@@ -196,7 +197,7 @@ backup_header (const VsaConfig *config, const char *lv, const char *device, GErr
       (cd = vsa_luks_load (device, lv, messages, error)) == NULL)
     return NULL;
   unlink (pending);
-  rc = crypt_header_backup (cd, CRYPT_LUKS2, pending);
+  rc = VSA_CRYPT (crypt_header_backup) (cd, CRYPT_LUKS2, pending);
   if (rc < 0)
     {
       vsa_luks_failed (error, "header backup of", device, rc, messages);

@@ -5,6 +5,7 @@
  * from a wrong one. */
 #include "vsa-volume.h"
 #include "vsa-error.h"
+#include "vsa-volume-libs.h"
 #include "vsa-luks.h"
 
 #include <errno.h>
@@ -59,7 +60,7 @@ static gboolean
 check_one_token (struct crypt_device *cd, const char *device, int id, GError **error)
 {
   const char *type = NULL;
-  crypt_token_info status = crypt_token_status (cd, id, &type);
+  crypt_token_info status = VSA_CRYPT (crypt_token_status) (cd, id, &type);
 
   if (!token_is_active (status))
     return set_no_token_error (error, device, id);
@@ -78,7 +79,7 @@ check_any_token (struct crypt_device *cd, const char *device, GError **error)
   for (int id = 0; id <= VSA_TOKEN_ID_MAX; id++)
     {
       const char *type = NULL;
-      crypt_token_info status = crypt_token_status (cd, id, &type);
+      crypt_token_info status = VSA_CRYPT (crypt_token_status) (cd, id, &type);
 
       if (token_has_handler (status))
         return TRUE;
@@ -96,11 +97,11 @@ check_any_token (struct crypt_device *cd, const char *device, GError **error)
 static gboolean
 check_token_usable (struct crypt_device *cd, const char *device, int id, GError **error)
 {
-  if (g_strcmp0 (crypt_get_type (cd), CRYPT_LUKS2) != 0)
+  if (g_strcmp0 (VSA_CRYPT (crypt_get_type) (cd), CRYPT_LUKS2) != 0)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "%s is %s, which has no tokens; use a keyfile, or convert it with "
-                   "'cryptsetup convert --type luks2 %s'", device, crypt_get_type (cd), device);
+                   "'cryptsetup convert --type luks2 %s'", device, VSA_CRYPT (crypt_get_type) (cd), device);
       return FALSE;
     }
   return id == CRYPT_ANY_TOKEN ? check_any_token (cd, device, error)
@@ -125,7 +126,7 @@ keyring_token_of (struct crypt_device *cd, int id)
     {
       const char *type = NULL;
 
-      if (token_has_handler (crypt_token_status (cd, i, &type)) &&
+      if (token_has_handler (VSA_CRYPT (crypt_token_status) (cd, i, &type)) &&
           g_str_equal (type, KEYRING_TOKEN_TYPE))
         return i;
       if (id != CRYPT_ANY_TOKEN)
@@ -143,7 +144,7 @@ set_unlock_error (GError **error, struct crypt_device *cd, const char *device, i
   struct crypt_token_params_luks2_keyring params = { 0 };
   int keyring_id = keyring_token_of (cd, id);
 
-  if (keyring_id < 0 || crypt_token_luks2_keyring_get (cd, keyring_id, &params) < 0 ||
+  if (keyring_id < 0 || VSA_CRYPT (crypt_token_luks2_keyring_get) (cd, keyring_id, &params) < 0 ||
       params.key_description == NULL)
     g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                  "%s of %s could not unlock it: wrong or missing key material", label, device);
@@ -212,7 +213,7 @@ vsa_luks_activate_by_token (const char *device, const char *lv, const char *name
       (cd = vsa_luks_load (device, lv, messages, error)) == NULL ||
       !check_token_usable (cd, device, id, error))
     return FALSE;
-  rc = crypt_activate_by_token (cd, name, id, NULL, 0);
+  rc = VSA_CRYPT (crypt_activate_by_token) (cd, name, id, NULL, 0);
   if (rc >= 0)
     return TRUE;
   return set_token_error (error, cd, device, id, rc, messages);

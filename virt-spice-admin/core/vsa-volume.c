@@ -4,6 +4,7 @@
 #include "vsa-volume.h"
 #include "vsa-block.h"
 #include "vsa-error.h"
+#include "vsa-volume-libs.h"
 #include "vsa-luks.h"
 #include "vsa-lvm.h"
 
@@ -52,8 +53,10 @@ vsa_volume_header_backup_path (const VsaConfig *config, const char *lv)
 const char *
 vsa_volume_state (const VsaVolume *volume)
 {
+  if (!vsa_volume_libs_load (NULL))
+    return "unknown";
   vsa_luks_quiet ();
-  switch (crypt_status (NULL, volume->name))
+  switch (VSA_CRYPT (crypt_status) (NULL, volume->name))
     {
     case CRYPT_ACTIVE:
       return "open";
@@ -99,7 +102,7 @@ activate_by_keyfile (const char *device, const char *lv, const char *name,
   if (!check_keyfile_readable (keyfile, error) ||
       (cd = vsa_luks_load (device, lv, messages, error)) == NULL)
     return FALSE;
-  rc = crypt_activate_by_keyfile_device_offset (cd, name, CRYPT_ANY_SLOT, keyfile, 0, 0, 0);
+  rc = VSA_CRYPT (crypt_activate_by_keyfile_device_offset) (cd, name, CRYPT_ANY_SLOT, keyfile, 0, 0, 0);
   if (rc >= 0)
     return TRUE;
   if (rc == -EPERM)
@@ -131,7 +134,7 @@ mapping_is_active (const char *name)
   crypt_status_info status;
 
   vsa_luks_quiet ();
-  status = crypt_status (NULL, name);
+  status = VSA_CRYPT (crypt_status) (NULL, name);
   return status == CRYPT_ACTIVE || status == CRYPT_BUSY;
 }
 
@@ -144,14 +147,14 @@ mapping_is_on_lv (const VsaVolume *volume, GError **error)
   const char *underlying;
 
   vsa_luks_quiet ();
-  if (crypt_init_by_name (&cd, volume->name) < 0)
+  if (VSA_CRYPT (crypt_init_by_name) (&cd, volume->name) < 0)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
                    "mapping '%s' exists but libcryptsetup cannot read it; check 'dmsetup table %s'",
                    volume->name, volume->name);
       return FALSE;
     }
-  underlying = crypt_get_device_name (cd);
+  underlying = VSA_CRYPT (crypt_get_device_name) (cd);
   if (underlying && vsa_block_same_device (underlying, lv_device))
     return TRUE;
   g_set_error (error, VSA_ERROR, VSA_ERROR_CONFLICT,
@@ -166,7 +169,7 @@ vsa_volume_open (const VsaVolume *volume, VsaOpenOutcome *ret_outcome, GError **
   g_autofree char *device = NULL;
 
   memset (ret_outcome, 0, sizeof *ret_outcome);
-  if (!vsa_validate_volume (volume, error))
+  if (!vsa_validate_volume (volume, error) || !vsa_volume_libs_load (error))
     return FALSE;
   if (mapping_is_active (volume->name))
     return mapping_is_on_lv (volume, error);
@@ -196,11 +199,13 @@ close_mapping (const VsaVolume *volume, GError **error)
   g_autofree char *mapper = g_build_filename ("/dev/mapper", volume->name, NULL);
   int rc;
 
+  if (!vsa_volume_libs_load (error))
+    return FALSE;
   if (!mapping_is_active (volume->name))
     return TRUE;
   if (!mapping_is_on_lv (volume, error))
     return FALSE;
-  rc = crypt_deactivate_by_name (NULL, volume->name, 0);
+  rc = VSA_CRYPT (crypt_deactivate_by_name) (NULL, volume->name, 0);
   if (rc == -EBUSY)
     {
       g_autofree char *users = vsa_block_describe_users (mapper);
