@@ -124,6 +124,7 @@ vsa_policy_new (VsaAuthMode auth)
   policy->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
   policy->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_volume_free);
   policy->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_free);
+  policy->broker_users = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_broker_user_free);
   return policy;
 }
 
@@ -136,6 +137,7 @@ vsa_policy_free (VsaPolicy *policy)
   g_ptr_array_unref (policy->volumes);
   g_free (policy->sasl_dir);
   g_ptr_array_unref (policy->tunnels);
+  g_ptr_array_unref (policy->broker_users);
   g_free (policy);
 }
 
@@ -172,7 +174,11 @@ gboolean
 vsa_policy_unassign (VsaPolicy *policy, const char *user)
 {
   VsaAccess *access = vsa_policy_find_access (policy, user);
+  VsaBrokerUser *broker_user = vsa_policy_find_broker_user (policy, user);
 
+  /* The broker key goes with the assignment: no console without one. */
+  if (broker_user != NULL)
+    g_ptr_array_remove (policy->broker_users, broker_user);
   return access != NULL && g_ptr_array_remove (policy->access, access);
 }
 
@@ -262,6 +268,24 @@ parse_volume (xmlNode *node, VsaPolicy *policy, GError **error)
 }
 
 static gboolean
+parse_broker_user (xmlNode *node, VsaPolicy *policy, GError **error)
+{
+  g_autoptr (VsaBrokerUser) broker_user = vsa_broker_user_from_element (node, error);
+
+  if (broker_user == NULL)
+    return FALSE;
+  if (vsa_policy_find_broker_user (policy, broker_user->user) != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: a second <vsa:broker> for user '%s'; keep one",
+                   xmlGetLineNo (node), broker_user->user);
+      return FALSE;
+    }
+  g_ptr_array_add (policy->broker_users, g_steal_pointer (&broker_user));
+  return TRUE;
+}
+
+static gboolean
 parse_tunnel (xmlNode *node, VsaPolicy *policy, GError **error)
 {
   g_autoptr (VsaTunnel) tunnel = vsa_tunnel_from_element (node, error);
@@ -330,6 +354,11 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
           if (!parse_tunnel (n, policy, error))
             return FALSE;
         }
+      else if (is_policy_element (n, "broker"))
+        {
+          if (!parse_broker_user (n, policy, error))
+            return FALSE;
+        }
       else
         {
           g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -384,6 +413,8 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
     }
   for (guint i = 0; i < policy->tunnels->len; i++)
     vsa_tunnel_to_element (g_ptr_array_index (policy->tunnels, i), console, ns);
+  for (guint i = 0; i < policy->broker_users->len; i++)
+    vsa_broker_user_to_element (g_ptr_array_index (policy->broker_users, i), console, ns);
 
   if (old != NULL)
     {
@@ -532,4 +563,30 @@ vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user)
   VsaTunnel *tunnel = vsa_policy_find_tunnel (policy, user);
 
   return tunnel != NULL && g_ptr_array_remove (policy->tunnels, tunnel);
+}
+
+VsaBrokerUser *
+vsa_policy_find_broker_user (const VsaPolicy *policy, const char *user)
+{
+  for (guint i = 0; i < policy->broker_users->len; i++)
+    {
+      VsaBrokerUser *broker_user = g_ptr_array_index (policy->broker_users, i);
+
+      if (g_strcmp0 (broker_user->user, user) == 0)
+        return broker_user;
+    }
+  return NULL;
+}
+
+VsaBrokerUser *
+vsa_policy_ensure_broker_user (VsaPolicy *policy, const char *user)
+{
+  VsaBrokerUser *broker_user = vsa_policy_find_broker_user (policy, user);
+
+  if (broker_user == NULL)
+    {
+      broker_user = vsa_broker_user_new (user);
+      g_ptr_array_add (policy->broker_users, broker_user);
+    }
+  return broker_user;
 }

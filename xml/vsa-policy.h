@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #include "vsa-names.h"
 #include "vsa-namespace.h"
 #include "vsa-tunnel.h"
+#include "vsa-broker-user.h"
 
 typedef enum {
   VSA_AUTH_PASSWORD,
@@ -47,6 +48,7 @@ typedef struct {
   GPtrArray *volumes; /* VsaVolume *, in document order: the order they are opened */
   char *sasl_dir;    /* the VM's own SASL configuration (sasl mode), or NULL */
   GPtrArray *tunnels; /* VsaTunnel *, at most one per user, in document order */
+  GPtrArray *broker_users; /* VsaBrokerUser *, at most one per user */
 } VsaPolicy;
 
 VsaPolicy *vsa_policy_new (VsaAuthMode auth);
@@ -78,5 +80,8 @@ VsaTunnel *vsa_policy_find_tunnel (const VsaPolicy *policy, const char *user);
 void vsa_policy_set_tunnel (VsaPolicy *policy, const char *user, const VsaSshKey *key,
                             const char *from);
 gboolean vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user);
+
+VsaBrokerUser *vsa_policy_find_broker_user (const VsaPolicy *policy, const char *user);
+VsaBrokerUser *vsa_policy_ensure_broker_user (VsaPolicy *policy, const char *user);
 
 G_END_DECLS
