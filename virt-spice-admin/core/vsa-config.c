@@ -47,6 +47,13 @@ vsa_config_new_defaults (void)
   config->firewall_priority = VSA_NFT_PRIORITY_DEFAULT;
   config->firewall_reject = VSA_NFT_REJECT_RESET;
   config->firewall_log_prefix = g_strdup ("");
+  config->broker_socket = g_strdup ("/run/virt-spice-admin/broker.sock");
+  config->ticket_validity_seconds = 30;
+  config->broker_command = g_strdup ("/usr/bin/virt-spice-admin console");
+  config->console_shell = g_strdup (VSA_CONSOLE_SHELL_PATH);
+  config->broker_authorized_keys_dir = g_strdup ("/etc/ssh/virt-spice-admin/console_keys");
+  config->systemd_unit_dir = g_strdup ("/etc/systemd/system");
+  config->journal_socket = g_strdup ("/run/systemd/journal/socket");
   return config;
 }
 
@@ -66,6 +73,12 @@ vsa_config_free (VsaConfig *config)
   g_free (config->server_cert);
   g_free (config->firewall_table);
   g_free (config->firewall_log_prefix);
+  g_free (config->broker_socket);
+  g_free (config->broker_command);
+  g_free (config->console_shell);
+  g_free (config->broker_authorized_keys_dir);
+  g_free (config->systemd_unit_dir);
+  g_free (config->journal_socket);
   g_free (config->key_dir);
   g_free (config->luks_pbkdf);
   g_free (config->server_name);
@@ -230,6 +243,75 @@ static gboolean
 set_ticket_max_validity (VsaConfig *c, const char *v, GError **e)
 {
   return vsa_parse_duration (v, &c->ticket_max_seconds, e);
+}
+
+/* Proxmox VE uses about 30 s, oVirt 120 s: longer only widens the
+ * window in which a copied .vv works. */
+static gboolean
+set_ticket_validity (VsaConfig *c, const char *v, GError **e)
+{
+  gint64 seconds;
+
+  if (!vsa_parse_duration (v, &seconds, e))
+    return FALSE;
+  if (seconds < 1 || seconds > 120)
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not between 1 second and 120 seconds", v);
+      return FALSE;
+    }
+  c->ticket_validity_seconds = seconds;
+  return TRUE;
+}
+
+static gboolean
+set_broker_socket (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->broker_socket, e);
+}
+
+/* An absolute program and plain words: sshd hands it to the console
+ * shell, which runs exactly these words. */
+static gboolean
+set_broker_command (VsaConfig *c, const char *v, GError **e)
+{
+  for (const char *p = v; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("/._- =", *p) == NULL)
+      {
+        g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID,
+                     "'%s' may hold only an absolute path and plain words (letters, digits, / . _ - =)", v);
+        return FALSE;
+      }
+  if (v[0] != '/')
+    {
+      g_set_error (e, VSA_ERROR, VSA_ERROR_INVALID, "'%s' must start with an absolute path", v);
+      return FALSE;
+    }
+  replace_string (&c->broker_command, v);
+  return TRUE;
+}
+
+static gboolean
+set_console_shell (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->console_shell, e);
+}
+
+static gboolean
+set_broker_authorized_keys_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->broker_authorized_keys_dir, e);
+}
+
+static gboolean
+set_systemd_unit_dir (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->systemd_unit_dir, e);
+}
+
+static gboolean
+set_journal_socket (VsaConfig *c, const char *v, GError **e)
+{
+  return parse_absolute_path (v, &c->journal_socket, e);
 }
 
 /* GKeyFile's own boolean words, nothing looser: a typo must not silently
@@ -504,6 +586,13 @@ static const struct {
   { "firewall-priority", set_firewall_priority },
   { "firewall-reject", set_firewall_reject },
   { "firewall-log-prefix", set_firewall_log_prefix },
+  { "broker-socket", set_broker_socket },
+  { "ticket-validity", set_ticket_validity },
+  { "broker-command", set_broker_command },
+  { "console-shell", set_console_shell },
+  { "broker-authorized-keys-dir", set_broker_authorized_keys_dir },
+  { "systemd-unit-dir", set_systemd_unit_dir },
+  { "journal-socket", set_journal_socket },
 };
 
 /* GKeyFile forgets line numbers; find them again so errors can point at

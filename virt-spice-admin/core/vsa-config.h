@@ -54,6 +54,14 @@ typedef struct {
   int firewall_priority;           /* of its input base chain */
   VsaNftRejectMode firewall_reject;
   char *firewall_log_prefix;       /* "": no log rule */
+  /* the console broker */
+  char *broker_socket;             /* its UNIX socket */
+  gint64 ticket_validity_seconds;  /* a broker ticket's life, at most 120 s */
+  char *broker_command;            /* ForceCommand of broker accounts */
+  char *console_shell;             /* the shell of broker accounts */
+  char *broker_authorized_keys_dir;
+  char *systemd_unit_dir;          /* where `broker install` puts its units */
+  char *journal_socket;            /* journald's native socket */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);
