@@ -26,6 +26,8 @@ static const VsaCommand commands[] = {
   { "export", vsa_cmd_export, "Write the policy client hosts need (XML)" },
   { "client", vsa_cmd_client, "On a client host: render, install or check its lock-down" },
   { "apply", vsa_cmd_apply, "Converge many VMs to a manifest (--dry-run shows diffs)" },
+  { "broker", vsa_cmd_broker, "Console broker: serve, install (sshd, console shell, units)" },
+  { "console", vsa_cmd_console, "Ask the broker for a one-time .vv (what 'ssh USER@SERVER console VM' runs)" },
 };
 
 static char *

@@ -60,5 +60,7 @@ gboolean vsa_cmd_volume (VsaContext *ctx, int argc, char **argv, GError **error)
 gboolean vsa_cmd_tunnel (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_export (VsaContext *ctx, int argc, char **argv, GError **error);
 gboolean vsa_cmd_client (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_broker (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_cmd_console (VsaContext *ctx, int argc, char **argv, GError **error);
 
 G_END_DECLS
