@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `assign VM USER [--client ADDR]... [--password-stdin|--generate]`: the
+/* `assign VM USER [--client ADDR]... [--password-stdin|--generate]
+ * [--ssh-key PUBFILE] [--take-over]`: the
  * user may open the VM's console (from those clients).  In sasl mode the
  * user's credential goes into the VM's own SASL database, so it opens
  * this VM and no other; in password mode the VM's password is the
- * credential and only the metadata changes. */
+ * credential and only the metadata changes.  --ssh-key records the key
+ * the user's console requests log in with (the console broker), and
+ * --take-over lets the user take the console from another user. */
 #include "vsa-cli.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
@@ -11,6 +14,7 @@
 #include "vsa-live.h"
 #include "vsa-nft.h"
 #include "vsa-sasl.h"
+#include "vsa-sshd.h"
 #include "vsa-secret.h"
 
 #include <string.h>
@@ -20,6 +24,8 @@ typedef struct {
   const char *vm;
   const char *user;
   const char *const *clients;
+  const VsaSshKey *key;   /* NULL: keep the user's console key */
+  gboolean take_over;
   /* results */
   VsaAuthMode auth;
   char *sasl_dir;
@@ -50,6 +56,17 @@ assign_transform (xmlDoc *doc, gpointer user_data, GError **error)
     }
   req->auth = policy->auth;
   vsa_policy_assign (policy, req->user, req->clients);
+  if (req->key || req->take_over)
+    {
+      VsaBrokerUser *broker_user = vsa_policy_ensure_broker_user (policy, req->user);
+
+      if (req->key)
+        {
+          vsa_ssh_key_free (broker_user->key);
+          broker_user->key = vsa_ssh_key_new (req->key->type, req->key->blob, req->key->comment);
+        }
+      broker_user->take_over |= req->take_over;
+    }
   if (policy->auth == VSA_AUTH_SASL)
     {
       req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
@@ -82,7 +99,7 @@ validate_sasl_password (const char *password, GError **error)
 
 static gboolean
 validate_request (const VsaConfig *config, const char *vm, const char *user, char **clients,
-                  gboolean from_stdin, gboolean generate, GError **error)
+                  gboolean from_stdin, gboolean generate, gboolean with_key, GError **error)
 {
   if (from_stdin && generate)
     {
@@ -91,6 +108,9 @@ validate_request (const VsaConfig *config, const char *vm, const char *user, cha
       return FALSE;
     }
   if (!vsa_validate_vm_name (vm, error) || !vsa_validate_user_name (user, error))
+    return FALSE;
+  /* A console key names an sshd Match block and a key file. */
+  if (with_key && !vsa_validate_tunnel_user (user, error))
     return FALSE;
   for (guint i = 0; clients && clients[i]; i++)
     {
@@ -136,11 +156,15 @@ gboolean
 vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
 {
   g_auto (GStrv) clients = NULL;
-  gboolean from_stdin = FALSE, generate = FALSE;
+  gboolean from_stdin = FALSE, generate = FALSE, take_over = FALSE;
+  g_autofree char *key_file = NULL;
+  g_autoptr (VsaSshKey) key = NULL;
   GOptionEntry entries[] = {
     { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, &clients, "Client host (address or name) the user connects from; repeatable", "ADDR" },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &from_stdin, "sasl mode: read the user's password from stdin", NULL },
     { "generate", 0, 0, G_OPTION_ARG_NONE, &generate, "sasl mode: generate the user's password and print it", NULL },
+    { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, &key_file, "The user's public key (.pub) for console requests over SSH (one per user)", "PUBFILE" },
+    { "take-over", 0, 0, G_OPTION_ARG_NONE, &take_over, "The user may take the console over from another user", NULL },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
@@ -155,10 +179,14 @@ vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
                       "sasl mode: USER's credential is stored in the VM's own SASL database\n"
                       "(created on first use), so it opens this VM and no other.  A new user\n"
                       "needs --password-stdin or --generate.\n"
-                      "password mode: the VM's SPICE password is the credential.",
+                      "password mode: the VM's SPICE password is the credential.\n"
+                      "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
+                      "(see 'virt-spice-admin broker install').",
                       argc, argv, 2, 2, &args, error) ||
       !vsa_cli_load_config (ctx, error) ||
-      !validate_request (ctx->config, args[0], args[1], clients, from_stdin, generate, error))
+      !validate_request (ctx->config, args[0], args[1], clients, from_stdin, generate,
+                         key_file != NULL, error) ||
+      (key_file && (key = vsa_ssh_key_read_file (key_file, error)) == NULL))
     return FALSE;
   if (from_stdin)
     secret = vsa_secret_read_line (ctx->in, "password", error);
@@ -171,6 +199,8 @@ vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
   req.vm = args[0];
   req.user = args[1];
   req.clients = (const char *const *) clients;
+  req.key = key;
+  req.take_over = take_over;
   if (!vsa_context_connect (ctx, error) ||
       (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
     return FALSE;

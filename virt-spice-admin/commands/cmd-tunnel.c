@@ -81,28 +81,6 @@ remove_transform (xmlDoc *doc, gpointer user_data, GError **error)
   return TRUE;
 }
 
-static VsaSshKey *
-read_public_key_file (const char *path, GError **error)
-{
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  GStatBuf st;
-  VsaSshKey *key;
-
-  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > VSA_SSH_KEY_FILE_MAX ||
-      !g_file_get_contents (path, &text, &len, NULL))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "public key file '%s' is not a readable file of at most %d bytes; give the "
-                   "user's .pub file", path, VSA_SSH_KEY_FILE_MAX);
-      return NULL;
-    }
-  key = vsa_ssh_key_parse (text, len, error);
-  if (key == NULL)
-    g_prefix_error (error, "public key file '%s': ", path);
-  return key;
-}
-
 static void
 print_notes (VsaContext *ctx, GPtrArray *notes)
 {
@@ -162,7 +140,7 @@ tunnel_add (VsaContext *ctx, int argc, char **argv, GError **error)
     }
   if (!vsa_validate_vm_name (args[0], error) || !vsa_validate_tunnel_user (args[1], error) ||
       (from != NULL && !vsa_validate_ssh_from (from, error)) ||
-      (key = read_public_key_file (key_file, error)) == NULL)
+      (key = vsa_ssh_key_read_file (key_file, error)) == NULL)
     return FALSE;
 
   req = (TunnelEdit) { args[0], args[1], from, key, notes };

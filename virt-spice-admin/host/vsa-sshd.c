@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A private directory for the candidate files, removed again by
  * remove_check_dir(). */
@@ -91,4 +92,27 @@ vsa_sshd_check_drop_in (const char *sshd_binary, const char *sshd_config,
                "sshd rejects %s with the new tunnel drop-in: %s", sshd_config,
                *complaint ? complaint : "(no message)");
   return FALSE;
+}
+
+/* The same checks for every key a user gives (tunnel add, assign). */
+VsaSshKey *
+vsa_ssh_key_read_file (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GStatBuf st;
+  VsaSshKey *key;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > VSA_SSH_KEY_FILE_MAX ||
+      !g_file_get_contents (path, &text, &len, NULL))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "public key file '%s' is not a readable file of at most %d bytes; give the "
+                   "user's .pub file", path, VSA_SSH_KEY_FILE_MAX);
+      return NULL;
+    }
+  key = vsa_ssh_key_parse (text, len, error);
+  if (key == NULL)
+    g_prefix_error (error, "public key file '%s': ", path);
+  return key;
 }

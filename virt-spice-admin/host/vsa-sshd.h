@@ -4,9 +4,13 @@
 
 #include <glib.h>
 
+#include "vsa-ssh-key.h"
+
 G_BEGIN_DECLS
 
 gboolean vsa_sshd_check_drop_in (const char *sshd_binary, const char *sshd_config,
                                  const char *drop_in_content, GError **error);
+
+VsaSshKey *vsa_ssh_key_read_file (const char *path, GError **error);
 
 G_END_DECLS
