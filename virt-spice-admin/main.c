@@ -1,33 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* virt-spice-admin: global options, the command table, and the one place
  * that prints an error and picks the exit status. */
-#include "vsa-cli.h"
+#include "vsa-command.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-config.h"
 
 #include <locale.h>
 #include <string.h>
 
-static const VsaCommand commands[] = {
-  { "secure", vsa_cmd_secure, "Make a VM's SPICE console TLS-only with a credential" },
-  { "password", vsa_cmd_password, "Set a VM's SPICE password (generated, expiring, live)" },
-  { "audit", vsa_cmd_audit, "Find insecure or drifted configuration (exit 1 if any)" },
-  { "status", vsa_cmd_status, "One row per VM: ports, users, volumes, firewall" },
-  { "show", vsa_cmd_show, "Show a VM's console settings" },
-  { "probe", vsa_cmd_probe, "Connect to a VM's console and report what happens" },
-  { "ticket", vsa_cmd_ticket, "Issue a one-time console ticket and .vv file" },
-  { "assign", vsa_cmd_assign, "Give a user (and client hosts) a VM's console" },
-  { "unassign", vsa_cmd_unassign, "Take a VM's console away from a user" },
-  { "qemu-arg", vsa_cmd_qemu_arg, "Add, remove or list <qemu:arg> passthrough" },
-  { "qemu-env", vsa_cmd_qemu_env, "Set, unset or list <qemu:env> passthrough" },
-  { "firewall", vsa_cmd_firewall, "Server firewall: status [VM], sync, flush" },
-  { "volume", vsa_cmd_volume, "Encrypted disks: format, attach, detach, open, close, list" },
-  { "tunnel", vsa_cmd_tunnel, "SSH tunnels to consoles: add, remove, render, install" },
-  { "export", vsa_cmd_export, "Write the policy client hosts need (XML)" },
-  { "client", vsa_cmd_client, "On a client host: render, install or check its lock-down" },
-  { "apply", vsa_cmd_apply, "Converge many VMs to a manifest (--dry-run shows diffs)" },
-  { "broker", vsa_cmd_broker, "Console broker: serve, install (sshd, console shell, units)" },
-  { "console", vsa_cmd_console, "Ask the broker for a one-time .vv (what 'ssh USER@SERVER console VM' runs)" },
+/* The top-level table: each row lives in its cmd-NAME.c. */
+static const VsaCommand *const commands[] = {
+  &vsa_command_setup,
+  &vsa_command_secure,
+  &vsa_command_password,
+  &vsa_command_audit,
+  &vsa_command_status,
+  &vsa_command_show,
+  &vsa_command_probe,
+  &vsa_command_ticket,
+  &vsa_command_assign,
+  &vsa_command_unassign,
+  &vsa_command_qemu_arg,
+  &vsa_command_qemu_env,
+  &vsa_command_firewall,
+  &vsa_command_volume,
+  &vsa_command_tunnel,
+  &vsa_command_export,
+  &vsa_command_client,
+  &vsa_command_apply,
+  &vsa_command_broker,
+  &vsa_command_console,
+  NULL
 };
 
 static char *
@@ -35,23 +40,13 @@ commands_help (void)
 {
   g_autoptr (GString) s = g_string_new ("Commands:\n");
 
-  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    g_string_append_printf (s, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  vsa_command_append_table (s, commands);
   g_string_append (s, "\nRun 'virt-spice-admin COMMAND --help' for a command's options.\n\n"
                       "The libvirt URI is -c URI, else $LIBVIRT_DEFAULT_URI, else qemu:///system.\n"
                       "The configuration is --config FILE, else $" VSA_CONFIG_ENV ",\n"
                       "else " VSA_CONFIG_DEFAULT_PATH " (missing: all defaults).\n\n"
                       VSA_EXIT_CODES_HELP);
   return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static const VsaCommand *
-find_command (const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (g_strcmp0 (commands[i].name, name) == 0)
-      return &commands[i];
-  return NULL;
 }
 
 static gboolean
@@ -92,15 +87,14 @@ run (VsaContext *ctx, int argc, char **argv, GError **error)
                    "no command given; see 'virt-spice-admin --help'");
       return FALSE;
     }
-  command = find_command (args[1]);
+  command = vsa_command_find (commands, args[1]);
   if (command == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
                    "unknown command '%s'; see 'virt-spice-admin --help'", args[1]);
       return FALSE;
     }
-  ctx->command = command->name;
-  return command->run (ctx, (int) g_strv_length (args) - 1, args + 1, error);
+  return vsa_command_dispatch (ctx, command, (int) g_strv_length (args) - 1, args + 1, error);
 }
 
 /* spice-client-glib reports failures itself (GSpice/Spice domains); the

@@ -94,3 +94,63 @@ vsa_inet_host_bits_are_zero (const guint8 bytes[16], int family, guint prefix_le
   vsa_inet_clear_host_bits (network, family, prefix_len);
   return memcmp (network, bytes, vsa_inet_family_bits (family) / 8) == 0;
 }
+
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2) is how
+ * a dual-stack socket shows an IPv4 peer, so it is what an administrator
+ * copies from a log.  That peer still sends IPv4 packets: netfilter sees
+ * a.b.c.d, never the mapped form, so in the IPv6 set it would never match
+ * and lock its user out without a word.  Its meaning is unambiguous, so it
+ * is normalised to the IPv4 address (a prefix of /96 or longer to the IPv4
+ * prefix 96 bits shorter) instead of refused.  A shorter prefix covers
+ * more than the mapped range and stays IPv6. */
+static void
+unmap_ipv4 (int *family, guint8 bytes[16], guint *prefix_len)
+{
+  static const guint8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+  if (*family != AF_INET6 || *prefix_len < 96 || memcmp (bytes, mapped, sizeof mapped) != 0)
+    return;
+  memmove (bytes, bytes + 12, 4);
+  memset (bytes + 4, 0, 12);
+  *family = AF_INET;
+  *prefix_len -= 96;
+}
+
+/* "ADDRESS" or "ADDRESS/N", IPv4 or IPv6; *ret_prefix_len is N, or the
+ * family's width without one.  The one parser behind the firewall's
+ * clients, the policy's client check and the tunnels' from=. */
+VsaInetNetworkStatus
+vsa_inet_parse_network (const char *text, int *ret_family, guint8 ret_bytes[16],
+                        guint *ret_prefix_len)
+{
+  const char *slash = text ? strchr (text, '/') : NULL;
+  g_autofree char *address = text ? g_strndup (text, slash ? (gsize) (slash - text) : strlen (text))
+                                  : NULL;
+
+  memset (ret_bytes, 0, 16);
+  if (!vsa_inet_parse (address, ret_family, ret_bytes))
+    return VSA_INET_NETWORK_BAD_ADDRESS;
+  *ret_prefix_len = vsa_inet_family_bits (*ret_family);
+  if (slash && !vsa_inet_parse_prefix_length (slash + 1, *ret_family, ret_prefix_len))
+    return VSA_INET_NETWORK_BAD_PREFIX;
+  unmap_ipv4 (ret_family, ret_bytes, ret_prefix_len);
+  return VSA_INET_NETWORK_OK;
+}
+
+/* TEXT as sshd must see it: an IPv4-mapped address or network written as
+ * the IPv4 one (sshd, too, compares an IPv4 peer as IPv4, so from=
+ * "::ffff:a.b.c.d" would never match); anything else unchanged. */
+char *
+vsa_inet_network_unmapped (const char *text)
+{
+  guint8 bytes[16];
+  char address[INET_ADDRSTRLEN];
+  guint prefix_len;
+  int family;
+
+  if (text == NULL || strchr (text, ':') == NULL ||
+      vsa_inet_parse_network (text, &family, bytes, &prefix_len) != VSA_INET_NETWORK_OK ||
+      family != AF_INET || inet_ntop (AF_INET, bytes, address, sizeof address) == NULL)
+    return g_strdup (text);
+  return strchr (text, '/') ? g_strdup_printf ("%s/%u", address, prefix_len) : g_strdup (address);
+}

@@ -17,4 +17,15 @@ gboolean vsa_inet_parse_prefix_length (const char *text, int family, guint *ret_
 void vsa_inet_clear_host_bits (guint8 bytes[16], int family, guint prefix_len);
 gboolean vsa_inet_host_bits_are_zero (const guint8 bytes[16], int family, guint prefix_len);
 
+typedef enum {
+  VSA_INET_NETWORK_OK,
+  VSA_INET_NETWORK_BAD_ADDRESS,
+  VSA_INET_NETWORK_BAD_PREFIX,  /* the address parses, the /N does not */
+} VsaInetNetworkStatus;
+
+/* IPv4-mapped IPv6 (::ffff:a.b.c.d) comes back as IPv4: see vsa-address.c. */
+VsaInetNetworkStatus vsa_inet_parse_network (const char *text, int *ret_family,
+                                             guint8 ret_bytes[16], guint *ret_prefix_len);
+char *vsa_inet_network_unmapped (const char *text);
+
 G_END_DECLS

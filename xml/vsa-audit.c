@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-audit.h"
+#include "vsa-nft.h"
 #include "vsa-policy.h"
 #include "vsa-qemu.h"
 #include "vsa-spice.h"
@@ -102,6 +103,22 @@ has_mapper_disk (xmlDoc *doc, const char *mapping)
   return FALSE;
 }
 
+/* Client entries the hook would refuse at the next start (a host name
+ * typed into the metadata by hand): the same check as the hook's. */
+static void
+audit_clients (const char *name, const char *object, const VsaPolicy *policy,
+               GPtrArray *findings)
+{
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *fix = g_strdup_printf ("virt-spice-admin unassign %s USER, then assign %s USER "
+                                          "--client ADDRESS", name, name);
+
+  vsa_nft_find_refused_clients (policy, refused);
+  for (guint i = 0; i < refused->len; i++)
+    vsa_findings_add (findings, "VSA-C11", VSA_SEVERITY_HIGH, object, fix,
+                      "the hook will refuse to start it: %s", (char *) g_ptr_array_index (refused, i));
+}
+
 /* The credential the policy relies on, and metadata that no longer
  * matches the rest of the XML (a `virsh edit` behind our back). */
 static void
@@ -135,7 +152,8 @@ audit_policy (const char *name, const char *object, const char *fix, xmlDoc *doc
                           "volume %s (%s) is in the policy but /dev/mapper/%s is not attached",
                           volume->name, volume->lv, volume->name);
     }
-  (void) name;
+  if (settings->firewall)
+    audit_clients (name, object, policy, findings);
 }
 
 void

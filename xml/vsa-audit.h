@@ -34,6 +34,7 @@ typedef struct {
   gboolean libvirt_sasl;          /* spice_sasl = 1 in libvirt's qemu.conf */
   GDateTime *now;
   gint64 expiry_warning_seconds;  /* "soon" for a password expiry */
+  gboolean firewall;              /* the server firewall is on: clients must be addresses */
 } VsaAuditSettings;
 
 void vsa_audit_domain (const char *name, xmlDoc *doc, const VsaAuditSettings *settings,

@@ -110,22 +110,23 @@ converge_sasl_binding (xmlDoc *doc, VsaPolicy *policy, const VsaConsoleSpec *spe
   return vsa_policy_unbind_sasl (doc, policy, error);
 }
 
+/* *POLICY (made with spec->auth when NULL: the VM becomes managed) gets
+ * the mode and the SASL binding; the caller writes it to the domain. */
 gboolean
-vsa_console_converge (xmlDoc *doc, const VsaConsoleSpec *spec, VsaConsoleResult *ret_result,
-                      GError **error)
+vsa_console_converge (xmlDoc *doc, VsaPolicy **policy, const VsaConsoleSpec *spec,
+                      VsaConsoleResult *ret_result, GError **error)
 {
   g_auto (VsaSpiceInfo) before = { 0 };
-  g_autoptr (VsaPolicy) policy = NULL;
   VsaSpiceSecureOptions opts = { 0 };
 
   memset (ret_result, 0, sizeof *ret_result);
-  if (!vsa_spice_describe (doc, &before, error) || !vsa_policy_from_domain (doc, &policy, error))
+  if (!vsa_spice_describe (doc, &before, error))
     return FALSE;
-  if (policy == NULL)
-    policy = vsa_policy_new (spec->auth);
+  if (*policy == NULL)
+    *policy = vsa_policy_new (spec->auth);
   if (spec->set_auth)
-    policy->auth = spec->auth;
-  ret_result->auth = policy->auth;
+    (*policy)->auth = spec->auth;
+  ret_result->auth = (*policy)->auth;
 
   if (!vsa_tls_port_choose (spec->requested_port, before.tls_port, spec->port_min,
                             spec->port_max, spec->used_ports, &ret_result->tls_port, error))
@@ -137,8 +138,7 @@ vsa_console_converge (xmlDoc *doc, const VsaConsoleSpec *spec, VsaConsoleResult 
   opts.replace_vnc = spec->replace_vnc;
   if (!vsa_spice_make_secure (doc, &opts, error) ||
       !converge_password (doc, spec, &before, ret_result, error) ||
-      !converge_sasl_binding (doc, policy, spec, error))
+      !converge_sasl_binding (doc, *policy, spec, error))
     return FALSE;
-  vsa_policy_to_domain (doc, policy);
   return TRUE;
 }

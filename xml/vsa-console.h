@@ -53,7 +53,7 @@ typedef struct {
 void vsa_console_result_clear (VsaConsoleResult *result);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VsaConsoleResult, vsa_console_result_clear)
 
-gboolean vsa_console_converge (xmlDoc *doc, const VsaConsoleSpec *spec,
+gboolean vsa_console_converge (xmlDoc *doc, VsaPolicy **policy, const VsaConsoleSpec *spec,
                                VsaConsoleResult *ret_result, GError **error);
 
 G_END_DECLS

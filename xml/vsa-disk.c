@@ -183,49 +183,40 @@ ensure_metadata_entry (VsaPolicy *policy, const VsaVolume *volume, GError **erro
   return TRUE;
 }
 
-/* Adds the disk and the metadata entry (making the domain managed with
- * DEFAULT_AUTH if it was not); what is already there is kept, so running
- * it twice changes nothing.  TARGET NULL: the first free vdX. */
+/* Adds the disk and the entry of *POLICY (made with DEFAULT_AUTH when NULL:
+ * the domain becomes managed); what is already there is kept, so running
+ * it twice changes nothing.  TARGET NULL: the first free vdX.  The caller
+ * writes the policy to the domain. */
 gboolean
-vsa_disk_attach_volume (xmlDoc *doc, const VsaVolume *volume, const char *target,
-                        VsaAuthMode default_auth, GError **error)
+vsa_disk_attach_volume (xmlDoc *doc, VsaPolicy **policy, const VsaVolume *volume,
+                        const char *target, VsaAuthMode default_auth, GError **error)
 {
-  g_autoptr (VsaPolicy) policy = NULL;
   xmlNode *devices;
 
   if (!vsa_validate_volume (volume, error) ||
-      (target && !vsa_validate_disk_target (target, error)))
+      (target && !vsa_validate_disk_target (target, error)) ||
+      (devices = vsa_xml_devices (doc, error)) == NULL)
     return FALSE;
-  if ((devices = vsa_xml_devices (doc, error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy == NULL)
-    policy = vsa_policy_new (default_auth);
-  if (!ensure_metadata_entry (policy, volume, error) ||
-      !ensure_disk (devices, volume->name, target, error))
-    return FALSE;
-  vsa_policy_to_domain (doc, policy);
-  return TRUE;
+  if (*policy == NULL)
+    *policy = vsa_policy_new (default_auth);
+  return ensure_metadata_entry (*policy, volume, error) &&
+         ensure_disk (devices, volume->name, target, error);
 }
 
-/* Removes the disk and the metadata entry; a volume that is not there is
- * no change (the CLI reports an unknown name before calling this). */
+/* Removes the disk and the entry of POLICY (NULL: unmanaged); a volume that
+ * is not there is no change (the CLI reports an unknown name first). */
 gboolean
-vsa_disk_detach_volume (xmlDoc *doc, const char *name, GError **error)
+vsa_disk_detach_volume (xmlDoc *doc, VsaPolicy *policy, const char *name, GError **error)
 {
-  g_autoptr (VsaPolicy) policy = NULL;
   xmlNode *root = xmlDocGetRootElement (doc);
   xmlNode *devices = vsa_xml_child (root, "devices");
   xmlNode *disk;
 
-  if (!vsa_validate_mapping_name (name, error) || !vsa_policy_from_domain (doc, &policy, error))
+  if (!vsa_validate_mapping_name (name, error))
     return FALSE;
   while ((disk = find_volume_disk (devices, name)) != NULL)
     vsa_xml_remove_node (disk);
   if (policy != NULL && vsa_policy_find_volume (policy, name) != NULL)
-    {
-      g_ptr_array_remove (policy->volumes, vsa_policy_find_volume (policy, name));
-      vsa_policy_to_domain (doc, policy);
-    }
+    g_ptr_array_remove (policy->volumes, vsa_policy_find_volume (policy, name));
   return TRUE;
 }

@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 
 gboolean vsa_validate_disk_target (const char *target, GError **error);
 char *vsa_disk_target_of_volume (xmlDoc *doc, const char *name);
-gboolean vsa_disk_attach_volume (xmlDoc *doc, const VsaVolume *volume, const char *target,
-                                 VsaAuthMode default_auth, GError **error);
-gboolean vsa_disk_detach_volume (xmlDoc *doc, const char *name, GError **error);
+gboolean vsa_disk_attach_volume (xmlDoc *doc, VsaPolicy **policy, const VsaVolume *volume,
+                                 const char *target, VsaAuthMode default_auth, GError **error);
+gboolean vsa_disk_detach_volume (xmlDoc *doc, VsaPolicy *policy, const char *name,
+                                 GError **error);
 
 G_END_DECLS

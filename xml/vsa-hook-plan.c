@@ -45,6 +45,47 @@ vsa_hook_input_may_be_managed (const char *input, gsize len)
   return input != NULL && memmem (input, len, VSA_METADATA_NS, strlen (VSA_METADATA_NS)) != NULL;
 }
 
+static char *
+domain_name (xmlDoc *doc)
+{
+  xmlNode *root = xmlDocGetRootElement (doc);
+  xmlNode *name = root ? vsa_xml_child (root, "name") : NULL;
+  xmlChar *text = name ? xmlNodeGetContent (name) : NULL;
+  char *copy = g_strdup (text ? (const char *) text : "");
+
+  xmlFree (text);
+  return copy;
+}
+
+/* libvirt names the domain in argv and describes it on stdin; the two must
+ * agree, or the hook would act for one VM on another's policy (reconnect
+ * adding the other VM's elements, prepare refusing for the wrong reason).
+ * At prepare the saved definition, read by argv's name, must be the same
+ * domain too (same UUID). */
+static gboolean
+check_identity (const char *domain, xmlDoc *doc, xmlDoc *saved, GError **error)
+{
+  g_autofree char *name = domain_name (doc);
+  g_autofree char *uuid = vsa_domain_uuid (doc);
+  g_autofree char *saved_uuid = saved ? vsa_domain_uuid (saved) : NULL;
+
+  if (g_strcmp0 (name, domain) != 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "the domain XML on stdin is VM '%s', not '%s' as libvirt's argument says; "
+                   "acting on neither", name, domain);
+      return FALSE;
+    }
+  if (saved_uuid && uuid && g_ascii_strcasecmp (saved_uuid, uuid) != 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "the domain XML on stdin has UUID %s, the saved definition of '%s' UUID %s; "
+                   "acting on neither", uuid, domain, saved_uuid);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Returns NULL + error only when the input cannot be judged (malformed or
  * hostile XML); the caller decides what that means for the phase. */
 /* persistent_xml: the domain's saved definition (may be NULL); libvirt
@@ -55,6 +96,7 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
 {
   g_autoptr (VsaHookPlan) plan = g_new0 (VsaHookPlan, 1);
   g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) secrets = NULL;
 
   plan->domain = g_strdup (domain ? domain : "");
   plan->refusals = g_ptr_array_new_with_free_func (g_free);
@@ -73,6 +115,10 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
   if (doc == NULL || !vsa_policy_from_domain (doc, &plan->policy, error))
     return NULL;
   plan->managed = plan->policy != NULL;
+  if (plan->managed && plan->phase == VSA_HOOK_PREPARE && persistent_xml)
+    secrets = vsa_xml_parse (persistent_xml, strlen (persistent_xml), "persistent domain XML", NULL);
+  if (plan->managed && !check_identity (plan->domain, doc, secrets, error))
+    return NULL;
   if (plan->managed)
     {
       plan->tls_port = read_tls_port (doc);
@@ -81,9 +127,6 @@ vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_
     }
   if (plan->managed && plan->phase == VSA_HOOK_PREPARE)
     {
-      g_autoptr (xmlDoc) secrets = persistent_xml
-        ? vsa_xml_parse (persistent_xml, strlen (persistent_xml), "persistent domain XML", NULL)
-        : NULL;
       g_autoptr (GPtrArray) problems = vsa_spice_find_insecurities (doc, plan->policy->auth, secrets);
 
       for (guint i = 0; i < problems->len; i++)

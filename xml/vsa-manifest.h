@@ -69,8 +69,21 @@ typedef struct {
   GPtrArray *client_hosts;  /* VsaManifestClientHost * */
 } VsaManifest;
 
+VsaManifest *vsa_manifest_new (void);
 void vsa_manifest_free (VsaManifest *manifest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaManifest, vsa_manifest_free)
+VsaManifestHost *vsa_manifest_host_new (void);
+void vsa_manifest_host_free (VsaManifestHost *host);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaManifestHost, vsa_manifest_host_free)
+VsaManifestVm *vsa_manifest_vm_new (void);
+void vsa_manifest_vm_free (VsaManifestVm *vm);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaManifestVm, vsa_manifest_vm_free)
+VsaManifestClientHost *vsa_manifest_client_host_new (void);
+void vsa_manifest_client_host_free (VsaManifestClientHost *client);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaManifestClientHost, vsa_manifest_client_host_free)
+void vsa_manifest_volume_free (VsaManifestVolume *volume);
+
+/* Parses and checks TEXT (WHAT names it in messages): vsa-manifest-parse.c. */
 
 VsaManifest *vsa_manifest_parse (const char *text, gsize len, const char *what, GError **error);
 const char *vsa_manifest_schema (void);

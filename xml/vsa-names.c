@@ -65,10 +65,14 @@ vsa_validate_user_name (const char *name, GError **error)
   return TRUE;
 }
 
+/* RFC 1123 labels; the last one not all digits (RFC 3696 section 2): no
+ * top-level domain is, so "999.1.1.1" is a mistyped address, which the
+ * hook's firewall refuses, not a name to accept here. */
 static gboolean
 is_host_name (const char *name)
 {
   g_auto (GStrv) labels = NULL;
+  guint last = 0;
 
   if (strlen (name) > 253 || name[0] == '.' || g_str_has_suffix (name, "."))
     return FALSE;
@@ -80,8 +84,9 @@ is_host_name (const char *name)
       if (len == 0 || len > 63 || labels[i][0] == '-' || labels[i][len - 1] == '-' ||
           strspn (labels[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len)
         return FALSE;
+      last = i;
     }
-  return TRUE;
+  return strspn (labels[last], "0123456789") != strlen (labels[last]);
 }
 
 /* ADDRESS or ADDRESS/PREFIX, parsed by the address module the firewall
@@ -89,15 +94,11 @@ is_host_name (const char *name)
 static gboolean
 is_ip_literal (const char *text)
 {
-  const char *slash = strchr (text, '/');
-  g_autofree char *address = g_strndup (text, slash ? (gsize) (slash - text) : strlen (text));
   guint8 bytes[16];
   guint prefix_len;
   int family;
 
-  if (!vsa_inet_parse (address, &family, bytes))
-    return FALSE;
-  return slash == NULL || vsa_inet_parse_prefix_length (slash + 1, family, &prefix_len);
+  return vsa_inet_parse_network (text, &family, bytes, &prefix_len) == VSA_INET_NETWORK_OK;
 }
 
 /* A client host: an IPv4/IPv6 address or prefix, or a DNS host name. */

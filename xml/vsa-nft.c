@@ -127,12 +127,12 @@ client_from_bytes (int af, guint8 bytes[16], guint prefix_len)
 VsaNftClient *
 vsa_nft_client_parse (const char *text, GError **error)
 {
-  g_auto (GStrv) parts = g_strsplit (text ? text : "", "/", 2);
-  guint8 bytes[16] = { 0 };
+  guint8 bytes[16];
   guint prefix_len = 0;
-  int af;
+  int af = AF_INET6;
+  VsaInetNetworkStatus status = vsa_inet_parse_network (text, &af, bytes, &prefix_len);
 
-  if (!vsa_inet_parse (parts[0], &af, bytes))
+  if (status == VSA_INET_NETWORK_BAD_ADDRESS)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "client '%s' is not an IPv4 or IPv6 address (or ADDRESS/PREFIX); host names "
@@ -140,8 +140,7 @@ vsa_nft_client_parse (const char *text, GError **error)
                    text ? text : "");
       return NULL;
     }
-  prefix_len = vsa_inet_family_bits (af);
-  if (parts[1] && !vsa_inet_parse_prefix_length (parts[1], af, &prefix_len))
+  if (status == VSA_INET_NETWORK_BAD_PREFIX)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "client '%s' has a bad prefix length; use 0 to %u after the '/'",
@@ -222,15 +221,13 @@ client_within (const VsaNftClient *net, const VsaNftClient *outer)
  * element, and of nested networks only the outer one is kept: it already
  * lets in everyone the inner one would.  Single addresses live in their
  * own hash sets and never conflict with networks. */
-gboolean
-vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
+static void
+add_parsed_client (VsaNftVm *vm, VsaNftClient *owned_client)
 {
-  g_autoptr (VsaNftClient) client = vsa_nft_client_parse (text, error);
+  g_autoptr (VsaNftClient) client = owned_client;
 
-  if (client == NULL)
-    return FALSE;
   if (vm_has_client (vm, client->text))
-    return TRUE;
+    return;
   if (client_is_network (client))
     {
       for (guint i = 0; i < vm->clients->len; i++)
@@ -238,7 +235,7 @@ vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
           const VsaNftClient *held = g_ptr_array_index (vm->clients, i);
 
           if (client_is_network (held) && client_within (client, held))
-            return TRUE;
+            return;
         }
       for (guint i = vm->clients->len; i-- > 0;)
         {
@@ -249,7 +246,51 @@ vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
         }
     }
   g_ptr_array_add (vm->clients, g_steal_pointer (&client));
+}
+
+gboolean
+vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error)
+{
+  VsaNftClient *client = vsa_nft_client_parse (text, error);
+
+  if (client == NULL)
+    return FALSE;
+  add_parsed_client (vm, client);
   return TRUE;
+}
+
+/* The firewall's rule for one client entry of USER, as the hook applies
+ * it at prepare (vsa_nft_vm_from_policy) and show and audit report it. */
+static VsaNftClient *
+parse_policy_client (const char *user, const char *text, GError **error)
+{
+  VsaNftClient *client = vsa_nft_client_parse (text, error);
+
+  if (client == NULL)
+    g_prefix_error (error, "user '%s': ", user);
+  return client;
+}
+
+/* Appends to PROBLEMS (char *) one line per client entry of POLICY the
+ * server firewall cannot hold, so the hook refuses the start when the
+ * firewall is on: a host name typed by hand into the metadata. */
+void
+vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems)
+{
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (policy->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (VsaNftClient) client =
+            parse_policy_client (access->user, g_ptr_array_index (access->clients, j), &error);
+
+          if (client == NULL)
+            g_ptr_array_add (problems, g_strdup (error->message));
+        }
+    }
 }
 
 VsaNftVm *
@@ -264,11 +305,14 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
       VsaAccess *access = g_ptr_array_index (policy->access, i);
 
       for (guint j = 0; j < access->clients->len; j++)
-        if (!vsa_nft_vm_add_client (vm, g_ptr_array_index (access->clients, j), error))
-          {
-            g_prefix_error (error, "user '%s': ", access->user);
+        {
+          VsaNftClient *client =
+            parse_policy_client (access->user, g_ptr_array_index (access->clients, j), error);
+
+          if (client == NULL)
             return NULL;
-          }
+          add_parsed_client (vm, client);
+        }
     }
   return g_steal_pointer (&vm);
 }
@@ -434,24 +478,29 @@ render_remove_elements (GString *s, const VsaNftSettings *st, const VsaNftVm *vm
   g_string_append_printf (s, "delete element inet %s rejected { %d }\n", st->table, vm->port);
 }
 
-char *
-vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
+typedef void (*RenderElements) (GString *s, const VsaNftSettings *st, const VsaNftVm *vm);
+
+/* The table ensured, then one VM's elements added or removed. */
+static char *
+render_vm_change (const VsaNftSettings *settings, const VsaNftVm *vm, RenderElements render)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
   render_ensure (s, settings);
-  render_add_elements (s, settings, vm);
+  render (s, settings, vm);
   return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+char *
+vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
+{
+  return render_vm_change (settings, vm, render_add_elements);
 }
 
 char *
 vsa_nft_render_remove_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
 {
-  g_autoptr (GString) s = g_string_new (NULL);
-
-  render_ensure (s, settings);
-  render_remove_elements (s, settings, vm);
-  return g_string_free (g_steal_pointer (&s), FALSE);
+  return render_vm_change (settings, vm, render_remove_elements);
 }
 
 /* installed: the clients the table holds now for vm->port (read back from

@@ -84,6 +84,7 @@ gboolean vsa_nft_validate_client (const char *text, GError **error);
 VsaNftVm *vsa_nft_vm_new (int port, GError **error);
 gboolean vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error);
 VsaNftVm *vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error);
+void vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems);
 
 char *vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm);
 char *vsa_nft_render_remove_vm (const VsaNftSettings *settings, const VsaNftVm *vm);

@@ -2,6 +2,7 @@
 #include "vsa-policy.h"
 #include "vsa-choice.h"
 #include "vsa-error.h"
+#include "vsa-metadata.h"
 #include "vsa-qemu.h"
 #include "vsa-xml.h"
 
@@ -141,16 +142,24 @@ vsa_policy_free (VsaPolicy *policy)
   g_free (policy);
 }
 
+/* USER's entry in ACCESS (VsaAccess *), or NULL. */
+VsaAccess *
+vsa_access_find (GPtrArray *access, const char *user)
+{
+  for (guint i = 0; i < access->len; i++)
+    {
+      VsaAccess *entry = g_ptr_array_index (access, i);
+
+      if (g_strcmp0 (entry->user, user) == 0)
+        return entry;
+    }
+  return NULL;
+}
+
 VsaAccess *
 vsa_policy_find_access (const VsaPolicy *policy, const char *user)
 {
-  for (guint i = 0; i < policy->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (policy->access, i);
-      if (g_strcmp0 (access->user, user) == 0)
-        return access;
-    }
-  return NULL;
+  return vsa_access_find (policy->access, user);
 }
 
 /* Adds USER (if new) and any CLIENTS it does not list yet. */
@@ -200,9 +209,7 @@ vsa_policy_is_managed (xmlDoc *doc)
 static gboolean
 is_policy_element (xmlNode *node, const char *name)
 {
-  return node->type == XML_ELEMENT_NODE && node->ns &&
-         g_strcmp0 ((const char *) node->ns->href, VSA_METADATA_NS) == 0 &&
-         g_strcmp0 ((const char *) node->name, name) == 0;
+  return vsa_xml_is_element_ns (node, VSA_METADATA_NS, name);
 }
 
 static gboolean
@@ -303,6 +310,27 @@ parse_tunnel (xmlNode *node, VsaPolicy *policy, GError **error)
   return TRUE;
 }
 
+static gboolean
+parse_sasl (xmlNode *node, VsaPolicy *policy, GError **error)
+{
+  if (policy->sasl_dir != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: a second <vsa:sasl>; a VM has one SASL directory, keep one",
+                   xmlGetLineNo (node));
+      return FALSE;
+    }
+  policy->sasl_dir = vsa_xml_get (node, "dir");
+  if (policy->sasl_dir == NULL || !g_path_is_absolute (policy->sasl_dir))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: <vsa:sasl> needs an absolute dir attribute",
+                   xmlGetLineNo (node));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* *ret_policy is NULL for an unmanaged domain (no metadata element). */
 gboolean
 vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
@@ -333,16 +361,10 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
           if (!parse_access (n, policy, error))
             return FALSE;
         }
-      else if (is_policy_element (n, "sasl") && policy->sasl_dir == NULL)
+      else if (is_policy_element (n, "sasl"))
         {
-          policy->sasl_dir = vsa_xml_get (n, "dir");
-          if (policy->sasl_dir == NULL || !g_path_is_absolute (policy->sasl_dir))
-            {
-              g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                           "metadata: line %ld: <vsa:sasl> needs an absolute dir attribute",
-                           xmlGetLineNo (n));
-              return FALSE;
-            }
+          if (!parse_sasl (n, policy, error))
+            return FALSE;
         }
       else if (is_policy_element (n, "volume"))
         {
@@ -367,6 +389,10 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
           return FALSE;
         }
     }
+  /* After the elements' own checks, whose messages say more than the
+   * schema's; the schema catches what they ignore, such as clinet=. */
+  if (!vsa_metadata_validate (console, error))
+    return FALSE;
   *ret_policy = g_steal_pointer (&policy);
   return TRUE;
 }
@@ -423,6 +449,41 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
     }
   else
     xmlAddChild (metadata, console);
+}
+
+/* A deep copy (NULL for NULL): the edit transaction keeps the policy it
+ * read beside the one the command changes. */
+VsaPolicy *
+vsa_policy_copy (const VsaPolicy *policy)
+{
+  VsaPolicy *copy;
+
+  if (policy == NULL)
+    return NULL;
+  copy = vsa_policy_new (policy->auth);
+  copy->sasl_dir = g_strdup (policy->sasl_dir);
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      const VsaAccess *access = g_ptr_array_index (policy->access, i);
+      VsaAccess *access_copy = vsa_access_new (access->user);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        g_ptr_array_add (access_copy->clients, g_strdup (g_ptr_array_index (access->clients, j)));
+      g_ptr_array_add (copy->access, access_copy);
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      const VsaVolume *v = g_ptr_array_index (policy->volumes, i);
+
+      g_ptr_array_add (copy->volumes, vsa_volume_new (v->lv, v->name, v->keyfile, v->token));
+    }
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      const VsaTunnel *t = g_ptr_array_index (policy->tunnels, i);
+
+      g_ptr_array_add (copy->tunnels, vsa_tunnel_new (t->user, t->key, t->from));
+    }
+  return copy;
 }
 
 /* Marks the domain as managed, keeping an existing policy as it is. */

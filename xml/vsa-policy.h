@@ -28,6 +28,7 @@ typedef struct {
 
 VsaAccess *vsa_access_new (const char *user);
 void vsa_access_free (VsaAccess *access);
+VsaAccess *vsa_access_find (GPtrArray *access, const char *user);
 
 /* An encrypted guest disk: LUKS on the raw logical volume LV ("VG/LV"),
  * opened as /dev/mapper/NAME.  Exactly one key source is set: KEYFILE,
@@ -52,6 +53,7 @@ typedef struct {
 } VsaPolicy;
 
 VsaPolicy *vsa_policy_new (VsaAuthMode auth);
+VsaPolicy *vsa_policy_copy (const VsaPolicy *policy);
 void vsa_policy_free (VsaPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaPolicy, vsa_policy_free)
 

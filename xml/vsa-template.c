@@ -31,21 +31,33 @@ find_value (const char *const *vars, const char *name, gsize len)
   return NULL;
 }
 
-/* A placeholder without a value is a bug between template and renderer;
- * it fails loudly instead of shipping a half-filled file. */
+const char *
+vsa_template_text (VsaTemplateLookup lookup, const char *name, GError **error)
+{
+  const char *text = lookup (name);
+
+  if (text == NULL)
+    g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+                 "template '%s' is missing from this build; reinstall virt-spice-admin", name);
+  return text;
+}
+
 char *
 vsa_template_expand (VsaTemplateLookup lookup, const char *name, const char *const *vars,
                      GError **error)
 {
-  const char *text = lookup (name);
+  const char *text = vsa_template_text (lookup, name, error);
+
+  return text ? vsa_template_fill (text, name, vars, error) : NULL;
+}
+
+/* A placeholder without a value is a bug between template and renderer;
+ * it fails loudly instead of shipping a half-filled file. */
+char *
+vsa_template_fill (const char *text, const char *name, const char *const *vars, GError **error)
+{
   g_autoptr (GString) out = g_string_new (NULL);
 
-  if (text == NULL)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
-                   "template '%s' is missing from this build; reinstall virt-spice-admin", name);
-      return NULL;
-    }
   for (const char *p = text; *p; p++)
     {
       gsize len = *p == '@' ? placeholder_length (p + 1) : 0;

@@ -54,13 +54,11 @@ vsa_validate_tunnel_user (const char *user, GError **error)
 gboolean
 vsa_validate_ssh_from (const char *from, GError **error)
 {
-  g_auto (GStrv) parts = from && *from ? g_strsplit (from, "/", 2) : NULL;
   guint8 bytes[16];
   int family;
   guint bits = 0;
 
-  if (parts == NULL || !vsa_inet_parse (parts[0], &family, bytes) ||
-      (parts[1] && !vsa_inet_parse_prefix_length (parts[1], family, &bits)))
+  if (vsa_inet_parse_network (from, &family, bytes, &bits) != VSA_INET_NETWORK_OK)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "from '%s' is not an IP address or a network like 192.168.2.0/24",
@@ -69,7 +67,7 @@ vsa_validate_ssh_from (const char *from, GError **error)
     }
   /* sshd matches from="ADDR/BITS" only when the bits past the prefix are
    * zero; catch "192.168.2.1/24" here instead of at the user's login. */
-  if (parts[1] && !vsa_inet_host_bits_are_zero (bytes, family, bits))
+  if (!vsa_inet_host_bits_are_zero (bytes, family, bits))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "from '%s' has bits set past the /%u prefix; write the network address",

@@ -98,16 +98,6 @@ vsa_xml_serialize_node (xmlDoc *doc, xmlNode *node)
   return buffer_to_string (buf);
 }
 
-char *
-vsa_xml_normalize (const char *text, GError **error)
-{
-  g_autoptr (xmlDoc) doc = vsa_xml_parse (text, strlen (text), "domain XML", error);
-
-  if (doc == NULL)
-    return NULL;
-  return vsa_xml_serialize (doc);
-}
-
 gboolean
 vsa_xml_is_element (xmlNode *node, const char *name)
 {
@@ -127,15 +117,22 @@ vsa_xml_child (xmlNode *parent, const char *name)
   return NULL;
 }
 
+/* Element NAME in the namespace NS_URI (ours, qemu's, the manifest's). */
+gboolean
+vsa_xml_is_element_ns (xmlNode *node, const char *ns_uri, const char *name)
+{
+  return node && node->type == XML_ELEMENT_NODE && node->ns &&
+         g_strcmp0 ((const char *) node->ns->href, ns_uri) == 0 &&
+         g_strcmp0 ((const char *) node->name, name) == 0;
+}
+
 xmlNode *
 vsa_xml_child_ns (xmlNode *parent, const char *ns_uri, const char *name)
 {
   if (parent == NULL)
     return NULL;
   for (xmlNode *n = parent->children; n; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && n->ns &&
-        g_strcmp0 ((const char *) n->ns->href, ns_uri) == 0 &&
-        g_strcmp0 ((const char *) n->name, name) == 0)
+    if (vsa_xml_is_element_ns (n, ns_uri, name))
       return n;
   return NULL;
 }

@@ -23,12 +23,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlBuffer, xmlBufferFree)
 xmlDoc *vsa_xml_parse (const char *text, gsize len, const char *what, GError **error);
 char *vsa_xml_serialize (xmlDoc *doc);
 char *vsa_xml_serialize_node (xmlDoc *doc, xmlNode *node);
-char *vsa_xml_normalize (const char *text, GError **error);
 
 xmlNode *vsa_xml_child (xmlNode *parent, const char *name);
 xmlNode *vsa_xml_child_ns (xmlNode *parent, const char *ns_uri, const char *name);
 xmlNode *vsa_xml_ensure_child (xmlNode *parent, const char *name);
 gboolean vsa_xml_is_element (xmlNode *node, const char *name);
+gboolean vsa_xml_is_element_ns (xmlNode *node, const char *ns_uri, const char *name);
 char *vsa_xml_get (xmlNode *node, const char *attr);
 gboolean vsa_xml_attr_equals (xmlNode *node, const char *attr, const char *value);
 void vsa_xml_set (xmlNode *node, const char *attr, const char *value);

@@ -4,19 +4,46 @@
 # docs/examples/host.xml, then the resulting status table.  The test driver
 # keeps changes in memory for one connection only, so apply prints the
 # table itself (--status) over the same connection.
+#
+# Everything the tool writes (the previous XML of each VM it changes, its
+# per-VM locks) goes to a temporary directory named by a configuration file
+# made here, which also turns the server firewall off (the test driver's
+# "running" VMs must not reach the host's nftables): nothing under the
+# host's /etc or /var changes (tests/docs/test-demo-host.sh checks it).
+# With VSA_DEMO_CLI=PATH it uses that binary and skips install and build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash build-aux/install-deps.sh build
-bash build-aux/setup-build.sh
-
-vsa=./_build/virt-spice-admin/virt-spice-admin
+if [ -z "${VSA_DEMO_CLI:-}" ]; then
+  bash build-aux/install-deps.sh build
+  bash build-aux/setup-build.sh
+fi
+vsa=${VSA_DEMO_CLI:-./_build/virt-spice-admin/virt-spice-admin}
 uri="test://$PWD/docs/examples/host.xml"
+demo=$(mktemp -d /tmp/vsa-demo.XXXXXX)
+trap 'rm -rf "$demo"' EXIT
+conf=$demo/virt-spice-admin.conf
+cat >"$conf" <<CONF
+[defaults]
+state-dir = $demo/state
+sasl-dir = $demo/sasl
+key-dir = $demo/keys
+libvirt-config-dir = $demo/libvirt-qemu
+libvirt-qemu-conf = $demo/qemu.conf
+ca-file = $demo/pki/ca-cert.pem
+server-cert = $demo/pki/server-cert.pem
+firewall = false
+CONF
 
-echo "\$ virt-spice-admin -c $uri status"
-"$vsa" -c "$uri" status
+run() {
+  echo "\$ virt-spice-admin $*"
+  "$vsa" --config "$conf" "$@"
+  echo
+}
+echo "\$ cat $conf"
+cat "$conf"
 echo
-echo "\$ virt-spice-admin -c $uri --dry-run secure debianx"
-"$vsa" -c "$uri" --dry-run secure debianx
-echo
-echo "\$ virt-spice-admin -c $uri apply docs/examples/office.xml --status"
-"$vsa" -c "$uri" apply docs/examples/office.xml --status
+run -c "$uri" status
+run -c "$uri" --dry-run secure debianx
+run -c "$uri" apply docs/examples/office.xml --status
+echo "\$ find $demo/state -type f   # what apply saved: each changed VM's previous XML, and its lock"
+(cd "$demo" && find state -type f | sort)

@@ -5,6 +5,11 @@
 set -u
 VSA=$1
 URI="test://$2"
+# Locks and backups in a state directory of the test's own, never the host's.
+state=$(mktemp -d /tmp/vsa-cli-test.XXXXXX)
+trap 'rm -rf "$state"' EXIT
+printf '[defaults]\nstate-dir = %s\n' "$state" >"$state/test.conf"
+export VIRT_SPICE_ADMIN_CONFIG=$state/test.conf
 n=0
 failed=0
 
@@ -67,6 +72,14 @@ check "bad config fails with one line" 1 1 env VIRT_SPICE_ADMIN_CONFIG=/dev/null
 check "dry-run secure prints a diff" 0 any "$VSA" -c "$URI" --dry-run secure debianx
 contains "the diff shows the TLS port" '+    <graphics type="spice" autoport="no" listen="127.0.0.1" tlsPort="20001" defaultMode="secure" passwd="(hidden, changed)">'
 contains "the diff removes the plain port" '-    <graphics type="spice" port="5900" autoport="no" listen="0.0.0.0">'
+# -1 was the internal "not given" marker, and a past --valid-to set a
+# password that had already expired (issue 23, item 9).
+for port in -1 0 65536 x; do
+  check "probe --port $port fails with one line" 1 1 "$VSA" -c "$URI" probe debianx --port "$port"
+done
+check "password --valid-to in the past fails with one line" 1 1 "$VSA" -c "$URI" password debianx --generate --valid-to 2020-01-01T00:00:00
+check "password --valid-to now-ish fails with one line" 1 1 "$VSA" -c "$URI" password debianx --generate --valid-to "$(date -u +%Y-%m-%dT%H:%M:%S)"
+check "password --valid-to in the future succeeds" 0 0 "$VSA" -c "$URI" -q password debianx --generate --valid-to 2099-01-01T00:00:00
 check "global flags work after the command" 0 0 "$VSA" show debianx -c "$URI" --json
 contains "show --json prints JSON" '"plain_port" : 5900'
 

@@ -50,11 +50,11 @@ expect() {
     fi
 }
 
-echo "1..18"
+echo "1..20"
 expect "command names after the program" \
-    "apply assign audit client export firewall password probe qemu-arg qemu-env secure show status ticket tunnel unassign volume" \
+    "apply assign audit client export firewall password probe qemu-arg qemu-env secure setup show status ticket tunnel unassign volume" \
     virt-spice-admin ""
-expect "command names by prefix" "secure show status" virt-spice-admin s
+expect "command names by prefix" "secure setup show status" virt-spice-admin s
 expect "command names after global options with arguments" "password probe" \
     virt-spice-admin -c test:///default --config /etc/x.conf p
 expect "global options before the command" "--config --connect" virt-spice-admin --con
@@ -74,8 +74,10 @@ expect "no domain where the command takes none" "" virt-spice-admin assign debia
 expect "actions of volume" "attach close detach format list open" virt-spice-admin volume ""
 expect "options of an action" "--target --token" virt-spice-admin volume attach debianx vg/lv --t
 expect "domain names after an action that takes a VM" "debianx leaptest" virt-spice-admin tunnel add ""
-expect "qemu-arg passes everything after the action through" "" \
-    virt-spice-admin qemu-arg debianx add --
+expect "qemu-arg passes everything after the VM through" "" \
+    virt-spice-admin qemu-arg add debianx --
+expect "subcommands of qemu-env" "list set unset" virt-spice-admin qemu-env ""
+expect "domain names after a qemu-env subcommand" "debianx leaptest" virt-spice-admin qemu-env set ""
 n=$((n + 1))
 if grep -qx -- '-q -c test:///other list --all --name' "$VSA_STUB_LOG"; then
     echo "ok $n - virsh was asked with the URI from the line"

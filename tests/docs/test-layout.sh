@@ -5,7 +5,8 @@
 #   - xml/ does no I/O: no file, process, socket or libvirt call;
 #   - no include climbs: a layer includes headers of its own folder and of
 #     the layers below it only (meson's include directories enforce this at
-#     build time; this test names the offending line).
+#     build time; this test names the offending line);
+#   - docs/architecture.md's layout table says what the build allows.
 set -euo pipefail
 root=${1:?usage: test-layout.sh SOURCE-ROOT}
 cd "$root"
@@ -34,6 +35,7 @@ declare -A may=(
   [virt-spice-admin/host]="virt-spice-admin/host virt-spice-admin/core xml"
   [virt-spice-admin/client]="virt-spice-admin/client virt-spice-admin/core xml"
   [virt-spice-admin/cli]="virt-spice-admin/cli virt-spice-admin/core xml"
+  [virt-spice-admin/commands]="virt-spice-admin/commands virt-spice-admin/cli virt-spice-admin/host virt-spice-admin/client virt-spice-admin/core xml"
   [hooks]="hooks virt-spice-admin/core xml"
 )
 declare -A home=()
@@ -54,6 +56,20 @@ for dir in "${!may[@]}"; do
   done
   check "$dir/ includes only from: ${may[$dir]}" "${bad%$'\n'}"
 done
+
+# docs/architecture.md's layout table says the same: its "may include"
+# column (the third) names, besides the folder itself, exactly these.
+doc=docs/architecture.md
+mismatch=""
+for dir in "${!may[@]}"; do
+  row=$(grep -F "| \`$dir/\` |" "$doc" || true)
+  if [ -z "$row" ]; then mismatch+="$doc has no row for $dir/"$'\n'; continue; fi
+  cell=$(awk -F'|' '{ print $4 }' <<<"$row")
+  listed=$({ echo "$dir"; grep -o '`[^`]*/`' <<<"$cell" | tr -d '`' | sed 's:/$::'; } | sort -u | xargs)
+  want=$(tr ' ' '\n' <<<"${may[$dir]}" | sort -u | xargs)
+  [ "$listed" = "$want" ] || mismatch+="$doc: $dir/ may include '$listed', the build allows '$want'"$'\n'
+done
+check "$doc lists what each folder may include" "${mismatch%$'\n'}"
 
 # Module cycles: vsa-a.[ch] includes vsa-b.h and vsa-b.[ch] includes vsa-a.h.
 cycle=""

@@ -17,7 +17,7 @@ tap_plan 9
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 vsa_e2e_config
 sed -i 's/^tls-port-range = .*/tls-port-range = 21001-21100/' "$VIRT_SPICE_ADMIN_CONFIG"
-trap 'for i in $(seq -w 0 $((N - 1))); do e2e_undefine "vsa-e2e-k$i" >/dev/null 2>&1 || true; done; rm -rf "$VSA_E2E_STATE"' EXIT
+trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
 
 vms=()
 for i in $(seq -w 0 $((N - 1))); do

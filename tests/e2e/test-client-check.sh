@@ -38,7 +38,9 @@ restore_remote_viewer() {
 trap 'restore_remote_viewer; client_cleanup; rm -rf "$TMP"; e2e_teardown' EXIT
 client_note_group
 client_ensure_users alice bob
-ip netns add "$NS" # the firewall loads here, never on the host
+# The firewall loads here, never on the host; the namespace has no link to
+# the host, so the policy's addresses meet none of the host's.
+ip netns add "$NS"
 CLIENT_NETNS=$NS
 cat >"$TMP/client.conf" <<CONF
 [defaults]

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Two hosts on one machine: the server (a real libvirtd, consoles listening
-# on the host end of a veth pair, 10.232.0.1) and a client network
-# namespace (10.232.0.2) with local users alice, bob and carol.  debianx is
+# on the host end of a veth pair, NET.1, NET a /24 free on this host) and a
+# client network namespace (NET.2) with local users alice, bob and carol.  debianx is
 # assigned to alice and leaptest to bob, from that client.  The server
 # exports the policy; `client install` runs inside the namespace (files
 # under a temporary root, nft table loaded in the namespace).  Then each
@@ -24,15 +24,18 @@ HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/harness.sh"
 . "$HERE/vsa-e2e-lib.sh"
 . "$HERE/vsa-client-lib.sh"
+. "$HERE/../lib/vsa-test-net.sh"
 VSA=$1
 HOOK=$2
 DEBIANX=vsa-e2e-debianx
 LEAPTEST=vsa-e2e-leaptest
 NS=vsa-e2e-client
-SERVER=10.232.0.1
-CLIENT=10.232.0.2
 
 tap_plan 21
+ip link del vsa-e2e-h 2>/dev/null || true # an earlier run's veth is ours
+NET=$(vsa_test_net4 10.232.0 10.234.0 172.31.232 192.168.232 2>&1) || tap_bail "$NET"
+SERVER=$NET.1
+CLIENT=$NET.2
 E2E_EXTRA_SANS=$SERVER
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 vsa_e2e_config

@@ -7,12 +7,14 @@
 # host itself (loopback) always gets through.  `firewall sync` after
 # `nft flush ruleset` restores exactly the running VMs' rules and cuts off
 # a client removed from the live metadata; `virsh destroy` removes the
-# VM's elements.  Only addresses inside the test's own veth/netns are used.
+# VM's elements.  Only addresses inside the test's own veth/netns are used,
+# in a /24 that no address or route of the host touches.
 # Usage: test-firewall.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
+. "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
 VSA=$1
 HOOK=$2
 VM=vsa-e2e-fw
@@ -22,13 +24,18 @@ PORT2=20931
 NETNS=vsa-e2e-fwclient
 HOST_IF=vsa-fw-h
 CLIENT_IF=vsa-fw-c
-HOST_ADDR=10.231.0.1
-ASSIGNED=10.231.0.2
-OTHER=10.231.0.3
 TABLE=virt_spice_admin
 NSURI=http://virt-spice-admin.org/xmlns/console/1.0
 
 tap_plan 25
+# A /24 no address or route of this host touches (a leftover veth of an
+# earlier run is ours: remove it first).
+ip link del "$HOST_IF" 2>/dev/null || true
+NET=$(vsa_test_net4 10.231.0 10.233.0 172.31.231 192.168.231 2>&1) || tap_bail "$NET"
+HOST_ADDR=$NET.1
+ASSIGNED=$NET.2
+OTHER=$NET.3
+tap_diag "test network $NET.0/24"
 E2E_EXTRA_SANS="ip:$HOST_ADDR"
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The hook on a real libvirtd: an insecure edit made behind the tool's back
 # (virsh define) makes `virsh start` fail with the hook's one line and the
-# VM stays shut off; an unmanaged VM starts normally with the hook there.
+# VM stays shut off (metadata outside vsa-console.rng too); an unmanaged VM starts normally with the hook there.
 # Usage: test-hook-refusal.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -12,7 +12,7 @@ HOOK=$2
 VM=vsa-e2e-refuse
 PLAIN=vsa-e2e-unmanaged
 
-tap_plan 11
+tap_plan 14
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
 vsa_e2e_config
@@ -52,6 +52,23 @@ vsa secure "$VM"
 edit_behind_back "s/ passwd='[^']*'//"
 tap_check "password removed behind our back: start refused" start_refused "no SPICE password is set"
 vsa secure "$VM"
+
+# A typo in the metadata (clinet= for client=) used to drop the client
+# without a word; the hook refuses it at prepare and the CLI names it too.
+vsa assign "$VM" alice --client 127.0.0.2
+edit_behind_back 's|<vsa:access user="alice" client="127.0.0.2"/>|<vsa:access user="alice" clinet="127.0.0.2"/>|'
+tap_check "clinet= behind our back: start refused naming the element" \
+    start_refused "Invalid attribute clinet for element access (see the schema vsa-console.rng)"
+show_refuses_typo() {
+    local out status=0
+    out=$(vsa show "$VM" 2>&1) || status=$?
+    [ "$status" -ne 0 ] && grep -q "metadata: line [0-9]*: Invalid attribute clinet for element access" <<<"$out" ||
+        { echo "status $status: $out"; return 1; }
+}
+tap_check "show refuses the same metadata in one line" show_refuses_typo
+edit_behind_back 's| clinet="127.0.0.2"| client="127.0.0.2"|'
+tap_check "with the typo fixed the VM starts" virsh -c "$E2E_URI" start "$VM"
+virsh -c "$E2E_URI" destroy "$VM" >/dev/null
 
 edit_behind_back "s|<listen type='address' address='127.0.0.1'/>|<listen type='network' network='default'/>|; s/ listen='127.0.0.1'//"
 tap_check "listen address replaced by a network: start refused" start_refused "no explicit listen address"

@@ -29,7 +29,8 @@ client_as() {
 }
 
 # client_netns NAME HOST_ADDR CLIENT_ADDR: a namespace joined to the host by
-# a veth pair with private addresses that exist nowhere else.
+# a veth pair (HOST_ADDR/24 on the host end): choose the addresses with
+# vsa_test_net4 (tests/lib/vsa-test-net.sh) so they exist nowhere else.
 client_netns() {
     CLIENT_NETNS=$1
     ip netns del "$CLIENT_NETNS" 2>/dev/null || true

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Shared by the e2e tests: the CLI under test with a private configuration
-# (the harness's CA, a throw-away state directory) on the harness's libvirtd.
+# (the harness's CA and server certificate, so audit never looks at a PKI
+# the host has of its own; a throw-away state directory) on the harness's
+# libvirtd.
 # Source after harness.sh and e2e_setup.  Needs VSA (path to the CLI).
 
 vsa_e2e_config() {
@@ -9,7 +11,9 @@ vsa_e2e_config() {
     cat >"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
 [defaults]
 ca-file = $E2E_CA_FILE
+server-cert = $E2E_PKI_DIR/server-cert.pem
 state-dir = $VSA_E2E_STATE
+key-dir = $VSA_E2E_STATE/keys
 tls-port-range = 20901-20949
 listen = 127.0.0.1
 CONF

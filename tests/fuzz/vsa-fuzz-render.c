@@ -8,6 +8,7 @@
 #include "vsa-client-render.h"
 #include "vsa-nft.h"
 #include "vsa-templates.h"
+#include "vsa-sshd.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
 
@@ -516,9 +517,10 @@ vsa_fuzz_render_sshd (const uint8_t *data, size_t size)
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) out = new_outputs ();
-  const VsaTunnelRenderOptions opts = { "/etc/ssh/sshd_config.d", "/etc/ssh/vsa-tunnel-keys",
-                                        "/bin/sleep infinity" };
+  VsaTunnelRenderOptions opts = { "/etc/ssh/sshd_config.d", "/etc/ssh/vsa-tunnel-keys",
+                                  "/bin/sleep infinity" };
 
+  g_assert_true (vsa_sshd_tunnel_templates (&opts.templates, NULL));
   vsa_fuzz_fields_init (&f, data, size);
   if (!routes_from_fields (&f, routes))
     return NULL;

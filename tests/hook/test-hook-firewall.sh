@@ -5,6 +5,10 @@
 # prepare installs the VM's elements or refuses the start in one line;
 # release removes them, twice and after a failed prepare too, exit 0;
 # reconnect re-ensures them and never fails; firewall = false does nothing.
+# The addresses below are only set elements in that private namespace (no
+# interface, no route, no packet), so they cannot meet the host's own; a
+# test that joins a namespace to the host takes its /24 from vsa_test_net4
+# (tests/lib/vsa-test-net.sh).
 # Usage: test-hook-firewall.sh HOOK   (TAP)
 set -uo pipefail
 if [ -z "${VSA_TEST_NETNS:-}" ]; then
@@ -50,9 +54,11 @@ domain_xml "10.231.0.2 charlie-pc.lan" >"$WORK/hostname.xml"
 domain_xml "10.231.0.0/16 10.0.0.0/8 10.231.5.0/24" >"$WORK/nested.xml"
 
 # hook OP SUBOP XML: sets STATUS; stdout/stderr in $WORK/out, $WORK/err.
-hook () {
+hook () { hook_as vm1 "$@"; }
+# hook_as NAME OP SUBOP XML: the same with libvirt's argument NAME.
+hook_as () {
     STATUS=0
-    timeout 30 "$HOOK" vm1 "$1" "$2" - <"$3" >"$WORK/out" 2>"$WORK/err" || STATUS=$?
+    timeout 30 "$HOOK" "$1" "$2" "$3" - <"$4" >"$WORK/out" 2>"$WORK/err" || STATUS=$?
 }
 status_is () { [ "$STATUS" -eq "$1" ] || { echo "exit $STATUS, want $1; stderr: $(cat "$WORK/err")"; return 1; }; }
 quiet () { [ ! -s "$WORK/err" ] && [ ! -s "$WORK/out" ] || { echo "output: $(cat "$WORK/out" "$WORK/err")"; return 1; }; }
@@ -93,6 +99,18 @@ check "reconnect put the elements back" eval 'has_port && test "$(elements clien
 hook reconnect begin "$WORK/hostname.xml"
 check "a failing reconnect still exits 0 quietly (the VM must survive)" eval 'status_is 0 && quiet'
 check "the failing reconnect is in the log" grep -q "reconnect: firewall: VM 'vm1'.*firewall sync" "$WORK/hook.log"
+
+# stdin describing another VM than argv names: nothing is done for either
+# (reconnect would otherwise add vm1's elements for vm2), one line names both.
+nft flush ruleset
+hook_as vm2 reconnect begin "$WORK/good.xml"
+check "reconnect with another VM's XML exits 0 quietly" eval 'status_is 0 && quiet'
+check "... adds no element" ruleset_empty
+check "... and logs one line naming both VMs" grep -q "stdin is VM 'vm1', not 'vm2'" "$WORK/hook.log"
+hook_as vm2 prepare begin "$WORK/good.xml"
+check "prepare with another VM's XML refuses the start (exit 1)" status_is 1
+check "... in one line naming both VMs" eval '[ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q "VM .vm2.*stdin is VM .vm1., not .vm2." "$WORK/err"'
+check "... and installs nothing" ruleset_empty
 
 # Runs twice, undo without do, and a prepare half done before a crash
 # all converge without error.

@@ -4,6 +4,7 @@
  * so an edit can be re-read).  Every refusal is checked to leave the
  * domains byte-identical and write no backup. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-client-policy.h"
 #include "vsa-disk.h"
 #include "vsa-error.h"
@@ -13,6 +14,7 @@
 #include "vsa-qemu.h"
 #include "vsa-sasl.h"
 #include "vsa-spice.h"
+#include "vsa-test-config.h"
 #include "vsa-test-util.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
@@ -40,12 +42,12 @@ fixture_setup (Fixture *fx, gconstpointer data)
 
   fx->ctx = vsa_context_new ();
   fx->ctx->uri = g_strdup_printf ("test://%s", host);
-  fx->ctx->config = vsa_config_new_defaults ();
+  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx->ctx->config = vsa_test_config_new (fx->state_dir);
   /* The test driver's "running" VMs must not reach the host's nftables;
    * the firewall is proven in tests/system/test-firewall.c and e2e. */
   fx->ctx->config->firewall = FALSE;
-  fx->state_dir = g_dir_make_tmp ("vsa-test-XXXXXX", &error);
-  g_assert_no_error (error);
   g_free (fx->ctx->config->state_dir);
   fx->ctx->config->state_dir = g_strdup (fx->state_dir);
   fx->ctx->out = open_memstream (&fx->out, &fx->out_len);
@@ -73,12 +75,11 @@ fixture_teardown (Fixture *fx, gconstpointer data)
 
 /* Runs one command with a fresh option state, as main() would. */
 static gboolean
-run_argv (Fixture *fx, VsaCommandFunc fn, const char *stdin_text, char **argv, GError **error)
+run_argv (Fixture *fx, const VsaCommand *command, const char *stdin_text, char **argv, GError **error)
 {
   fx->ctx->json = FALSE;
   fx->ctx->dry_run = FALSE;
   fx->ctx->quiet = FALSE;
-  fx->ctx->command = argv[0];
   if (fx->ctx->in)
     fclose (fx->ctx->in);
   fx->ctx->in = stdin_text ? fmemopen ((void *) stdin_text, strlen (stdin_text), "r")
@@ -86,11 +87,11 @@ run_argv (Fixture *fx, VsaCommandFunc fn, const char *stdin_text, char **argv, G
   fflush (fx->ctx->out);
   fx->out_len = 0;
   rewind (fx->ctx->out);
-  return fn (fx->ctx, (int) g_strv_length (argv), argv, error);
+  return vsa_command_dispatch (fx->ctx, command, (int) g_strv_length (argv), argv, error);
 }
 
 static gboolean
-run_cmd (Fixture *fx, VsaCommandFunc fn, const char *stdin_text, GError **error, ...)
+run_cmd (Fixture *fx, const VsaCommand *command, const char *stdin_text, GError **error, ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   va_list args;
@@ -101,7 +102,7 @@ run_cmd (Fixture *fx, VsaCommandFunc fn, const char *stdin_text, GError **error,
     g_ptr_array_add (argv, (gpointer) a);
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  ok = run_argv (fx, fn, stdin_text, (char **) argv->pdata, error);
+  ok = run_argv (fx, command, stdin_text, (char **) argv->pdata, error);
   fflush (fx->ctx->out);
   fflush (fx->ctx->err);
   return ok;
@@ -166,7 +167,7 @@ test_secure_makes_console_tls_only (Fixture *fx, gconstpointer data)
   g_autoptr (GPtrArray) problems = NULL;
   struct stat st;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
   doc = domain_doc (fx, "debianx");
   g_assert_true (vsa_spice_describe (doc, &info, &error));
   g_assert_cmpint (info.tls_port, ==, 20001);
@@ -201,9 +202,9 @@ test_secure_twice_changes_nothing (Fixture *fx, gconstpointer data)
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
   first = domain_xml (fx, "debianx");
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
   second = domain_xml (fx, "debianx");
   g_assert_cmpstr (first, ==, second);
   g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
@@ -222,11 +223,11 @@ tls_port_of (Fixture *fx, const char *name)
 static void
 test_secure_auto_port_skips_used (Fixture *fx, gconstpointer data)
 {
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest", "--tls-port", "auto");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest", "--tls-port", "auto");
   g_assert_cmpint (tls_port_of (fx, "debianx"), ==, 20001);
   g_assert_cmpint (tls_port_of (fx, "leaptest"), ==, 20002);
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "imap", "--replace-vnc");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "imap", "--replace-vnc");
   g_assert_cmpint (tls_port_of (fx, "imap"), ==, 20003);
 }
 
@@ -237,9 +238,9 @@ test_secure_taken_port_names_owner (Fixture *fx, gconstpointer data)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--tls-port", "20005");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--tls-port", "20005");
   before = domain_xml (fx, "leaptest");
-  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "leaptest",
+  g_assert_false (run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "leaptest",
                            "--tls-port", "20005", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
   g_assert_nonnull (strstr (error->message, "'debianx'"));
@@ -256,8 +257,7 @@ test_secure_dry_run_prints_diff_only (Fixture *fx, gconstpointer data)
   g_autoptr (GError) error = NULL;
   gboolean ok;
 
-  fx->ctx->command = "secure";
-  ok = run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "debianx", "--dry-run", NULL);
+  ok = run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "debianx", "--dry-run", NULL);
   g_assert_no_error (error);
   g_assert_true (ok);
   g_assert_nonnull (strstr (fx->out, "--- debianx.xml (current)"));
@@ -276,13 +276,13 @@ test_secure_vnc_needs_replace_flag (Fixture *fx, gconstpointer data)
   g_autoptr (xmlDoc) doc = NULL;
   g_auto (VsaSpiceInfo) info = { 0 };
 
-  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "imap", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "imap", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
   g_assert_nonnull (strstr (error->message, "--replace-vnc"));
   after = domain_xml (fx, "imap");
   g_assert_cmpstr (before, ==, after);
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "imap", "--replace-vnc");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "imap", "--replace-vnc");
   doc = domain_doc (fx, "imap");
   g_assert_true (vsa_spice_describe (doc, &info, NULL));
   g_assert_true (info.has_spice);
@@ -295,8 +295,8 @@ test_password_from_stdin_with_expiry (Fixture *fx, gconstpointer data)
   g_autoptr (xmlDoc) doc = NULL;
   g_auto (VsaSpiceInfo) info = { 0 };
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_password, "Charlie-Books-2026\n", "password", "debianx", "--stdin",
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_password, "Charlie-Books-2026\n", "password", "debianx", "--stdin",
           "--valid-to", "2030-06-01T12:00:00+02:00", "--connected", "keep");
   doc = domain_doc (fx, "debianx");
   g_assert_true (vsa_spice_describe (doc, &info, NULL));
@@ -313,7 +313,7 @@ test_password_show_prints_generated (Fixture *fx, gconstpointer data)
   g_auto (VsaSpiceInfo) info = { 0 };
   g_autofree char *printed = NULL;
 
-  RUN_OK (fx, vsa_cmd_password, NULL, "password", "leaptest", "--show", "--valid-for", "1h");
+  RUN_OK (fx, &vsa_command_password, NULL, "password", "leaptest", "--show", "--valid-for", "1h");
   printed = g_strndup (fx->out, fx->out_len);
   doc = domain_doc (fx, "leaptest");
   g_assert_true (vsa_spice_describe (doc, &info, NULL));
@@ -328,7 +328,7 @@ test_password_live_refused_when_shut_off (Fixture *fx, gconstpointer data)
   g_autofree char *before = domain_xml (fx, "leaptest");
   g_autofree char *after = NULL;
 
-  g_assert_false (run_cmd (fx, vsa_cmd_password, NULL, &error, "password", "leaptest", "--live", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_password, NULL, &error, "password", "leaptest", "--live", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "not running"));
   after = domain_xml (fx, "leaptest");
@@ -344,7 +344,7 @@ test_password_live_refusal_leaves_config (Fixture *fx, gconstpointer data)
   g_autofree char *before = domain_xml (fx, "debianx");
   g_autofree char *after = NULL;
 
-  g_assert_false (run_cmd (fx, vsa_cmd_password, NULL, &error, "password", "debianx", "--live", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_password, NULL, &error, "password", "debianx", "--live", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT);
   g_assert_nonnull (strstr (error->message, "cannot change the password of the running VM"));
   after = domain_xml (fx, "debianx");
@@ -360,8 +360,8 @@ test_show_json (Fixture *fx, gconstpointer data)
   JsonObject *o;
   g_autofree char *text = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--tls-port", "20100");
-  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx", "--json");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--tls-port", "20100");
+  RUN_OK (fx, &vsa_command_show, NULL, "show", "debianx", "--json");
   text = g_strndup (fx->out, fx->out_len);
   g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
   o = json_node_get_object (json_parser_get_root (parser));
@@ -378,7 +378,7 @@ test_show_json (Fixture *fx, gconstpointer data)
 static void
 test_show_text_reports_insecure (Fixture *fx, gconstpointer data)
 {
-  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx");
+  RUN_OK (fx, &vsa_command_show, NULL, "show", "debianx");
   g_assert_nonnull (strstr (fx->out, "Plain port:    5900"));
   g_assert_nonnull (strstr (fx->out, "Secure:        no: a plain (unencrypted) SPICE port"));
 }
@@ -392,7 +392,7 @@ test_global_options_after_command (Fixture *fx, gconstpointer data)
   g_autofree char *config_path = g_build_filename (fx->state_dir, "none.conf", NULL);
 
   fx->ctx->config_path = g_strdup ("/nonexistent/before.conf");
-  RUN_OK (fx, vsa_cmd_show, NULL, "show", "debianx", "-c", uri, "--config", config_path);
+  RUN_OK (fx, &vsa_command_show, NULL, "show", "debianx", "-c", uri, "--config", config_path);
   g_assert_cmpstr (fx->ctx->uri, ==, uri);
   g_assert_true (fx->ctx->uri != uri);
   g_assert_cmpstr (fx->ctx->config_path, ==, config_path);
@@ -419,11 +419,11 @@ test_assign_password_mode_records_user (Fixture *fx, gconstpointer data)
   g_autofree char *second = NULL;
   VsaAccess *alice;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22",
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22",
           "--client", "alice-laptop.office.example");
   first = domain_xml (fx, "debianx");
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
   second = domain_xml (fx, "debianx");
   g_assert_cmpstr (first, ==, second); /* assigning again changes nothing */
   g_assert_cmpuint (count_backups (fx, "debianx"), ==, 2);
@@ -446,8 +446,8 @@ test_assign_password_mode_records_user (Fixture *fx, gconstpointer data)
     g_assert_nonnull (vsa_policy_find_access (live_policy, "alice"));
   }
 
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "bob");
-  RUN_OK (fx, vsa_cmd_unassign, NULL, "unassign", "debianx", "alice");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "bob");
+  RUN_OK (fx, &vsa_command_unassign, NULL, "unassign", "debianx", "alice");
   g_clear_pointer (&policy, vsa_policy_free);
   policy = policy_of (fx, "debianx");
   g_assert_cmpuint (policy->access->len, ==, 1);
@@ -491,19 +491,19 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   /* The test driver drops the qemu: namespace on define (only the qemu
    * driver knows it), so the env is checked in the diff here and on the
    * real libvirtd in tests/e2e/test-sasl-matrix.sh. */
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--dry-run");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--dry-run");
   env = g_strdup_printf ("+    <qemu:env name=\"SASL_CONF_PATH\" value=\"%s\"/>", dir);
   g_assert_nonnull (strstr (fx->out, env));
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
   doc = domain_doc (fx, "debianx");
   g_assert_true (vsa_spice_describe (doc, &info, NULL));
   g_assert_null (info.password);
   g_assert_false (vsa_sasl_user_exists (dir, "alice"));
 
-  RUN_OK (fx, vsa_cmd_assign, "Alice-pw-2026\n", "assign", "debianx", "alice", "--password-stdin");
+  RUN_OK (fx, &vsa_command_assign, "Alice-pw-2026\n", "assign", "debianx", "alice", "--password-stdin");
   g_assert_true (vsa_sasl_user_exists (dir, "alice"));
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "leaptest", "bob", "--generate");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--generate");
   printed = g_strndup (fx->out, fx->out_len);
   g_assert_cmpuint (strlen (g_strchomp (printed)), ==, 24);
   g_assert_false (vsa_sasl_user_exists (dir, "bob")); /* bob's is leaptest's database */
@@ -518,7 +518,7 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   policy = policy_of (fx, "debianx");
   g_assert_cmpstr (policy->sasl_dir, ==, dir);
 
-  RUN_OK (fx, vsa_cmd_unassign, NULL, "unassign", "debianx", "alice");
+  RUN_OK (fx, &vsa_command_unassign, NULL, "unassign", "debianx", "alice");
   g_assert_false (vsa_sasl_user_exists (dir, "alice"));
 }
 
@@ -530,7 +530,7 @@ test_assign_sasl_needs_libvirt_switch (Fixture *fx, gconstpointer data)
   g_autofree char *after = NULL;
 
   use_sasl_mode (fx, FALSE);
-  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "debianx", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "debianx", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "add the line 'spice_sasl = 1' to"));
   after = domain_xml (fx, "debianx");
@@ -547,10 +547,10 @@ test_assign_client_name_refused_with_firewall (Fixture *fx, gconstpointer data)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest");
   before = domain_xml (fx, "leaptest");
   fx->ctx->config->firewall = TRUE;
-  g_assert_false (run_cmd (fx, vsa_cmd_assign, NULL, &error, "assign", "leaptest", "alice",
+  g_assert_false (run_cmd (fx, &vsa_command_assign, NULL, &error, "assign", "leaptest", "alice",
                            "--client", "laptop.office.example", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "with firewall = true, give client addresses"));
@@ -565,9 +565,9 @@ test_assign_credential_refused_in_password_mode (Fixture *fx, gconstpointer data
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
   before = domain_xml (fx, "debianx");
-  g_assert_false (run_cmd (fx, vsa_cmd_assign, NULL, &error, "assign", "debianx", "alice", "--generate", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_assign, NULL, &error, "assign", "debianx", "alice", "--generate", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "uses password mode"));
   after = domain_xml (fx, "debianx");
@@ -580,12 +580,12 @@ test_assign_credential_refused_in_password_mode (Fixture *fx, gconstpointer data
 static void
 test_qemu_passthrough_commands (Fixture *fx, gconstpointer data)
 {
-  RUN_OK (fx, vsa_cmd_qemu_arg, NULL, "qemu-arg", "--dry-run", "debianx", "add", "--", "-device", "virtio-rng-pci");
+  RUN_OK (fx, &vsa_command_qemu_arg, NULL, "qemu-arg", "add", "--dry-run", "debianx", "--", "-device", "virtio-rng-pci");
   g_assert_nonnull (strstr (fx->out, "-<domain type=\"test\">\n+<domain xmlns:qemu=\"http://libvirt.org/schemas/domain/qemu/1.0\" type=\"test\">"));
   g_assert_nonnull (strstr (fx->out, "+  <qemu:commandline>\n+    <qemu:arg value=\"-device\"/>\n+    <qemu:arg value=\"virtio-rng-pci\"/>\n+  </qemu:commandline>\n"));
-  RUN_OK (fx, vsa_cmd_qemu_env, NULL, "qemu-env", "debianx", "set", "SPICE_DEBUG_LEVEL=1", "--dry-run");
+  RUN_OK (fx, &vsa_command_qemu_env, NULL, "qemu-env", "set", "debianx", "SPICE_DEBUG_LEVEL=1", "--dry-run");
   g_assert_nonnull (strstr (fx->out, "+    <qemu:env name=\"SPICE_DEBUG_LEVEL\" value=\"1\"/>\n"));
-  RUN_OK (fx, vsa_cmd_qemu_arg, NULL, "qemu-arg", "debianx", "list");
+  RUN_OK (fx, &vsa_command_qemu_arg, NULL, "qemu-arg", "list", "debianx");
   g_assert_cmpuint (fx->out_len, ==, 0);
 }
 
@@ -606,11 +606,11 @@ add_two_users (Fixture *fx)
   g_autofree char *alice = key_path ("alice.pub");
   g_autofree char *bob = key_path ("bob.pub");
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice);
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "bob", "--key", bob, "--from", "192.168.2.0/24");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "leaptest", "alice", "--key", alice);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice);
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "bob", "--key", bob, "--from", "192.168.2.0/24");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "leaptest", "alice", "--key", alice);
 }
 
 static void
@@ -621,7 +621,7 @@ test_tunnel_render_prints_policy_of_all_vms (Fixture *fx, gconstpointer data)
   g_autofree char *printed = NULL;
 
   add_two_users (fx);
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "render");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "render");
   printed = g_strndup (fx->out, fx->out_len);
   g_assert_cmpstr (printed, ==, expected);
 }
@@ -634,7 +634,7 @@ test_tunnel_add_again_replaces_key (Fixture *fx, gconstpointer data)
   VsaTunnel *tunnel;
 
   add_two_users (fx);
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice2);
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice2);
   policy = policy_of (fx, "debianx");
   g_assert_cmpuint (policy->tunnels->len, ==, 2);
   tunnel = vsa_policy_find_tunnel (policy, "alice");
@@ -653,7 +653,7 @@ test_tunnel_render_dest_writes_tree (Fixture *fx, gconstpointer data)
   struct stat st;
 
   add_two_users (fx);
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "render", "--dest", dest);
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "render", "--dest", dest);
   g_assert_cmpuint (fx->out_len, ==, 0);
   g_assert_cmpint (g_stat (drop_in, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0644);
@@ -671,13 +671,13 @@ test_tunnel_remove_takes_user_out (Fixture *fx, gconstpointer data)
   g_autofree char *after = NULL;
 
   add_two_users (fx);
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "remove", "debianx", "bob");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "render");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "remove", "debianx", "bob");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "render");
   g_assert_null (strstr (fx->out, "bob"));
   g_assert_nonnull (strstr (fx->out, "Match User alice\n"));
 
   before = domain_xml (fx, "debianx");
-  g_assert_false (run_cmd (fx, vsa_cmd_tunnel, NULL, &error, "tunnel", "remove", "debianx", "bob", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_tunnel, NULL, &error, "tunnel", "remove", "debianx", "bob", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "VM 'debianx': user 'bob' has no tunnel to this VM"));
   after = domain_xml (fx, "debianx");
@@ -691,9 +691,9 @@ test_tunnel_add_dry_run_prints_diff_only (Fixture *fx, gconstpointer data)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
   before = domain_xml (fx, "debianx");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice, "--dry-run");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice, "--dry-run");
   g_assert_nonnull (strstr (fx->out, "+      <vsa:tunnel user=\"alice\" type=\"ssh-ed25519\" key=\"AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD\" comment=\"alice@office\"/>"));
   after = domain_xml (fx, "debianx");
   g_assert_cmpstr (before, ==, after);
@@ -705,8 +705,8 @@ test_tunnel_add_notes_lan_listen (Fixture *fx, gconstpointer data)
 {
   g_autofree char *alice = key_path ("alice.pub");
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--listen", "192.168.2.10");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--listen", "192.168.2.10");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "alice", "--key", alice);
   g_assert_nonnull (strstr (fx->err, "note: VM 'debianx' listens on 192.168.2.10, not on loopback: its console is reachable without the tunnel; run 'virt-spice-admin secure debianx --listen 127.0.0.1'"));
 }
 
@@ -730,10 +730,10 @@ test_tunnel_install_refuses_missing_account (Fixture *fx, gconstpointer data)
   g_autofree char *key = key_path ("bob.pub");
   g_autoptr (GError) error = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "vsa-no-such-user", "--key", key);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "vsa-no-such-user", "--key", key);
   use_tunnel_dirs (fx, "/usr/sbin/sshd");
-  g_assert_false (run_cmd (fx, vsa_cmd_tunnel, NULL, &error, "tunnel", "install", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_tunnel, NULL, &error, "tunnel", "install", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "tunnel user 'vsa-no-such-user' has no local account; create it (no shell, key only) or give --create-user; nothing was installed");
   g_assert_false (g_file_test (fx->ctx->config->sshd_drop_in_dir, G_FILE_TEST_EXISTS));
@@ -748,10 +748,10 @@ test_tunnel_install_failed_check_changes_nothing (Fixture *fx, gconstpointer dat
   g_autofree char *key = key_path ("bob.pub");
   g_autoptr (GError) error = NULL;
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "debianx", "vsa-no-such-user", "--key", key);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "debianx", "vsa-no-such-user", "--key", key);
   use_tunnel_dirs (fx, "/bin/false");
-  g_assert_false (run_cmd (fx, vsa_cmd_tunnel, NULL, &error, "tunnel", "install", "--create-user", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_tunnel, NULL, &error, "tunnel", "install", "--create-user", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_true (g_str_has_prefix (error->message, "nothing was installed: sshd rejects /etc/ssh/sshd_config with the new tunnel drop-in"));
   g_assert_null (getpwnam ("vsa-no-such-user"));
@@ -772,38 +772,38 @@ test_audit_finds_then_clean (Fixture *fx, gconstpointer data)
   g_assert_true (g_file_set_contents (qemu_conf, "spice_tls = 1\n", -1, NULL));
   g_free (fx->ctx->config->libvirt_qemu_conf);
   fx->ctx->config->libvirt_qemu_conf = g_strdup (qemu_conf);
-  g_assert_false (run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INSECURE);
   g_assert_cmpint (vsa_error_exit_status (error), ==, 1);
   g_assert_nonnull (strstr (fx->out, "VSA-C10  VM debianx: SPICE console not managed"));
   g_clear_error (&error);
 
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest");
-  RUN_OK (fx, vsa_cmd_password, NULL, "password", "leaptest", "--valid-for", "2d");
-  g_assert_false (run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", "leaptest", NULL));
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest");
+  RUN_OK (fx, &vsa_command_password, NULL, "password", "leaptest", "--valid-for", "2d");
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", "leaptest", NULL));
   g_assert_nonnull (strstr (fx->out, "low    VSA-C07  VM leaptest: the SPICE password expires soon"));
   g_clear_error (&error);
-  RUN_OK (fx, vsa_cmd_password, NULL, "password", "leaptest");
-  if (!run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", "--json", NULL))
+  RUN_OK (fx, &vsa_command_password, NULL, "password", "leaptest");
+  if (!run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", "--json", NULL))
     g_error ("audit not clean: %s", fx->out);
   g_assert_true (g_str_has_prefix (fx->out, "{\n  \"findings\" : []\n}\n"));
 
   g_assert_true (g_file_set_contents (qemu_conf, "spice_tls = 0\n", -1, NULL));
-  g_assert_false (run_cmd (fx, vsa_cmd_audit, NULL, &error, "audit", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", NULL));
   g_assert_nonnull (strstr (fx->out, "VSA-H01  libvirt: SPICE TLS is not enabled"));
 }
 
 static void
 test_status_lists_every_domain (Fixture *fx, gconstpointer data)
 {
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--tls-port", "20007");
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
-  RUN_OK (fx, vsa_cmd_status, NULL, "status");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--tls-port", "20007");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
+  RUN_OK (fx, &vsa_command_status, NULL, "status");
   g_assert_true (g_str_has_prefix (fx->out, "VM        STATE     AUTH"));
   g_assert_nonnull (strstr (fx->out, "debianx   running   password   127.0.0.1  20007  none   alice  192.168.2.22  -        off       never"));
   g_assert_nonnull (strstr (fx->out, "imap      shut off  vnc"));
-  RUN_OK (fx, vsa_cmd_status, NULL, "status", "leaptest", "--json");
+  RUN_OK (fx, &vsa_command_status, NULL, "status", "leaptest", "--json");
   g_assert_nonnull (strstr (fx->out, "\"name\" : \"leaptest\""));
   g_assert_null (strstr (fx->out, "debianx"));
 }
@@ -821,7 +821,7 @@ export_policy (Fixture *fx, const char *const *extra)
   for (guint i = 0; extra[i]; i++)
     g_ptr_array_add (argv, (gpointer) extra[i]);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (run_argv (fx, vsa_cmd_export, NULL, (char **) argv->pdata, &error));
+  g_assert_true (run_argv (fx, &vsa_command_export, NULL, (char **) argv->pdata, &error));
   g_assert_no_error (error);
   fflush (fx->ctx->out);
   policy = vsa_client_policy_from_xml (fx->out, fx->out_len, "export", &error);
@@ -846,10 +846,10 @@ prepare_two_consoles (Fixture *fx)
 {
   g_free (fx->ctx->config->ca_file);
   fx->ctx->config->ca_file = vsa_test_data_path ("client", "ca-cert.pem", NULL);
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--listen", "192.168.2.2", "--tls-port", "20002");
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "leaptest", "--listen", "192.168.2.2", "--tls-port", "20004");
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
-  RUN_OK (fx, vsa_cmd_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--listen", "192.168.2.2", "--tls-port", "20002");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest", "--listen", "192.168.2.2", "--tls-port", "20004");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30");
 }
 
 /* Every managed console is listed (the client refuses the ones it is not
@@ -888,8 +888,8 @@ test_export_refuses_unpinnable_console (Fixture *fx, gconstpointer data)
 
   g_free (fx->ctx->config->ca_file);
   fx->ctx->config->ca_file = vsa_test_data_path ("client", "ca-cert.pem", NULL);
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx", "--listen", "::");
-  g_assert_false (run_argv (fx, vsa_cmd_export, NULL, (char **) (const char *[]) { "export", NULL }, &error));
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--listen", "::");
+  g_assert_false (run_argv (fx, &vsa_command_export, NULL, (char **) (const char *[]) { "export", NULL }, &error));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "run 'virt-spice-admin secure debianx --listen ADDR'"));
 }
@@ -906,21 +906,21 @@ test_edit_waits_for_lock_then_refuses (Fixture *fx, gconstpointer data)
 
   g_assert_no_error (error);
   fx->ctx->config->lock_timeout_ms = 300;
-  g_assert_false (run_cmd (fx, vsa_cmd_secure, NULL, &error, "secure", "debianx", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "debianx", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFLICT);
   g_assert_nonnull (strstr (error->message, "is being changed by another virt-spice-admin"));
   after = domain_xml (fx, "debianx");
   g_assert_cmpstr (before, ==, after);
   g_clear_error (&error);
   g_clear_pointer (&held, vsa_lock_release);
-  RUN_OK (fx, vsa_cmd_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
 }
 
 /* --- bad input: one error, nothing changed ----------------------------- */
 
 typedef struct {
   const char *label;
-  VsaCommandFunc fn;
+  const VsaCommand *command;
   const char *args[12];
   const char *stdin_text;
   int code;
@@ -930,89 +930,89 @@ typedef struct {
 
 #define GOOD_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD alice@office\n"
 #define ED25519_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD"
-#define TUNNEL_ADD(vm, user) vsa_cmd_tunnel, { "tunnel", "add", vm, user, "--key", "@KEY@"
+#define TUNNEL_ADD(vm, user) &vsa_command_tunnel, { "tunnel", "add", vm, user, "--key", "@KEY@"
 
 static const BadInput bad_inputs[] = {
-  { "unknown-vm", vsa_cmd_secure, { "secure", "nosuchvm" }, NULL, VSA_ERROR_NOT_FOUND, "'nosuchvm' not found" },
-  { "vm-name-path", vsa_cmd_secure, { "secure", "../etc/passwd" }, NULL, VSA_ERROR_INVALID, "must not start with '.' or contain '/'" },
-  { "port-zero", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "0" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
-  { "port-too-big", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "70000" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
-  { "port-not-number", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "20001x" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
-  { "port-outside-range", vsa_cmd_secure, { "secure", "debianx", "--tls-port", "5901" }, NULL, VSA_ERROR_INVALID, "outside the configured range 20001-20999" },
-  { "listen-not-address", vsa_cmd_secure, { "secure", "debianx", "--listen", "myhost.example" }, NULL, VSA_ERROR_INVALID, "not an IPv4 or IPv6" },
-  { "listen-bad-ipv4", vsa_cmd_secure, { "secure", "debianx", "--listen", "300.1.1.1" }, NULL, VSA_ERROR_INVALID, "not an IPv4 or IPv6" },
-  { "password-mode", vsa_cmd_secure, { "secure", "debianx", "--password", "maybe" }, NULL, VSA_ERROR_INVALID, "--password 'maybe' is unknown; use 'generate', 'stdin', 'keep' or 'none'" },
-  { "compression", vsa_cmd_secure, { "secure", "debianx", "--compression", "zip" }, NULL, VSA_ERROR_INVALID, "compression 'zip'" },
-  { "secure-duration", vsa_cmd_secure, { "secure", "debianx", "--valid-for", "soon" }, NULL, VSA_ERROR_INVALID, "duration 'soon'" },
-  { "secure-stdin-space", vsa_cmd_secure, { "secure", "debianx", "--password", "stdin" }, "two words\n", VSA_ERROR_INVALID, "printable ASCII" },
-  { "secure-no-vm", vsa_cmd_secure, { "secure" }, NULL, VSA_ERROR_USAGE, "usage:" },
-  { "secure-two-vms", vsa_cmd_secure, { "secure", "debianx", "leaptest" }, NULL, VSA_ERROR_USAGE, "usage:" },
-  { "duration-unit", vsa_cmd_password, { "password", "debianx", "--valid-for", "3x" }, NULL, VSA_ERROR_INVALID, "duration '3x'" },
-  { "duration-zero", vsa_cmd_password, { "password", "debianx", "--valid-for", "0" }, NULL, VSA_ERROR_INVALID, "duration '0'" },
-  { "duration-huge", vsa_cmd_password, { "password", "debianx", "--valid-for", "99999999999d" }, NULL, VSA_ERROR_INVALID, "longer than ten years" },
-  { "valid-to-garbage", vsa_cmd_password, { "password", "debianx", "--valid-to", "next tuesday" }, NULL, VSA_ERROR_INVALID, "time 'next tuesday'" },
-  { "password-space", vsa_cmd_password, { "password", "debianx", "--stdin" }, "two words\n", VSA_ERROR_INVALID, "printable ASCII" },
-  { "password-control", vsa_cmd_password, { "password", "debianx", "--stdin" }, "tab\there\n", VSA_ERROR_INVALID, "printable ASCII" },
-  { "password-too-long", vsa_cmd_password, { "password", "debianx", "--stdin" }, "0123456789012345678901234567890123456789012345678901234567890\n", VSA_ERROR_INVALID, "1 to 60 characters" },
-  { "password-empty", vsa_cmd_password, { "password", "debianx", "--stdin" }, "\n", VSA_ERROR_INVALID, "empty" },
-  { "password-no-stdin", vsa_cmd_password, { "password", "debianx", "--stdin" }, "", VSA_ERROR_INVALID, "nothing on standard input" },
-  { "connected-policy", vsa_cmd_password, { "password", "debianx", "--connected", "sometimes" }, NULL, VSA_ERROR_INVALID, "connected policy 'sometimes' is unknown; use 'keep', 'disconnect' or 'fail'" },
-  { "generate-and-stdin", vsa_cmd_password, { "password", "debianx", "--generate", "--stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
-  { "valid-for-and-to", vsa_cmd_password, { "password", "debianx", "--valid-for", "1h", "--valid-to", "2030-01-01T00:00:00" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
-  { "password-no-spice", vsa_cmd_password, { "password", "imap" }, NULL, VSA_ERROR_NOT_FOUND, "no SPICE graphics" },
-  { "status-unknown-vm", vsa_cmd_status, { "status", "debianx", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
-  { "audit-unknown-vm", vsa_cmd_audit, { "audit", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
-  { "show-unknown-vm", vsa_cmd_show, { "show", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "unknown-vm", &vsa_command_secure, { "secure", "nosuchvm" }, NULL, VSA_ERROR_NOT_FOUND, "'nosuchvm' not found" },
+  { "vm-name-path", &vsa_command_secure, { "secure", "../etc/passwd" }, NULL, VSA_ERROR_INVALID, "must not start with '.' or contain '/'" },
+  { "port-zero", &vsa_command_secure, { "secure", "debianx", "--tls-port", "0" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
+  { "port-too-big", &vsa_command_secure, { "secure", "debianx", "--tls-port", "70000" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
+  { "port-not-number", &vsa_command_secure, { "secure", "debianx", "--tls-port", "20001x" }, NULL, VSA_ERROR_INVALID, "not a TCP port" },
+  { "port-outside-range", &vsa_command_secure, { "secure", "debianx", "--tls-port", "5901" }, NULL, VSA_ERROR_INVALID, "outside the configured range 20001-20999" },
+  { "listen-not-address", &vsa_command_secure, { "secure", "debianx", "--listen", "myhost.example" }, NULL, VSA_ERROR_INVALID, "not an IPv4 or IPv6" },
+  { "listen-bad-ipv4", &vsa_command_secure, { "secure", "debianx", "--listen", "300.1.1.1" }, NULL, VSA_ERROR_INVALID, "not an IPv4 or IPv6" },
+  { "password-mode", &vsa_command_secure, { "secure", "debianx", "--password", "maybe" }, NULL, VSA_ERROR_INVALID, "--password 'maybe' is unknown; use 'generate', 'stdin', 'keep' or 'none'" },
+  { "compression", &vsa_command_secure, { "secure", "debianx", "--compression", "zip" }, NULL, VSA_ERROR_INVALID, "compression 'zip'" },
+  { "secure-duration", &vsa_command_secure, { "secure", "debianx", "--valid-for", "soon" }, NULL, VSA_ERROR_INVALID, "duration 'soon'" },
+  { "secure-stdin-space", &vsa_command_secure, { "secure", "debianx", "--password", "stdin" }, "two words\n", VSA_ERROR_INVALID, "printable ASCII" },
+  { "secure-no-vm", &vsa_command_secure, { "secure" }, NULL, VSA_ERROR_USAGE, "usage:" },
+  { "secure-two-vms", &vsa_command_secure, { "secure", "debianx", "leaptest" }, NULL, VSA_ERROR_USAGE, "usage:" },
+  { "duration-unit", &vsa_command_password, { "password", "debianx", "--valid-for", "3x" }, NULL, VSA_ERROR_INVALID, "duration '3x'" },
+  { "duration-zero", &vsa_command_password, { "password", "debianx", "--valid-for", "0" }, NULL, VSA_ERROR_INVALID, "duration '0'" },
+  { "duration-huge", &vsa_command_password, { "password", "debianx", "--valid-for", "99999999999d" }, NULL, VSA_ERROR_INVALID, "longer than ten years" },
+  { "valid-to-garbage", &vsa_command_password, { "password", "debianx", "--valid-to", "next tuesday" }, NULL, VSA_ERROR_INVALID, "time 'next tuesday'" },
+  { "password-space", &vsa_command_password, { "password", "debianx", "--stdin" }, "two words\n", VSA_ERROR_INVALID, "printable ASCII" },
+  { "password-control", &vsa_command_password, { "password", "debianx", "--stdin" }, "tab\there\n", VSA_ERROR_INVALID, "printable ASCII" },
+  { "password-too-long", &vsa_command_password, { "password", "debianx", "--stdin" }, "0123456789012345678901234567890123456789012345678901234567890\n", VSA_ERROR_INVALID, "1 to 60 characters" },
+  { "password-empty", &vsa_command_password, { "password", "debianx", "--stdin" }, "\n", VSA_ERROR_INVALID, "empty" },
+  { "password-no-stdin", &vsa_command_password, { "password", "debianx", "--stdin" }, "", VSA_ERROR_INVALID, "nothing on standard input" },
+  { "connected-policy", &vsa_command_password, { "password", "debianx", "--connected", "sometimes" }, NULL, VSA_ERROR_INVALID, "connected policy 'sometimes' is unknown; use 'keep', 'disconnect' or 'fail'" },
+  { "generate-and-stdin", &vsa_command_password, { "password", "debianx", "--generate", "--stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "valid-for-and-to", &vsa_command_password, { "password", "debianx", "--valid-for", "1h", "--valid-to", "2030-01-01T00:00:00" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "password-no-spice", &vsa_command_password, { "password", "imap" }, NULL, VSA_ERROR_NOT_FOUND, "no SPICE graphics" },
+  { "status-unknown-vm", &vsa_command_status, { "status", "debianx", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "audit-unknown-vm", &vsa_command_audit, { "audit", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "show-unknown-vm", &vsa_command_show, { "show", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   /* /etc/passwd: any existing regular file stands for a keyfile here. */
-  { "volume-no-subcommand", vsa_cmd_volume, { "volume" }, NULL, VSA_ERROR_USAGE, "volume needs a subcommand" },
-  { "volume-unknown-subcommand", vsa_cmd_volume, { "volume", "mount" }, NULL, VSA_ERROR_USAGE, "unknown volume subcommand 'mount'" },
-  { "volume-attach-no-name", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv" }, NULL, VSA_ERROR_USAGE, "needs --name NAME" },
-  { "volume-attach-bad-lv", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv$(reboot)", "--name", "cr" }, NULL, VSA_ERROR_INVALID, "logical volume name 'lv$(reboot)' is not valid" },
-  { "volume-attach-bad-name", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "../sda" }, NULL, VSA_ERROR_INVALID, "mapping name '../sda' is not valid" },
-  { "volume-attach-bad-target", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--target", "sda", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_INVALID, "disk target 'sda' is not a virtio disk name" },
-  { "volume-attach-target-taken", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--target", "vda", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_CONFLICT, "disk target vda is taken by /var/lib/libvirt/images/debianx.qcow2" },
-  { "volume-attach-no-keyfile", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr" }, NULL, VSA_ERROR_NOT_FOUND, "does not exist; run 'virt-spice-admin volume format vg/lv'" },
-  { "volume-attach-unknown-vm", vsa_cmd_volume, { "volume", "attach", "ghost", "vg/lv", "--name", "cr", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
-  { "volume-detach-unknown", vsa_cmd_volume, { "volume", "detach", "debianx", "cr_none" }, NULL, VSA_ERROR_NOT_FOUND, "no volume 'cr_none'" },
-  { "volume-format-two-key-sources", vsa_cmd_volume, { "volume", "format", "vg/lv", "--keyfile", "/etc/passwd", "--passphrase-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
-  { "volume-format-bad-lv", vsa_cmd_volume, { "volume", "format", "vg" }, NULL, VSA_ERROR_INVALID, "must be written VG/LV" },
-  { "volume-attach-token-99", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "99" }, NULL, VSA_ERROR_INVALID, "token '99' is not valid: use 'any' or a LUKS2 token id 0..31" },
-  { "volume-attach-token-foo", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "foo" }, NULL, VSA_ERROR_INVALID, "token 'foo' is not valid" },
-  { "volume-attach-token-empty", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "" }, NULL, VSA_ERROR_INVALID, "token '' is not valid" },
-  { "volume-attach-keyfile-and-token", vsa_cmd_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--keyfile", "/etc/passwd", "--token", "0" }, NULL, VSA_ERROR_USAGE, "--keyfile and --token exclude each other" },
-  { "volume-open-unknown-vm", vsa_cmd_volume, { "volume", "open", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
-  { "assign-user-space", vsa_cmd_assign, { "assign", "debianx", "al ice" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
-  { "assign-user-dash", vsa_cmd_assign, { "assign", "debianx", "-root" }, NULL, VSA_ERROR_USAGE, "" },
-  { "assign-user-sudoers-meta", vsa_cmd_assign, { "assign", "debianx", "alice,ALL" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
-  { "assign-user-too-long", vsa_cmd_assign, { "assign", "debianx", "abcdefghijklmnopqrstuvwxyz0123456" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
-  { "assign-client-shell-meta", vsa_cmd_assign, { "assign", "debianx", "alice", "--client", "10.0.0.1;reboot" }, NULL, VSA_ERROR_INVALID, "client '10.0.0.1;reboot'" },
-  { "assign-client-quote", vsa_cmd_assign, { "assign", "debianx", "alice", "--client", "a'b" }, NULL, VSA_ERROR_INVALID, "neither an IP address nor a host name" },
-  { "assign-unmanaged", vsa_cmd_assign, { "assign", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "run 'virt-spice-admin secure debianx' first" },
-  { "assign-both-sources", vsa_cmd_assign, { "assign", "debianx", "alice", "--generate", "--password-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
-  { "assign-unknown-vm", vsa_cmd_assign, { "assign", "ghost", "alice" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
-  { "unassign-not-assigned", vsa_cmd_unassign, { "unassign", "debianx", "carol" }, NULL, VSA_ERROR_NOT_FOUND, "'carol' is not assigned" },
-  { "qemu-arg-unknown-action", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "append", "-x" }, NULL, VSA_ERROR_USAGE, "use add, remove or list" },
-  { "qemu-arg-no-arg", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "add" }, NULL, VSA_ERROR_USAGE, "needs at least one ARG" },
-  { "qemu-arg-newline", vsa_cmd_qemu_arg, { "qemu-arg", "debianx", "add", "-x\n-y" }, NULL, VSA_ERROR_INVALID, "not one line" },
-  { "qemu-env-bad-name", vsa_cmd_qemu_env, { "qemu-env", "debianx", "set", "A-B=1" }, NULL, VSA_ERROR_INVALID, "'A-B' is not valid" },
- { "export-client-meta", vsa_cmd_export, { "export", "--client", "a;b" }, NULL, VSA_ERROR_INVALID, "client 'a;b' is neither" },
-  { "export-no-ca", vsa_cmd_export, { "export" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the CA certificate" },
-  { "export-operand", vsa_cmd_export, { "export", "debianx" }, NULL, VSA_ERROR_USAGE, "usage:" },
-  { "client-unknown-action", vsa_cmd_client, { "client", "deploy", "--policy", "/nonexistent" }, NULL, VSA_ERROR_USAGE, "use render, install or check" },
-  { "client-no-policy", vsa_cmd_client, { "client", "check", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --policy FILE" },
-  { "client-missing-policy", vsa_cmd_client, { "client", "check", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the client policy" },
-  { "client-render-no-dest", vsa_cmd_client, { "client", "render", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --dest DIR" },
-  { "client-bad-firewall", vsa_cmd_client, { "client", "check", "--policy", "/dev/null", "--client", "lap", "--firewall", "pf" }, NULL, VSA_ERROR_INVALID, "firewall 'pf' is unknown" },
-  { "qemu-env-unset-value", vsa_cmd_qemu_env, { "qemu-env", "debianx", "unset", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
+  { "volume-no-subcommand", &vsa_command_volume, { "volume" }, NULL, VSA_ERROR_USAGE, "volume needs a subcommand" },
+  { "volume-unknown-subcommand", &vsa_command_volume, { "volume", "mount" }, NULL, VSA_ERROR_USAGE, "unknown volume subcommand 'mount'" },
+  { "volume-attach-no-name", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv" }, NULL, VSA_ERROR_USAGE, "needs --name NAME" },
+  { "volume-attach-bad-lv", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv$(reboot)", "--name", "cr" }, NULL, VSA_ERROR_INVALID, "logical volume name 'lv$(reboot)' is not valid" },
+  { "volume-attach-bad-name", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "../sda" }, NULL, VSA_ERROR_INVALID, "mapping name '../sda' is not valid" },
+  { "volume-attach-bad-target", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--target", "sda", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_INVALID, "disk target 'sda' is not a virtio disk name" },
+  { "volume-attach-target-taken", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--target", "vda", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_CONFLICT, "disk target vda is taken by /var/lib/libvirt/images/debianx.qcow2" },
+  { "volume-attach-no-keyfile", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr" }, NULL, VSA_ERROR_NOT_FOUND, "does not exist; run 'virt-spice-admin volume format vg/lv'" },
+  { "volume-attach-unknown-vm", &vsa_command_volume, { "volume", "attach", "ghost", "vg/lv", "--name", "cr", "--keyfile", "/etc/passwd" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "volume-detach-unknown", &vsa_command_volume, { "volume", "detach", "debianx", "cr_none" }, NULL, VSA_ERROR_NOT_FOUND, "no volume 'cr_none'" },
+  { "volume-format-two-key-sources", &vsa_command_volume, { "volume", "format", "vg/lv", "--keyfile", "/etc/passwd", "--passphrase-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "volume-format-bad-lv", &vsa_command_volume, { "volume", "format", "vg" }, NULL, VSA_ERROR_INVALID, "must be written VG/LV" },
+  { "volume-attach-token-99", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "99" }, NULL, VSA_ERROR_INVALID, "token '99' is not valid: use 'any' or a LUKS2 token id 0..31" },
+  { "volume-attach-token-foo", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "foo" }, NULL, VSA_ERROR_INVALID, "token 'foo' is not valid" },
+  { "volume-attach-token-empty", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--token", "" }, NULL, VSA_ERROR_INVALID, "token '' is not valid" },
+  { "volume-attach-keyfile-and-token", &vsa_command_volume, { "volume", "attach", "debianx", "vg/lv", "--name", "cr", "--keyfile", "/etc/passwd", "--token", "0" }, NULL, VSA_ERROR_USAGE, "--keyfile and --token exclude each other" },
+  { "volume-open-unknown-vm", &vsa_command_volume, { "volume", "open", "ghost" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "assign-user-space", &vsa_command_assign, { "assign", "debianx", "al ice" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
+  { "assign-user-dash", &vsa_command_assign, { "assign", "debianx", "-root" }, NULL, VSA_ERROR_USAGE, "" },
+  { "assign-user-sudoers-meta", &vsa_command_assign, { "assign", "debianx", "alice,ALL" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
+  { "assign-user-too-long", &vsa_command_assign, { "assign", "debianx", "abcdefghijklmnopqrstuvwxyz0123456" }, NULL, VSA_ERROR_INVALID, "not a portable user name" },
+  { "assign-client-shell-meta", &vsa_command_assign, { "assign", "debianx", "alice", "--client", "10.0.0.1;reboot" }, NULL, VSA_ERROR_INVALID, "client '10.0.0.1;reboot'" },
+  { "assign-client-quote", &vsa_command_assign, { "assign", "debianx", "alice", "--client", "a'b" }, NULL, VSA_ERROR_INVALID, "neither an IP address nor a host name" },
+  { "assign-unmanaged", &vsa_command_assign, { "assign", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "run 'virt-spice-admin secure debianx' first" },
+  { "assign-both-sources", &vsa_command_assign, { "assign", "debianx", "alice", "--generate", "--password-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "assign-unknown-vm", &vsa_command_assign, { "assign", "ghost", "alice" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
+  { "unassign-not-assigned", &vsa_command_unassign, { "unassign", "debianx", "carol" }, NULL, VSA_ERROR_NOT_FOUND, "'carol' is not assigned" },
+  { "qemu-arg-unknown-action", &vsa_command_qemu_arg, { "qemu-arg", "append", "debianx", "-x" }, NULL, VSA_ERROR_USAGE, "unknown qemu-arg subcommand 'append'; use add, remove or list" },
+  { "qemu-arg-no-arg", &vsa_command_qemu_arg, { "qemu-arg", "add", "debianx" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin qemu-arg add VM [--] ARG..." },
+  { "qemu-arg-newline", &vsa_command_qemu_arg, { "qemu-arg", "add", "debianx", "-x\n-y" }, NULL, VSA_ERROR_INVALID, "not one line" },
+  { "qemu-env-bad-name", &vsa_command_qemu_env, { "qemu-env", "set", "debianx", "A-B=1" }, NULL, VSA_ERROR_INVALID, "'A-B' is not valid" },
+ { "export-client-meta", &vsa_command_export, { "export", "--client", "a;b" }, NULL, VSA_ERROR_INVALID, "client 'a;b' is neither" },
+  { "export-no-ca", &vsa_command_export, { "export" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the CA certificate" },
+  { "export-operand", &vsa_command_export, { "export", "debianx" }, NULL, VSA_ERROR_USAGE, "usage:" },
+  { "client-unknown-action", &vsa_command_client, { "client", "deploy", "--policy", "/nonexistent" }, NULL, VSA_ERROR_USAGE, "use render, install or check" },
+  { "client-no-policy", &vsa_command_client, { "client", "check", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --policy FILE" },
+  { "client-missing-policy", &vsa_command_client, { "client", "check", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the client policy" },
+  { "client-render-no-dest", &vsa_command_client, { "client", "render", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --dest DIR" },
+  { "client-bad-firewall", &vsa_command_client, { "client", "check", "--policy", "/dev/null", "--client", "lap", "--firewall", "pf" }, NULL, VSA_ERROR_INVALID, "firewall 'pf' is unknown" },
+  { "qemu-env-unset-value", &vsa_command_qemu_env, { "qemu-env", "unset", "debianx", "A=1" }, NULL, VSA_ERROR_USAGE, "takes a NAME" },
   /* --valid-for replaces a default: under the sanitizer and valgrind builds
    * this also proves the default is not leaked. */
-  { "ticket-valid-for-too-long", vsa_cmd_ticket, { "ticket", "debianx", "--valid-for", "2h" }, NULL, VSA_ERROR_INVALID, "ticket duration 2h is beyond the maximum of 3600 seconds" },
-  { "probe-port-zero", vsa_cmd_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
-  { "probe-port-too-big", vsa_cmd_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
-  { "tunnel-no-action", vsa_cmd_tunnel, { "tunnel" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER" },
-  { "tunnel-unknown-action", vsa_cmd_tunnel, { "tunnel", "open", "debianx" }, NULL, VSA_ERROR_USAGE, "unknown tunnel action 'open'" },
-  { "tunnel-add-no-key", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "alice" }, NULL, VSA_ERROR_USAGE, "tunnel add needs --key PUBKEYFILE" },
-  { "tunnel-add-no-user", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "--key", "@KEY@" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER", GOOD_KEY },
+  { "ticket-valid-for-too-long", &vsa_command_ticket, { "ticket", "debianx", "--valid-for", "2h" }, NULL, VSA_ERROR_INVALID, "ticket duration 2h is beyond the maximum of 3600 seconds" },
+  { "probe-port-zero", &vsa_command_probe, { "probe", "debianx", "--port", "0" }, NULL, VSA_ERROR_INVALID, "--port 0 is not a TCP port" },
+  { "probe-port-too-big", &vsa_command_probe, { "probe", "debianx", "--port", "70000" }, NULL, VSA_ERROR_INVALID, "--port 70000 is not a TCP port" },
+  { "tunnel-no-action", &vsa_command_tunnel, { "tunnel" }, NULL, VSA_ERROR_USAGE, "tunnel needs a subcommand; use add, remove, render or install" },
+  { "tunnel-unknown-action", &vsa_command_tunnel, { "tunnel", "open", "debianx" }, NULL, VSA_ERROR_USAGE, "unknown tunnel subcommand 'open'" },
+  { "tunnel-add-no-key", &vsa_command_tunnel, { "tunnel", "add", "debianx", "alice" }, NULL, VSA_ERROR_USAGE, "tunnel add needs --key PUBKEYFILE" },
+  { "tunnel-add-no-user", &vsa_command_tunnel, { "tunnel", "add", "debianx", "--key", "@KEY@" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel add VM USER", GOOD_KEY },
   { "tunnel-user-root", TUNNEL_ADD ("debianx", "root") }, NULL, VSA_ERROR_INVALID, "user 'root' cannot have a tunnel", GOOD_KEY },
   { "tunnel-user-dotdot", TUNNEL_ADD ("debianx", "..") }, NULL, VSA_ERROR_INVALID, "user '..' cannot have a tunnel", GOOD_KEY },
   { "tunnel-user-space", TUNNEL_ADD ("debianx", "al ice") }, NULL, VSA_ERROR_INVALID, "user name 'al ice' is not a portable user name", GOOD_KEY },
@@ -1023,7 +1023,7 @@ static const BadInput bad_inputs[] = {
   { "tunnel-from-host-name", TUNNEL_ADD ("debianx", "alice"), "--from", "office.example" }, NULL, VSA_ERROR_INVALID, "from 'office.example' is not an IP address", GOOD_KEY },
   { "tunnel-from-pattern", TUNNEL_ADD ("debianx", "alice"), "--from", "192.168.2.*" }, NULL, VSA_ERROR_INVALID, "is not an IP address", GOOD_KEY },
   { "tunnel-from-quote", TUNNEL_ADD ("debianx", "alice"), "--from", "1.2.3.4\",command=\"sh" }, NULL, VSA_ERROR_INVALID, "is not an IP address", GOOD_KEY },
-  { "tunnel-key-missing", vsa_cmd_tunnel, { "tunnel", "add", "debianx", "alice", "--key", "/nonexistent/alice.pub" }, NULL, VSA_ERROR_INVALID, "public key file '/nonexistent/alice.pub' is not a readable file" },
+  { "tunnel-key-missing", &vsa_command_tunnel, { "tunnel", "add", "debianx", "alice", "--key", "/nonexistent/alice.pub" }, NULL, VSA_ERROR_INVALID, "public key file '/nonexistent/alice.pub' is not a readable file" },
   { "tunnel-key-options", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "starts with authorized_keys options", "command=\"/bin/sh\" " GOOD_KEY },
   { "tunnel-key-type", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "key type 'ssh-dss' is not supported", "ssh-dss " ED25519_BLOB "\n" },
   { "tunnel-key-type-mismatch", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "the key data is a 'ssh-ed25519' key but the line says 'ecdsa-sha2-nistp256'", "ecdsa-sha2-nistp256 " ED25519_BLOB "\n" },
@@ -1035,8 +1035,8 @@ static const BadInput bad_inputs[] = {
   { "tunnel-key-empty", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "a public key file holds one line", "" },
   { "tunnel-add-unmanaged", TUNNEL_ADD ("debianx", "alice") }, NULL, VSA_ERROR_INVALID, "VM 'debianx': the VM is not managed yet; run 'virt-spice-admin secure debianx' first", GOOD_KEY },
   { "tunnel-add-unknown-vm", TUNNEL_ADD ("ghost", "alice") }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found", GOOD_KEY },
-  { "tunnel-remove-unmanaged", vsa_cmd_tunnel, { "tunnel", "remove", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "not managed yet" },
-  { "tunnel-render-operand", vsa_cmd_tunnel, { "tunnel", "render", "debianx" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel render" },
+  { "tunnel-remove-unmanaged", &vsa_command_tunnel, { "tunnel", "remove", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "not managed yet" },
+  { "tunnel-render-operand", &vsa_command_tunnel, { "tunnel", "render", "debianx" }, NULL, VSA_ERROR_USAGE, "usage: virt-spice-admin tunnel render" },
 };
 
 static void
@@ -1055,7 +1055,7 @@ test_bad_input (Fixture *fx, gconstpointer data)
     args[i] = g_strcmp0 (bad->args[i], "@KEY@") == 0 ? key_file : bad->args[i];
   if (bad->key_text)
     g_assert_true (g_file_set_contents (key_file, bad->key_text, -1, NULL));
-  g_assert_false (run_argv (fx, bad->fn, bad->stdin_text, (char **) args, &error));
+  g_assert_false (run_argv (fx, bad->command, bad->stdin_text, (char **) args, &error));
   /* Usage errors come from GOption too; what counts is exit status 2. */
   if (bad->code == VSA_ERROR_USAGE)
     g_assert_cmpint (vsa_error_exit_status (error), ==, 2);
@@ -1100,7 +1100,7 @@ test_volume_attach_adds_disk_and_metadata (Fixture *fx, gconstpointer data)
   VsaVolume *volume;
 
   make_default_keyfile (fx, "volgrp4/lvimap_hd0");
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "debianx", "volgrp4/lvimap_hd0", "--name", "cr_imap");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "attach", "debianx", "volgrp4/lvimap_hd0", "--name", "cr_imap");
   first = domain_xml (fx, "debianx");
   doc = domain_doc (fx, "debianx");
   target = vsa_disk_target_of_volume (doc, "cr_imap");
@@ -1112,7 +1112,7 @@ test_volume_attach_adds_disk_and_metadata (Fixture *fx, gconstpointer data)
   g_assert_true (g_str_has_suffix (volume->keyfile, "/keys/volgrp4/lvimap_hd0.key"));
   g_assert_nonnull (strstr (fx->err, "volume 'cr_imap' (volgrp4/lvimap_hd0) is disk vdb"));
 
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "debianx", "volgrp4/lvimap_hd0", "--name", "cr_imap");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "attach", "debianx", "volgrp4/lvimap_hd0", "--name", "cr_imap");
   second = domain_xml (fx, "debianx");
   g_assert_cmpstr (first, ==, second);
   g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
@@ -1124,7 +1124,7 @@ test_volume_attach_dry_run_prints_diff_only (Fixture *fx, gconstpointer data)
   g_autofree char *before = domain_xml (fx, "leaptest");
   g_autofree char *after = NULL;
 
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "leaptest", "vg/data", "--name", "cr_data",
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "attach", "leaptest", "vg/data", "--name", "cr_data",
           "--target", "vdc", "--keyfile", "/etc/passwd", "--dry-run");
   g_assert_nonnull (strstr (fx->out, "+      <source dev=\"/dev/mapper/cr_data\"/>"));
   g_assert_nonnull (strstr (fx->out, "+      <target dev=\"vdc\" bus=\"virtio\"/>"));
@@ -1145,9 +1145,9 @@ test_volume_list_and_detach (Fixture *fx, gconstpointer data)
 
   make_default_keyfile (fx, "vg/a");
   make_default_keyfile (fx, "vg/b");
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "imap", "vg/a", "--name", "cr_a");
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "imap", "vg/b", "--name", "cr_b");
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "--json");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "attach", "imap", "vg/a", "--name", "cr_a");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "attach", "imap", "vg/b", "--name", "cr_b");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "list", "--json");
   g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
   rows = json_node_get_array (json_parser_get_root (parser));
   g_assert_cmpuint (json_array_get_length (rows), ==, 2);
@@ -1157,12 +1157,12 @@ test_volume_list_and_detach (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (row, "lv"), ==, "vg/b");
   g_assert_cmpstr (json_object_get_string_member (row, "target"), ==, "vdb");
 
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "detach", "imap", "cr_a");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "detach", "imap", "cr_a");
   doc = domain_doc (fx, "imap");
   g_assert_null (vsa_disk_target_of_volume (doc, "cr_a"));
   g_assert_true (vsa_policy_from_domain (doc, &policy, NULL));
   g_assert_cmpuint (policy->volumes->len, ==, 1);
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "imap");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "list", "imap");
   g_assert_nonnull (strstr (fx->out, "cr_b"));
   g_assert_null (strstr (fx->out, "cr_a"));
 }
@@ -1179,7 +1179,7 @@ test_volume_attach_token_records_no_keyfile (Fixture *fx, gconstpointer data)
   VsaVolume *volume;
   JsonObject *row;
 
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "attach", "imap", "vsa-no-such-vg/data", "--name", "cr_data",
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "attach", "imap", "vsa-no-such-vg/data", "--name", "cr_data",
           "--token", "any");
   g_assert_nonnull (strstr (fx->err, "/dev/vsa-no-such-vg/data is not here (logical volume inactive or on "
                                      "another host); token any of its LUKS header is not checked"));
@@ -1191,10 +1191,10 @@ test_volume_attach_token_records_no_keyfile (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (volume->token, ==, "any");
   g_assert_null (volume->keyfile);
 
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "imap");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "list", "imap");
   g_assert_nonnull (strstr (fx->out, " KEY\n"));
   g_assert_nonnull (strstr (fx->out, " token any\n"));
-  RUN_OK (fx, vsa_cmd_volume, NULL, "volume", "list", "imap", "--json");
+  RUN_OK (fx, &vsa_command_volume, NULL, "volume", "list", "imap", "--json");
   g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
   row = json_array_get_object_element (json_node_get_array (json_parser_get_root (parser)), 0);
   g_assert_cmpstr (json_object_get_string_member (row, "token"), ==, "any");
@@ -1210,8 +1210,7 @@ test_unreachable_uri (void)
 
   ctx->uri = g_strdup ("qemu+unix:///system?socket=/nonexistent/libvirt-sock");
   ctx->config = vsa_config_new_defaults ();
-  ctx->command = "show";
-  g_assert_false (vsa_cmd_show (ctx, 2, (char **) argv, &error));
+  g_assert_false (vsa_command_dispatch (ctx, &vsa_command_show, 2, (char **) argv, &error));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_LIBVIRT);
   g_assert_nonnull (strstr (error->message, "cannot connect to libvirt at"));
 }
@@ -1221,14 +1220,19 @@ test_firewall_unknown_action_is_usage_error (Fixture *fx, gconstpointer data)
 {
   static const char *const actions[][3] = { { "firewall", "open", NULL }, { "firewall", "sync", "debianx" },
                                              { "firewall", NULL, NULL } };
+  static const char *const messages[] = {
+    "unknown firewall subcommand 'open'; use status, sync or flush (see 'virt-spice-admin firewall --help')",
+    "usage: virt-spice-admin firewall sync (see 'virt-spice-admin firewall sync --help')",
+    "firewall needs a subcommand; use status, sync or flush (see 'virt-spice-admin firewall --help')",
+  };
 
   for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
     {
       g_autoptr (GError) error = NULL;
 
-      g_assert_false (run_argv (fx, vsa_cmd_firewall, NULL, (char **) actions[i], &error));
+      g_assert_false (run_argv (fx, &vsa_command_firewall, NULL, (char **) actions[i], &error));
       g_assert_error (error, VSA_ERROR, VSA_ERROR_USAGE);
-      g_assert_nonnull (strstr (error->message, "status [VM] | sync | flush"));
+      g_assert_cmpstr (error->message, ==, messages[i]);
     }
 }
 
@@ -1236,7 +1240,7 @@ test_firewall_unknown_action_is_usage_error (Fixture *fx, gconstpointer data)
 static void
 test_firewall_flush_dry_run_prints_transaction (Fixture *fx, gconstpointer data)
 {
-  RUN_OK (fx, vsa_cmd_firewall, NULL, "firewall", "flush", "--dry-run");
+  RUN_OK (fx, &vsa_command_firewall, NULL, "firewall", "flush", "--dry-run");
   g_assert_cmpstr (fx->out, ==, "add table inet virt_spice_admin\ndelete table inet virt_spice_admin\n");
 }
 
@@ -1246,7 +1250,7 @@ test_firewall_sync_refused_when_disabled (Fixture *fx, gconstpointer data)
   g_autoptr (GError) error = NULL;
 
   fx->ctx->config->firewall = FALSE;
-  g_assert_false (run_cmd (fx, vsa_cmd_firewall, NULL, &error, "firewall", "sync", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_firewall, NULL, &error, "firewall", "sync", NULL));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_CONFIG);
   g_assert_nonnull (strstr (error->message, "the firewall is disabled (firewall = false"));
   g_assert_null (strchr (error->message, '\n'));
@@ -1277,7 +1281,7 @@ static const char office_body[] =
 static gboolean
 run_apply (Fixture *fx, const char *manifest, const char *flag, GError **error)
 {
-  return run_cmd (fx, vsa_cmd_apply, NULL, error, "apply", manifest, flag, NULL);
+  return run_cmd (fx, &vsa_command_apply, NULL, error, "apply", manifest, flag, NULL);
 }
 
 static void
@@ -1418,12 +1422,38 @@ test_apply_converges_tunnels (Fixture *fx, gconstpointer data)
   g_assert_true (run_apply (fx, manifest, NULL, &error));
   g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n"));
 
-  RUN_OK (fx, vsa_cmd_tunnel, NULL, "tunnel", "add", "leaptest", "charlie", "--key", alice_key);
+  RUN_OK (fx, &vsa_command_tunnel, NULL, "tunnel", "add", "leaptest", "charlie", "--key", alice_key);
   g_assert_true (run_apply (fx, manifest, "--prune", &error));
   g_clear_pointer (&policy, vsa_policy_free);
   policy = policy_of (fx, "leaptest");
   g_assert_cmpuint (policy->tunnels->len, ==, 1);
   g_assert_cmpstr (vsa_policy_find_tunnel (policy, "charlie")->key->comment, ==, "charlie@laptop");
+}
+
+/* The running VM takes the policy apply defined, every part of it: the
+ * live update gets the edit's final policy, whatever step changed it. */
+static void
+test_apply_live_policy_is_the_defined_one (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'><vm name='debianx' auth='password'>\n"
+    "  <user name='charlie'/>\n"
+    "  <tunnel user='charlie' ssh-key='" CHARLIE_KEY "'/></vm></host>");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, "debianx", &error);
+  g_autoptr (xmlDoc) live = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (virDomainIsActive (dom) == 1);
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  live = vsa_libvirt_get_doc (dom, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (vsa_policy_from_domain (live, &policy, &error));
+  g_assert_nonnull (policy);
+  g_assert_nonnull (vsa_policy_find_access (policy, "charlie"));
+  g_assert_nonnull (vsa_policy_find_tunnel (policy, "charlie"));
 }
 
 static void
@@ -1498,6 +1528,7 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *root;
+  JsonObject *row;
   JsonObject *credential;
 
   use_sasl_mode (fx, TRUE);
@@ -1509,11 +1540,17 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
   g_assert_cmpstr (before, ==, after);
   g_clear_error (&error);
 
-  g_assert_true (run_cmd (fx, vsa_cmd_apply, NULL, &error, "apply", manifest, "--generate-passwords", "--json", NULL));
+  g_assert_true (run_cmd (fx, &vsa_command_apply, NULL, &error, "apply", manifest, "--generate-passwords", "--json", NULL));
   g_assert_no_error (error);
   g_assert_true (json_parser_load_from_data (parser, fx->out, (gssize) fx->out_len, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpint (json_object_get_int_member (root, "changed"), ==, 1);
+  /* Every member is there, null when it has no value. */
+  row = json_array_get_object_element (json_object_get_array_member (root, "vms"), 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "status"), ==, "changed");
+  g_assert_true (json_object_get_null_member (row, "error"));
+  g_assert_true (json_object_get_null_member (row, "diff"));
+  g_assert_nonnull (json_object_get_string_member (row, "detail"));
   credential = json_array_get_object_element (json_object_get_array_member (root, "credentials"), 0);
   g_assert_cmpstr (json_object_get_string_member (credential, "user"), ==, "alice");
   g_assert_cmpuint (strlen (json_object_get_string_member (credential, "password")), ==, 24);
@@ -1524,6 +1561,33 @@ test_apply_sasl_generates_credentials_on_request (Fixture *fx, gconstpointer dat
    * tests/e2e/test-apply.sh shows 0 changes on the real libvirtd.) */
   g_assert_true (run_apply (fx, manifest, "--generate-passwords", &error));
   g_assert_true (g_str_has_prefix (fx->out, "mysrv/leaptest: changed: sasl, TLS port 20001 on 127.0.0.1\n1 changed"));
+}
+
+/* A changing command's errors name the VM once; usage errors do not. */
+static void
+test_dispatch_vm_prefix_once (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (run_cmd (fx, &vsa_command_secure, NULL, &error, "secure", "debianx", "--tls-port", "0", NULL));
+  g_assert_cmpstr (error->message, ==, "VM 'debianx': TLS port '0' is not a TCP port; use 1-65535 or auto");
+  g_clear_error (&error);
+  g_assert_false (run_cmd (fx, &vsa_command_password, NULL, &error, "password", "leaptest", "--live", NULL));
+  g_assert_true (g_str_has_prefix (error->message, "VM 'leaptest' is not running;"));
+  g_clear_error (&error);
+  g_assert_false (run_cmd (fx, &vsa_command_password, NULL, &error, "password", "debianx", "--generate", "--stdin", NULL));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_USAGE);
+  g_assert_cmpstr (error->message, ==, "--generate and --stdin exclude each other");
+}
+
+/* A group's --help is its rows: name and summary each. */
+static void
+test_dispatch_group_help_from_rows (Fixture *fx, gconstpointer data)
+{
+  RUN_OK (fx, &vsa_command_qemu_env, NULL, "qemu-env", "--help");
+  g_assert_nonnull (strstr (fx->out, "Usage:\n  virt-spice-admin qemu-env SUBCOMMAND [ARGS...]\n"));
+  g_assert_nonnull (strstr (fx->out, "Subcommands:\n  set     Set a variable of qemu's environment\n"
+                                     "  unset   Remove a variable\n"));
 }
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
@@ -1588,5 +1652,8 @@ main (int argc, char **argv)
   ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);
   ADD ("/cli/apply/host-uris", test_apply_host_uris);
   ADD ("/cli/apply/sasl-generates-credentials-on-request", test_apply_sasl_generates_credentials_on_request);
+  ADD ("/cli/apply/live-policy-is-the-defined-one", test_apply_live_policy_is_the_defined_one);
+  ADD ("/cli/dispatch/vm-prefix-once", test_dispatch_vm_prefix_once);
+  ADD ("/cli/dispatch/group-help-from-rows", test_dispatch_group_help_from_rows);
   return g_test_run ();
 }

@@ -5,9 +5,11 @@
  * shell and XML treat specially; a file a tool refuses stops everything.
  * Needs root (nft and iptables-restore check against the kernel). */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-client-host.h"
 #include "vsa-error.h"
 #include "vsa-templates.h"
+#include "vsa-test-config.h"
 #include "vsa-test-util.h"
 
 #include <glib/gstdio.h>
@@ -145,10 +147,9 @@ test_cli_render (void)
 
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (policy_path, xml, -1, NULL));
-  ctx->config = vsa_config_new_defaults ();
+  ctx->config = vsa_test_config_new (dir);
   ctx->quiet = TRUE;
-  ctx->command = "client";
-  g_assert_true (vsa_cmd_client (ctx, 8, (char **) argv, &error));
+  g_assert_true (vsa_command_dispatch (ctx, &vsa_command_client, 8, (char **) argv, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_stat (sudoers, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 07777, ==, 0440);
@@ -156,7 +157,7 @@ test_cli_render (void)
   g_assert_cmpint (system (clear_dest), ==, 0);
   g_free (ctx->config->client_prefix);
   ctx->config->client_prefix = g_strdup ("/tmp/a b");
-  g_assert_false (vsa_cmd_client (ctx, 8, (char **) argv, &error));
+  g_assert_false (vsa_command_dispatch (ctx, &vsa_command_client, 8, (char **) argv, &error));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
   g_assert_cmpint (system (cmd), ==, 0);

@@ -62,6 +62,16 @@ run_golden (gconstpointer data)
   g_assert_cmpstr (again, ==, actual);
 }
 
+/* The transforms that change the policy leave writing it to the caller (the
+ * CLI's edit transaction); here, after each one that succeeded. */
+static gboolean
+write_policy (xmlDoc *doc, const VsaPolicy *policy)
+{
+  if (policy != NULL)
+    vsa_policy_to_domain (doc, policy);
+  return TRUE;
+}
+
 /* --- secure ------------------------------------------------------------ */
 
 typedef struct {
@@ -97,11 +107,14 @@ console (xmlDoc *doc, gconstpointer params, GError **error)
   g_autoptr (GHashTable) used = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_auto (VsaConsoleResult) result = { 0 };
   VsaConsoleSpec spec = p->spec;
+  g_autoptr (VsaPolicy) policy = NULL;
 
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (p->used) && p->used[i]; i++)
     g_hash_table_insert (used, GINT_TO_POINTER (p->used[i]), g_strdup ("other"));
   spec.used_ports = used;
-  return vsa_console_converge (doc, &spec, &result, error);
+  return vsa_console_converge (doc, &policy, &spec, &result, error) && write_policy (doc, policy);
 }
 
 /* What `apply` asks for: the manifest's mode, a password generated for a
@@ -193,13 +206,22 @@ volume_attach (xmlDoc *doc, gconstpointer params, GError **error)
 {
   const AttachParams *p = params;
 
-  return vsa_disk_attach_volume (doc, &p->volume, p->target, VSA_AUTH_PASSWORD, error);
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  return vsa_disk_attach_volume (doc, &policy, &p->volume, p->target, VSA_AUTH_PASSWORD, error) &&
+         write_policy (doc, policy);
 }
 
 static gboolean
 volume_detach (xmlDoc *doc, gconstpointer params, GError **error)
 {
-  return vsa_disk_detach_volume (doc, params, error);
+  g_autoptr (VsaPolicy) policy = NULL;
+
+  if (!vsa_policy_from_domain (doc, &policy, error))
+    return FALSE;
+  return vsa_disk_detach_volume (doc, policy, params, error) && write_policy (doc, policy);
 }
 
 #define IMAP_VOLUME { "volgrp4/lvimap_hd0", "cr_imap_encr", "/etc/virt-spice-admin/keys/volgrp4/lvimap_hd0.key" }
@@ -224,6 +246,7 @@ static const AttachParams attach_archive = {
 typedef struct {
   const char *name;
   gboolean libvirt_sasl;
+  gboolean firewall;
 } AuditCase;
 
 static void
@@ -239,7 +262,7 @@ run_audit_golden (gconstpointer data)
   g_autoptr (GPtrArray) findings = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_finding_free);
   g_autoptr (GDateTime) now = g_date_time_new_utc (2026, 1, 1, 0, 0, 0);
   g_autoptr (GString) text = g_string_new (NULL);
-  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600 };
+  VsaAuditSettings settings = { "127.0.0.1", tc->libvirt_sasl, now, 7 * 24 * 3600, tc->firewall };
 
   g_assert_nonnull (doc);
   vsa_audit_domain (tc->name, doc, &settings, findings);
@@ -252,11 +275,13 @@ run_audit_golden (gconstpointer data)
   vsa_test_assert_golden (text->str, out_path);
 }
 
-#define DO_TEST_AUDIT(name, sasl)                                                     \
+#define DO_TEST_AUDIT_FULL(name, sasl, firewall)                                      \
   do {                                                                                \
-    static const AuditCase tc = { name, sasl };                                       \
+    static const AuditCase tc = { name, sasl, firewall };                             \
     g_test_add_data_func ("/golden/audit/" name, &tc, run_audit_golden);              \
   } while (0)
+#define DO_TEST_AUDIT(name, sasl) DO_TEST_AUDIT_FULL (name, sasl, FALSE)
+#define DO_TEST_AUDIT_FIREWALL(name) DO_TEST_AUDIT_FULL (name, FALSE, TRUE)
 
 #define DO_TEST_FULL(transform, name, fn, params, err)                                \
   do {                                                                                \
@@ -357,6 +382,13 @@ main (int argc, char **argv)
   DO_TEST_AUDIT ("volume-detached", FALSE);
   DO_TEST_AUDIT ("unmanaged-insecure", FALSE);
   DO_TEST_AUDIT ("unmanaged-vnc", FALSE);
+  /* Client entries the hook refuses (issue 23): host names only when the
+   * server firewall is on, a bad address or a port always. */
+  DO_TEST_AUDIT_FIREWALL ("client-host-name");
+  DO_TEST_AUDIT ("client-host-name-no-firewall", FALSE);
+  DO_TEST_AUDIT_FIREWALL ("client-bad-address");
+  DO_TEST_AUDIT_FIREWALL ("client-bad-port");
+  DO_TEST_AUDIT ("metadata-typo", FALSE); /* outside vsa-console.rng: VSA-C00 */
 
   return g_test_run ();
 }

@@ -252,6 +252,55 @@ test_parse_error_is_one_line (void)
   g_assert_null (strpbrk (error->message, "\r\n"));
 }
 
+/* The XML on stdin describes another VM than argv names: every phase that
+ * acts refuses to judge it (prepare refuses the start, the undo steps log
+ * it and do nothing), naming both. */
+static void
+test_name_mismatch_is_an_error (void)
+{
+  static const char *const phases[][2] = { { "prepare", "begin" }, { "release", "end" }, { "reconnect", "begin" } };
+  const char *xml = domain_with (SECURE_GRAPHICS, "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>");
+
+  for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaHookPlan) plan = vsa_hook_plan_build ("vm2", phases[i][0], phases[i][1], xml,
+                                                          strlen (xml), NULL, &error);
+
+      g_assert_null (plan);
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "'vm1'"));
+      g_assert_nonnull (strstr (error->message, "'vm2'"));
+      g_assert_null (strchr (error->message, '\n'));
+    }
+}
+
+/* At prepare the saved definition read by argv's name must be the same
+ * domain as stdin's (its password is what the check reads). */
+static void
+test_saved_definition_of_another_domain_is_an_error (void)
+{
+  const char *xml = domain_with (SECURE_GRAPHICS, "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>");
+  g_autofree char *stdin_xml = g_strdup (xml);
+  const char *saved = "<domain type='qemu'><name>vm1</name><uuid>99999999-2222-3333-4444-555555555555</uuid>"
+                      "<devices>" SECURE_GRAPHICS "</devices></domain>";
+  const char *same = "<domain type='qemu'><name>vm1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+                     "<devices>" SECURE_GRAPHICS "</devices></domain>";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaHookPlan) plan = vsa_hook_plan_build ("vm1", "prepare", "begin", stdin_xml,
+                                                      strlen (stdin_xml), saved, &error);
+  g_autoptr (VsaHookPlan) good = NULL;
+
+  g_assert_null (plan);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "99999999-2222-3333-4444-555555555555"));
+  g_assert_nonnull (strstr (error->message, "11111111-2222-3333-4444-555555555555"));
+  g_clear_error (&error);
+  good = vsa_hook_plan_build ("vm1", "prepare", "begin", stdin_xml, strlen (stdin_xml), same, &error);
+  g_assert_no_error (error);
+  g_assert_true (good->managed);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,5 +319,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error);
   g_test_add_func ("/hook-plan/nul-before-metadata-is-an-error", test_nul_before_metadata_is_an_error);
   g_test_add_func ("/hook-plan/parse-error-is-one-line", test_parse_error_is_one_line);
+  g_test_add_func ("/hook-plan/name-mismatch-is-an-error", test_name_mismatch_is_an_error);
+  g_test_add_func ("/hook-plan/saved-definition-of-another-domain-is-an-error",
+                   test_saved_definition_of_another_domain_is_an_error);
   return g_test_run ();
 }

@@ -132,7 +132,7 @@ test_client_forms (void)
     { "2001:DB8:0:0::1", "2001:db8::1" },
     { "2001:db8::77/32", "2001:db8::/32" },
     { "fe80::1/128", "fe80::1" },
-    { "::ffff:10.0.0.1", "::ffff:10.0.0.1" },
+    { "::ffff:10.0.0.1", "10.0.0.1" },  /* IPv4-mapped: the IPv4 host sends IPv4 packets */
     { "client.example.org", NULL },
     { "localhost", NULL },
     { "10.0.0.1/33", NULL },

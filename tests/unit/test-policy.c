@@ -5,6 +5,8 @@
 #include "vsa-config.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-metadata.h"
+#include "vsa-nft.h"
 #include "vsa-policy.h"
 #include "vsa-secret.h"
 #include "vsa-spice.h"
@@ -14,7 +16,6 @@
 #include "vsa-xml.h"
 
 #include <glib/gstdio.h>
-#include <libxml/relaxng.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -436,6 +437,89 @@ test_token_names (void)
   g_assert_false (vsa_validate_token (NULL, NULL));
 }
 
+/* An IPv4 client written IPv4-mapped (::ffff:a.b.c.d, as a dual-stack
+ * socket shows it) sends IPv4 packets: the firewall must hold it in the
+ * IPv4 set, where those packets are looked up. */
+static void
+test_mapped_ipv4_client_goes_to_ipv4 (void)
+{
+  static const struct { const char *input; VsaNftFamily family; const char *canonical; } cases[] = {
+    { "::ffff:192.168.2.22", VSA_NFT_IPV4, "192.168.2.22" },
+    { "::FFFF:c0a8:216", VSA_NFT_IPV4, "192.168.2.22" },
+    { "::ffff:192.168.2.0/120", VSA_NFT_IPV4, "192.168.2.0/24" },
+    { "::ffff:0:0/95", VSA_NFT_IPV6, "::fffe:0:0/95" },  /* wider than the mapped range */
+    { "::192.168.2.22", VSA_NFT_IPV6, "::192.168.2.22" },    /* IPv4-compatible: not mapped */
+    { "fd00::ffff:192.168.2.22", VSA_NFT_IPV6, "fd00::ffff:c0a8:216" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (VsaNftClient) client = vsa_nft_client_parse (cases[i].input, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (client->family, ==, cases[i].family);
+      g_assert_cmpstr (client->text, ==, cases[i].canonical);
+    }
+}
+
+static void
+test_mapped_ipv4_client_in_ipv4_set (void)
+{
+  static const VsaNftSettings settings = { VSA_NFT_TABLE_DEFAULT, VSA_NFT_PRIORITY_DEFAULT,
+                                           VSA_NFT_REJECT_RESET, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaNftVm) vm = vsa_nft_vm_new (20001, &error);
+  g_autofree char *script = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (vsa_nft_vm_add_client (vm, "192.168.2.22", &error));
+  g_assert_true (vsa_nft_vm_add_client (vm, "::ffff:192.168.2.22", &error)); /* the same host */
+  g_assert_true (vsa_nft_vm_add_client (vm, "::ffff:10.1.2.3", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vm->clients->len, ==, 2);
+  script = vsa_nft_render_add_vm (&settings, vm);
+  g_assert_nonnull (strstr (script, "add element inet virt_spice_admin clients4 { 192.168.2.22 . 20001, 10.1.2.3 . 20001 }"));
+  g_assert_null (strstr (script, "element inet virt_spice_admin clients6"));
+  g_assert_null (strstr (script, "ffff"));
+}
+
+/* Hand-edited client entries: what the hook refuses, the CLI and audit
+ * see too.  A dotted all-digit name is a mistyped address, never a host
+ * name; a port does not belong in a client. */
+static void
+test_client_entries_the_hook_refuses (void)
+{
+  static const char *const good[] = { "192.168.2.22", "fd00::22", "192.168.2.0/24", "office.lan",
+                                      "pc1.example", "1pc.example", "a" };
+  static const char *const bad[] = { "999.1.1.1", "1.2.3", "127.0.0.1:99999", "[::1]:20001",
+                                     "10.0.0.1/33", "evil.example.", "" };
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (vsa_validate_client (good[i], NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (vsa_validate_client (bad[i], &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+    }
+
+  /* With the firewall on the hook also refuses host names: the same
+   * parse as vsa_nft_vm_from_policy, one line per entry. */
+  vsa_policy_assign (policy, "alice", (const char *const[]) { "evil.example", "192.168.2.22", NULL });
+  vsa_policy_assign (policy, "bob", (const char *const[]) { "::ffff:192.168.2.23", "office.lan", NULL });
+  vsa_nft_find_refused_clients (policy, refused);
+  g_assert_cmpuint (refused->len, ==, 2);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (refused, 0),
+                                   "user 'alice': client 'evil.example' is not an IPv4 or IPv6 address"));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (refused, 1),
+                                   "user 'bob': client 'office.lan' is not an IPv4 or IPv6 address"));
+  g_assert_null (vsa_nft_vm_from_policy (policy, 20001, NULL));
+}
+
 static xmlDoc *
 parse_text (const char *text)
 {
@@ -446,22 +530,11 @@ parse_text (const char *text)
   return doc;
 }
 
+/* The schema the binary carries (xml/vsa-console.rng, compiled in). */
 static gboolean
 valid_against_schema (xmlNode *console)
 {
-  g_autofree char *rng = vsa_test_data_path ("..", "..", "xml", "vsa-console.rng", NULL);
-  xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewParserCtxt (rng);
-  xmlRelaxNGPtr schema = xmlRelaxNGParse (pctxt);
-  xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt (schema);
-  g_autoptr (xmlDoc) doc = xmlNewDoc (BAD_CAST "1.0");
-  int rc;
-
-  xmlDocSetRootElement (doc, xmlCopyNode (console, 1));
-  rc = xmlRelaxNGValidateDoc (vctxt, doc);
-  xmlRelaxNGFreeValidCtxt (vctxt);
-  xmlRelaxNGFree (schema);
-  xmlRelaxNGFreeParserCtxt (pctxt);
-  return rc == 0;
+  return vsa_metadata_validate (console, NULL);
 }
 
 static xmlNode *
@@ -703,6 +776,74 @@ test_policy_rejects_unknown_element (void)
   g_assert_false (valid_against_schema (console_of (doc)));
 }
 
+/* Hand edits outside vsa-console.rng: each one is refused with one line
+ * naming the element and the line of the domain XML it is on, before
+ * anything (the hook at prepare, the CLI, audit) acts on the policy. */
+typedef struct {
+  const char *label;
+  const char *elements;   /* the console's content, from line 5 of the domain XML */
+  const char *message;    /* the whole error */
+} HostileMetadata;
+
+static const HostileMetadata hostile_metadata[] = {
+  { "unknown-attribute", "<vsa:access user='alice' client='192.168.2.22' colour='red'/>",
+    "metadata: line 5: Invalid attribute colour for element access (see the schema vsa-console.rng)" },
+  { "client-typo", "<vsa:access user='alice'/>\n<vsa:access user='alice' clinet='192.168.2.22'/>",
+    "metadata: line 6: Invalid attribute clinet for element access (see the schema vsa-console.rng)" },
+  { "stray-text", "<vsa:access user='alice'/>\nallow everyone",
+    "metadata: line 4: Element console has extra content: text (see the schema vsa-console.rng)" },
+  { "text-in-access", "<vsa:access user='alice'>192.168.2.22</vsa:access>",
+    "metadata: line 5: Element access has extra content: text (see the schema vsa-console.rng)" },
+  { "nested-access", "<vsa:access user='alice'>\n<vsa:access user='bob'/>\n</vsa:access>",
+    "metadata: line 6: Element access has extra content: access (see the schema vsa-console.rng)" },
+  { "duplicate-access", "<vsa:access user='alice' client='192.168.2.22'/>\n"
+    "<vsa:access user='alice' client='192.168.2.22'/>",
+    "metadata: line 6: element access repeats user 'alice' with client '192.168.2.22' of line 5; "
+    "remove one" },
+  { "duplicate-user", "<vsa:access user='bob'/>\n<vsa:access user='alice'/>\n<vsa:access user='alice'/>",
+    "metadata: line 7: element access repeats user 'alice' of line 6; remove one" },
+  { "second-sasl", "<vsa:sasl dir='/a'/>\n<vsa:sasl dir='/b'/>",
+    "metadata: line 6: a second <vsa:sasl>; a VM has one SASL directory, keep one" },
+  { "unknown-volume-attribute", "<vsa:volume lv='vg/lv' name='cr' keyfile='/k' cipher='null'/>",
+    "metadata: line 5: Invalid attribute cipher for element volume (see the schema vsa-console.rng)" },
+};
+
+static void
+test_policy_refuses_hostile_metadata (gconstpointer data)
+{
+  const HostileMetadata *bad = data;
+  g_autofree char *text = g_strdup_printf (
+    "<domain>\n<name>x</name>\n<metadata>\n<vsa:console xmlns:vsa='" VSA_METADATA_NS "' "
+    "auth='password'>\n%s</vsa:console>\n</metadata>\n</domain>", bad->elements);
+  g_autoptr (xmlDoc) doc = parse_text (text);
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (vsa_policy_from_domain (doc, &policy, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, bad->message);
+  g_assert_null (policy);
+}
+
+/* The same documents without the fault are accepted: the refusals above
+ * are for the fault, not for the shape of the test document. */
+static void
+test_policy_accepts_metadata_in_schema (void)
+{
+  g_autoptr (xmlDoc) doc = parse_text (
+    "<domain>\n<metadata>\n<vsa:console xmlns:vsa='" VSA_METADATA_NS "' auth='sasl'>\n"
+    "  <vsa:sasl dir='/a'/>\n  <vsa:access user='alice' client='192.168.2.22'/>\n"
+    "  <vsa:access user='alice' client='fd00::22'/>\n  <vsa:access user='bob'/>\n"
+    "  <vsa:volume lv='vg/lv' name='cr' keyfile='/k'/>\n</vsa:console>\n</metadata>\n</domain>");
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (vsa_policy_from_domain (doc, &policy, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (policy->access->len, ==, 2);
+  g_assert_cmpuint (((VsaAccess *) g_ptr_array_index (policy->access, 0))->clients->len, ==, 2);
+}
+
 static void
 test_policy_other_metadata_untouched (void)
 {
@@ -799,7 +940,8 @@ test_policy_retain_access_prunes_pairs (void)
 }
 
 /* A writer killed before its rename leaves ".NAME.vsa-PID-XXXXXX"; the
- * next write of NAME removes it when PID is gone, never a live writer's. */
+ * next write into the directory removes it when PID is gone, whatever
+ * NAME (backups are named by time), never a live writer's. */
 static void
 test_atomic_write_removes_stale_temps (void)
 {
@@ -809,6 +951,7 @@ test_atomic_write_removes_stale_temps (void)
   g_autofree char *dead = g_build_filename (dir, ".policy.xml.vsa-999999999-AbCdEf", NULL);
   g_autofree char *alive = g_strdup_printf ("%s/.policy.xml.vsa-%d-XyZ123", dir, (int) getppid ());
   g_autofree char *other = g_build_filename (dir, ".other.xml.vsa-999999999-AbCdEf", NULL);
+  g_autofree char *alive_other = g_strdup_printf ("%s/.other.xml.vsa-%d-XyZ123", dir, (int) getppid ());
   g_autofree char *content = NULL;
   g_autoptr (GDir) d = NULL;
   struct stat st;
@@ -817,12 +960,14 @@ test_atomic_write_removes_stale_temps (void)
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (dead, "half", -1, NULL));
   g_assert_true (g_file_set_contents (alive, "in flight", -1, NULL));
-  g_assert_true (g_file_set_contents (other, "not ours", -1, NULL));
+  g_assert_true (g_file_set_contents (other, "another name, dead writer", -1, NULL));
+  g_assert_true (g_file_set_contents (alive_other, "another name, live writer", -1, NULL));
   g_assert_true (vsa_file_write_atomic (target, "new\n", 4, 0640, &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (dead, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (alive, G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (alive_other, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_get_contents (target, &content, NULL, NULL));
   g_assert_cmpstr (content, ==, "new\n");
   g_assert_cmpint (g_stat (target, &st), ==, 0);
@@ -830,9 +975,9 @@ test_atomic_write_removes_stale_temps (void)
   d = g_dir_open (dir, 0, NULL);
   while (g_dir_read_name (d))
     entries++;
-  g_assert_cmpuint (entries, ==, 3); /* target, alive, other: no temp of ours */
+  g_assert_cmpuint (entries, ==, 3); /* target and the live writers' temps */
   g_unlink (alive);
-  g_unlink (other);
+  g_unlink (alive_other);
   g_unlink (target);
   g_rmdir (dir);
 }
@@ -921,6 +1066,9 @@ main (int argc, char **argv)
   g_test_add_func ("/names/vm", test_vm_names);
   g_test_add_func ("/names/volumes", test_volume_names);
   g_test_add_func ("/names/tokens", test_token_names);
+  g_test_add_func ("/names/client-entries-the-hook-refuses", test_client_entries_the_hook_refuses);
+  g_test_add_func ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4);
+  g_test_add_func ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set);
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
   g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
   g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
@@ -933,6 +1081,13 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/policy/rejects-bad-volume/%" G_GSIZE_FORMAT, i);
       g_test_add_data_func (path, &bad_volumes[i], test_policy_rejects_bad_volume);
     }
+  for (gsize i = 0; i < G_N_ELEMENTS (hostile_metadata); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/policy/refuses-hostile-metadata/%s",
+                                               hostile_metadata[i].label);
+      g_test_add_data_func (path, &hostile_metadata[i], test_policy_refuses_hostile_metadata);
+    }
+  g_test_add_func ("/policy/accepts-metadata-in-schema", test_policy_accepts_metadata_in_schema);
   g_test_add_func ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched);
   g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
   g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);

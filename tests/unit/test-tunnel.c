@@ -7,6 +7,7 @@
 #include "vsa-config.h"
 #include "vsa-error.h"
 #include "vsa-ssh-key.h"
+#include "vsa-sshd.h"
 #include "vsa-test-util.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-tunnel.h"
@@ -220,6 +221,7 @@ render_case (const char *in_path, GError **error)
   g_autoptr (GString) text = NULL;
   g_autofree char *listing = NULL;
 
+  g_assert_true (vsa_sshd_tunnel_templates (&opts.templates, NULL));
   for (guint i = 0; i < docs->len; i++)
     if (!vsa_tunnel_routes_from_domain (g_ptr_array_index (docs, i), routes, notes, error))
       return NULL;
@@ -233,6 +235,58 @@ render_case (const char *in_path, GError **error)
   for (guint i = 0; i < notes->len; i++)
     g_string_append_printf (text, "%s\n", (char *) g_ptr_array_index (notes, i));
   return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The renderer reads no template of its own: what the caller passes in is
+ * what comes out, and a placeholder it cannot fill is an error. */
+static VsaTunnelRoute *
+route_new (const char *vm, const char *user, const char *destination)
+{
+  g_autofree char *path = vsa_test_data_path ("tunnel", "keys", "ed25519.pub", NULL);
+  g_autofree char *text = vsa_test_read (path);
+  VsaTunnelRoute *route = g_new0 (VsaTunnelRoute, 1);
+
+  route->vm = g_strdup (vm);
+  route->user = g_strdup (user);
+  route->key = vsa_ssh_key_parse (text, strlen (text), NULL);
+  route->destination = g_strdup (destination);
+  g_assert_nonnull (route->key);
+  return route;
+}
+
+static void
+test_render_uses_given_templates (void)
+{
+  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
+  VsaTunnelRenderOptions opts = { "/d", "/k", "/bin/wait",
+                                  { "drop-in @AUTHORIZED_KEYS_DIR@\n@MATCH_BLOCKS@",
+                                    "match @USER@ @PERMIT_OPEN@ @WAIT_COMMAND@ (@VMS@)\n",
+                                    "keys of @USER@\n@KEY_LINES@", "@PERMIT_OPEN@@FROM@\n" } };
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_ptr_array_add (routes, route_new ("vm2", "bob", "127.0.0.1:20002"));
+  g_ptr_array_add (routes, route_new ("vm1", "bob", "127.0.0.1:20001"));
+  files = vsa_tunnel_render (routes, &opts, &error);
+  g_assert_no_error (error);
+  text = vsa_rendered_files_to_text (files);
+  g_assert_cmpstr (text, ==,
+                   "# ==> /d/virt-spice-admin.conf (owner root, mode 0644) <==\n"
+                   "drop-in /k\n"
+                   "match bob 127.0.0.1:20001 127.0.0.1:20002 /bin/wait "
+                   "(vm1 (127.0.0.1:20001), vm2 (127.0.0.1:20002))\n"
+                   "\n# ==> /k/bob (owner bob, mode 0600) <==\n"
+                   "keys of bob\n"
+                   "permitopen=\"127.0.0.1:20001\",permitopen=\"127.0.0.1:20002\"\n");
+
+  opts.templates.key_line = "@PERMIT_OPEN@ @NO_SUCH_VALUE@\n";
+  g_clear_pointer (&files, g_ptr_array_unref);
+  files = vsa_tunnel_render (routes, &opts, &error);
+  g_assert_null (files);
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "template 'tunnel-authorized-keys-line': no value for @NO_SUCH_VALUE@");
 }
 
 typedef struct {
@@ -289,11 +343,13 @@ main (int argc, char **argv)
   g_test_add_func ("/tunnel/user-names", test_tunnel_user_names);
   g_test_add_func ("/tunnel/from-addresses", test_ssh_from_addresses);
 
+  g_test_add_func ("/tunnel/render/uses-given-templates", test_render_uses_given_templates);
   DO_TEST ("two-users");
   DO_TEST ("two-keys");
   DO_TEST ("no-tunnels");
   DO_TEST ("listen-ipv6");
   DO_TEST ("listen-not-loopback");
+  DO_TEST ("from-ipv4-mapped");
   DO_TEST_FAIL ("key-from-conflict", VSA_ERROR_CONFLICT, "user 'alice' has one key for VMs 'debianx' (from anywhere) and 'leaptest' (from 10.0.0.0/8)");
   DO_TEST_FAIL ("no-tls-port", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port");
   DO_TEST_FAIL ("tls-port-out-of-range", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port (1-65535)");

@@ -23,6 +23,7 @@ vsa_context_free (VsaContext *ctx)
   vsa_config_free (ctx->config);
   g_free (ctx->config_path);
   g_free (ctx->uri);
+  g_free (ctx->command);
   g_free (ctx);
 }
 

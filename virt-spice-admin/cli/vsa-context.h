@@ -23,7 +23,7 @@ typedef struct {
   FILE *out;           /* results */
   FILE *err;           /* notes and warnings (errors are main's job) */
   FILE *in;            /* secrets read with --stdin */
-  const char *command; /* the running subcommand, for messages and diff labels */
+  char *command;       /* the running (sub)command, e.g. "volume attach": for messages */
 } VsaContext;
 
 VsaContext *vsa_context_new (void);

@@ -24,17 +24,30 @@ vsa_edit_free (VsaEdit *edit)
   g_free (edit->old_xml);
   g_free (edit->old_canonical);
   g_free (edit->new_canonical);
+  g_clear_pointer (&edit->doc, xmlFreeDoc);
+  vsa_policy_free (edit->old_policy);
+  vsa_policy_free (edit->policy);
   g_free (edit);
+}
+
+/* Written back only when it changed: an untouched policy keeps its XML. */
+static void
+write_policy (VsaEdit *edit)
+{
+  g_autofree char *before = edit->old_policy ? vsa_policy_serialize (edit->old_policy) : NULL;
+  g_autofree char *after = edit->policy ? vsa_policy_serialize (edit->policy) : NULL;
+
+  if (after != NULL && g_strcmp0 (before, after) != 0)
+    vsa_policy_to_domain (edit->doc, edit->policy);
 }
 
 /* Locks the VM first: two runs changing it at once would each define
  * their own transform of the same old XML, and one change would be lost. */
 VsaEdit *
-vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
+vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
                   gpointer user_data, GError **error)
 {
   g_autoptr (VsaEdit) edit = g_new0 (VsaEdit, 1);
-  g_autoptr (xmlDoc) doc = NULL;
 
   edit->name = g_strdup (virDomainGetName (dom));
   edit->lock = vsa_lock_acquire (ctx->config->state_dir, edit->name,
@@ -47,13 +60,15 @@ vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
   edit->old_xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
   if (edit->old_xml == NULL)
     return NULL;
-  doc = vsa_xml_parse (edit->old_xml, strlen (edit->old_xml), "domain XML", error);
-  if (doc == NULL)
+  edit->doc = vsa_xml_parse (edit->old_xml, strlen (edit->old_xml), "domain XML", error);
+  if (edit->doc == NULL || !vsa_policy_from_domain (edit->doc, &edit->old_policy, error))
     return NULL;
-  edit->old_canonical = vsa_xml_serialize (doc);
-  if (!transform (doc, user_data, error))
+  edit->old_canonical = vsa_xml_serialize (edit->doc);
+  edit->policy = vsa_policy_copy (edit->old_policy);
+  if (!transform (edit->doc, &edit->policy, user_data, error))
     return NULL;
-  edit->new_canonical = vsa_xml_serialize (doc);
+  write_policy (edit);
+  edit->new_canonical = vsa_xml_serialize (edit->doc);
   edit->changed = strcmp (edit->old_canonical, edit->new_canonical) != 0;
   return g_steal_pointer (&edit);
 }
@@ -141,22 +156,21 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
   return vsa_libvirt_define (edit->conn, edit->new_canonical, error);
 }
 
-/* --dry-run prints the diff and changes nothing; otherwise commit. */
-gboolean
-vsa_domain_edit (VsaContext *ctx, virDomain *dom, VsaDomainTransform transform,
-                 gpointer user_data, gboolean *ret_changed, GError **error)
+/* --dry-run prints the diff and changes nothing; otherwise commit.  The
+ * edit stays the caller's: its final policy and document. */
+VsaEdit *
+vsa_edit_run (VsaContext *ctx, virDomain *dom, VsaEditTransform transform, gpointer user_data,
+              GError **error)
 {
   g_autoptr (VsaEdit) edit = vsa_edit_prepare (ctx, dom, transform, user_data, error);
 
   if (edit == NULL)
-    return FALSE;
-  if (ret_changed)
-    *ret_changed = edit->changed;
+    return NULL;
   if (ctx->dry_run)
-    return vsa_edit_print_diff (ctx, edit, error);
+    return vsa_edit_print_diff (ctx, edit, error) ? g_steal_pointer (&edit) : NULL;
   if (!vsa_edit_commit (ctx, edit, error))
-    return FALSE;
+    return NULL;
   vsa_context_note (ctx, edit->changed ? "VM '%s': updated" : "VM '%s': already as requested",
                     edit->name);
-  return TRUE;
+  return g_steal_pointer (&edit);
 }

@@ -18,27 +18,48 @@ vsa_vm_record_free (VsaVmRecord *record)
   g_free (record);
 }
 
+static gboolean
+read_config (virDomain *dom, VsaVmRecord *record, VsaInventoryFlags flags, GError **error)
+{
+  unsigned int xml_flags = VIR_DOMAIN_XML_INACTIVE |
+                           (flags & VSA_INVENTORY_SECRETS ? VIR_DOMAIN_XML_SECURE : 0);
+
+  record->config_doc = vsa_libvirt_get_doc (dom, xml_flags, error);
+  return record->config_doc != NULL &&
+         vsa_policy_from_domain (record->config_doc, &record->policy, error) &&
+         vsa_spice_describe (record->config_doc, &record->spice, error);
+}
+
+static gboolean
+read_live (virDomain *dom, VsaVmRecord *record, GError **error)
+{
+  g_auto (VsaSpiceInfo) live = { 0 };
+
+  record->live_doc = vsa_libvirt_get_doc (dom, 0, error);
+  if (record->live_doc == NULL ||
+      !vsa_policy_from_domain (record->live_doc, &record->live_policy, error) ||
+      !vsa_spice_describe (record->live_doc, &live, error))
+    return FALSE;
+  record->live_tls_port = live.tls_port;
+  return TRUE;
+}
+
+/* NULL: a shut-off domain the flags leave out.  On an error the record
+ * holds what could be read. */
 static VsaVmRecord *
-read_record (virDomain *dom, GError **error)
+read_record (virDomain *dom, VsaInventoryFlags flags, GError **error)
 {
   g_autoptr (VsaVmRecord) record = g_new0 (VsaVmRecord, 1);
-  g_auto (VsaSpiceInfo) live = { 0 };
+  gboolean running_only = (flags & VSA_INVENTORY_RUNNING_ONLY) != 0;
 
   record->name = g_strdup (virDomainGetName (dom));
   record->running = virDomainIsActive (dom) == 1;
-  record->config_doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
-  if (record->config_doc == NULL ||
-      !vsa_policy_from_domain (record->config_doc, &record->policy, error) ||
-      !vsa_spice_describe (record->config_doc, &record->spice, error))
+  if (running_only && !record->running)
     return NULL;
-  if (record->running)
+  if (running_only || read_config (dom, record, flags, error))
     {
-      record->live_doc = vsa_libvirt_get_doc (dom, 0, error);
-      if (record->live_doc == NULL ||
-          !vsa_policy_from_domain (record->live_doc, &record->live_policy, error) ||
-          !vsa_spice_describe (record->live_doc, &live, error))
-        return NULL;
-      record->live_tls_port = live.tls_port;
+      if (record->running && (flags & (VSA_INVENTORY_LIVE | VSA_INVENTORY_RUNNING_ONLY)))
+        read_live (dom, record, error);
     }
   return g_steal_pointer (&record);
 }
@@ -50,31 +71,52 @@ compare_by_name (gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-check_names_exist (GPtrArray *records, char **only, GError **error)
+check_names_exist (GPtrArray *seen, char **only, GError **error)
 {
   for (guint i = 0; only && only[i]; i++)
-    {
-      gboolean found = FALSE;
+    if (!g_ptr_array_find_with_equal_func (seen, only[i], g_str_equal, NULL))
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+                     "VM '%s' not found on this connection; list the VMs with 'virsh list --all'",
+                     only[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
 
-      for (guint j = 0; j < records->len && !found; j++)
-        found = g_strcmp0 (((VsaVmRecord *) g_ptr_array_index (records, j))->name, only[i]) == 0;
-      if (!found)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                       "VM '%s' not found on this connection; list the VMs with 'virsh list --all'",
-                       only[i]);
-          return FALSE;
-        }
+static gboolean
+is_wanted (char **only, const char *name)
+{
+  return only == NULL || only[0] == NULL || g_strv_contains ((const char *const *) only, name);
+}
+
+/* Adds DOM's record; FALSE (with an error naming it) when it cannot be
+ * read, unless BEST_EFFORT: then with what could be read. */
+static gboolean
+add_record (GPtrArray *records, virDomain *dom, VsaInventoryFlags flags, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (VsaVmRecord) record = read_record (dom, flags, &local_error);
+
+  if (local_error != NULL && !(flags & VSA_INVENTORY_BEST_EFFORT))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "VM '%s': ",
+                                  virDomainGetName (dom));
+      return FALSE;
     }
+  if (record != NULL)
+    g_ptr_array_add (records, g_steal_pointer (&record));
   return TRUE;
 }
 
 /* All domains (or the ONLY ones, each of which must exist), by name.  A
- * domain whose XML cannot be read is an error naming it. */
+ * domain whose XML cannot be read is an error naming it (BEST_EFFORT:
+ * left out). */
 GPtrArray *
-vsa_inventory_collect (virConnect *conn, char **only, GError **error)
+vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags, GError **error)
 {
   g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_vm_record_free);
+  g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   virDomainPtr *domains = NULL;
   int n = virConnectListAllDomains (conn, &domains, 0);
   gboolean ok = TRUE;
@@ -88,23 +130,44 @@ vsa_inventory_collect (virConnect *conn, char **only, GError **error)
     {
       const char *name = virDomainGetName (domains[i]);
 
-      if (ok && (only == NULL || only[0] == NULL || g_strv_contains ((const char *const *) only, name)))
-        {
-          VsaVmRecord *record = read_record (domains[i], error);
-
-          if (record == NULL)
-            {
-              g_prefix_error (error, "VM '%s': ", name);
-              ok = FALSE;
-            }
-          else
-            g_ptr_array_add (records, record);
-        }
+      g_ptr_array_add (seen, g_strdup (name));
+      if (ok && is_wanted (only, name))
+        ok = add_record (records, domains[i], flags, error);
       virDomainFree (domains[i]);
     }
   free (domains);
-  if (!ok || !check_names_exist (records, only, error))
+  if (!ok || !check_names_exist (seen, only, error))
     return NULL;
   g_ptr_array_sort (records, compare_by_name);
   return g_steal_pointer (&records);
+}
+
+/* Every graphics port any other domain configures or (when running)
+ * really uses, mapped to that domain's name.  A domain that cannot be
+ * read holds no port here: libvirt refuses a clash at start anyway. */
+GHashTable *
+vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error)
+{
+  g_autoptr (GPtrArray) vms = vsa_inventory_collect (conn, NULL, VSA_INVENTORY_LIVE |
+                                                     VSA_INVENTORY_BEST_EFFORT, error);
+  g_autoptr (GHashTable) used = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  if (vms == NULL)
+    return NULL;
+  for (guint i = 0; i < vms->len; i++)
+    {
+      VsaVmRecord *vm = g_ptr_array_index (vms, i);
+      g_autoptr (GArray) ports = g_array_new (FALSE, FALSE, sizeof (int));
+
+      if (g_strcmp0 (vm->name, except) == 0)
+        continue;
+      if (vm->config_doc != NULL)
+        vsa_domain_collect_graphics_ports (vm->config_doc, ports);
+      if (vm->live_doc != NULL)
+        vsa_domain_collect_graphics_ports (vm->live_doc, ports);
+      for (guint j = 0; j < ports->len; j++)
+        g_hash_table_replace (used, GINT_TO_POINTER (g_array_index (ports, int, j)),
+                              g_strdup (vm->name));
+    }
+  return g_steal_pointer (&used);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Every domain on a connection as `status` and `audit` see it: the
- * persistent definition (with secrets), the live one when running, and
- * the policies and console settings read from both. */
+/* The one walk over every domain of a connection: the persistent
+ * definition, the live one when running, and the policies and console
+ * settings read from them.  status, audit, firewall, tunnel render, volume
+ * list, export and the ports-in-use check all see the domains through it. */
 #pragma once
 
 #include <glib.h>
@@ -13,11 +14,18 @@
 
 G_BEGIN_DECLS
 
+typedef enum {
+  VSA_INVENTORY_SECRETS = 1 << 0,     /* the definitions with their passwords */
+  VSA_INVENTORY_LIVE = 1 << 1,        /* a running domain's live XML too */
+  VSA_INVENTORY_RUNNING_ONLY = 1 << 2, /* running domains, their live XML only */
+  VSA_INVENTORY_BEST_EFFORT = 1 << 3, /* skip a domain that cannot be read */
+} VsaInventoryFlags;
+
 typedef struct {
   char *name;
   gboolean running;
-  xmlDoc *config_doc;      /* inactive, with secrets */
-  xmlDoc *live_doc;        /* NULL when shut off */
+  xmlDoc *config_doc;      /* inactive; NULL with RUNNING_ONLY */
+  xmlDoc *live_doc;        /* NULL when shut off or not asked for */
   VsaPolicy *policy;       /* from the configuration; NULL: not managed */
   VsaPolicy *live_policy;  /* what the hook will undo at release */
   VsaSpiceInfo spice;      /* from the configuration */
@@ -27,6 +35,8 @@ typedef struct {
 void vsa_vm_record_free (VsaVmRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaVmRecord, vsa_vm_record_free)
 
-GPtrArray *vsa_inventory_collect (virConnect *conn, char **only, GError **error);
+GPtrArray *vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags,
+                                  GError **error);
+GHashTable *vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error);
 
 G_END_DECLS

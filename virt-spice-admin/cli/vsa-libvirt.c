@@ -2,7 +2,6 @@
 #include "vsa-libvirt.h"
 #include "vsa-error.h"
 #include "vsa-policy.h"
-#include "vsa-spice.h"
 #include "vsa-xml.h"
 
 #include <libvirt/virterror.h>
@@ -124,84 +123,3 @@ vsa_libvirt_define (virConnect *conn, const char *xml, GError **error)
   return TRUE;
 }
 
-static void
-collect_ports_of (virDomain *dom, unsigned int flags, GArray *ports)
-{
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, flags, NULL);
-
-  if (doc != NULL)
-    vsa_domain_collect_graphics_ports (doc, ports);
-}
-
-/* Every graphics port any other domain configures or (when running)
- * really uses, mapped to that domain's name. */
-GHashTable *
-vsa_libvirt_ports_in_use (virConnect *conn, virDomain *except, GError **error)
-{
-  g_autoptr (GHashTable) used = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  virDomainPtr *domains = NULL;
-  unsigned char except_uuid[VIR_UUID_BUFLEN] = { 0 };
-  int n = virConnectListAllDomains (conn, &domains, 0);
-
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the domains to find free ports");
-      return NULL;
-    }
-  if (except)
-    virDomainGetUUID (except, except_uuid);
-
-  for (int i = 0; i < n; i++)
-    {
-      unsigned char uuid[VIR_UUID_BUFLEN];
-      g_autoptr (GArray) ports = g_array_new (FALSE, FALSE, sizeof (int));
-
-      virDomainGetUUID (domains[i], uuid);
-      if (except == NULL || memcmp (uuid, except_uuid, sizeof uuid) != 0)
-        {
-          collect_ports_of (domains[i], VIR_DOMAIN_XML_INACTIVE, ports);
-          if (virDomainIsActive (domains[i]) == 1)
-            collect_ports_of (domains[i], 0, ports);
-          for (guint j = 0; j < ports->len; j++)
-            g_hash_table_replace (used, GINT_TO_POINTER (g_array_index (ports, int, j)),
-                                  g_strdup (virDomainGetName (domains[i])));
-        }
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  return g_steal_pointer (&used);
-}
-
-static void
-free_domain (gpointer dom)
-{
-  virDomainFree (dom);
-}
-
-static int
-compare_domain_names (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (virDomainGetName (*(virDomain **) a), virDomainGetName (*(virDomain **) b));
-}
-
-/* Every domain on the connection, sorted by name so listings and exports
- * do not depend on libvirt's order. */
-GPtrArray *
-vsa_libvirt_list_domains (virConnect *conn, GError **error)
-{
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (conn, &domains, 0);
-  GPtrArray *list;
-
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the domains");
-      return NULL;
-    }
-  list = g_ptr_array_new_with_free_func (free_domain);
-  for (int i = 0; i < n; i++)
-    g_ptr_array_add (list, domains[i]);
-  free (domains);
-  g_ptr_array_sort (list, compare_domain_names);
-  return list;
-}

@@ -19,8 +19,6 @@ char *vsa_libvirt_get_xml (virDomain *dom, unsigned int flags, GError **error);
 xmlDoc *vsa_libvirt_get_doc (virDomain *dom, unsigned int flags, GError **error);
 gboolean vsa_libvirt_is_active (virDomain *dom, GError **error);
 gboolean vsa_libvirt_define (virConnect *conn, const char *xml, GError **error);
-GPtrArray *vsa_libvirt_list_domains (virConnect *conn, GError **error);
-GHashTable *vsa_libvirt_ports_in_use (virConnect *conn, virDomain *except, GError **error);
 gboolean vsa_libvirt_set_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
  * summary, or JSON.  Exit status 1 when any VM failed. */
 #include "vsa-apply.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-xml.h"
 
@@ -60,22 +61,6 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
 }
 
 static void
-add_member (JsonBuilder *b, const char *name, const char *value)
-{
-  if (value == NULL)
-    return;
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
-}
-
-static void
-add_count (JsonBuilder *b, const char *name, guint value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
 build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
 {
   json_builder_set_member_name (b, "vms");
@@ -83,13 +68,15 @@ build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
   for (guint i = 0; i < report->vms->len; i++)
     {
       VsaApplyVmReport *vm = g_ptr_array_index (report->vms, i);
+      gboolean failed = vm->outcome == VSA_APPLY_FAILED;
 
       json_builder_begin_object (b);
-      add_member (b, "host", vm->host);
-      add_member (b, "vm", vm->vm);
-      add_member (b, "status", vsa_apply_outcome_to_string (vm->outcome));
-      add_member (b, vm->outcome == VSA_APPLY_FAILED ? "error" : "detail", vm->detail);
-      add_member (b, "diff", vm->diff);
+      vsa_cli_json_add_string_or_null (b, "host", vm->host);
+      vsa_cli_json_add_string_or_null (b, "vm", vm->vm);
+      vsa_cli_json_add_string_or_null (b, "status", vsa_apply_outcome_to_string (vm->outcome));
+      vsa_cli_json_add_string_or_null (b, "detail", failed ? NULL : vm->detail);
+      vsa_cli_json_add_string_or_null (b, "error", failed ? vm->detail : NULL);
+      vsa_cli_json_add_string_or_null (b, "diff", vm->diff);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -105,10 +92,10 @@ build_credentials (JsonBuilder *b, const VsaApplyReport *report)
       VsaApplyCredential *c = g_ptr_array_index (report->credentials, i);
 
       json_builder_begin_object (b);
-      add_member (b, "host", c->host);
-      add_member (b, "vm", c->vm);
-      add_member (b, "user", c->user);
-      add_member (b, "password", c->password);
+      vsa_cli_json_add_string_or_null (b, "host", c->host);
+      vsa_cli_json_add_string_or_null (b, "vm", c->vm);
+      vsa_cli_json_add_string_or_null (b, "user", c->user);
+      vsa_cli_json_add_string_or_null (b, "password", c->password);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -120,44 +107,28 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "dry_run");
-  json_builder_add_boolean_value (b, ctx->dry_run);
+  vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
   build_vm_rows (b, report);
   build_credentials (b, report);
-  add_count (b, "changed", report->changed);
-  add_count (b, "unchanged", report->unchanged);
-  add_count (b, "failed", report->failed);
+  vsa_cli_json_add_int (b, "changed", report->changed);
+  vsa_cli_json_add_int (b, "unchanged", report->unchanged);
+  vsa_cli_json_add_int (b, "failed", report->failed);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }
 
-gboolean
-vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  VsaApplyOptions opts = { 0 };
-  gboolean status = FALSE;
-  GOptionEntry entries[] = {
-    { "status", 0, 0, G_OPTION_ARG_NONE, &status, "Then print the status table of the -c host (same connection)", NULL },
-    { "prune", 0, 0, G_OPTION_ARG_NONE, &opts.prune, "Remove users and clients of the named VMs that the manifest does not list", NULL },
-    { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, &opts.generate_passwords, "Give new SASL users a generated password, printed once", NULL },
-    { NULL }
+  VsaApplyOptions opts = {
+    vsa_invocation_flag (inv, "prune"), vsa_invocation_flag (inv, "generate-passwords"),
   };
-  g_auto (GStrv) args = NULL;
+  gboolean status = vsa_invocation_flag (inv, "status");
   g_autoptr (VsaManifest) manifest = NULL;
   g_autoptr (VsaApplyReport) report = vsa_apply_report_new ();
 
-  if (!vsa_cli_parse (ctx, entries, "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
-                      "Converges every VM the manifest names (see docs/examples/office.xml and\n"
-                      "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
-                      "one define, so a VM that fails is left as it was while the others go on.\n"
-                      "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
-                      "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
-                      "unified diff instead and changes nothing.  A SASL user without a\n"
-                      "credential fails its VM unless --generate-passwords.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      (manifest = load_manifest (args[0], error)) == NULL ||
-      !vsa_apply_check_manifest (ctx->config, manifest, args[0], error))
+  if ((manifest = load_manifest (inv->args[0], error)) == NULL ||
+      !vsa_apply_check_manifest (ctx->config, manifest, inv->args[0], error))
     return FALSE;
   if (status && ctx->json)
     {
@@ -186,3 +157,27 @@ vsa_cmd_apply (VsaContext *ctx, int argc, char **argv, GError **error)
                report->failed, report->vms->len);
   return FALSE;
 }
+
+static const GOptionEntry apply_options[] = {
+  { "status", 0, 0, G_OPTION_ARG_NONE, NULL, "Then print the status table of the -c host (same connection)", NULL },
+  { "prune", 0, 0, G_OPTION_ARG_NONE, NULL, "Remove users and clients of the named VMs that the manifest does not list", NULL },
+  { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Give new SASL users a generated password, printed once", NULL },
+  { NULL }
+};
+
+const VsaCommand vsa_command_apply = {
+  .name = "apply",
+  .run = run_apply,
+  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
+  .summary = "Converge many VMs to a manifest (--dry-run shows diffs)",
+  .description = "Converges every VM the manifest names (see docs/examples/office.xml and\n"
+                 "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
+                 "one define, so a VM that fails is left as it was while the others go on.\n"
+                 "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
+                 "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
+                 "unified diff instead and changes nothing.  A SASL user without a\n"
+                 "credential fails its VM unless --generate-passwords.",
+  .min_args = 1,
+  .max_args = 1,
+  .options = apply_options,
+};

@@ -8,6 +8,7 @@
  * the user's console requests log in with (the console broker), and
  * --take-over lets the user take the console from another user. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
@@ -26,57 +27,42 @@ typedef struct {
   const char *const *clients;
   const VsaSshKey *key;   /* NULL: keep the user's console key */
   gboolean take_over;
-  /* results */
-  VsaAuthMode auth;
-  char *sasl_dir;
-  VsaPolicy *policy;
 } AssignRequest;
 
 static void
-assign_request_clear (AssignRequest *req)
+record_broker_user (VsaPolicy *policy, const AssignRequest *req)
 {
-  g_clear_pointer (&req->sasl_dir, g_free);
-  g_clear_pointer (&req->policy, vsa_policy_free);
+  VsaBrokerUser *broker_user;
+
+  if (req->key == NULL && !req->take_over)
+    return;
+  broker_user = vsa_policy_ensure_broker_user (policy, req->user);
+  if (req->key)
+    {
+      vsa_ssh_key_free (broker_user->key);
+      broker_user->key = vsa_ssh_key_new (req->key->type, req->key->blob, req->key->comment);
+    }
+  broker_user->take_over |= req->take_over;
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AssignRequest, assign_request_clear)
 
 static gboolean
-assign_transform (xmlDoc *doc, gpointer user_data, GError **error)
+assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   AssignRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *sasl_dir = NULL;
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy == NULL)
+  if (*policy == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "the VM is not managed yet; run 'virt-spice-admin secure %s' first", req->vm);
       return FALSE;
     }
-  req->auth = policy->auth;
-  vsa_policy_assign (policy, req->user, req->clients);
-  if (req->key || req->take_over)
-    {
-      VsaBrokerUser *broker_user = vsa_policy_ensure_broker_user (policy, req->user);
-
-      if (req->key)
-        {
-          vsa_ssh_key_free (broker_user->key);
-          broker_user->key = vsa_ssh_key_new (req->key->type, req->key->blob, req->key->comment);
-        }
-      broker_user->take_over |= req->take_over;
-    }
-  if (policy->auth == VSA_AUTH_SASL)
-    {
-      req->sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
-      if (!vsa_policy_bind_sasl (doc, policy, req->sasl_dir, error))
-        return FALSE;
-    }
-  vsa_policy_to_domain (doc, policy);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  req->policy = g_steal_pointer (&policy);
-  return TRUE;
+  vsa_policy_assign (*policy, req->user, req->clients);
+  record_broker_user (*policy, req);
+  if ((*policy)->auth != VSA_AUTH_SASL)
+    return TRUE;
+  sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
+  return vsa_policy_bind_sasl (doc, *policy, sasl_dir, error);
 }
 
 /* SASL secrets are typed by people: any printable text, bounded. */
@@ -98,8 +84,8 @@ validate_sasl_password (const char *password, GError **error)
 }
 
 static gboolean
-validate_request (const VsaConfig *config, const char *vm, const char *user, char **clients,
-                  gboolean from_stdin, gboolean generate, gboolean with_key, GError **error)
+validate_request (const VsaConfig *config, const char *user, char **clients,
+                  gboolean from_stdin, gboolean generate, GError **error)
 {
   if (from_stdin && generate)
     {
@@ -107,10 +93,7 @@ validate_request (const VsaConfig *config, const char *vm, const char *user, cha
                    "--password-stdin and --generate exclude each other");
       return FALSE;
     }
-  if (!vsa_validate_vm_name (vm, error) || !vsa_validate_user_name (user, error))
-    return FALSE;
-  /* A console key names an sshd Match block and a key file. */
-  if (with_key && !vsa_validate_tunnel_user (user, error))
+  if (!vsa_validate_user_name (user, error))
     return FALSE;
   for (guint i = 0; clients && clients[i]; i++)
     {
@@ -128,112 +111,127 @@ validate_request (const VsaConfig *config, const char *vm, const char *user, cha
 
 /* Where the credential must come from, given the VM's mode. */
 static gboolean
-check_credential_source (VsaContext *ctx, AssignRequest *req, const VsaSecret *secret,
-                         GError **error)
+check_credential_source (VsaContext *ctx, const VsaPolicy *policy, const char *vm,
+                         const char *user, const VsaSecret *secret, GError **error)
 {
-  if (req->auth == VSA_AUTH_PASSWORD)
+  if (policy->auth == VSA_AUTH_PASSWORD)
     {
       if (secret == NULL)
         return TRUE;
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "VM '%s' uses password mode: its SPICE password is the credential (see "
-                   "'virt-spice-admin password'); drop --password-stdin/--generate", req->vm);
+                   "'virt-spice-admin password'); drop --password-stdin/--generate", vm);
       return FALSE;
     }
   if (!vsa_sasl_check_libvirt_enabled (ctx->config, error))
     return FALSE;
-  if (secret == NULL && !vsa_sasl_user_exists (req->sasl_dir, req->user))
+  if (secret == NULL && !vsa_sasl_user_exists (policy->sasl_dir, user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user '%s' has no SASL credential for VM '%s' yet; give --password-stdin or --generate",
-                   req->user, req->vm);
+                   user, vm);
       return FALSE;
     }
   return TRUE;
 }
 
-gboolean
-vsa_cmd_assign (VsaContext *ctx, int argc, char **argv, GError **error)
+/* sasl mode: the credential goes in before the policy names the user, and
+ * a new one is taken out again if the define fails. */
+static gboolean
+commit (VsaContext *ctx, VsaEdit *edit, const char *user, const VsaSecret *secret,
+        GError **error)
 {
-  g_auto (GStrv) clients = NULL;
-  gboolean from_stdin = FALSE, generate = FALSE, take_over = FALSE;
-  g_autofree char *key_file = NULL;
-  g_autoptr (VsaSshKey) key = NULL;
-  GOptionEntry entries[] = {
-    { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, &clients, "Client host (address or name) the user connects from; repeatable", "ADDR" },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &from_stdin, "sasl mode: read the user's password from stdin", NULL },
-    { "generate", 0, 0, G_OPTION_ARG_NONE, &generate, "sasl mode: generate the user's password and print it", NULL },
-    { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, &key_file, "The user's public key (.pub) for console requests over SSH (one per user)", "PUBFILE" },
-    { "take-over", 0, 0, G_OPTION_ARG_NONE, &take_over, "The user may take the console over from another user", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_auto (AssignRequest) req = { 0 };
-  g_autoptr (VsaSecret) secret = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  g_autoptr (VsaEdit) edit = NULL;
-  gboolean had_credential;
+  const VsaPolicy *policy = edit->policy;
+  gboolean sasl = policy->auth == VSA_AUTH_SASL;
+  gboolean had_credential = sasl && vsa_sasl_user_exists (policy->sasl_dir, user);
 
-  if (!vsa_cli_parse (ctx, entries, "VM USER [OPTIONS]",
-                      "Records USER (and the client hosts) in the VM's policy.\n"
-                      "sasl mode: USER's credential is stored in the VM's own SASL database\n"
-                      "(created on first use), so it opens this VM and no other.  A new user\n"
-                      "needs --password-stdin or --generate.\n"
-                      "password mode: the VM's SPICE password is the credential.\n"
-                      "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
-                      "(see 'virt-spice-admin broker install').",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      !validate_request (ctx->config, args[0], args[1], clients, from_stdin, generate,
-                         key_file != NULL, error) ||
-      (key_file && (key = vsa_ssh_key_read_file (key_file, error)) == NULL))
+  if (sasl && (!vsa_sasl_ensure_vm_dir (ctx->config, edit->name, error) ||
+               (secret && !vsa_sasl_set_password (ctx->config, policy->sasl_dir, user, secret, error))))
     return FALSE;
+  if (vsa_edit_commit (ctx, edit, error))
+    return TRUE;
+  /* Leave no credential behind for a user the policy does not list. */
+  if (secret && !had_credential)
+    vsa_sasl_delete_user (ctx->config, policy->sasl_dir, user, NULL);
+  return FALSE;
+}
+
+static const GOptionEntry assign_options[] = {
+  { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Client host (address or name) the user connects from; repeatable", "ADDR" },
+  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
+  { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
+  { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, NULL, "The user's public key (.pub) for console requests over SSH (one per user)", "PUBFILE" },
+  { "take-over", 0, 0, G_OPTION_ARG_NONE, NULL, "The user may take the console over from another user", NULL },
+  { NULL }
+};
+
+/* The user's new SASL credential, or NULL (none given, or an error). */
+static VsaSecret *
+read_secret (VsaContext *ctx, gboolean from_stdin, gboolean generate, GError **error)
+{
+  g_autoptr (VsaSecret) secret = NULL;
+
   if (from_stdin)
     secret = vsa_secret_read_line (ctx->in, "password", error);
   else if (generate)
     secret = vsa_secret_generate_password (error);
-  if ((from_stdin || generate) && (secret == NULL || !validate_sasl_password (secret, error)))
-    return FALSE;
+  if (secret != NULL && !validate_sasl_password (secret, error))
+    return NULL;
+  return g_steal_pointer (&secret);
+}
 
-  req.config = ctx->config;
-  req.vm = args[0];
-  req.user = args[1];
-  req.clients = (const char *const *) clients;
-  req.key = key;
-  req.take_over = take_over;
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
+static gboolean
+run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  char **clients = vsa_invocation_strings (inv, "client");
+  gboolean from_stdin = vsa_invocation_flag (inv, "password-stdin");
+  gboolean generate = vsa_invocation_flag (inv, "generate");
+  const char *user = inv->args[1];
+  const char *key_file = vsa_invocation_string (inv, "ssh-key");
+  g_autoptr (VsaSshKey) key = NULL;
+  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients, NULL,
+                        vsa_invocation_flag (inv, "take-over") };
+  g_autoptr (VsaSecret) secret = NULL;
+  g_autoptr (VsaEdit) edit = NULL;
+
+  if (!validate_request (ctx->config, user, clients, from_stdin, generate, error) ||
+      (key_file && (!vsa_validate_tunnel_user (user, error) ||
+                    (key = vsa_ssh_key_read_file (key_file, error)) == NULL)))
     return FALSE;
-  edit = vsa_edit_prepare (ctx, dom, assign_transform, &req, error);
-  if (edit == NULL || !check_credential_source (ctx, &req, secret, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+  req.key = key;
+  secret = read_secret (ctx, from_stdin, generate, error);
+  if (((from_stdin || generate) && secret == NULL) ||
+      (edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error)) == NULL ||
+      !check_credential_source (ctx, edit->policy, inv->vm, user, secret, error))
+    return FALSE;
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
-
-  had_credential = req.auth == VSA_AUTH_SASL && vsa_sasl_user_exists (req.sasl_dir, req.user);
-  if (req.auth == VSA_AUTH_SASL &&
-      (!vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error) ||
-       (secret && !vsa_sasl_set_password (ctx->config, req.sasl_dir, req.user, secret, error))))
+  if (!commit (ctx, edit, user, secret, error))
     return FALSE;
-  if (!vsa_edit_commit (ctx, edit, error))
-    {
-      /* Leave no credential behind for a user the policy does not list. */
-      if (secret && !had_credential)
-        vsa_sasl_delete_user (ctx->config, req.sasl_dir, req.user, NULL);
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
-  if (!vsa_live_apply_policy (ctx, dom, req.policy, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
-  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", req.vm, req.user,
-                    req.auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
+  if (!vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
+    return FALSE;
+  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", inv->vm, user,
+                    edit->policy->auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
   return TRUE;
 }
+
+const VsaCommand vsa_command_assign = {
+  .name = "assign",
+  .run = run_assign,
+  .usage = "VM USER [OPTIONS]",
+  .summary = "Give a user (and client hosts) a VM's console",
+  .description = "Records USER (and the client hosts) in the VM's policy.\n"
+                 "sasl mode: USER's credential is stored in the VM's own SASL database\n"
+                 "(created on first use), so it opens this VM and no other.  A new user\n"
+                 "needs --password-stdin or --generate.\n"
+                 "password mode: the VM's SPICE password is the credential.\n"
+                 "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
+                 "(one per user; see 'virt-spice-admin broker install'); --take-over:\n"
+                 "USER may take the console from another user.",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+  .options = assign_options,
+};

@@ -5,6 +5,7 @@
  * systemd timer act on it. */
 #include "vsa-audit-host.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
@@ -95,7 +96,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
   g_autofree char *server_key = g_build_filename (server_dir, "server-key.pem", NULL);
   g_autoptr (VsaFirewallState) state = NULL;
   VsaAuditSettings settings = { ctx->config->listen, g_strcmp0 (sasl, "1") == 0, now,
-                                EXPIRY_WARNING_SECONDS };
+                                EXPIRY_WARNING_SECONDS, ctx->config->firewall };
 
   vsa_audit_libvirt_conf (ctx->config, findings);
   if (settings.libvirt_sasl)
@@ -136,16 +137,11 @@ print_findings (VsaContext *ctx, GPtrArray *findings)
           VsaFinding *f = g_ptr_array_index (findings, i);
 
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "id");
-          json_builder_add_string_value (b, f->id);
-          json_builder_set_member_name (b, "severity");
-          json_builder_add_string_value (b, vsa_severity_to_string (f->severity));
-          json_builder_set_member_name (b, "object");
-          json_builder_add_string_value (b, f->object);
-          json_builder_set_member_name (b, "message");
-          json_builder_add_string_value (b, f->message);
-          json_builder_set_member_name (b, "fix");
-          json_builder_add_string_value (b, f->fix);
+          vsa_cli_json_add_string (b, "id", f->id);
+          vsa_cli_json_add_string (b, "severity", vsa_severity_to_string (f->severity));
+          vsa_cli_json_add_string (b, "object", f->object);
+          vsa_cli_json_add_string (b, "message", f->message);
+          vsa_cli_json_add_string (b, "fix", f->fix);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -165,25 +161,15 @@ print_findings (VsaContext *ctx, GPtrArray *findings)
            counts[VSA_SEVERITY_LOW]);
 }
 
-gboolean
-vsa_cmd_audit (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_audit_command (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) findings = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[VM...]",
-                      "Finds insecure or drifted configuration: plain SPICE ports, insecure\n"
-                      "channels, wildcard listens, missing or expiring credentials, VMs that\n"
-                      "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
-                      "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
-                      "the TLS key, missing firewall elements of running VMs, and metadata\n"
-                      "that disagrees with the XML.  Exits 1 when it finds anything, 0 when\n"
-                      "clean.  Finding IDs are stable (docs/audit.md).",
-                      argc, argv, 0, G_MAXUINT, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, args, error)) == NULL)
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, inv->args,
+                                      VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE, error)) == NULL)
     return FALSE;
   findings = run_audit (ctx, vms);
   print_findings (ctx, findings);
@@ -193,3 +179,19 @@ vsa_cmd_audit (VsaContext *ctx, int argc, char **argv, GError **error)
                findings->len == 1 ? "" : "s");
   return FALSE;
 }
+
+const VsaCommand vsa_command_audit = {
+  .name = "audit",
+  .run = run_audit_command,
+  .usage = "[VM...]",
+  .summary = "Find insecure or drifted configuration (exit 1 if any)",
+  .description = "Finds insecure or drifted configuration: plain SPICE ports, insecure\n"
+                 "channels, wildcard listens, missing or expiring credentials, VMs that\n"
+                 "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
+                 "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
+                 "the TLS key, missing firewall elements of running VMs, and metadata\n"
+                 "that disagrees with the XML.  Exits 1 when it finds anything, 0 when\n"
+                 "clean.  Finding IDs are stable (docs/audit.md).",
+  .min_args = 0,
+  .max_args = G_MAXUINT,
+};

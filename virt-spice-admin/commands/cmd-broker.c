@@ -4,24 +4,14 @@
 #include "vsa-broker-install.h"
 #include "vsa-broker-serve.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 
 #include <unistd.h>
 
 static gboolean
-broker_serve (VsaContext *ctx, int argc, char **argv, GError **error)
+broker_serve (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-
-  if (!vsa_cli_parse (ctx, entries, "",
-                      "Runs the console broker in the foreground (what its systemd unit\n"
-                      "runs): answers 'virt-spice-admin console' requests on the socket\n"
-                      "named by broker-socket.  Needs root: it sets passwords on running\n"
-                      "VMs and binds their ports in the firewall.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
   if (geteuid () != 0)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -32,42 +22,46 @@ broker_serve (VsaContext *ctx, int argc, char **argv, GError **error)
   return vsa_broker_serve (ctx, error);
 }
 
-static const struct {
-  const char *name;
-  const char *command;
-  VsaCommandFunc run;
-} actions[] = {
-  { "serve", "broker serve", broker_serve },
-  { "install", "broker install", vsa_broker_install },
+static const VsaCommand broker_serve_command = {
+  .name = "serve",
+  .run = broker_serve,
+  .usage = "",
+  .summary = "Run the console broker in the foreground",
+  .description = "Runs the console broker in the foreground (what its systemd unit\n"
+                 "runs): answers 'virt-spice-admin console' requests on the socket\n"
+                 "named by broker-socket, one at a time, and journals each decision.\n"
+                 "Needs root: it sets passwords on running VMs and binds their ports\n"
+                 "in the firewall.",
 };
 
-#define BROKER_USAGE "serve | install"
-
-gboolean
-vsa_cmd_broker (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+broker_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  const char *action = argc > 1 ? argv[1] : NULL;
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-
-  for (gsize i = 0; action && i < G_N_ELEMENTS (actions); i++)
-    if (g_str_equal (action, actions[i].name))
-      {
-        ctx->command = actions[i].command;
-        return actions[i].run (ctx, argc - 1, argv + 1, error);
-      }
-  if (action && action[0] != '-')
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-                   "unknown broker action '%s'; use serve or install", action);
-      return FALSE;
-    }
-  if (!vsa_cli_parse (ctx, entries, BROKER_USAGE,
-                      "The console broker: users ask over SSH ('ssh USER@SERVER console VM')\n"
-                      "and get a one-time .vv for their own address.  Run 'virt-spice-admin\n"
-                      "broker ACTION --help' for an action's options.",
-                      argc, argv, 0, 0, &args, error))
-    return FALSE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "usage: virt-spice-admin broker " BROKER_USAGE);
-  return FALSE;
+  return vsa_broker_install (ctx, error);
 }
+
+static const VsaCommand broker_install_command = {
+  .name = "install",
+  .run = broker_install,
+  .usage = "",
+  .summary = "Install the sshd Match blocks, console shell and units",
+  .description = "Renders and installs what the console broker needs: an sshd Match\n"
+                 "block per user with a console key (key only, no terminal, no\n"
+                 "forwarding beyond the user's tunnels, ForceCommand console), the\n"
+                 "root-owned key files, the console shell as those users' shell (only\n"
+                 "replacing nologin or false), and the broker's systemd units.  The\n"
+                 "drop-in is checked with 'sshd -t' first; on any failure nothing is\n"
+                 "installed.  With --dry-run: check and print only.",
+};
+
+static const VsaCommand *const broker_commands[] = {
+  &broker_serve_command, &broker_install_command, NULL
+};
+
+const VsaCommand vsa_command_broker = {
+  .name = "broker",
+  .summary = "Console broker: serve, install (sshd, console shell, units)",
+  .description = "The console broker: users ask over SSH ('ssh USER@SERVER console VM')\n"
+                 "and get a one-time .vv for their own address.",
+  .subcommands = broker_commands,
+};

@@ -5,25 +5,25 @@
  * files, units), install it, or report drift from it.  Reads only the
  * policy file and the configuration: never libvirt. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-client-host.h"
 #include "vsa-error.h"
 
 typedef struct {
-  char *policy;
-  char *client;
-  char *dest;
-  char *firewall;
+  const char *policy;
+  const char *client;
+  const char *dest;
+  const char *firewall;
 } ClientOptions;
 
-static void
-client_options_clear (ClientOptions *o)
+static ClientOptions
+client_options (VsaInvocation *inv)
 {
-  g_clear_pointer (&o->policy, g_free);
-  g_clear_pointer (&o->client, g_free);
-  g_clear_pointer (&o->dest, g_free);
-  g_clear_pointer (&o->firewall, g_free);
+  return (ClientOptions) {
+    vsa_invocation_string (inv, "policy"), vsa_invocation_string (inv, "client"),
+    vsa_invocation_string (inv, "dest"), vsa_invocation_string (inv, "firewall"),
+  };
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ClientOptions, client_options_clear)
 
 static gboolean
 require (const char *value, const char *option, const char *action, GError **error)
@@ -41,10 +41,14 @@ load_host (VsaContext *ctx, const ClientOptions *o, const char *action, GError *
   g_autoptr (VsaClientHost) host = NULL;
   VsaFirewallKind firewall = VSA_FIREWALL_NFT;
 
+  if (o->dest != NULL && !g_str_equal (action, "render"))
+    {
+      require (NULL, "no --dest (that is for render)", action, error);
+      return NULL;
+    }
   if (!require (o->policy, "--policy FILE", action, error) ||
       !require (o->client, "--client NAME", action, error) ||
-      (o->firewall && !vsa_firewall_kind_from_string (o->firewall, &firewall, error)) ||
-      !vsa_cli_load_config (ctx, error))
+      (o->firewall && !vsa_firewall_kind_from_string (o->firewall, &firewall, error)))
     return NULL;
   host = vsa_client_host_load (ctx->config, o->policy, o->client, error);
   if (host != NULL && o->firewall)
@@ -55,8 +59,10 @@ load_host (VsaContext *ctx, const ClientOptions *o, const char *action, GError *
 /* Rendered and validated in a scratch tree first: DIR gets nothing
  * unless every file passed its tool. */
 static gboolean
-client_render (VsaContext *ctx, const ClientOptions *o, GError **error)
+client_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  ClientOptions options = client_options (inv);
+  const ClientOptions *o = &options;
   g_autoptr (VsaClientHost) host = NULL;
   g_autoptr (GPtrArray) files = NULL;
 
@@ -72,14 +78,14 @@ client_render (VsaContext *ctx, const ClientOptions *o, GError **error)
 }
 
 static gboolean
-client_install (VsaContext *ctx, const ClientOptions *o, GError **error)
+client_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  ClientOptions options = client_options (inv);
+  const ClientOptions *o = &options;
   g_autoptr (VsaClientHost) host = NULL;
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
 
-  if (o->dest)
-    return require (NULL, "no --dest (that is for render)", "install", error);
   if ((host = load_host (ctx, o, "install", error)) == NULL ||
       (files = vsa_client_host_render (host, error)) == NULL ||
       !vsa_client_stage_and_validate (files, error) ||
@@ -92,14 +98,14 @@ client_install (VsaContext *ctx, const ClientOptions *o, GError **error)
 }
 
 static gboolean
-client_check (VsaContext *ctx, const ClientOptions *o, GError **error)
+client_check (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  ClientOptions options = client_options (inv);
+  const ClientOptions *o = &options;
   g_autoptr (VsaClientHost) host = NULL;
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) drifts = NULL;
 
-  if (o->dest)
-    return require (NULL, "no --dest (that is for render)", "check", error);
   if ((host = load_host (ctx, o, "check", error)) == NULL ||
       (files = vsa_client_host_render (host, error)) == NULL)
     return FALSE;
@@ -114,41 +120,55 @@ client_check (VsaContext *ctx, const ClientOptions *o, GError **error)
   return FALSE;
 }
 
-static const struct {
-  const char *name;
-  gboolean (*run) (VsaContext *ctx, const ClientOptions *o, GError **error);
-} actions[] = {
-  { "render", client_render },
-  { "install", client_install },
-  { "check", client_check },
+static const GOptionEntry client_options_entries[] = {
+  { "policy", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Client policy from 'virt-spice-admin export'", "FILE" },
+  { "client", 0, 0, G_OPTION_ARG_STRING, NULL, "This host's name in the policy (the --client of assign)", "NAME" },
+  { "dest", 0, 0, G_OPTION_ARG_FILENAME, NULL, "render: staging root to write", "DIR" },
+  { "firewall", 0, 0, G_OPTION_ARG_STRING, NULL, "nft (default: client-firewall) or iptables", "KIND" },
+  { NULL }
 };
 
-gboolean
-vsa_cmd_client (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  g_auto (ClientOptions) o = { 0 };
-  GOptionEntry entries[] = {
-    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &o.policy, "Client policy from 'virt-spice-admin export'", "FILE" },
-    { "client", 0, 0, G_OPTION_ARG_STRING, &o.client, "This host's name in the policy (the --client of assign)", "NAME" },
-    { "dest", 0, 0, G_OPTION_ARG_FILENAME, &o.dest, "render: staging root to write", "DIR" },
-    { "firewall", 0, 0, G_OPTION_ARG_STRING, &o.firewall, "nft (default: client-firewall) or iptables", "KIND" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
+static const VsaCommand client_render_command = {
+  .name = "render",
+  .run = client_render,
+  .usage = "--policy FILE --client NAME --dest DIR",
+  .summary = "Write the client's files under DIR, each validated by its tool",
+  .description = "Writes the client's files under DIR, each validated by its tool\n"
+                 "(visudo, nft/iptables-restore, bash -n, systemd-analyze); DIR gets\n"
+                 "nothing unless every file passed.",
+  .options = client_options_entries,
+};
 
-  if (!vsa_cli_parse (ctx, entries, "render|install|check --policy FILE --client NAME [--dest DIR]",
-                      "render   writes the client's files under DIR, each validated by its tool\n"
-                      "         (visudo, nft/iptables-restore, bash -n, systemd-analyze)\n"
-                      "install  (root) creates the group, restricts remote-viewer to it\n"
-                      "         (dpkg-statoverride where dpkg owns it), installs the files\n"
-                      "         atomically, loads the firewall; nothing if a check fails\n"
-                      "check    reports drift (one line each) and exits 1 if there is any",
-                      argc, argv, 1, 1, &args, error))
-    return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
-    if (g_strcmp0 (args[0], actions[i].name) == 0)
-      return actions[i].run (ctx, &o, error);
-  g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "unknown client action '%s'; use render, install or check",
-               args[0]);
-  return FALSE;
-}
+static const VsaCommand client_install_command = {
+  .name = "install",
+  .run = client_install,
+  .usage = "--policy FILE --client NAME",
+  .summary = "(root) Install the lock-down; nothing if a check fails",
+  .description = "(root) Creates the group, restricts remote-viewer to it\n"
+                 "(dpkg-statoverride where dpkg owns it), installs the files atomically,\n"
+                 "loads the firewall; nothing if a check fails.",
+  .options = client_options_entries,
+};
+
+static const VsaCommand client_check_command = {
+  .name = "check",
+  .run = client_check,
+  .usage = "--policy FILE --client NAME",
+  .summary = "Report drift (one line each); exit 1 if there is any",
+  .description = "Reports drift from the policy, one line each, and exits 1 if there is any.",
+  .options = client_options_entries,
+};
+
+static const VsaCommand *const client_commands[] = {
+  &client_render_command, &client_install_command, &client_check_command, NULL
+};
+
+const VsaCommand vsa_command_client = {
+  .name = "client",
+  .summary = "On a client host: render, install or check its lock-down",
+  .description = "On a client host: turn the policy 'virt-spice-admin export' wrote into\n"
+                 "the host's lock-down (sudo-pinned remote-viewer, per-UID firewall,\n"
+                 "launcher, .vv files, units), install it, or report drift from it.\n"
+                 "Reads only the policy file and the configuration, never libvirt.",
+  .subcommands = client_commands,
+};

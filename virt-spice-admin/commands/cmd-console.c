@@ -7,6 +7,7 @@
 #include "vsa-broker-socket.h"
 #include "vsa-broker.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 
 #include <string.h>
@@ -34,15 +35,9 @@ request_from_command_line (GStrv args, gboolean take_over, VsaBrokerRequest *req
   return vsa_console_command_parse (original, &request->vm, &request->take_over, error);
 }
 
-gboolean
-vsa_cmd_console (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_console (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  gboolean take_over = FALSE;
-  GOptionEntry entries[] = {
-    { "take-over", 0, 0, G_OPTION_ARG_NONE, &take_over, "Take the console over from the user connected now (if the policy allows you)", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
   g_auto (VsaBrokerRequest) request = { 0 };
   g_autofree char *text = NULL;
   g_autofree char *answer = NULL;
@@ -50,14 +45,7 @@ vsa_cmd_console (VsaContext *ctx, int argc, char **argv, GError **error)
   g_autofree char *refusal = NULL;
   gsize len = 0;
 
-  if (!vsa_cli_parse (ctx, entries, "[VM] [--take-over]",
-                      "Asks the console broker for a one-time connection to VM's console and\n"
-                      "prints the remote-viewer file (.vv) on stdout.  Run over SSH as\n"
-                      "'ssh USER@SERVER console VM': who asks is the account, where from is\n"
-                      "the SSH client's address, which must be one of yours.",
-                      argc, argv, 0, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      !request_from_command_line (args, take_over, &request, error))
+  if (!request_from_command_line (inv->args, vsa_invocation_flag (inv, "take-over"), &request, error))
     return FALSE;
   request.ssh_connection = g_strdup (g_getenv ("SSH_CONNECTION"));
   text = vsa_broker_request_format (&request);
@@ -75,3 +63,25 @@ vsa_cmd_console (VsaContext *ctx, int argc, char **argv, GError **error)
   memset (vv, 0, strlen (vv));
   return TRUE;
 }
+
+static const GOptionEntry console_options[] = {
+  { "take-over", 0, 0, G_OPTION_ARG_NONE, NULL, "Take the console over from the user connected now (if the policy allows you)", NULL },
+  { NULL }
+};
+
+/* No NEEDS_DOMAIN: the user cannot read the VM; the broker looks it up. */
+const VsaCommand vsa_command_console = {
+  .name = "console",
+  .run = run_console,
+  .usage = "[VM] [--take-over]",
+  .summary = "Ask the broker for a one-time .vv (what 'ssh USER@SERVER console VM' runs)",
+  .description = "Asks the console broker for a one-time connection to VM's console and\n"
+                 "prints the remote-viewer file (.vv) on stdout.  Run over SSH as\n"
+                 "'ssh USER@SERVER console VM': who asks is the account, where from is\n"
+                 "the SSH client's address, which must be one of yours.  Without VM the\n"
+                 "request is read from SSH_ORIGINAL_COMMAND (sshd's ForceCommand).  A\n"
+                 "refusal is one line on stderr, exit status 1.",
+  .min_args = 0,
+  .max_args = 1,
+  .options = console_options,
+};

@@ -6,9 +6,11 @@
  * clients' users stay out; every console stays in, so the client's
  * firewall can refuse the ones it is not given.  No password unless asked. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-client-policy.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -83,28 +85,19 @@ check_reachable (const char *name, const VsaSpiceInfo *spice, GError **error)
 
 /* NULL with no error for an unmanaged domain. */
 static VsaClientVm *
-export_vm (const ExportRequest *req, virDomain *dom, GError **error)
+export_vm (const ExportRequest *req, const VsaVmRecord *record, GError **error)
 {
-  const char *name = virDomainGetName (dom);
-  unsigned int flags = VIR_DOMAIN_XML_INACTIVE | (req->include_passwords ? VIR_DOMAIN_XML_SECURE : 0);
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, flags, error);
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_auto (VsaSpiceInfo) spice = { 0 };
   g_autoptr (VsaClientVm) vm = NULL;
   g_autofree char *address = NULL;
   gboolean has_access;
 
-  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
+  if (record->policy == NULL || !check_reachable (record->name, &record->spice, error))
     return NULL;
-  if (policy == NULL)
-    return NULL;
-  if (!vsa_spice_describe (doc, &spice, error) || !check_reachable (name, &spice, error))
-    return NULL;
-  address = vsa_inet_canonical (spice.listen, NULL);
-  vm = vsa_client_vm_new (name, address, spice.tls_port, policy->auth);
-  has_access = copy_access (req, policy, vm);
-  if (req->include_passwords && has_access && policy->auth == VSA_AUTH_PASSWORD)
-    vm->password = g_strdup (spice.password);
+  address = vsa_inet_canonical (record->spice.listen, NULL);
+  vm = vsa_client_vm_new (record->name, address, record->spice.tls_port, record->policy->auth);
+  has_access = copy_access (req, record->policy, vm);
+  if (req->include_passwords && has_access && record->policy->auth == VSA_AUTH_PASSWORD)
+    vm->password = g_strdup (record->spice.password);
   return g_steal_pointer (&vm);
 }
 
@@ -112,16 +105,17 @@ static VsaClientPolicy *
 build_policy (VsaContext *ctx, const ExportRequest *req, GError **error)
 {
   g_autoptr (VsaClientPolicy) policy = vsa_client_policy_new ();
-  g_autoptr (GPtrArray) domains = vsa_libvirt_list_domains (ctx->conn, error);
+  VsaInventoryFlags flags = req->include_passwords ? VSA_INVENTORY_SECRETS : 0;
+  g_autoptr (GPtrArray) vms = vsa_inventory_collect (ctx->conn, NULL, flags, error);
 
-  if (domains == NULL || !read_ca (ctx->config, &policy->ca_pem, error))
+  if (vms == NULL || !read_ca (ctx->config, &policy->ca_pem, error))
     return NULL;
   policy->server_name = g_strdup (ctx->config->server_name);
   policy->server_subject = g_strdup (ctx->config->server_subject);
-  for (guint i = 0; i < domains->len; i++)
+  for (guint i = 0; i < vms->len; i++)
     {
       g_autoptr (GError) local_error = NULL;
-      VsaClientVm *vm = export_vm (req, g_ptr_array_index (domains, i), &local_error);
+      VsaClientVm *vm = export_vm (req, g_ptr_array_index (vms, i), &local_error);
 
       if (local_error)
         {
@@ -148,35 +142,17 @@ write_output (VsaContext *ctx, const char *path, const char *xml, gboolean has_s
   return vsa_file_write_atomic (path, xml, strlen (xml), has_secrets ? 0600 : 0644, error);
 }
 
-gboolean
-vsa_cmd_export (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_export (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_autofree char *client = NULL;
-  g_autofree char *output = NULL;
-  ExportRequest req = { 0 };
-  GOptionEntry entries[] = {
-    { "client", 0, 0, G_OPTION_ARG_STRING, &client, "Only this client host's users", "NAME" },
-    { "include-passwords", 0, 0, G_OPTION_ARG_NONE, &req.include_passwords, "Include VM passwords (password mode) for the client's .vv files", NULL },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE (0600 with passwords) instead of stdout", "FILE" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
+  const char *client = vsa_invocation_string (inv, "client");
+  const char *output = vsa_invocation_string (inv, "output");
+  ExportRequest req = { client, vsa_invocation_flag (inv, "include-passwords") };
   g_autoptr (VsaClientPolicy) policy = NULL;
   g_autofree char *xml = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[OPTIONS]",
-                      "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
-                      "every managed console's address and TLS port, the users assigned to it\n"
-                      "and the clients they connect from, the server name and CA certificate.\n"
-                      "Passwords only with --include-passwords.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      (client && !vsa_validate_client (client, error)) ||
-      !vsa_context_connect (ctx, error))
-    return FALSE;
-  req.client = client;
-  policy = build_policy (ctx, &req, error);
-  if (policy == NULL)
+  if ((client && !vsa_validate_client (client, error)) || !vsa_context_connect (ctx, error) ||
+      (policy = build_policy (ctx, &req, error)) == NULL)
     return FALSE;
   xml = vsa_client_policy_to_xml (policy);
   if (!write_output (ctx, output, xml, req.include_passwords, error))
@@ -187,3 +163,22 @@ vsa_cmd_export (VsaContext *ctx, int argc, char **argv, GError **error)
                     client ? client : "");
   return TRUE;
 }
+
+static const GOptionEntry export_options[] = {
+  { "client", 0, 0, G_OPTION_ARG_STRING, NULL, "Only this client host's users", "NAME" },
+  { "include-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Include VM passwords (password mode) for the client's .vv files", NULL },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, NULL, "Write to FILE (0600 with passwords) instead of stdout", "FILE" },
+  { NULL }
+};
+
+const VsaCommand vsa_command_export = {
+  .name = "export",
+  .run = run_export,
+  .usage = "[OPTIONS]",
+  .summary = "Write the policy client hosts need (XML)",
+  .description = "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
+                 "every managed console's address and TLS port, the users assigned to it\n"
+                 "and the clients they connect from, the server name and CA certificate.\n"
+                 "Passwords only with --include-passwords.",
+  .options = export_options,
+};

@@ -4,8 +4,10 @@
  * those VMs; or delete the project's table.  The elements themselves are
  * installed by the hook (prepare/release/reconnect) and by assign. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
@@ -31,71 +33,36 @@ running_vm_free (RunningVm *vm)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
 
-/* NULL without error: the domain is not managed (no policy). */
 static RunningVm *
-describe_running (virDomain *dom, GError **error)
+running_vm_new (const VsaVmRecord *record)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, 0, error);
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_auto (VsaSpiceInfo) spice = { 0 };
-  g_autoptr (RunningVm) vm = g_new0 (RunningVm, 1);
+  RunningVm *vm = g_new0 (RunningVm, 1);
 
-  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error) || !vsa_spice_describe (doc, &spice, error))
-    {
-      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
-      return NULL;
-    }
-  if (policy == NULL)
-    return NULL;
-  vm->name = g_strdup (virDomainGetName (dom));
-  vm->port = spice.tls_port;
-  vm->wanted = vsa_firewall_wanted (policy, vm->port, &vm->invalid);
-  return g_steal_pointer (&vm);
+  vm->name = g_strdup (record->name);
+  vm->port = record->live_tls_port;
+  vm->wanted = vsa_firewall_wanted (record->live_policy, vm->port, &vm->invalid);
+  return vm;
 }
 
-static gint
-compare_by_name (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 ((*(RunningVm *const *) a)->name, (*(RunningVm *const *) b)->name);
-}
-
-/* Every running managed VM (or just ONLY), sorted by name. */
+/* Every running managed VM (or just ONLY), by name, as its live XML
+ * describes it. */
 static GPtrArray *
 list_running_managed (virConnect *conn, const char *only, GError **error)
 {
+  char *names[] = { (char *) only, NULL };
+  g_autoptr (GPtrArray) records = vsa_inventory_collect (conn, only ? names : NULL,
+                                                         VSA_INVENTORY_RUNNING_ONLY, error);
   g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) running_vm_free);
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (conn, &domains, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-  gboolean ok = TRUE;
 
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the running VMs");
-      return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      if (ok && (only == NULL || g_strcmp0 (virDomainGetName (domains[i]), only) == 0))
-        {
-          g_autoptr (GError) local_error = NULL;
-          RunningVm *vm = describe_running (domains[i], &local_error);
-
-          if (vm != NULL)
-            g_ptr_array_add (vms, vm);
-          else if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              ok = FALSE;
-            }
-        }
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok)
+  if (records == NULL)
     return NULL;
-  g_ptr_array_sort (vms, compare_by_name);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const VsaVmRecord *record = g_ptr_array_index (records, i);
+
+      if (record->live_policy != NULL)
+        g_ptr_array_add (vms, running_vm_new (record));
+    }
   return g_steal_pointer (&vms);
 }
 
@@ -139,16 +106,12 @@ static void
 add_vm_json (JsonBuilder *b, const RunningVm *vm, const VsaFirewallPort *installed, gboolean enabled)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "vm");
-  json_builder_add_string_value (b, vm->name);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, vm->port);
+  vsa_cli_json_add_string (b, "vm", vm->name);
+  vsa_cli_json_add_int (b, "tls_port", vm->port);
   add_client_array (b, "allowed_clients", vm->wanted->clients, FALSE);
   add_client_array (b, "installed_clients", installed ? installed->clients : NULL, TRUE);
-  json_builder_set_member_name (b, "rejected_packets");
-  json_builder_add_int_value (b, installed ? (gint64) installed->rejected_packets : 0);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, vm_state (vm, installed, enabled));
+  vsa_cli_json_add_int (b, "rejected_packets", installed ? (gint64) installed->rejected_packets : 0);
+  vsa_cli_json_add_string (b, "state", vm_state (vm, installed, enabled));
   vsa_cli_json_add_string_or_null (b, "problem", vm->invalid);
   json_builder_end_object (b);
 }
@@ -157,11 +120,9 @@ static void
 add_stray_json (JsonBuilder *b, const VsaFirewallPort *port)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, port->port);
+  vsa_cli_json_add_int (b, "tls_port", port->port);
   add_client_array (b, "installed_clients", port->clients, TRUE);
-  json_builder_set_member_name (b, "rejected_packets");
-  json_builder_add_int_value (b, (gint64) port->rejected_packets);
+  vsa_cli_json_add_int (b, "rejected_packets", (gint64) port->rejected_packets);
   json_builder_end_object (b);
 }
 
@@ -201,14 +162,10 @@ print_status_json (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPt
   const VsaConfig *config = ctx->config;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, config->firewall);
-  json_builder_set_member_name (b, "table");
-  json_builder_add_string_value (b, config->firewall_table);
-  json_builder_set_member_name (b, "table_exists");
-  json_builder_add_boolean_value (b, state->table_exists);
-  json_builder_set_member_name (b, "reject");
-  json_builder_add_string_value (b, vsa_nft_reject_mode_to_string (config->firewall_reject));
+  vsa_cli_json_add_boolean (b, "enabled", config->firewall);
+  vsa_cli_json_add_string (b, "table", config->firewall_table);
+  vsa_cli_json_add_boolean (b, "table_exists", state->table_exists);
+  vsa_cli_json_add_string (b, "reject", vsa_nft_reject_mode_to_string (config->firewall_reject));
   json_builder_set_member_name (b, "vms");
   json_builder_begin_array (b);
   for (guint i = 0; i < vms->len; i++)
@@ -262,15 +219,14 @@ print_status_text (VsaContext *ctx, GPtrArray *vms, VsaFirewallState *state, GPt
 }
 
 static gboolean
-firewall_status (VsaContext *ctx, const char *only, GError **error)
+firewall_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  const char *only = inv->vm;
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (VsaFirewallState) state = NULL;
   g_autoptr (GPtrArray) strays = NULL;
-  g_autoptr (virDomain) dom = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (only != NULL && (dom = vsa_libvirt_lookup (ctx->conn, only, error)) == NULL) ||
       (vms = list_running_managed (ctx->conn, only, error)) == NULL ||
       (state = vsa_firewall_read_state (ctx->config, error)) == NULL)
     return FALSE;
@@ -287,7 +243,7 @@ firewall_status (VsaContext *ctx, const char *only, GError **error)
 /* sync, flush                                                         */
 
 static gboolean
-firewall_sync (VsaContext *ctx, GError **error)
+firewall_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) wanted = g_ptr_array_new ();
@@ -340,7 +296,7 @@ firewall_sync (VsaContext *ctx, GError **error)
 }
 
 static gboolean
-firewall_flush (VsaContext *ctx, GError **error)
+firewall_flush (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   if (ctx->dry_run)
     {
@@ -360,46 +316,54 @@ firewall_flush (VsaContext *ctx, GError **error)
   return TRUE;
 }
 
-gboolean
-vsa_cmd_firewall (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-  const char *action;
+static const VsaCommand firewall_status_command = {
+  .name = "status",
+  .run = firewall_status,
+  .usage = "[VM]",
+  .summary = "Per running managed VM: port, clients, rejected packets, state",
+  .description = "Per running managed VM: port, allowed clients, packets rejected, and\n"
+                 "state: ok, missing (not installed), drift (installed clients differ),\n"
+                 "invalid-client; plus stray ports no running VM owns.  --json for scripts.\n\n"
+                 "Example:\n"
+                 "  virt-spice-admin firewall status debianx",
+  .min_args = 0,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
+};
 
-  if (!vsa_cli_parse (ctx, entries, "status [VM] | sync | flush",
-                      "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
-                      "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
-                      "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
-                      "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
-                      "removes them when it stops; everything lives in one nftables table of our\n"
-                      "own (firewall-table), never touching other rules.\n\n"
-                      "  status [VM]  per running managed VM: port, allowed clients, packets\n"
-                      "               rejected, and state: ok, missing (not installed), drift\n"
-                      "               (installed clients differ), invalid-client; plus stray\n"
-                      "               ports no running VM owns.  --json for scripts.\n"
-                      "  sync         rebuild the table from every running managed VM's XML in\n"
-                      "               one transaction (after a host firewall reload, `nft flush\n"
-                      "               ruleset`, or a change of firewall-priority); counters restart.\n"
-                      "               --dry-run prints the nft transaction instead.\n"
-                      "  flush        delete the project's table (and nothing else).\n\n"
-                      "Examples:\n"
-                      "  virt-spice-admin firewall status debianx\n"
-                      "  nft flush ruleset; virt-spice-admin firewall sync",
-                      argc, argv, 1, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
-  action = args[0];
-  if (g_strcmp0 (action, "status") == 0)
-    return firewall_status (ctx, args[1], error);
-  if (args[1] != NULL || (g_strcmp0 (action, "sync") != 0 && g_strcmp0 (action, "flush") != 0))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-                   "usage: virt-spice-admin firewall status [VM] | sync | flush "
-                   "(see 'virt-spice-admin firewall --help')");
-      return FALSE;
-    }
-  if (g_strcmp0 (action, "sync") == 0)
-    return firewall_sync (ctx, error);
-  return firewall_flush (ctx, error);
-}
+static const VsaCommand firewall_sync_command = {
+  .name = "sync",
+  .run = firewall_sync,
+  .usage = "",
+  .summary = "Rebuild the table from every running managed VM's XML",
+  .description = "Rebuilds the table from every running managed VM's XML in one\n"
+                 "transaction (after a host firewall reload, `nft flush ruleset`, or a\n"
+                 "change of firewall-priority); counters restart.  --dry-run prints the\n"
+                 "nft transaction instead.\n\n"
+                 "Example:\n"
+                 "  nft flush ruleset; virt-spice-admin firewall sync",
+};
+
+static const VsaCommand firewall_flush_command = {
+  .name = "flush",
+  .run = firewall_flush,
+  .usage = "",
+  .summary = "Delete the project's table (and nothing else)",
+  .description = "Deletes the project's nftables table (firewall-table) and nothing else.",
+};
+
+static const VsaCommand *const firewall_commands[] = {
+  &firewall_status_command, &firewall_sync_command, &firewall_flush_command, NULL
+};
+
+const VsaCommand vsa_command_firewall = {
+  .name = "firewall",
+  .summary = "Server firewall: status [VM], sync, flush",
+  .description = "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
+                 "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
+                 "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
+                 "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
+                 "removes them when it stops; everything lives in one nftables table of our\n"
+                 "own (firewall-table), never touching other rules.",
+  .subcommands = firewall_commands,
+};

@@ -2,6 +2,7 @@
 /* `password VM`: set the VM's SPICE password, with an optional expiry,
  * in its configuration and (--live) in the running VM at once. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
@@ -19,15 +20,13 @@ typedef struct {
   const char *connected;
 } PasswordRequest;
 
+/* A SASL VM's users log in with their own credentials: it has no password. */
 static gboolean
-password_transform (xmlDoc *doc, gpointer user_data, GError **error)
+password_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   PasswordRequest *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (policy && policy->auth == VSA_AUTH_SASL)
+  if (*policy && (*policy)->auth == VSA_AUTH_SASL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "this VM uses SASL: its users log in with their own credentials; "
@@ -45,10 +44,11 @@ live_graphics_xml (virDomain *dom, PasswordRequest *req, gboolean use_old_passwo
                    GError **error)
 {
   g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_SECURE, error);
+  g_autoptr (VsaPolicy) policy = NULL;
 
-  if (doc == NULL)
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return NULL;
-  if (!use_old_password && !password_transform (doc, req, error))
+  if (!use_old_password && !password_transform (doc, &policy, req, error))
     return NULL;
   if (vsa_spice_find_graphics (doc) == NULL)
     {
@@ -76,17 +76,13 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, ctx->dry_run);
-      json_builder_set_member_name (b, "live");
-      json_builder_add_boolean_value (b, live);
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
+      vsa_cli_json_add_boolean (b, "live", live);
       vsa_cli_json_add_string_or_null (b, "valid_to", req->valid_to);
       if (show)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, req->password);
+          vsa_cli_json_add_string (b, "password", req->password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
@@ -101,117 +97,141 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
     fprintf (ctx->out, "%s\n", req->password);
 }
 
-gboolean
-vsa_cmd_password (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  gboolean generate = FALSE, from_stdin = FALSE, live = FALSE, show = FALSE;
-  g_autofree char *valid_for = NULL;
-  g_autofree char *valid_to_text = NULL;
-  g_autofree char *connected = NULL;
-  GOptionEntry entries[] = {
-    { "generate", 0, 0, G_OPTION_ARG_NONE, &generate, "Generate a random password (the default)", NULL },
-    { "stdin", 0, 0, G_OPTION_ARG_NONE, &from_stdin, "Read the password from the first line of stdin", NULL },
-    { "valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for, "Expire after DURATION (e.g. 90s, 8h, 30d)", "DURATION" },
-    { "valid-to", 0, 0, G_OPTION_ARG_STRING, &valid_to_text, "Expire at TIME (ISO 8601, UTC unless a zone is given)", "TIME" },
-    { "connected", 0, 0, G_OPTION_ARG_STRING, &connected, "Open sessions on change: keep, disconnect or fail", "POLICY" },
-    { "live", 0, 0, G_OPTION_ARG_NONE, &live, "Also change the running VM now (no restart)", NULL },
-    { "show", 0, 0, G_OPTION_ARG_NONE, &show, "Print the new password on stdout", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (VsaSecret) password = NULL;
-  g_autofree char *valid_to = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  g_autoptr (VsaEdit) edit = NULL;
-  g_autofree char *new_graphics = NULL;
-  g_autofree char *old_graphics = NULL;
-  PasswordRequest req = { 0 };
+static const GOptionEntry password_options[] = {
+  { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "Generate a random password (the default)", NULL },
+  { "stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read the password from the first line of stdin", NULL },
+  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "Expire after DURATION (e.g. 90s, 8h, 30d)", "DURATION" },
+  { "valid-to", 0, 0, G_OPTION_ARG_STRING, NULL, "Expire at TIME (ISO 8601, UTC unless a zone is given)", "TIME" },
+  { "connected", 0, 0, G_OPTION_ARG_STRING, NULL, "Open sessions on change: keep, disconnect or fail", "POLICY" },
+  { "live", 0, 0, G_OPTION_ARG_NONE, NULL, "Also change the running VM now (no restart)", NULL },
+  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the new password on stdout", NULL },
+  { NULL }
+};
 
-  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
-                      "Sets the VM's SPICE password.  A generated password comes from the\n"
-                      "kernel CSPRNG (142 bits) and is printed only with --show.\n"
-                      "With --live the running VM takes it at once through libvirt.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
-  if (generate && from_stdin)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "--generate and --stdin exclude each other");
-      return FALSE;
-    }
-  if (valid_for && valid_to_text)
+/* The expiry as libvirt writes it, from --valid-for or --valid-to. */
+static gboolean
+read_valid_to (VsaInvocation *inv, char **ret_valid_to, GError **error)
+{
+  const char *valid_for = vsa_invocation_string (inv, "valid-for");
+  const char *valid_to = vsa_invocation_string (inv, "valid-to");
+  g_autoptr (GDateTime) when = NULL;
+
+  if (valid_for && valid_to)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "--valid-for and --valid-to exclude each other");
       return FALSE;
     }
-  if (!vsa_validate_vm_name (args[0], error) ||
-      (connected && !vsa_spice_validate_connected (connected, error)))
+  if (valid_for)
+    return (*ret_valid_to = vsa_valid_to_from_duration (valid_for, error)) != NULL;
+  if (valid_to == NULL)
+    return TRUE;
+  if ((when = vsa_parse_time (valid_to, error)) == NULL)
     return FALSE;
-  if (valid_for && (valid_to = vsa_valid_to_from_duration (valid_for, error)) == NULL)
-    return FALSE;
-  if (valid_to_text)
+  if (g_date_time_to_unix (when) <= g_get_real_time () / G_USEC_PER_SEC)
     {
-      g_autoptr (GDateTime) when = vsa_parse_time (valid_to_text, error);
+      /* As --valid-for 0s: a password that has already expired opens nothing. */
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "--valid-to '%s' is not in the future; give a later time or use --valid-for",
+                   valid_to);
+      return FALSE;
+    }
+  *ret_valid_to = vsa_format_libvirt_time (when);
+  return TRUE;
+}
 
-      if (when == NULL)
-        return FALSE;
-      valid_to = vsa_format_libvirt_time (when);
+static VsaSecret *
+read_password (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  gboolean from_stdin = vsa_invocation_flag (inv, "stdin");
+  g_autoptr (VsaSecret) password = NULL;
+
+  if (vsa_invocation_flag (inv, "generate") && from_stdin)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "--generate and --stdin exclude each other");
+      return NULL;
     }
   password = from_stdin ? vsa_secret_read_line (ctx->in, "password", error)
                         : vsa_secret_generate_password (error);
   if (password == NULL || !vsa_spice_validate_password (password, error))
-    return FALSE;
+    return NULL;
+  return g_steal_pointer (&password);
+}
 
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
+/* Live first: if libvirt refuses it, nothing has changed yet.  If the
+ * configuration then fails, put the old password back in the VM. */
+static gboolean
+commit (VsaContext *ctx, virDomain *dom, VsaEdit *edit, PasswordRequest *req, gboolean live,
+        GError **error)
+{
+  g_autofree char *new_graphics = NULL;
+  g_autofree char *old_graphics = NULL;
+
+  if (live)
+    {
+      old_graphics = live_graphics_xml (dom, req, TRUE, error);
+      new_graphics = old_graphics ? live_graphics_xml (dom, req, FALSE, error) : NULL;
+      if (new_graphics == NULL || !update_live (dom, new_graphics, error))
+        return FALSE;
+    }
+  if (vsa_edit_commit (ctx, edit, error))
+    return TRUE;
+  if (live)
+    update_live (dom, old_graphics, NULL);
+  return FALSE;
+}
+
+static gboolean
+run_password (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  gboolean live = vsa_invocation_flag (inv, "live");
+  const char *connected = vsa_invocation_string (inv, "connected");
+  g_autoptr (VsaSecret) password = NULL;
+  g_autofree char *valid_to = NULL;
+  g_autoptr (VsaEdit) edit = NULL;
+  PasswordRequest req = { 0 };
+
+  if ((password = read_password (ctx, inv, error)) == NULL ||
+      (connected && !vsa_spice_validate_connected (connected, error)) ||
+      !read_valid_to (inv, &valid_to, error))
     return FALSE;
-  if (live && !vsa_libvirt_is_active (dom, error))
+  if (live && !vsa_libvirt_is_active (inv->dom, error))
     {
       if (error && *error == NULL)
         g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                      "VM '%s' is not running; drop --live to change only its configuration",
-                     args[0]);
+                     inv->vm);
       return FALSE;
     }
-
   req.password = password;
   req.valid_to = valid_to;
   req.connected = connected;
-  edit = vsa_edit_prepare (ctx, dom, password_transform, &req, error);
-  if (edit == NULL)
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+  if ((edit = vsa_edit_prepare (ctx, inv->dom, password_transform, &req, error)) == NULL)
+    return FALSE;
   if (ctx->dry_run)
     {
       if (!vsa_edit_print_diff (ctx, edit, error))
         return FALSE;
       if (live)
-        vsa_context_note (ctx, "VM '%s': --live would also change the running VM", args[0]);
-      print_result (ctx, args[0], &req, live, FALSE);
+        vsa_context_note (ctx, "VM '%s': --live would also change the running VM", inv->vm);
+      print_result (ctx, inv->vm, &req, live, FALSE);
       return TRUE;
     }
-
-  /* Live first: if libvirt refuses it, nothing has changed yet.  If the
-   * configuration then fails, put the old password back in the VM. */
-  if (live)
-    {
-      old_graphics = live_graphics_xml (dom, &req, TRUE, error);
-      new_graphics = old_graphics ? live_graphics_xml (dom, &req, FALSE, error) : NULL;
-      if (new_graphics == NULL || !update_live (dom, new_graphics, error))
-        {
-          g_prefix_error (error, "VM '%s': ", args[0]);
-          return FALSE;
-        }
-    }
-  if (!vsa_edit_commit (ctx, edit, error))
-    {
-      if (live)
-        update_live (dom, old_graphics, NULL);
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
-  print_result (ctx, args[0], &req, live, show);
+  if (!commit (ctx, inv->dom, edit, &req, live, error))
+    return FALSE;
+  print_result (ctx, inv->vm, &req, live, vsa_invocation_flag (inv, "show"));
   return TRUE;
 }
+
+const VsaCommand vsa_command_password = {
+  .name = "password",
+  .run = run_password,
+  .usage = "VM [OPTIONS]",
+  .summary = "Set a VM's SPICE password (generated, expiring, live)",
+  .description = "Sets the VM's SPICE password.  A generated password comes from the\n"
+                 "kernel CSPRNG (142 bits) and is printed only with --show.\n"
+                 "With --live the running VM takes it at once through libvirt.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+  .options = password_options,
+};

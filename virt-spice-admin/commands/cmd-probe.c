@@ -3,6 +3,7 @@
  * and report whether it opened, refused the credential, failed TLS, or
  * could not be reached.  Exit status 0, 3, 4 or 5 accordingly. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
 #include "vsa-probe.h"
@@ -71,16 +72,11 @@ print_outcome (VsaContext *ctx, const char *vm, const char *host, int port,
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "host");
-      json_builder_add_string_value (b, host);
-      json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, port);
-      json_builder_set_member_name (b, "outcome");
-      json_builder_add_string_value (b, vsa_probe_outcome_to_string (outcome));
-      json_builder_set_member_name (b, "detail");
-      json_builder_add_string_value (b, detail ? detail : "");
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_string (b, "host", host);
+      vsa_cli_json_add_int (b, "tls_port", port);
+      vsa_cli_json_add_string (b, "outcome", vsa_probe_outcome_to_string (outcome));
+      vsa_cli_json_add_string (b, "detail", detail ? detail : "");
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
       return;
@@ -89,72 +85,89 @@ print_outcome (VsaContext *ctx, const char *vm, const char *host, int port,
            detail ? detail : "");
 }
 
-gboolean
-vsa_cmd_probe (VsaContext *ctx, int argc, char **argv, GError **error)
+/* The password typed for this probe (NULL: none) after checking the options. */
+static gboolean
+read_options (VsaContext *ctx, VsaInvocation *inv, int *ret_port, VsaSecret **ret_password,
+              GError **error)
 {
-  g_autofree char *user = NULL;
-  g_autofree char *host = NULL;
-  gboolean password_stdin = FALSE;
-  int timeout = 10;
-  int port = -1; /* -1: the VM's own */
-  GOptionEntry entries[] = {
-    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "SASL user name (sasl mode)", "NAME" },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin, "Read the password from stdin (default in password mode: the VM's own)", NULL },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Give up after S seconds (default 10)", "S" },
-    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "Connect to ADDR instead of the listen address", "ADDR" },
-    { "port", 0, 0, G_OPTION_ARG_INT, &port, "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)", "N" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  g_auto (ProbeTarget) target = { 0 };
-  g_autoptr (VsaSecret) password = NULL;
-  g_autofree char *detail = NULL;
-  VsaProbeRequest req = { 0 };
-  VsaProbeOutcome outcome;
+  int timeout = vsa_invocation_int (inv, "timeout", 10);
+  const char *port = vsa_invocation_string (inv, "port");
+  guint64 port_number;
 
-  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
-                      "Connects to the VM's SPICE console over TLS (CA: ca-file from the\n"
-                      "configuration) as a real client would, and reports one of: opened,\n"
-                      "auth-refused, tls-error, connect-error.  In password mode it uses\n"
-                      "the VM's password unless --password-stdin gives another.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
   if (timeout < 1 || timeout > 300)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "--timeout %d is out of range; use 1 to 300 seconds", timeout);
       return FALSE;
     }
-  if (port != -1 && (port < 1 || port > 65535))
+  /* A string, not an int option: every int is a possible value of an int
+   * option, so none could mean "not given". */
+  if (port && !g_ascii_string_to_unsigned (port, 10, 1, 65535, &port_number, NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "--port %d is not a TCP port; use 1-65535", port);
+                   "--port %s is not a TCP port; use 1-65535", port);
       return FALSE;
     }
-  if (password_stdin && (password = vsa_secret_read_line (ctx->in, "password", error)) == NULL)
+  *ret_port = port ? (int) port_number : 0;
+  if (vsa_invocation_flag (inv, "password-stdin") &&
+      (*ret_password = vsa_secret_read_line (ctx->in, "password", error)) == NULL)
     return FALSE;
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
-      !read_target (ctx, dom, &target, error))
+  return TRUE;
+}
+
+static gboolean
+run_probe (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  const char *user = vsa_invocation_string (inv, "user");
+  int port; /* 0: the VM's own */
+  g_auto (ProbeTarget) target = { 0 };
+  g_autoptr (VsaSecret) password = NULL;
+  g_autofree char *detail = NULL;
+  VsaProbeRequest req = { 0 };
+  VsaProbeOutcome outcome;
+
+  if (!read_options (ctx, inv, &port, &password, error) || !read_target (ctx, inv->dom, &target, error))
     return FALSE;
   if (target.auth == VSA_AUTH_SASL && (user == NULL || password == NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
                    "VM '%s' uses SASL: give --user NAME and the password on stdin with --password-stdin",
-                   args[0]);
+                   inv->vm);
       return FALSE;
     }
 
-  req.host = probe_host (host, target.spice.listen);
-  req.tls_port = port != -1 ? port : target.spice.tls_port;
+  req.host = probe_host (vsa_invocation_string (inv, "host"), target.spice.listen);
+  req.tls_port = port ? port : target.spice.tls_port;
   req.ca_file = ctx->config->ca_file;
   req.username = user;
   req.password = password ? password : target.spice.password;
-  req.timeout_ms = (guint) timeout * 1000;
+  req.timeout_ms = (guint) vsa_invocation_int (inv, "timeout", 10) * 1000;
   if (!vsa_probe_console (&req, &outcome, &detail, error))
     return FALSE;
-  print_outcome (ctx, args[0], req.host, req.tls_port, outcome, detail);
+  print_outcome (ctx, inv->vm, req.host, req.tls_port, outcome, detail);
   return vsa_probe_outcome_to_error (outcome, detail, error);
 }
+
+static const GOptionEntry probe_options[] = {
+  { "user", 0, 0, G_OPTION_ARG_STRING, NULL, "SASL user name (sasl mode)", "NAME" },
+  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read the password from stdin (default in password mode: the VM's own)", NULL },
+  { "timeout", 0, 0, G_OPTION_ARG_INT, NULL, "Give up after S seconds (default 10)", "S" },
+  { "host", 0, 0, G_OPTION_ARG_STRING, NULL, "Connect to ADDR instead of the listen address", "ADDR" },
+  { "port", 0, 0, G_OPTION_ARG_STRING, NULL, "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)", "N" },
+  { NULL }
+};
+
+const VsaCommand vsa_command_probe = {
+  .name = "probe",
+  .run = run_probe,
+  .usage = "VM [OPTIONS]",
+  .summary = "Connect to a VM's console and report what happens",
+  .description = "Connects to the VM's SPICE console over TLS (CA: ca-file from the\n"
+                 "configuration) as a real client would, and reports one of: opened,\n"
+                 "auth-refused, tls-error, connect-error.  In password mode it uses\n"
+                 "the VM's password unless --password-stdin gives another.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
+  .options = probe_options,
+};

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `qemu-arg VM add|remove|list [--] ARG...`: libvirt's <qemu:arg>
+/* `qemu-arg add|remove VM [--] ARG... | list VM`: libvirt's <qemu:arg>
  * passthrough, for what the domain XML cannot say. */
 #include "vsa-cli.h"
-#include "vsa-edit.h"
-#include "vsa-error.h"
-#include "vsa-libvirt.h"
+#include "vsa-commands.h"
 #include "vsa-qemu.h"
 #include "vsa-xml.h"
 
@@ -14,7 +12,7 @@ typedef struct {
 } QemuArgRequest;
 
 static gboolean
-qemu_arg_transform (xmlDoc *doc, gpointer user_data, GError **error)
+qemu_arg_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   QemuArgRequest *req = user_data;
 
@@ -22,61 +20,77 @@ qemu_arg_transform (xmlDoc *doc, gpointer user_data, GError **error)
                      : vsa_qemu_args_add (doc, req->args, error);
 }
 
-gboolean
-vsa_cmd_qemu_arg (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+edit_args (VsaContext *ctx, VsaInvocation *inv, gboolean remove, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  QemuArgRequest req = { 0 };
-  const char *action;
-  gboolean changed = FALSE;
+  QemuArgRequest req = { remove, (const char *const *) inv->args + 1 };
 
-  if (!vsa_cli_parse_until_operands (ctx, entries, "VM add|remove|list [--] ARG...",
-                                     "Adds, removes or lists <qemu:arg> entries in the VM's\n"
-                                     "<qemu:commandline>, declaring xmlns:qemu on <domain> when\n"
-                                     "needed.  Arguments keep their order; adding a run that is\n"
-                                     "already there changes nothing.  Options go before VM.\n"
-                                     "libvirt marks a domain using qemu passthrough as tainted.",
-                                     argc, argv, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error))
-    return FALSE;
-  action = args[1];
-  if (g_strcmp0 (action, "list") != 0 && g_strcmp0 (action, "add") != 0 &&
-      g_strcmp0 (action, "remove") != 0)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-                   "qemu-arg action '%s' is unknown; use add, remove or list", action);
-      return FALSE;
-    }
-  if (g_strcmp0 (action, "list") != 0 && args[2] == NULL)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "qemu-arg %s needs at least one ARG", action);
-      return FALSE;
-    }
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
-    return FALSE;
-
-  if (g_strcmp0 (action, "list") == 0)
-    {
-      g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
-      g_autoptr (GPtrArray) values = doc ? vsa_qemu_args_list (doc) : NULL;
-
-      if (values == NULL)
-        return FALSE;
-      vsa_cli_print_list (ctx, "args", values);
-      return TRUE;
-    }
-
-  req.remove = g_strcmp0 (action, "remove") == 0;
-  req.args = (const char *const *) args + 2;
-  if (!vsa_domain_edit (ctx, dom, qemu_arg_transform, &req, &changed, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
-  if (changed && !req.remove)
-    vsa_cli_note_qemu_passthrough_taint (ctx);
-  return TRUE;
+  return vsa_cli_edit_qemu_passthrough (ctx, inv->dom, qemu_arg_transform, &req, !remove, error);
 }
+
+static gboolean
+run_add (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  return edit_args (ctx, inv, FALSE, error);
+}
+
+static gboolean
+run_remove (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  return edit_args (ctx, inv, TRUE, error);
+}
+
+static gboolean
+run_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  return vsa_cli_print_qemu_passthrough (ctx, inv->dom, vsa_qemu_args_list, "args", error);
+}
+
+static const VsaCommand qemu_arg_add = {
+  .name = "add",
+  .run = run_add,
+  .usage = "VM [--] ARG...",
+  .summary = "Append arguments to the VM's <qemu:commandline>",
+  .description = "Appends the arguments as <qemu:arg> entries, in their order, declaring\n"
+                 "xmlns:qemu on <domain> when needed; adding a run that is already there\n"
+                 "changes nothing.  Options go before VM; everything after VM is an ARG.\n"
+                 "libvirt marks a domain using qemu passthrough as tainted.",
+  .min_args = 2,
+  .max_args = G_MAXUINT,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES | VSA_COMMAND_RAW_OPERANDS,
+};
+
+static const VsaCommand qemu_arg_remove = {
+  .name = "remove",
+  .run = run_remove,
+  .usage = "VM [--] ARG...",
+  .summary = "Remove a run of arguments from it",
+  .description = "Removes the run of <qemu:arg> entries equal to the arguments.  Options\n"
+                 "go before VM; everything after VM is an ARG.",
+  .min_args = 2,
+  .max_args = G_MAXUINT,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES | VSA_COMMAND_RAW_OPERANDS,
+};
+
+static const VsaCommand qemu_arg_list = {
+  .name = "list",
+  .run = run_list,
+  .usage = "VM",
+  .summary = "List them, one per line (--json: {\"args\": [...]})",
+  .description = "Lists the VM's <qemu:arg> entries in their order.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
+};
+
+static const VsaCommand *const qemu_arg_commands[] = {
+  &qemu_arg_add, &qemu_arg_remove, &qemu_arg_list, NULL
+};
+
+const VsaCommand vsa_command_qemu_arg = {
+  .name = "qemu-arg",
+  .summary = "Add, remove or list <qemu:arg> passthrough",
+  .description = "libvirt's <qemu:arg> passthrough in the VM's <qemu:commandline>, for\n"
+                 "what the domain XML cannot say.",
+  .subcommands = qemu_arg_commands,
+};

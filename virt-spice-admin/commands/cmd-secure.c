@@ -3,9 +3,11 @@
  * listen address, a fixed TLS port and a credential. */
 #include "vsa-choice.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-console.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sasl.h"
 #include "vsa-secret.h"
@@ -65,7 +67,7 @@ parse_password_action (const char *text, VsaPasswordAction *ret_action, GError *
 /* The VM keeps its auth mode (the configured one when it is new); the
  * console logic itself is shared with `apply` (vsa_console_converge). */
 static gboolean
-secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
+secure_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   SecureRequest *req = user_data;
   VsaConsoleSpec spec = {
@@ -86,7 +88,7 @@ secure_transform (xmlDoc *doc, gpointer user_data, GError **error)
   };
 
   vsa_console_result_clear (&req->console);
-  return vsa_console_converge (doc, &spec, &req->console, error);
+  return vsa_console_converge (doc, policy, &spec, &req->console, error);
 }
 
 static void
@@ -98,22 +100,15 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, vm);
-      json_builder_set_member_name (b, "changed");
-      json_builder_add_boolean_value (b, changed);
-      json_builder_set_member_name (b, "dry_run");
-      json_builder_add_boolean_value (b, ctx->dry_run);
-      json_builder_set_member_name (b, "listen");
-      json_builder_add_string_value (b, req->console.listen);
-      json_builder_set_member_name (b, "tls_port");
-      json_builder_add_int_value (b, req->console.tls_port);
-      json_builder_set_member_name (b, "password_changed");
-      json_builder_add_boolean_value (b, req->console.password_changed);
+      vsa_cli_json_add_string (b, "vm", vm);
+      vsa_cli_json_add_boolean (b, "changed", changed);
+      vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
+      vsa_cli_json_add_string (b, "listen", req->console.listen);
+      vsa_cli_json_add_int (b, "tls_port", req->console.tls_port);
+      vsa_cli_json_add_boolean (b, "password_changed", req->console.password_changed);
       if (show && req->console.new_password_used)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, req->new_password);
+          vsa_cli_json_add_string (b, "password", req->new_password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
@@ -128,87 +123,87 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
     fprintf (ctx->out, "%s\n", req->new_password);
 }
 
-gboolean
-vsa_cmd_secure (VsaContext *ctx, int argc, char **argv, GError **error)
+static const GOptionEntry secure_options[] = {
+  { "tls-port", 0, 0, G_OPTION_ARG_STRING, NULL, "TLS port, or auto (default: keep, else lowest free in tls-port-range)", "N|auto" },
+  { "listen", 0, 0, G_OPTION_ARG_STRING, NULL, "Listen address (default: keep, else the configured listen)", "ADDR" },
+  { "password", 0, 0, G_OPTION_ARG_STRING, NULL, "Password: generate, stdin, keep or none (default: keep, else generate)", "MODE" },
+  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "Password expires after DURATION (e.g. 30d)", "DURATION" },
+  { "compression", 0, 0, G_OPTION_ARG_STRING, NULL, "Image compression: auto_glz, auto_lz, quic, glz, lz, off", "MODE" },
+  { "replace-vnc", 0, 0, G_OPTION_ARG_NONE, NULL, "Replace VNC graphics instead of refusing", NULL },
+  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, "Print a newly set password on stdout", NULL },
+  { NULL }
+};
+
+/* Everything from the command line, checked before the VM is touched. */
+static gboolean
+read_request (VsaContext *ctx, VsaInvocation *inv, SecureRequest *req, GError **error)
 {
-  g_autofree char *port_text = NULL;
-  g_autofree char *listen = NULL;
-  g_autofree char *password_text = NULL;
-  g_autofree char *valid_for = NULL;
-  g_autofree char *compression = NULL;
-  gboolean replace_vnc = FALSE, show = FALSE;
-  GOptionEntry entries[] = {
-    { "tls-port", 0, 0, G_OPTION_ARG_STRING, &port_text, "TLS port, or auto (default: keep, else lowest free in tls-port-range)", "N|auto" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Listen address (default: keep, else the configured listen)", "ADDR" },
-    { "password", 0, 0, G_OPTION_ARG_STRING, &password_text, "Password: generate, stdin, keep or none (default: keep, else generate)", "MODE" },
-    { "valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for, "Password expires after DURATION (e.g. 30d)", "DURATION" },
-    { "compression", 0, 0, G_OPTION_ARG_STRING, &compression, "Image compression: auto_glz, auto_lz, quic, glz, lz, off", "MODE" },
-    { "replace-vnc", 0, 0, G_OPTION_ARG_NONE, &replace_vnc, "Replace VNC graphics instead of refusing", NULL },
-    { "show", 0, 0, G_OPTION_ARG_NONE, &show, "Print a newly set password on stdout", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_auto (SecureRequest) req = { 0 };
-  g_autoptr (virDomain) dom = NULL;
-  g_autoptr (VsaEdit) edit = NULL;
+  const char *password_text = vsa_invocation_string (inv, "password");
+  const char *valid_for = vsa_invocation_string (inv, "valid-for");
 
-  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
-                      "Makes the VM's SPICE console TLS-only: tlsPort set, no plain port,\n"
-                      "autoport='no', defaultMode='secure', one explicit <listen type='address'>.\n"
-                      "A VM without SPICE gets it (with a qxl video device if it has none).\n"
-                      "Running it again changes nothing.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
+  req->config = ctx->config;
+  req->vm = inv->vm;
+  req->listen = vsa_invocation_string (inv, "listen");
+  req->compression = vsa_invocation_string (inv, "compression");
+  req->replace_vnc = vsa_invocation_flag (inv, "replace-vnc");
+  if (!vsa_cli_parse_tls_port (vsa_invocation_string (inv, "tls-port"), &req->requested_port, error) ||
+      (req->listen && !vsa_validate_listen_address (req->listen, error)) ||
+      (req->compression && !vsa_spice_validate_compression (req->compression, error)) ||
+      !parse_password_action (password_text, &req->password_action, error))
     return FALSE;
-
-  /* Validate everything before touching libvirt. */
-  if (!vsa_cli_parse_tls_port (port_text, &req.requested_port, error) ||
-      (listen && !vsa_validate_listen_address (listen, error)) ||
-      (compression && !vsa_spice_validate_compression (compression, error)) ||
-      !parse_password_action (password_text, &req.password_action, error) ||
-      !vsa_validate_vm_name (args[0], error))
-    return FALSE;
-  if (valid_for && (req.valid_to = vsa_valid_to_from_duration (valid_for, error)) == NULL)
+  if (valid_for && (req->valid_to = vsa_valid_to_from_duration (valid_for, error)) == NULL)
     return FALSE;
   if (g_strcmp0 (password_text, "stdin") == 0)
-    req.new_password = vsa_secret_read_line (ctx->in, "password", error);
-  else if (req.password_action == VSA_PASSWORD_NEW || req.password_action == VSA_PASSWORD_KEEP_OR_NEW)
-    req.new_password = vsa_secret_generate_password (error);
-  if (((req.password_action == VSA_PASSWORD_NEW || req.password_action == VSA_PASSWORD_KEEP_OR_NEW) &&
-       req.new_password == NULL) ||
-      (req.new_password && !vsa_spice_validate_password (req.new_password, error)))
+    req->new_password = vsa_secret_read_line (ctx->in, "password", error);
+  else if (req->password_action == VSA_PASSWORD_NEW || req->password_action == VSA_PASSWORD_KEEP_OR_NEW)
+    req->new_password = vsa_secret_generate_password (error);
+  if (((req->password_action == VSA_PASSWORD_NEW || req->password_action == VSA_PASSWORD_KEEP_OR_NEW) &&
+       req->new_password == NULL) ||
+      (req->new_password && !vsa_spice_validate_password (req->new_password, error)))
     return FALSE;
+  req->used_ports = vsa_inventory_ports_in_use (ctx->conn, inv->vm, error);
+  return req->used_ports != NULL;
+}
 
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
-      (req.used_ports = vsa_libvirt_ports_in_use (ctx->conn, dom, error)) == NULL)
+static gboolean
+run_secure (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  gboolean show = vsa_invocation_flag (inv, "show");
+  g_auto (SecureRequest) req = { 0 };
+  g_autoptr (VsaEdit) edit = NULL;
+
+  if (!read_request (ctx, inv, &req, error))
     return FALSE;
-  req.config = ctx->config;
-  req.vm = args[0];
-  req.listen = listen;
-  req.compression = compression;
-  req.replace_vnc = replace_vnc;
-  req.sasl_dir = vsa_sasl_vm_dir (ctx->config, args[0]);
-  edit = vsa_edit_prepare (ctx, dom, secure_transform, &req, error);
+  req.sasl_dir = vsa_sasl_vm_dir (ctx->config, inv->vm);
+  edit = vsa_edit_prepare (ctx, inv->dom, secure_transform, &req, error);
   if (edit == NULL ||
       (req.console.auth == VSA_AUTH_SASL && !vsa_sasl_check_libvirt_enabled (ctx->config, error)))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
+    return FALSE;
   if (ctx->dry_run)
     {
       if (!vsa_edit_print_diff (ctx, edit, error))
         return FALSE;
-      print_result (ctx, args[0], &req, edit->changed, FALSE);
+      print_result (ctx, inv->vm, &req, edit->changed, FALSE);
       return TRUE;
     }
   if ((req.console.auth == VSA_AUTH_SASL && !vsa_sasl_ensure_vm_dir (ctx->config, req.vm, error)) ||
       !vsa_edit_commit (ctx, edit, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
-  print_result (ctx, args[0], &req, edit->changed, show);
+    return FALSE;
+  print_result (ctx, inv->vm, &req, edit->changed, show);
   return TRUE;
 }
+
+const VsaCommand vsa_command_secure = {
+  .name = "secure",
+  .run = run_secure,
+  .usage = "VM [OPTIONS]",
+  .summary = "Make a VM's SPICE console TLS-only with a credential",
+  .description = "Makes the VM's SPICE console TLS-only: tlsPort set, no plain port,\n"
+                 "autoport='no', defaultMode='secure', one explicit <listen type='address'>.\n"
+                 "A VM without SPICE gets it (with a qxl video device if it has none).\n"
+                 "Running it again changes nothing.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+  .options = secure_options,
+};

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `show VM`: the VM's console settings as the configuration holds them. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-nft.h"
 #include "vsa-spice.h"
 #include "vsa-xml.h"
 
@@ -53,30 +55,20 @@ print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
   json_builder_begin_object (b);
   vsa_cli_json_add_string_or_null (b, "vm", r->name);
   vsa_cli_json_add_string_or_null (b, "state", r->running ? "running" : "shut off");
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, r->policy != NULL);
+  vsa_cli_json_add_boolean (b, "managed", r->policy != NULL);
   vsa_cli_json_add_string_or_null (b, "mode", mode_text (r));
   vsa_cli_json_add_string_or_null (b, "listen", r->spice.listen);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, r->spice.tls_port);
-  json_builder_set_member_name (b, "plain_port");
-  json_builder_add_int_value (b, r->spice.port);
+  vsa_cli_json_add_int (b, "tls_port", r->spice.tls_port);
+  vsa_cli_json_add_int (b, "plain_port", r->spice.port);
   vsa_cli_json_add_string_or_null (b, "default_mode", r->spice.default_mode);
-  json_builder_set_member_name (b, "password_set");
-  json_builder_add_boolean_value (b, r->spice.password != NULL);
+  vsa_cli_json_add_boolean (b, "password_set", r->spice.password != NULL);
   vsa_cli_json_add_string_or_null (b, "password_valid_to", r->spice.password_valid_to);
-  json_builder_set_member_name (b, "password_expired");
-  json_builder_add_boolean_value (b, r->password_expired);
+  vsa_cli_json_add_boolean (b, "password_expired", r->password_expired);
   if (show_password)
     vsa_cli_json_add_string_or_null (b, "password", r->spice.password);
   vsa_cli_json_add_users (b, r->policy);
-  json_builder_set_member_name (b, "secure");
-  json_builder_add_boolean_value (b, r->problems->len == 0);
-  json_builder_set_member_name (b, "problems");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->problems->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->problems, i));
-  json_builder_end_array (b);
+  vsa_cli_json_add_boolean (b, "secure", r->problems->len == 0);
+  vsa_cli_json_add_string_array (b, "problems", r->problems);
   json_builder_end_object (b);
 
   vsa_cli_print_json (ctx, b);
@@ -141,41 +133,28 @@ print_text (VsaContext *ctx, const ShowReport *r, gboolean show_password)
   fprintf (ctx->out, "Secure:        %s\n", problems->len ? problems->str : "yes");
 }
 
-gboolean
-vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_show (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  gboolean show_password = FALSE;
-  GOptionEntry entries[] = {
-    { "show-password", 0, 0, G_OPTION_ARG_NONE, &show_password, "Include the SPICE password", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (virDomain) dom = NULL;
+  gboolean show_password = vsa_invocation_flag (inv, "show-password");
   g_autoptr (xmlDoc) doc = NULL;
   g_auto (ShowReport) report = { 0 };
   VsaAuthMode auth;
 
-  if (!vsa_cli_parse (ctx, entries, "VM",
-                      "Shows the VM's console settings from its persistent configuration:\n"
-                      "mode, listen address, ports, password state and expiry, users, and\n"
-                      "whether the console is secure (and if not, why).",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) ||
-      !vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
-    return FALSE;
   /* The secure flag is needed only to read the password itself. */
-  doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
+  doc = vsa_libvirt_get_doc (inv->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error);
   if (doc == NULL)
     return FALSE;
 
-  report.name = args[0];
-  report.running = virDomainIsActive (dom) == 1;
+  report.name = inv->vm;
+  report.running = virDomainIsActive (inv->dom) == 1;
   if (!vsa_policy_from_domain (doc, &report.policy, error) ||
       !vsa_spice_describe (doc, &report.spice, error))
     return FALSE;
   auth = report.policy ? report.policy->auth : ctx->config->auth_mode;
   report.problems = vsa_spice_find_insecurities (doc, auth, NULL);
+  if (report.policy && ctx->config->firewall)
+    vsa_nft_find_refused_clients (report.policy, report.problems);
   report.password_expired = password_expired (report.spice.password_valid_to);
 
   if (ctx->json)
@@ -184,3 +163,22 @@ vsa_cmd_show (VsaContext *ctx, int argc, char **argv, GError **error)
     print_text (ctx, &report, show_password);
   return TRUE;
 }
+
+static const GOptionEntry show_options[] = {
+  { "show-password", 0, 0, G_OPTION_ARG_NONE, NULL, "Include the SPICE password", NULL },
+  { NULL }
+};
+
+const VsaCommand vsa_command_show = {
+  .name = "show",
+  .run = run_show,
+  .usage = "VM",
+  .summary = "Show a VM's console settings",
+  .description = "Shows the VM's console settings from its persistent configuration:\n"
+                 "mode, listen address, ports, password state and expiry, users, and\n"
+                 "whether the console is secure (and if not, why).",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
+  .options = show_options,
+};

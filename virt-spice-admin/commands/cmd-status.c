@@ -3,6 +3,7 @@
  * plain ports, users, clients, volumes, firewall, password expiry.  A
  * table for people, --json (schema in docs/status-json.md) for scripts. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
@@ -152,14 +153,11 @@ add_row_json (JsonBuilder *b, const StatusRow *row)
   json_builder_begin_object (b);
   add_str (b, "name", row->vm->name);
   add_str (b, "state", row->vm->running ? "running" : "shut off");
-  json_builder_set_member_name (b, "managed");
-  json_builder_add_boolean_value (b, policy != NULL);
+  vsa_cli_json_add_boolean (b, "managed", policy != NULL);
   add_str (b, "auth", row->auth);
   add_str (b, "listen", row->vm->spice.listen);
-  json_builder_set_member_name (b, "tls_port");
-  json_builder_add_int_value (b, row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
-  json_builder_set_member_name (b, "plain_port");
-  json_builder_add_int_value (b, row->vm->spice.port);
+  vsa_cli_json_add_int (b, "tls_port", row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
+  vsa_cli_json_add_int (b, "plain_port", row->vm->spice.port);
   vsa_cli_json_add_users (b, policy);
   json_builder_set_member_name (b, "volumes");
   json_builder_begin_array (b);
@@ -176,8 +174,7 @@ add_row_json (JsonBuilder *b, const StatusRow *row)
   json_builder_end_array (b);
   add_str (b, "firewall", row->firewall);
   add_str (b, "password_valid_to", row->vm->spice.password_valid_to);
-  json_builder_set_member_name (b, "password_expired");
-  json_builder_add_boolean_value (b, row->expired);
+  vsa_cli_json_add_boolean (b, "password_expired", row->expired);
   json_builder_end_object (b);
 }
 
@@ -256,7 +253,8 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
   g_autoptr (VsaFirewallState) firewall = NULL;
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, only, error)) == NULL)
+      (vms = vsa_inventory_collect (ctx->conn, only, VSA_INVENTORY_SECRETS | VSA_INVENTORY_LIVE,
+                                      error)) == NULL)
     return FALSE;
   /* One read of the kernel for all VMs; without nftables the column says
    * "unknown" rather than failing the whole report. */
@@ -271,17 +269,21 @@ vsa_status_report (VsaContext *ctx, char **only, GError **error)
   return TRUE;
 }
 
-gboolean
-vsa_cmd_status (VsaContext *ctx, int argc, char **argv, GError **error)
+static gboolean
+run_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-
-  return vsa_cli_parse (ctx, entries, "[VM...]",
-                        "One row per domain (or per VM named): state, auth mode, listen address,\n"
-                        "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
-                        "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
-                        "--json prints the schema documented in docs/status-json.md.",
-                        argc, argv, 0, G_MAXUINT, &args, error) &&
-         vsa_cli_load_config (ctx, error) && vsa_status_report (ctx, args, error);
+  return vsa_status_report (ctx, inv->args, error);
 }
+
+const VsaCommand vsa_command_status = {
+  .name = "status",
+  .run = run_status,
+  .usage = "[VM...]",
+  .summary = "One row per VM: ports, users, volumes, firewall",
+  .description = "One row per domain (or per VM named): state, auth mode, listen address,\n"
+                 "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
+                 "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
+                 "--json prints the schema documented in docs/status-json.md.",
+  .min_args = 0,
+  .max_args = G_MAXUINT,
+};

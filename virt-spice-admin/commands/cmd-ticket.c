@@ -5,6 +5,7 @@
  * expiring after DURATION, open sessions kept.  SASL mode: no password;
  * the .vv names the user. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-libvirt.h"
@@ -97,16 +98,13 @@ print_ticket (VsaContext *ctx, VsaTicket *t, const char *vv_path, gboolean show)
       g_autoptr (JsonBuilder) b = json_builder_new ();
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "vm");
-      json_builder_add_string_value (b, t->vm);
-      json_builder_set_member_name (b, "mode");
-      json_builder_add_string_value (b, vsa_auth_mode_to_string (t->auth));
+      vsa_cli_json_add_string (b, "vm", t->vm);
+      vsa_cli_json_add_string (b, "mode", vsa_auth_mode_to_string (t->auth));
       vsa_cli_json_add_string_or_null (b, "valid_to", t->password ? t->valid_to : NULL);
       vsa_cli_json_add_string_or_null (b, "vv", vv_path);
       if (show && t->password)
         {
-          json_builder_set_member_name (b, "password");
-          json_builder_add_string_value (b, t->password);
+          vsa_cli_json_add_string (b, "password", t->password);
         }
       json_builder_end_object (b);
       vsa_cli_print_json (ctx, b);
@@ -124,8 +122,7 @@ validate_options (VsaContext *ctx, VsaTicket *t, const char *valid_for, const ch
 {
   gint64 seconds;
 
-  if (!vsa_validate_vm_name (t->vm, error) ||
-      (t->user && !vsa_validate_user_name (t->user, error)) ||
+  if ((t->user && !vsa_validate_user_name (t->user, error)) ||
       (t->host && !vsa_validate_listen_address (t->host, error)) ||
       !vsa_parse_duration (valid_for, &seconds, error))
     return FALSE;
@@ -146,76 +143,12 @@ validate_options (VsaContext *ctx, VsaTicket *t, const char *valid_for, const ch
   return check_destination (vv_path, error);
 }
 
-gboolean
-vsa_cmd_ticket (VsaContext *ctx, int argc, char **argv, GError **error)
+/* --launch without --vv: a private file remote-viewer deletes itself. */
+static gboolean
+launch (const char *vv_path, const char *tmp_dir, GError **error)
 {
-  g_autofree char *user = NULL;
-  /* No allocated default here: GOption overwrites a string option's
-   * previous value without freeing it. */
-  g_autofree char *valid_for = NULL;
-  g_autofree char *vv_path = NULL;
-  g_autofree char *host = NULL;
-  gboolean launch = FALSE, show = FALSE;
-  GOptionEntry entries[] = {
-    { "user", 0, 0, G_OPTION_ARG_STRING, &user, "The ticket is for USER (must be assigned to the VM)", "USER" },
-    { "valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for, "VsaTicket lifetime (default 60s, at most ticket-max-validity)", "DURATION" },
-    { "vv", 0, 0, G_OPTION_ARG_FILENAME, &vv_path, "Write a remote-viewer file (mode 0600), or - for stdout", "FILE" },
-    { "launch", 0, 0, G_OPTION_ARG_NONE, &launch, "Run remote-viewer on the file", NULL },
-    { "host", 0, 0, G_OPTION_ARG_STRING, &host, "Address users connect to (default: the listen address)", "ADDR" },
-    { "show", 0, 0, G_OPTION_ARG_NONE, &show, "Print the ticket on stdout", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_auto (VsaTicket) t = { 0 };
-  g_autoptr (virDomain) dom = NULL;
-  g_autofree char *vv_text = NULL;
-  g_autofree char *tmp_dir = NULL;
-  gboolean launched;
+  gboolean launched = launch_viewer (vv_path, error);
 
-  if (!vsa_cli_parse (ctx, entries, "VM [OPTIONS]",
-                      "Issues a one-time console ticket.  Password mode: a new random\n"
-                      "password on the running VM only, expiring after DURATION, open\n"
-                      "sessions kept; the previous ticket stops working.  SASL mode: no\n"
-                      "password, the .vv carries the user name.  The ticket is printed only\n"
-                      "into the .vv or with --show.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
-  t.vm = args[0];
-  t.user = user;
-  t.host = host;
-  if (!validate_options (ctx, &t, valid_for ? valid_for : "60s", vv_path, launch, error) ||
-      !vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, t.vm, error)) == NULL ||
-      !read_running_vm (dom, &t, error))
-    return FALSE;
-  if (ctx->dry_run)
-    {
-      vsa_context_note (ctx, "VM '%s': would issue a %s ticket valid until %s UTC", t.vm,
-                        vsa_auth_mode_to_string (t.auth), t.valid_to);
-      return TRUE;
-    }
-  if (launch && vv_path == NULL)
-    {
-      if ((tmp_dir = g_dir_make_tmp ("vsa-ticket-XXXXXX", error)) == NULL)
-        return FALSE;
-      vv_path = g_build_filename (tmp_dir, "console.vv", NULL);
-    }
-
-  if (t.auth == VSA_AUTH_PASSWORD && !vsa_ticket_issue_password (dom, &t, "keep", error))
-    return FALSE;
-  if (vv_path && ((vv_text = vsa_ticket_render_vv (ctx->config, &t, error)) == NULL ||
-                  !write_vv (ctx, vv_path, vv_text, error)))
-    {
-      /* The ticket is useless without its file: put the old one back. */
-      if (t.auth == VSA_AUTH_PASSWORD)
-        vsa_ticket_set_live_graphics (dom, t.old_graphics, NULL);
-      return FALSE;
-    }
-  print_ticket (ctx, &t, g_strcmp0 (vv_path, "-") == 0 ? NULL : vv_path, show);
-  if (!launch)
-    return TRUE;
-  launched = launch_viewer (vv_path, error);
   /* remote-viewer deletes the file itself (delete-this-file); make sure
    * no ticket is left behind if it did not run. */
   if (tmp_dir)
@@ -225,3 +158,73 @@ vsa_cmd_ticket (VsaContext *ctx, int argc, char **argv, GError **error)
     }
   return launched;
 }
+
+static gboolean
+run_ticket (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  const char *valid_for = vsa_invocation_string (inv, "valid-for");
+  gboolean launch_it = vsa_invocation_flag (inv, "launch");
+  g_autofree char *vv_path = g_strdup (vsa_invocation_string (inv, "vv"));
+  g_auto (VsaTicket) t = { 0 };
+  g_autofree char *vv_text = NULL;
+  g_autofree char *tmp_dir = NULL;
+
+  t.vm = inv->vm;
+  t.user = vsa_invocation_string (inv, "user");
+  t.host = vsa_invocation_string (inv, "host");
+  if (!validate_options (ctx, &t, valid_for ? valid_for : "60s", vv_path, launch_it, error) ||
+      !read_running_vm (inv->dom, &t, error))
+    return FALSE;
+  if (ctx->dry_run)
+    {
+      vsa_context_note (ctx, "VM '%s': would issue a %s ticket valid until %s UTC", t.vm,
+                        vsa_auth_mode_to_string (t.auth), t.valid_to);
+      return TRUE;
+    }
+  if (launch_it && vv_path == NULL)
+    {
+      if ((tmp_dir = g_dir_make_tmp ("vsa-ticket-XXXXXX", error)) == NULL)
+        return FALSE;
+      vv_path = g_build_filename (tmp_dir, "console.vv", NULL);
+    }
+
+  if (t.auth == VSA_AUTH_PASSWORD && !vsa_ticket_issue_password (inv->dom, &t, "keep", error))
+    return FALSE;
+  if (vv_path && ((vv_text = vsa_ticket_render_vv (ctx->config, &t, error)) == NULL ||
+                  !write_vv (ctx, vv_path, vv_text, error)))
+    {
+      /* The ticket is useless without its file: put the old one back. */
+      if (t.auth == VSA_AUTH_PASSWORD)
+        vsa_ticket_set_live_graphics (inv->dom, t.old_graphics, NULL);
+      return FALSE;
+    }
+  print_ticket (ctx, &t, g_strcmp0 (vv_path, "-") == 0 ? NULL : vv_path,
+                vsa_invocation_flag (inv, "show"));
+  return !launch_it || launch (vv_path, tmp_dir, error);
+}
+
+static const GOptionEntry ticket_options[] = {
+  { "user", 0, 0, G_OPTION_ARG_STRING, NULL, "The ticket is for USER (must be assigned to the VM)", "USER" },
+  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "VsaTicket lifetime (default 60s, at most ticket-max-validity)", "DURATION" },
+  { "vv", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write a remote-viewer file (mode 0600), or - for stdout", "FILE" },
+  { "launch", 0, 0, G_OPTION_ARG_NONE, NULL, "Run remote-viewer on the file", NULL },
+  { "host", 0, 0, G_OPTION_ARG_STRING, NULL, "Address users connect to (default: the listen address)", "ADDR" },
+  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the ticket on stdout", NULL },
+  { NULL }
+};
+
+const VsaCommand vsa_command_ticket = {
+  .name = "ticket",
+  .run = run_ticket,
+  .usage = "VM [OPTIONS]",
+  .summary = "Issue a one-time console ticket and .vv file",
+  .description = "Issues a one-time console ticket.  Password mode: a new random\n"
+                 "password on the running VM only, expiring after DURATION, open\n"
+                 "sessions kept; the previous ticket stops working.  SASL mode: no\n"
+                 "password, the .vv carries the user name.  The ticket is printed only\n"
+                 "into the .vv or with --show.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
+  .options = ticket_options,
+};

@@ -7,9 +7,11 @@
  * and puts them in place together, or installs nothing. */
 #include "vsa-accounts.h"
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
@@ -28,56 +30,43 @@ typedef struct {
   const char *user;
   const char *from;
   const VsaSshKey *key; /* NULL: remove the user's tunnel */
-  GPtrArray *notes;     /* results: remarks on the VM's listen address */
-} TunnelEdit;
+} TunnelRequest;
 
 static gboolean
-require_policy (xmlDoc *doc, const char *vm, VsaPolicy **ret_policy, GError **error)
+require_policy (VsaPolicy *policy, const char *vm, GError **error)
 {
-  if (!vsa_policy_from_domain (doc, ret_policy, error))
+  if (policy != NULL)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+               "the VM is not managed yet; run 'virt-spice-admin secure %s' first", vm);
+  return FALSE;
+}
+
+static gboolean
+add_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
+{
+  TunnelRequest *req = user_data;
+
+  if (!require_policy (*policy, req->vm, error))
     return FALSE;
-  if (*ret_policy == NULL)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "the VM is not managed yet; run 'virt-spice-admin secure %s' first", vm);
-      return FALSE;
-    }
+  vsa_policy_set_tunnel (*policy, req->user, req->key, req->from);
   return TRUE;
 }
 
-/* Adding also resolves the tunnel against the VM's graphics, so a VM
- * without a fixed TLS port or listen address is refused now, not at
- * render time. */
 static gboolean
-add_transform (xmlDoc *doc, gpointer user_data, GError **error)
+remove_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
-  TunnelEdit *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
-  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
+  TunnelRequest *req = user_data;
 
-  if (!require_policy (doc, req->vm, &policy, error))
+  if (!require_policy (*policy, req->vm, error))
     return FALSE;
-  vsa_policy_set_tunnel (policy, req->user, req->key, req->from);
-  vsa_policy_to_domain (doc, policy);
-  return vsa_tunnel_routes_from_domain (doc, routes, req->notes, error);
-}
-
-static gboolean
-remove_transform (xmlDoc *doc, gpointer user_data, GError **error)
-{
-  TunnelEdit *req = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
-
-  if (!require_policy (doc, req->vm, &policy, error))
-    return FALSE;
-  if (!vsa_policy_remove_tunnel (policy, req->user))
+  if (!vsa_policy_remove_tunnel (*policy, req->user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "user '%s' has no tunnel to this VM; see 'virt-spice-admin tunnel render'",
                    req->user);
       return FALSE;
     }
-  vsa_policy_to_domain (doc, policy);
   return TRUE;
 }
 
@@ -88,87 +77,91 @@ print_notes (VsaContext *ctx, GPtrArray *notes)
     vsa_context_note (ctx, "note: %s", (const char *) g_ptr_array_index (notes, i));
 }
 
-/* Shared by add and remove: the edit transaction on one VM. */
+/* Adding also resolves the tunnels against the VM's new definition, so a
+ * VM without a fixed TLS port or listen address is refused now, not at
+ * render time; the remarks on its listen address are printed. */
 static gboolean
-edit_tunnel (VsaContext *ctx, TunnelEdit *req, VsaDomainTransform transform, GError **error)
+check_routes (VsaContext *ctx, VsaEdit *edit, GError **error)
 {
-  g_autoptr (virDomain) dom = NULL;
-  g_autoptr (VsaEdit) edit = NULL;
+  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
 
-  if (!vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, req->vm, error)) == NULL)
+  if (!vsa_tunnel_routes_from_domain (edit->doc, routes, notes, error))
     return FALSE;
-  edit = vsa_edit_prepare (ctx, dom, transform, req, error);
-  if (edit != NULL && ctx->dry_run)
-    return vsa_edit_print_diff (ctx, edit, error);
-  if (edit == NULL || !vsa_edit_commit (ctx, edit, error))
-    {
-      g_prefix_error (error, "VM '%s': ", req->vm);
-      return FALSE;
-    }
+  print_notes (ctx, notes);
   return TRUE;
 }
 
+/* Shared by add and remove: the edit transaction on one VM. */
 static gboolean
-tunnel_add (VsaContext *ctx, int argc, char **argv, GError **error)
+edit_tunnel (VsaContext *ctx, virDomain *dom, TunnelRequest *req, VsaEditTransform transform,
+             GError **error)
 {
-  g_autofree char *key_file = NULL;
-  g_autofree char *from = NULL;
-  GOptionEntry entries[] = {
-    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_file, "The user's public key (.pub file); required", "PUBKEYFILE" },
-    { "from", 0, 0, G_OPTION_ARG_STRING, &from, "Accept the key only from this address or network (CIDR)", "ADDR" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (VsaSshKey) key = NULL;
-  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  TunnelEdit req = { 0 };
+  g_autoptr (VsaEdit) edit = vsa_edit_prepare (ctx, dom, transform, req, error);
 
-  if (!vsa_cli_parse (ctx, entries, "VM USER --key PUBKEYFILE [--from ADDR]",
-                      "Lets USER reach the VM's SPICE console with 'ssh -N -L' using this key\n"
-                      "(one key per user and VM; adding again replaces it).  Takes effect\n"
-                      "with 'virt-spice-admin tunnel install'.  The VM should listen on\n"
-                      "loopback only, so that the tunnel is the only way in.",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
+  if (edit == NULL || (req->key != NULL && !check_routes (ctx, edit, error)))
     return FALSE;
+  if (ctx->dry_run)
+    return vsa_edit_print_diff (ctx, edit, error);
+  return vsa_edit_commit (ctx, edit, error);
+}
+
+static gboolean
+tunnel_add (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  const char *key_file = vsa_invocation_string (inv, "key");
+  const char *from = vsa_invocation_string (inv, "from");
+  g_autoptr (VsaSshKey) key = NULL;
+  TunnelRequest req = { 0 };
+
   if (key_file == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
                    "tunnel add needs --key PUBKEYFILE (the user's .pub file)");
       return FALSE;
     }
-  if (!vsa_validate_vm_name (args[0], error) || !vsa_validate_tunnel_user (args[1], error) ||
+  if (!vsa_validate_tunnel_user (inv->args[1], error) ||
       (from != NULL && !vsa_validate_ssh_from (from, error)) ||
       (key = vsa_ssh_key_read_file (key_file, error)) == NULL)
     return FALSE;
 
-  req = (TunnelEdit) { args[0], args[1], from, key, notes };
-  if (!edit_tunnel (ctx, &req, add_transform, error))
+  req = (TunnelRequest) { inv->vm, inv->args[1], from, key };
+  if (!edit_tunnel (ctx, inv->dom, &req, add_transform, error))
     return FALSE;
-  print_notes (ctx, notes);
   if (!ctx->dry_run)
     vsa_context_note (ctx, "VM '%s': tunnel for user '%s' recorded; apply it with "
                       "'virt-spice-admin tunnel install'", req.vm, req.user);
   return TRUE;
 }
 
-static gboolean
-tunnel_remove (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-  TunnelEdit req = { 0 };
+static const GOptionEntry add_options[] = {
+  { "key", 0, 0, G_OPTION_ARG_FILENAME, NULL, "The user's public key (.pub file); required", "PUBKEYFILE" },
+  { "from", 0, 0, G_OPTION_ARG_STRING, NULL, "Accept the key only from this address or network (CIDR)", "ADDR" },
+  { NULL }
+};
 
-  if (!vsa_cli_parse (ctx, entries, "VM USER",
-                      "Removes USER's tunnel to the VM from its policy.  Takes effect with\n"
-                      "'virt-spice-admin tunnel install'.",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error) ||
-      !vsa_validate_tunnel_user (args[1], error))
-    return FALSE;
-  req = (TunnelEdit) { args[0], args[1], NULL, NULL, NULL };
-  if (!edit_tunnel (ctx, &req, remove_transform, error))
+static const VsaCommand tunnel_add_command = {
+  .name = "add",
+  .run = tunnel_add,
+  .usage = "VM USER --key PUBKEYFILE [--from ADDR]",
+  .summary = "Let a user reach a VM's console through ssh -L with a key",
+  .description = "Lets USER reach the VM's SPICE console with 'ssh -N -L' using this key\n"
+                 "(one key per user and VM; adding again replaces it).  Takes effect\n"
+                 "with 'virt-spice-admin tunnel install'.  The VM should listen on\n"
+                 "loopback only, so that the tunnel is the only way in.",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+  .options = add_options,
+};
+
+static gboolean
+tunnel_remove (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  TunnelRequest req = { inv->vm, inv->args[1], NULL, NULL };
+
+  if (!vsa_validate_tunnel_user (inv->args[1], error) ||
+      !edit_tunnel (ctx, inv->dom, &req, remove_transform, error))
     return FALSE;
   if (!ctx->dry_run)
     vsa_context_note (ctx, "VM '%s': tunnel for user '%s' removed; apply it with "
@@ -176,15 +169,19 @@ tunnel_remove (VsaContext *ctx, int argc, char **argv, GError **error)
   return TRUE;
 }
 
+static const VsaCommand tunnel_remove_command = {
+  .name = "remove",
+  .run = tunnel_remove,
+  .usage = "VM USER",
+  .summary = "Take a user's tunnel to a VM away",
+  .description = "Removes USER's tunnel to the VM from its policy.  Takes effect with\n"
+                 "'virt-spice-admin tunnel install'.",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+};
+
 /* --- render ---------------------------------------------------------------- */
-
-static gboolean
-collect_domain_routes (virDomain *dom, GPtrArray *routes, GPtrArray *notes, GError **error)
-{
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
-
-  return doc != NULL && vsa_tunnel_routes_from_domain (doc, routes, notes, error);
-}
 
 /* Every VM's tunnels: the persistent definitions decide what is allowed. */
 static GPtrArray *
@@ -192,26 +189,15 @@ collect_routes (VsaContext *ctx, GError **error)
 {
   g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  virDomainPtr *domains = NULL;
-  gboolean ok = TRUE;
-  int n;
+  g_autoptr (GPtrArray) vms = NULL;
 
-  if (!vsa_context_connect (ctx, error))
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
     return NULL;
-  n = virConnectListAllDomains (ctx->conn, &domains, 0);
-  if (n < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the VMs to collect their tunnels");
+  for (guint i = 0; i < vms->len; i++)
+    if (!vsa_tunnel_routes_from_domain (((VsaVmRecord *) g_ptr_array_index (vms, i))->config_doc,
+                                        routes, notes, error))
       return NULL;
-    }
-  for (int i = 0; i < n; i++)
-    {
-      ok = ok && collect_domain_routes (domains[i], routes, notes, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  if (!ok)
-    return NULL;
   print_notes (ctx, notes);
   return g_steal_pointer (&routes);
 }
@@ -226,7 +212,9 @@ render_files (VsaContext *ctx, GError **error)
     ctx->config->tunnel_wait_command,
   };
 
-  return routes ? vsa_tunnel_render (routes, &opts, error) : NULL;
+  if (routes == NULL || !vsa_sshd_tunnel_templates (&opts.templates, error))
+    return NULL;
+  return vsa_tunnel_render (routes, &opts, error);
 }
 
 /* DEST/PATH for every file, same modes, owned by whoever runs this: a
@@ -251,24 +239,13 @@ write_staging_tree (const char *dest, GPtrArray *files, GError **error)
 }
 
 static gboolean
-tunnel_render (VsaContext *ctx, int argc, char **argv, GError **error)
+tunnel_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_autofree char *dest = NULL;
-  GOptionEntry entries[] = {
-    { "dest", 0, 0, G_OPTION_ARG_FILENAME, &dest, "Write the files under DIR (DIR/etc/ssh/...) instead of printing them", "DIR" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (GPtrArray) files = NULL;
+  const char *dest = vsa_invocation_string (inv, "dest");
+  g_autoptr (GPtrArray) files = render_files (ctx, error);
   g_autofree char *text = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[--dest DIR]",
-                      "Renders the tunnels of every VM: the sshd drop-in (one Match User\n"
-                      "block per user) and each user's authorized_keys file.  Prints them,\n"
-                      "each under a '# ==> PATH (owner, mode) <==' line, or writes them\n"
-                      "below DIR at their paths.  Installs nothing.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || (files = render_files (ctx, error)) == NULL)
+  if (files == NULL)
     return FALSE;
   if (dest != NULL)
     return write_staging_tree (dest, files, error);
@@ -276,6 +253,23 @@ tunnel_render (VsaContext *ctx, int argc, char **argv, GError **error)
   fputs (text, ctx->out);
   return TRUE;
 }
+
+static const GOptionEntry render_options[] = {
+  { "dest", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write the files under DIR (DIR/etc/ssh/...) instead of printing them", "DIR" },
+  { NULL }
+};
+
+static const VsaCommand tunnel_render_command = {
+  .name = "render",
+  .run = tunnel_render,
+  .usage = "[--dest DIR]",
+  .summary = "Print (or write under DIR) the sshd drop-in and keys of every VM",
+  .description = "Renders the tunnels of every VM: the sshd drop-in (one Match User\n"
+                 "block per user) and each user's authorized_keys file.  Prints them,\n"
+                 "each under a '# ==> PATH (owner, mode) <==' line, or writes them\n"
+                 "below DIR at their paths.  Installs nothing.",
+  .options = render_options,
+};
 
 /* --- install --------------------------------------------------------------- */
 
@@ -422,30 +416,16 @@ remove_stale_keys (const char *dir, GPtrArray *files)
 }
 
 static gboolean
-tunnel_install (VsaContext *ctx, int argc, char **argv, GError **error)
+tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  gboolean create_users = FALSE;
-  GOptionEntry entries[] = {
-    { "create-user", 0, 0, G_OPTION_ARG_NONE, &create_users, "Create missing tunnel users as no-login, key-only accounts", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
   g_auto (CreatedAccounts) created = { 0 };
   const VsaRenderedFile *drop_in;
   g_autofree char *stale = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[--create-user]",
-                      "Renders the tunnels of every VM (see 'tunnel render'), checks the\n"
-                      "sshd drop-in with 'sshd -t' together with the host's sshd_config, and\n"
-                      "installs the drop-in and every user's authorized_keys (owned by the\n"
-                      "user, mode 0600) at once; removes the keys of users without tunnels.\n"
-                      "If anything fails, nothing is installed.  With --dry-run: check and\n"
-                      "print only.  sshd reads the drop-in when it is reloaded.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || (files = render_files (ctx, error)) == NULL ||
-      !check_accounts (ctx, files, create_users, missing, error))
+  if ((files = render_files (ctx, error)) == NULL ||
+      !check_accounts (ctx, files, vsa_invocation_flag (inv, "create-user"), missing, error))
     return FALSE;
   drop_in = g_ptr_array_index (files, 0);
   if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
@@ -472,56 +452,34 @@ tunnel_install (VsaContext *ctx, int argc, char **argv, GError **error)
   return TRUE;
 }
 
-/* --- dispatch -------------------------------------------------------------- */
-
-static const struct {
-  const char *name;
-  const char *command; /* for usage lines and help */
-  VsaCommandFunc run;
-} actions[] = {
-  { "add", "tunnel add", tunnel_add },
-  { "remove", "tunnel remove", tunnel_remove },
-  { "render", "tunnel render", tunnel_render },
-  { "install", "tunnel install", tunnel_install },
+static const GOptionEntry install_options[] = {
+  { "create-user", 0, 0, G_OPTION_ARG_NONE, NULL, "Create missing tunnel users as no-login, key-only accounts", NULL },
+  { NULL }
 };
 
-#define TUNNEL_USAGE "add VM USER --key PUBKEYFILE [--from ADDR] | remove VM USER | render [--dest DIR] | install [--create-user]"
+static const VsaCommand tunnel_install_command = {
+  .name = "install",
+  .run = tunnel_install,
+  .usage = "[--create-user]",
+  .summary = "Check them with sshd -t and install them together",
+  .description = "Renders the tunnels of every VM (see 'tunnel render'), checks the\n"
+                 "sshd drop-in with 'sshd -t' together with the host's sshd_config, and\n"
+                 "installs the drop-in and every user's authorized_keys (owned by the\n"
+                 "user, mode 0600) at once; removes the keys of users without tunnels.\n"
+                 "If anything fails, nothing is installed.  With --dry-run: check and\n"
+                 "print only.  sshd reads the drop-in when it is reloaded.",
+  .options = install_options,
+};
 
-static gboolean
-tunnel_help (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
+static const VsaCommand *const tunnel_commands[] = {
+  &tunnel_add_command, &tunnel_remove_command, &tunnel_render_command, &tunnel_install_command, NULL
+};
 
-  /* GOption prints --help and exits; anything else is a usage error. */
-  if (!vsa_cli_parse (ctx, entries, TUNNEL_USAGE,
-                      "SSH tunnels to VM consoles: each user may forward to the SPICE ports\n"
-                      "of the VMs that list a tunnel for the user, with the listed key,\n"
-                      "and do nothing else over SSH.  Run 'virt-spice-admin tunnel ACTION\n"
-                      "--help' for an action's options.",
-                      argc, argv, 0, 0, &args, error))
-    return FALSE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-               "usage: virt-spice-admin tunnel " TUNNEL_USAGE);
-  return FALSE;
-}
-
-gboolean
-vsa_cmd_tunnel (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  const char *action = argc > 1 ? argv[1] : NULL;
-
-  for (gsize i = 0; action && i < G_N_ELEMENTS (actions); i++)
-    if (g_str_equal (action, actions[i].name))
-      {
-        ctx->command = actions[i].command;
-        return actions[i].run (ctx, argc - 1, argv + 1, error);
-      }
-  if (action && action[0] != '-')
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-                   "unknown tunnel action '%s'; use add, remove, render or install", action);
-      return FALSE;
-    }
-  return tunnel_help (ctx, argc, argv, error);
-}
+const VsaCommand vsa_command_tunnel = {
+  .name = "tunnel",
+  .summary = "SSH tunnels to consoles: add, remove, render, install",
+  .description = "SSH tunnels to VM consoles: each user may forward to the SPICE ports\n"
+                 "of the VMs that list a tunnel for the user, with the listed key,\n"
+                 "and do nothing else over SSH.",
+  .subcommands = tunnel_commands,
+};

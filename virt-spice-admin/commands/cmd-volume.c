@@ -4,9 +4,11 @@
  * --dry-run shows the diff), open/close run the hook's own code on the
  * VM's volumes, list shows them. */
 #include "vsa-cli.h"
+#include "vsa-commands.h"
 #include "vsa-disk.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-volume.h"
 #include "vsa-xml.h"
@@ -34,38 +36,23 @@ print_format_result (VsaContext *ctx, const char *lv, const VsaFormatResult *res
   vsa_cli_json_add_string_or_null (b, "lv", lv);
   vsa_cli_json_add_string_or_null (b, "device", result->device);
   vsa_cli_json_add_string_or_null (b, "keyfile", result->keyfile);
-  json_builder_set_member_name (b, "keyfile_created");
-  json_builder_add_boolean_value (b, result->keyfile_created);
+  vsa_cli_json_add_boolean (b, "keyfile_created", result->keyfile_created);
   vsa_cli_json_add_string_or_null (b, "header_backup", result->header_backup);
   json_builder_end_object (b);
   vsa_cli_print_json (ctx, b);
 }
 
 static gboolean
-volume_format (VsaContext *ctx, int argc, char **argv, GError **error)
+volume_format (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  g_autofree char *keyfile = NULL;
-  gboolean passphrase_stdin = FALSE, force = FALSE;
-  GOptionEntry entries[] = {
-    { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, &keyfile, "Use this existing keyfile (default: a new one under key-dir)", "PATH" },
-    { "passphrase-stdin", 0, 0, G_OPTION_ARG_NONE, &passphrase_stdin, "Read a passphrase from standard input instead", NULL },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force, "Overwrite an existing signature or keyfile (destroys data)", NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
+  const char *lv = inv->args[0];
+  const char *keyfile = vsa_invocation_string (inv, "keyfile");
+  gboolean passphrase_stdin = vsa_invocation_flag (inv, "passphrase-stdin");
   g_autoptr (VsaSecret) passphrase = NULL;
   g_auto (VsaFormatResult) result = { 0 };
   VsaFormatRequest request = { 0 };
 
-  if (!vsa_cli_parse (ctx, entries, "VG/LV",
-                      "Formats the logical volume as LUKS2 with aes-xts-plain64, a 512-bit key\n"
-                      "and sha512 (PBKDF: luks-pbkdf, luks-pbkdf-time-ms).  The key is a new\n"
-                      "random keyfile KEY-DIR/VG/LV.key (0400, directory 0700), --keyfile, or a\n"
-                      "passphrase on standard input.  The header is backed up to\n"
-                      "STATE-DIR/luks-headers/VG/LV.img (0600).  A volume with any signature\n"
-                      "(LUKS, filesystem, RAID...) is refused unless --force.",
-                      argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_validate_lv_path (args[0], error))
+  if (!vsa_validate_lv_path (lv, error))
     return FALSE;
   if (keyfile && passphrase_stdin)
     {
@@ -77,20 +64,43 @@ volume_format (VsaContext *ctx, int argc, char **argv, GError **error)
     return FALSE;
   if (ctx->dry_run)
     {
-      vsa_context_note (ctx, "dry run: would format /dev/%s as LUKS2; nothing was changed", args[0]);
+      vsa_context_note (ctx, "dry run: would format /dev/%s as LUKS2; nothing was changed", lv);
       return TRUE;
     }
   if (passphrase_stdin && (passphrase = vsa_secret_read_line (ctx->in, "passphrase", error)) == NULL)
     return FALSE;
-  request.lv = args[0];
+  request.lv = lv;
   request.keyfile = keyfile;
   request.passphrase = passphrase;
-  request.force = force;
+  request.force = vsa_invocation_flag (inv, "force");
   if (!vsa_volume_format (ctx->config, &request, &result, error))
     return FALSE;
-  print_format_result (ctx, args[0], &result);
+  print_format_result (ctx, lv, &result);
   return TRUE;
 }
+
+static const GOptionEntry format_options[] = {
+  { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Use this existing keyfile (default: a new one under key-dir)", "PATH" },
+  { "passphrase-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read a passphrase from standard input instead", NULL },
+  { "force", 0, 0, G_OPTION_ARG_NONE, NULL, "Overwrite an existing signature or keyfile (destroys data)", NULL },
+  { NULL }
+};
+
+static const VsaCommand volume_format_command = {
+  .name = "format",
+  .run = volume_format,
+  .usage = "VG/LV",
+  .summary = "Make a logical volume LUKS2 (new keyfile, header backup)",
+  .description = "Formats the logical volume as LUKS2 with aes-xts-plain64, a 512-bit key\n"
+                 "and sha512 (PBKDF: luks-pbkdf, luks-pbkdf-time-ms).  The key is a new\n"
+                 "random keyfile KEY-DIR/VG/LV.key (0400, directory 0700), --keyfile, or a\n"
+                 "passphrase on standard input.  The header is backed up to\n"
+                 "STATE-DIR/luks-headers/VG/LV.img (0600).  A volume with any signature\n"
+                 "(LUKS, filesystem, RAID...) is refused unless --force.",
+  .min_args = 1,
+  .max_args = 1,
+  .options = format_options,
+};
 
 /* --- attach / detach ---------------------------------------------------- */
 
@@ -98,18 +108,14 @@ typedef struct {
   VsaVolume volume;
   const char *target;
   VsaAuthMode default_auth;
-  char *target_used;
 } AttachRequest;
 
 static gboolean
-attach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+attach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   AttachRequest *req = user_data;
 
-  if (!vsa_disk_attach_volume (doc, &req->volume, req->target, req->default_auth, error))
-    return FALSE;
-  req->target_used = vsa_disk_target_of_volume (doc, req->volume.name);
-  return TRUE;
+  return vsa_disk_attach_volume (doc, policy, &req->volume, req->target, req->default_auth, error);
 }
 
 /* The header can be read only where the LV is active; elsewhere (another
@@ -135,37 +141,15 @@ check_key_source (VsaContext *ctx, const VsaVolume *volume, GError **error)
   return vsa_volume_check_keyfile (volume->keyfile, volume->lv, error);
 }
 
+/* The volume the options describe, checked before the VM is touched. */
 static gboolean
-volume_attach (VsaContext *ctx, int argc, char **argv, GError **error)
+read_attach_request (VsaContext *ctx, VsaInvocation *inv, AttachRequest *req,
+                     char **ret_default_keyfile, GError **error)
 {
-  g_autofree char *name = NULL;
-  g_autofree char *target = NULL;
-  g_autofree char *keyfile = NULL;
-  g_autofree char *token = NULL;
-  GOptionEntry entries[] = {
-    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Mapping name: the guest disk is /dev/mapper/NAME (required)", "NAME" },
-    { "target", 0, 0, G_OPTION_ARG_STRING, &target, "Guest disk name (default: the first free vdX)", "vdX" },
-    { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, &keyfile, "Keyfile the hook opens it with (default: KEY-DIR/VG/LV.key)", "PATH" },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Open it with this LUKS2 token of its header instead: its id 0..31, or any", "any|N" },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  AttachRequest req = { 0 };
-  g_autofree char *default_keyfile = NULL;
-  gboolean ok;
+  const char *name = vsa_invocation_string (inv, "name");
+  const char *keyfile = vsa_invocation_string (inv, "keyfile");
+  const char *token = vsa_invocation_string (inv, "token");
 
-  if (!vsa_cli_parse (ctx, entries, "VM VG/LV --name NAME [--target vdX] [--keyfile PATH | --token any|N]",
-                      "Adds the formatted logical volume to the VM as a virtio disk\n"
-                      "<disk type='block'> on /dev/mapper/NAME (raw, cache='none', io='native')\n"
-                      "and records it in the VM's metadata; the hook opens it before every\n"
-                      "start and closes it after.  Running it again changes nothing.\n"
-                      "The key is a keyfile (default KEY-DIR/VG/LV.key) or, with --token, a\n"
-                      "LUKS2 token of the volume's header (e.g. luks2-keyring: a user key in\n"
-                      "root's kernel keyring); a header without that token is refused.",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error))
-    return FALSE;
   if (name == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
@@ -178,122 +162,136 @@ volume_attach (VsaContext *ctx, int argc, char **argv, GError **error)
                    "--keyfile and --token exclude each other; give one");
       return FALSE;
     }
-  default_keyfile = vsa_volume_default_keyfile (ctx->config, args[1]);
-  req.volume.lv = args[1];
-  req.volume.name = name;
-  req.volume.keyfile = token ? NULL : keyfile ? keyfile : default_keyfile;
-  req.volume.token = token;
-  req.target = target;
-  req.default_auth = ctx->config->auth_mode;
-  if (!vsa_validate_vm_name (args[0], error) || !vsa_validate_volume (&req.volume, error) ||
-      (target && !vsa_validate_disk_target (target, error)) ||
-      !check_key_source (ctx, &req.volume, error) ||
-      !vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
-    return FALSE;
-  ok = vsa_domain_edit (ctx, dom, attach_transform, &req, NULL, error);
-  if (ok && !ctx->dry_run)
-    vsa_context_note (ctx, "VM '%s': volume '%s' (%s) is disk %s; opened before each start%s",
-                      args[0], name, args[1], req.target_used,
-                      virDomainIsActive (dom) == 1 ? " (from the next start on)" : "");
-  if (!ok)
-    g_prefix_error (error, "VM '%s': ", args[0]);
-  g_free (req.target_used);
-  return ok;
+  *ret_default_keyfile = vsa_volume_default_keyfile (ctx->config, inv->args[1]);
+  req->volume.lv = inv->args[1];
+  /* A borrowed view: AttachRequest never frees its volume's strings. */
+  req->volume.name = (char *) name;
+  req->volume.keyfile = token ? NULL : keyfile ? (char *) keyfile : *ret_default_keyfile;
+  req->volume.token = (char *) token;
+  req->target = vsa_invocation_string (inv, "target");
+  req->default_auth = ctx->config->auth_mode;
+  return vsa_validate_volume (&req->volume, error) &&
+         (req->target == NULL || vsa_validate_disk_target (req->target, error)) &&
+         check_key_source (ctx, &req->volume, error);
 }
 
 static gboolean
-detach_transform (xmlDoc *doc, gpointer user_data, GError **error)
+volume_attach (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  AttachRequest req = { 0 };
+  g_autofree char *default_keyfile = NULL;
+  g_autoptr (VsaEdit) edit = NULL;
+  g_autofree char *target = NULL;
+
+  if (!read_attach_request (ctx, inv, &req, &default_keyfile, error) ||
+      (edit = vsa_edit_run (ctx, inv->dom, attach_transform, &req, error)) == NULL)
+    return FALSE;
+  target = vsa_disk_target_of_volume (edit->doc, req.volume.name);
+  if (!ctx->dry_run)
+    vsa_context_note (ctx, "VM '%s': volume '%s' (%s) is disk %s; opened before each start%s",
+                      inv->vm, req.volume.name, req.volume.lv, target,
+                      virDomainIsActive (inv->dom) == 1 ? " (from the next start on)" : "");
+  return TRUE;
+}
+
+static const GOptionEntry attach_options[] = {
+  { "name", 0, 0, G_OPTION_ARG_STRING, NULL, "Mapping name: the guest disk is /dev/mapper/NAME (required)", "NAME" },
+  { "target", 0, 0, G_OPTION_ARG_STRING, NULL, "Guest disk name (default: the first free vdX)", "vdX" },
+  { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Keyfile the hook opens it with (default: KEY-DIR/VG/LV.key)", "PATH" },
+  { "token", 0, 0, G_OPTION_ARG_STRING, NULL, "Open it with this LUKS2 token of its header instead: its id 0..31, or any", "any|N" },
+  { NULL }
+};
+
+static const VsaCommand volume_attach_command = {
+  .name = "attach",
+  .run = volume_attach,
+  .usage = "VM VG/LV --name NAME [--target vdX] [--keyfile PATH | --token any|N]",
+  .summary = "Add a formatted volume to a VM as a virtio disk",
+  .description = "Adds the formatted logical volume to the VM as a virtio disk\n"
+                 "<disk type='block'> on /dev/mapper/NAME (raw, cache='none', io='native')\n"
+                 "and records it in the VM's metadata; the hook opens it before every\n"
+                 "start and closes it after.  Running it again changes nothing.\n"
+                 "The key is a keyfile (default KEY-DIR/VG/LV.key) or, with --token, a\n"
+                 "LUKS2 token of the volume's header (e.g. luks2-keyring: a user key in\n"
+                 "root's kernel keyring); a header without that token is refused.",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+  .options = attach_options,
+};
+
+static gboolean
+detach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   const char *name = user_data;
-  g_autoptr (VsaPolicy) policy = NULL;
   g_autofree char *target = vsa_disk_target_of_volume (doc, name);
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  if (target == NULL && vsa_policy_find_volume (policy, name) == NULL)
+  if (target == NULL && vsa_policy_find_volume (*policy, name) == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "no volume '%s'; see 'virt-spice-admin volume list'", name);
       return FALSE;
     }
-  return vsa_disk_detach_volume (doc, name, error);
+  return vsa_disk_detach_volume (doc, *policy, name, error);
 }
 
 static gboolean
-volume_detach (VsaContext *ctx, int argc, char **argv, GError **error)
+volume_detach (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (virDomain) dom = NULL;
+  g_autoptr (VsaEdit) edit = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "VM NAME",
-                      "Removes volume NAME's disk and metadata entry from the VM.  The\n"
-                      "logical volume and its key are kept; an open mapping stays open until\n"
-                      "'volume close' (run it before detaching, while the VM is shut off).",
-                      argc, argv, 2, 2, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error) ||
-      !vsa_validate_mapping_name (args[1], error) || !vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL)
-    return FALSE;
-  if (!vsa_domain_edit (ctx, dom, detach_transform, args[1], NULL, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
-  return TRUE;
+  return vsa_validate_mapping_name (inv->args[1], error) &&
+         (edit = vsa_edit_run (ctx, inv->dom, detach_transform, inv->args[1], error)) != NULL;
 }
+
+static const VsaCommand volume_detach_command = {
+  .name = "detach",
+  .run = volume_detach,
+  .usage = "VM NAME",
+  .summary = "Remove a volume from a VM",
+  .description = "Removes volume NAME's disk and metadata entry from the VM.  The\n"
+                 "logical volume and its key are kept; an open mapping stays open until\n"
+                 "'volume close' (run it before detaching, while the VM is shut off).",
+  .min_args = 2,
+  .max_args = 2,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+};
 
 /* --- open / close / list ------------------------------------------------ */
 
 /* The VM's volumes from its persistent definition: what the next start
  * (and so the hook) will use. */
 static VsaPolicy *
-load_domain_policy (VsaContext *ctx, virDomain *dom, xmlDoc **ret_doc, GError **error)
+load_domain_policy (VsaContext *ctx, virDomain *dom, GError **error)
 {
-  g_autofree char *xml = vsa_libvirt_get_xml (dom, VIR_DOMAIN_XML_INACTIVE, error);
-  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
   g_autoptr (VsaPolicy) policy = NULL;
 
-  if (xml == NULL || (doc = vsa_xml_parse (xml, strlen (xml), "domain XML", error)) == NULL ||
-      !vsa_policy_from_domain (doc, &policy, error))
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return NULL;
   if (policy == NULL)
     policy = vsa_policy_new (ctx->config->auth_mode);
-  if (ret_doc)
-    *ret_doc = g_steal_pointer (&doc);
   return g_steal_pointer (&policy);
 }
 
 typedef gboolean (*VolumesAction) (VsaContext *ctx, VsaPolicy *policy, GError **error);
 
 static gboolean
-run_on_volumes (VsaContext *ctx, int argc, char **argv, const char *description,
-                VolumesAction action, GError **error)
+run_on_volumes (VsaContext *ctx, VsaInvocation *inv, VolumesAction action, const char *done,
+                GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (virDomain) dom = NULL;
-  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, inv->dom, error);
 
-  if (!vsa_cli_parse (ctx, entries, "VM", description, argc, argv, 1, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || !vsa_validate_vm_name (args[0], error) ||
-      !vsa_context_connect (ctx, error) ||
-      (dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
-      (policy = load_domain_policy (ctx, dom, NULL, error)) == NULL)
+  if (policy == NULL)
     return FALSE;
   if (policy->volumes->len == 0)
     {
-      vsa_context_note (ctx, "VM '%s' has no encrypted volumes", args[0]);
+      vsa_context_note (ctx, "VM '%s' has no encrypted volumes", inv->vm);
       return TRUE;
     }
   if (!action (ctx, policy, error))
-    {
-      g_prefix_error (error, "VM '%s': ", args[0]);
-      return FALSE;
-    }
-  vsa_context_note (ctx, "VM '%s': %u volume(s) %s", args[0], policy->volumes->len,
-                    g_str_equal (ctx->command, "volume open") ? "open" : "closed");
+    return FALSE;
+  vsa_context_note (ctx, "VM '%s': %u volume(s) %s", inv->vm, policy->volumes->len, done);
   return TRUE;
 }
 
@@ -310,24 +308,42 @@ close_action (VsaContext *ctx, VsaPolicy *policy, GError **error)
 }
 
 static gboolean
-volume_open (VsaContext *ctx, int argc, char **argv, GError **error)
+volume_open (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  return run_on_volumes (ctx, argc, argv,
-                         "Opens the VM's volumes as the hook does before a start: activates each\n"
-                         "logical volume and opens its LUKS mapping with its keyfile or token, in\n"
-                         "metadata order; on a failure closes again what it opened.",
-                         open_action, error);
+  return run_on_volumes (ctx, inv, open_action, "open", error);
 }
 
 static gboolean
-volume_close (VsaContext *ctx, int argc, char **argv, GError **error)
+volume_close (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  return run_on_volumes (ctx, argc, argv,
-                         "Closes the VM's volumes as the hook does after it stops: each LUKS\n"
-                         "mapping, then its logical volume (deactivate-lv-on-close).  A mapping\n"
-                         "still in use stays open and is reported with what uses it.",
-                         close_action, error);
+  return run_on_volumes (ctx, inv, close_action, "closed", error);
 }
+
+static const VsaCommand volume_open_command = {
+  .name = "open",
+  .run = volume_open,
+  .usage = "VM",
+  .summary = "Open a VM's volumes, as the hook does before start",
+  .description = "Opens the VM's volumes as the hook does before a start: activates each\n"
+                 "logical volume and opens its LUKS mapping with its keyfile or token, in\n"
+                 "metadata order; on a failure closes again what it opened.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+};
+
+static const VsaCommand volume_close_command = {
+  .name = "close",
+  .run = volume_close,
+  .usage = "VM",
+  .summary = "Close a VM's volumes, as the hook does after stop",
+  .description = "Closes the VM's volumes as the hook does after it stops: each LUKS\n"
+                 "mapping, then its logical volume (deactivate-lv-on-close).  A mapping\n"
+                 "still in use stays open and is reported with what uses it.",
+  .min_args = 1,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
+};
 
 typedef struct {
   char *vm;
@@ -344,46 +360,19 @@ list_row_free (ListRow *row)
   g_free (row);
 }
 
-static gboolean
-collect_rows (VsaContext *ctx, virDomain *dom, GPtrArray *rows, GError **error)
+static void
+add_rows (const VsaVmRecord *vm, GPtrArray *rows)
 {
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (VsaPolicy) policy = load_domain_policy (ctx, dom, &doc, error);
-
-  if (policy == NULL)
+  for (guint i = 0; vm->policy && i < vm->policy->volumes->len; i++)
     {
-      g_prefix_error (error, "VM '%s': ", virDomainGetName (dom));
-      return FALSE;
-    }
-  for (guint i = 0; i < policy->volumes->len; i++)
-    {
-      VsaVolume *volume = g_ptr_array_index (policy->volumes, i);
+      VsaVolume *volume = g_ptr_array_index (vm->policy->volumes, i);
       ListRow *row = g_new0 (ListRow, 1);
 
-      row->vm = g_strdup (virDomainGetName (dom));
+      row->vm = g_strdup (vm->name);
       row->volume = vsa_volume_new (volume->lv, volume->name, volume->keyfile, volume->token);
-      row->target = vsa_disk_target_of_volume (doc, volume->name);
+      row->target = vsa_disk_target_of_volume (vm->config_doc, volume->name);
       g_ptr_array_add (rows, row);
     }
-  return TRUE;
-}
-
-static gboolean
-collect_all_rows (VsaContext *ctx, GPtrArray *rows, GError **error)
-{
-  virDomainPtr *domains = NULL;
-  int n = virConnectListAllDomains (ctx->conn, &domains, 0);
-  gboolean ok = TRUE;
-
-  if (n < 0)
-    return vsa_libvirt_set_error (error, "cannot list the domains");
-  for (int i = 0; i < n; i++)
-    {
-      ok = ok && collect_rows (ctx, domains[i], rows, error);
-      virDomainFree (domains[i]);
-    }
-  free (domains);
-  return ok;
 }
 
 static void
@@ -426,76 +415,41 @@ print_rows (VsaContext *ctx, GPtrArray *rows)
 }
 
 static gboolean
-volume_list (VsaContext *ctx, int argc, char **argv, GError **error)
+volume_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) list_row_free);
-  g_autoptr (virDomain) dom = NULL;
+  g_autoptr (GPtrArray) vms = NULL;
 
-  if (!vsa_cli_parse (ctx, entries, "[VM]",
-                      "Lists the encrypted volumes of VM (or of every VM): mapping name,\n"
-                      "logical volume, guest disk, whether the mapping is open here, and its\n"
-                      "key: a keyfile or a LUKS2 token.",
-                      argc, argv, 0, 1, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || (args[0] && !vsa_validate_vm_name (args[0], error)) ||
-      !vsa_context_connect (ctx, error))
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, inv->args, 0, error)) == NULL)
     return FALSE;
-  if (args[0] != NULL)
-    {
-      if ((dom = vsa_libvirt_lookup (ctx->conn, args[0], error)) == NULL ||
-          !collect_rows (ctx, dom, rows, error))
-        return FALSE;
-    }
-  else if (!collect_all_rows (ctx, rows, error))
-    return FALSE;
+  for (guint i = 0; i < vms->len; i++)
+    add_rows (g_ptr_array_index (vms, i), rows);
   print_rows (ctx, rows);
   return TRUE;
 }
 
-/* --- dispatch ------------------------------------------------------------ */
-
-static const struct {
-  VsaCommand command;
-  const char *full_name; /* for usage lines and --help */
-} volume_commands[] = {
-  { { "format", volume_format, "Make a logical volume LUKS2 (new keyfile, header backup)" }, "volume format" },
-  { { "attach", volume_attach, "Add a formatted volume to a VM as a virtio disk" }, "volume attach" },
-  { { "detach", volume_detach, "Remove a volume from a VM" }, "volume detach" },
-  { { "open", volume_open, "Open a VM's volumes, as the hook does before start" }, "volume open" },
-  { { "close", volume_close, "Close a VM's volumes, as the hook does after stop" }, "volume close" },
-  { { "list", volume_list, "List the volumes of one VM or of all" }, "volume list" },
+static const VsaCommand volume_list_command = {
+  .name = "list",
+  .run = volume_list,
+  .usage = "[VM]",
+  .summary = "List the volumes of one VM or of all",
+  .description = "Lists the encrypted volumes of VM (or of every VM): mapping name,\n"
+                 "logical volume, guest disk, whether the mapping is open here, and its\n"
+                 "key: a keyfile or a LUKS2 token.",
+  .min_args = 0,
+  .max_args = 1,
+  .flags = VSA_COMMAND_NEEDS_DOMAIN,
 };
 
-static void
-print_volume_help (VsaContext *ctx)
-{
-  fprintf (ctx->out, "Usage:\n  virt-spice-admin volume SUBCOMMAND [ARGS...]\n\n"
-                     "Encrypted guest disks: LUKS2 on raw LVM logical volumes.\n\nSubcommands:\n");
-  for (gsize i = 0; i < G_N_ELEMENTS (volume_commands); i++)
-    fprintf (ctx->out, "  %-8s %s\n", volume_commands[i].command.name, volume_commands[i].command.summary);
-  fprintf (ctx->out, "\nRun 'virt-spice-admin volume SUBCOMMAND --help' for its options.\n");
-}
+static const VsaCommand *const volume_commands[] = {
+  &volume_format_command, &volume_attach_command, &volume_detach_command,
+  &volume_open_command, &volume_close_command, &volume_list_command, NULL
+};
 
-gboolean
-vsa_cmd_volume (VsaContext *ctx, int argc, char **argv, GError **error)
-{
-  const char *sub = argc > 1 ? argv[1] : NULL;
-
-  if (g_strcmp0 (sub, "--help") == 0 || g_strcmp0 (sub, "-h") == 0)
-    {
-      print_volume_help (ctx);
-      return TRUE;
-    }
-  for (gsize i = 0; sub && i < G_N_ELEMENTS (volume_commands); i++)
-    if (g_str_equal (sub, volume_commands[i].command.name))
-      {
-        ctx->command = volume_commands[i].full_name;
-        return volume_commands[i].command.run (ctx, argc - 1, argv + 1, error);
-      }
-  g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
-               "%s%s%s; use format, attach, detach, open, close or list (see 'virt-spice-admin volume --help')",
-               sub ? "unknown volume subcommand '" : "volume needs a subcommand",
-               sub ? sub : "", sub ? "'" : "");
-  return FALSE;
-}
+const VsaCommand vsa_command_volume = {
+  .name = "volume",
+  .summary = "Encrypted disks: format, attach, detach, open, close, list",
+  .description = "Encrypted guest disks: LUKS2 on raw LVM logical volumes.",
+  .subcommands = volume_commands,
+};

@@ -4,6 +4,7 @@
 #include "vsa-disk.h"
 #include "vsa-edit.h"
 #include "vsa-error.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-live.h"
 #include "vsa-nft.h"
@@ -157,10 +158,7 @@ typedef struct {
   char *valid_to;
   char *now;
   GPtrArray *keyfiles;      /* char *, per manifest volume: resolved */
-  /* results */
-  VsaConsoleResult console;
-  VsaPolicy *policy;        /* as committed */
-  GPtrArray *removed_users; /* --prune */
+  VsaConsoleResult console; /* what the console step chose (port, listen, password) */
 } VmRequest;
 
 static void
@@ -173,13 +171,11 @@ vm_request_clear (VmRequest *req)
   g_clear_pointer (&req->now, g_free);
   g_clear_pointer (&req->keyfiles, g_ptr_array_unref);
   vsa_console_result_clear (&req->console);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  g_clear_pointer (&req->removed_users, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VmRequest, vm_request_clear)
 
 static gboolean
-converge_console (xmlDoc *doc, VmRequest *req, GError **error)
+converge_console (xmlDoc *doc, VsaPolicy **policy, VmRequest *req, GError **error)
 {
   VsaConsoleSpec spec = {
     .set_auth = TRUE,
@@ -201,7 +197,7 @@ converge_console (xmlDoc *doc, VmRequest *req, GError **error)
   };
 
   vsa_console_result_clear (&req->console);
-  return vsa_console_converge (doc, &spec, &req->console, error);
+  return vsa_console_converge (doc, policy, &spec, &req->console, error);
 }
 
 /* A NULL-terminated view of CLIENTS (the strings stay theirs).  Copied one
@@ -218,14 +214,9 @@ client_list (const GPtrArray *clients)
 }
 
 /* Users and clients: the manifest's are added; with --prune the others go. */
-static gboolean
-converge_access (xmlDoc *doc, VmRequest *req, GError **error)
+static void
+converge_access (VsaPolicy *policy, const VmRequest *req)
 {
-  g_autoptr (VsaPolicy) policy = NULL;
-
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
-  g_assert (policy != NULL); /* converge_console made the VM managed */
   for (guint i = 0; i < req->vm->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (req->vm->access, i);
@@ -233,17 +224,12 @@ converge_access (xmlDoc *doc, VmRequest *req, GError **error)
 
       vsa_policy_assign (policy, access->user, clients);
     }
-  g_clear_pointer (&req->removed_users, g_ptr_array_unref);
-  req->removed_users = req->opts->prune ? vsa_policy_retain_access (policy, req->vm->access)
-                                        : g_ptr_array_new_with_free_func (g_free);
-  vsa_policy_to_domain (doc, policy);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  req->policy = g_steal_pointer (&policy);
-  return TRUE;
+  if (req->opts->prune)
+    g_ptr_array_unref (vsa_policy_retain_access (policy, req->vm->access));
 }
 
 static gboolean
-converge_volumes (xmlDoc *doc, VmRequest *req, GError **error)
+converge_volumes (xmlDoc *doc, VsaPolicy **policy, const VmRequest *req, GError **error)
 {
   for (guint i = 0; i < req->vm->volumes->len; i++)
     {
@@ -251,7 +237,7 @@ converge_volumes (xmlDoc *doc, VmRequest *req, GError **error)
       VsaVolume volume = { wanted->volume->lv, wanted->volume->name,
                            g_ptr_array_index (req->keyfiles, i), wanted->volume->token };
 
-      if (!vsa_disk_attach_volume (doc, &volume, wanted->target, req->vm->auth, error))
+      if (!vsa_disk_attach_volume (doc, policy, &volume, wanted->target, req->vm->auth, error))
         {
           g_prefix_error (error, "volume '%s': ", volume.name);
           return FALSE;
@@ -261,7 +247,7 @@ converge_volumes (xmlDoc *doc, VmRequest *req, GError **error)
 }
 
 static gboolean
-converge_qemu (xmlDoc *doc, VmRequest *req, GError **error)
+converge_qemu (xmlDoc *doc, const VmRequest *req, GError **error)
 {
   for (guint i = 0; i < req->vm->qemu_args->len; i++)
     if (!vsa_qemu_args_add (doc, g_ptr_array_index (req->vm->qemu_args, i), error))
@@ -276,18 +262,19 @@ converge_qemu (xmlDoc *doc, VmRequest *req, GError **error)
   return TRUE;
 }
 
-/* TODO(tunnels): the SSH tunnel policy (authorized_keys with
- * permitopen="127.0.0.1:PORT", the sshd Match drop-in) is being built on
- * another branch.  Its domain-side part, if any, goes here; its host
- * files belong in vsa_apply_vm's commit step.  Tunnels are parsed and
- * checked (vsa-manifest.c) but not converged yet. */
 static gboolean
-converge_tunnels (xmlDoc *doc, VmRequest *req, GError **error)
+is_listed_tunnel (const VmRequest *req, const char *user)
 {
-  g_autoptr (VsaPolicy) policy = NULL;
+  for (guint j = 0; j < req->vm->tunnels->len; j++)
+    if (g_str_equal (((VsaManifestTunnel *) g_ptr_array_index (req->vm->tunnels, j))->user, user))
+      return TRUE;
+  return FALSE;
+}
 
-  if (!vsa_policy_from_domain (doc, &policy, error))
-    return FALSE;
+/* The tunnels' policy side; `tunnel install` renders the sshd files. */
+static gboolean
+converge_tunnels (VsaPolicy *policy, const VmRequest *req, GError **error)
+{
   for (guint i = 0; i < req->vm->tunnels->len; i++)
     {
       VsaManifestTunnel *tunnel = g_ptr_array_index (req->vm->tunnels, i);
@@ -299,31 +286,25 @@ converge_tunnels (xmlDoc *doc, VmRequest *req, GError **error)
     }
   /* --prune: a tunnel the manifest does not list goes like an assignment. */
   for (guint i = policy->tunnels->len; req->opts->prune && i > 0; i--)
-    {
-      VsaTunnel *have = g_ptr_array_index (policy->tunnels, i - 1);
-      gboolean listed = FALSE;
-
-      for (guint j = 0; j < req->vm->tunnels->len && !listed; j++)
-        listed = g_str_equal (((VsaManifestTunnel *) g_ptr_array_index (req->vm->tunnels, j))->user,
-                              have->user);
-      if (!listed)
-        g_ptr_array_remove_index (policy->tunnels, i - 1);
-    }
-  vsa_policy_to_domain (doc, policy);
-  g_clear_pointer (&req->policy, vsa_policy_free);
-  req->policy = g_steal_pointer (&policy);
+    if (!is_listed_tunnel (req, ((VsaTunnel *) g_ptr_array_index (policy->tunnels, i - 1))->user))
+      g_ptr_array_remove_index (policy->tunnels, i - 1);
   return TRUE;
 }
 
-/* Every part on one document: the VM gets one define or none. */
+/* Every part on one document and one policy: the VM gets one define or
+ * none.  It is managed in the manifest's mode from the start, so no step
+ * depends on another having run before it. */
 static gboolean
-converge_vm_transform (xmlDoc *doc, gpointer user_data, GError **error)
+converge_vm_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
   VmRequest *req = user_data;
 
-  return converge_console (doc, req, error) && converge_access (doc, req, error) &&
-         converge_volumes (doc, req, error) && converge_qemu (doc, req, error) &&
-         converge_tunnels (doc, req, error);
+  if (*policy == NULL)
+    *policy = vsa_policy_new (req->vm->auth);
+  converge_access (*policy, req);
+  return converge_console (doc, policy, req, error) &&
+         converge_volumes (doc, policy, req, error) && converge_qemu (doc, req, error) &&
+         converge_tunnels (*policy, req, error);
 }
 
 /* --- one VM: inputs, SASL credentials, commit ---------------------------- */
@@ -443,14 +424,15 @@ create_credentials (VsaContext *ctx, const char *host, VmRequest *req, GPtrArray
  * ones are removed again if the define fails. */
 static gboolean
 commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmRequest *req,
-           GPtrArray *new_users, GPtrArray *ret_credentials, GError **error)
+           GPtrArray *new_users, GPtrArray *removed_users, GPtrArray *ret_credentials,
+           GError **error)
 {
   gboolean sasl = req->vm->auth == VSA_AUTH_SASL;
 
   if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
     return FALSE;
-  for (guint i = 0; sasl && i < req->removed_users->len; i++)
-    if (!vsa_sasl_delete_user (ctx->config, req->sasl_dir, g_ptr_array_index (req->removed_users, i), error))
+  for (guint i = 0; sasl && i < removed_users->len; i++)
+    if (!vsa_sasl_delete_user (ctx->config, req->sasl_dir, g_ptr_array_index (removed_users, i), error))
       return FALSE;
   if ((sasl && !create_credentials (ctx, host, req, new_users, ret_credentials, error)) ||
       !vsa_edit_commit (ctx, edit, error))
@@ -458,11 +440,27 @@ commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmR
       forget_credentials (ctx, req, ret_credentials);
       return FALSE;
     }
-  return !edit->changed || vsa_live_apply_policy (ctx, dom, req->policy, error);
+  return !edit->changed || vsa_live_apply_policy (ctx, dom, edit->policy, error);
+}
+
+/* The users the edit took away (--prune), in the order they were listed. */
+static GPtrArray *
+removed_users (const VsaEdit *edit)
+{
+  GPtrArray *users = g_ptr_array_new ();
+
+  for (guint i = 0; edit->old_policy && i < edit->old_policy->access->len; i++)
+    {
+      const char *user = ((VsaAccess *) g_ptr_array_index (edit->old_policy->access, i))->user;
+
+      if (vsa_policy_find_access (edit->policy, user) == NULL)
+        g_ptr_array_add (users, (gpointer) user);
+    }
+  return users;
 }
 
 static char *
-describe_change (const VmRequest *req, guint new_credentials)
+describe_change (const VmRequest *req, guint new_credentials, guint pruned)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
@@ -472,9 +470,8 @@ describe_change (const VmRequest *req, guint new_credentials)
     g_string_append (s, req->vm->auth == VSA_AUTH_SASL ? ", password removed" : ", new password");
   if (new_credentials > 0)
     g_string_append_printf (s, ", %u new SASL credential%s", new_credentials, new_credentials == 1 ? "" : "s");
-  if (req->removed_users->len > 0)
-    g_string_append_printf (s, ", %u user%s pruned", req->removed_users->len,
-                            req->removed_users->len == 1 ? "" : "s");
+  if (pruned > 0)
+    g_string_append_printf (s, ", %u user%s pruned", pruned, pruned == 1 ? "" : "s");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -501,6 +498,7 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
   g_autoptr (virDomain) dom = NULL;
   g_autoptr (VsaEdit) edit = NULL;
   g_autoptr (GPtrArray) new_users = NULL;
+  g_autoptr (GPtrArray) pruned = NULL;
   g_autoptr (GPtrArray) credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
   g_autofree char *diff = NULL;
   gboolean changed;
@@ -511,18 +509,20 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
       (edit = vsa_edit_prepare (ctx, dom, converge_vm_transform, &req, error)) == NULL)
     return FALSE;
   new_users = users_without_credential (&req);
+  pruned = removed_users (edit);
   if (!check_sasl_credentials (ctx, &req, new_users, error))
     return FALSE;
   changed = edit->changed || new_users->len > 0;
   if (ctx->dry_run && edit->changed && (diff = vsa_edit_diff (edit, error)) == NULL)
     return FALSE;
   if (!ctx->dry_run &&
-      !commit_vm (ctx, host, dom, edit, &req, new_users, credentials, error))
+      !commit_vm (ctx, host, dom, edit, &req, new_users, pruned, credentials, error))
     return FALSE;
   record_port (host_ports, vm->name, req.console.tls_port);
   g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
   report_vm (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
-             changed ? describe_change (&req, new_users->len) : NULL, g_steal_pointer (&diff));
+             changed ? describe_change (&req, new_users->len, pruned->len) : NULL,
+             g_steal_pointer (&diff));
   return TRUE;
 }
 
@@ -560,7 +560,7 @@ apply_host (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOptions 
   g_autoptr (virConnect) conn = connect_host (ctx, host, &error);
   g_autoptr (GHashTable) host_ports = NULL;
 
-  if (conn == NULL || (host_ports = vsa_libvirt_ports_in_use (conn, NULL, &error)) == NULL)
+  if (conn == NULL || (host_ports = vsa_inventory_ports_in_use (conn, NULL, &error)) == NULL)
     {
       fail_all_vms (report, host, error);
       return;

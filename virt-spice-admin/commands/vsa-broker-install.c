@@ -257,26 +257,15 @@ current_shells (GPtrArray *users)
 }
 
 gboolean
-vsa_broker_install (VsaContext *ctx, int argc, char **argv, GError **error)
+vsa_broker_install (VsaContext *ctx, GError **error)
 {
-  GOptionEntry entries[] = { { NULL } };
-  g_auto (GStrv) args = NULL;
   g_autoptr (GPtrArray) accounts = NULL;
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) to_change = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) old_shells = NULL;
   VsaBrokerRenderOptions opts;
 
-  if (!vsa_cli_parse (ctx, entries, "",
-                      "Renders and installs what the console broker needs: an sshd Match\n"
-                      "block per user with a console key (key only, no terminal, no\n"
-                      "forwarding beyond the user's tunnels, ForceCommand console), the\n"
-                      "root-owned key files, the console shell as those users' shell (only\n"
-                      "replacing nologin or false), and the broker's systemd units.  The\n"
-                      "drop-in is checked with 'sshd -t' first; on any failure nothing is\n"
-                      "installed.  With --dry-run: check and print only.",
-                      argc, argv, 0, 0, &args, error) ||
-      !vsa_cli_load_config (ctx, error) || (accounts = collect_accounts (ctx, error)) == NULL ||
+  if ((accounts = collect_accounts (ctx, error)) == NULL ||
       !check_console_shell (ctx->config->console_shell, error))
     return FALSE;
   opts = (VsaBrokerRenderOptions) { ctx->config->sshd_drop_in_dir,

@@ -7,6 +7,6 @@
 
 G_BEGIN_DECLS
 
-gboolean vsa_broker_install (VsaContext *ctx, int argc, char **argv, GError **error);
+gboolean vsa_broker_install (VsaContext *ctx, GError **error);
 
 G_END_DECLS

@@ -424,32 +424,15 @@ format_where (const VsaProbeRequest *req)
   return g_strdup_printf ("%s:%d", req->host, req->tls_port);
 }
 
-gboolean
-vsa_probe_console (const VsaProbeRequest *req,
-                   VsaProbeOutcome       *ret_outcome,
-                   char                 **ret_detail,
-                   GError               **error)
+/* See the header: spice mixes the global default context and the
+ * thread-default one, so they have to be the same context, and we have
+ * to be able to iterate it. */
+static gboolean
+acquire_default_context (GMainContext *context,
+                         GError      **error)
 {
-  GMainContext *context = g_main_context_default ();
   GMainContext *thread_context = g_main_context_get_thread_default ();
-  g_autoptr(GByteArray) ca = NULL;
-  g_autoptr(VsaSpiceSession) session = NULL;
-  g_autoptr(GSource) timer = NULL;
-  g_autofree char *where = NULL;
-  guint timeout_ms;
-  ProbeState state = { 0 };
-  gulong new_handler, disc_handler;
 
-  g_return_val_if_fail (req != NULL, FALSE);
-  g_return_val_if_fail (ret_outcome != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!check_request (req, &ca, error))
-    return FALSE;
-
-  /* See the header: spice mixes the global default context and the
-   * thread-default one, so they have to be the same context, and we have
-   * to be able to iterate it. */
   if (thread_context != NULL && thread_context != context)
     {
       g_set_error_literal (error, VSA_ERROR, VSA_ERROR_FAILED,
@@ -464,6 +447,54 @@ vsa_probe_console (const VsaProbeRequest *req,
                            "default main context");
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Wait for every channel to be finalized, so no spice source, coroutine
+ * or socket outlives the probe.  This terminates: by now the main
+ * channel's coroutine has either exited (error outcomes), been told to
+ * stop where it checks for it (opened), or had its socket shut down
+ * under it (timeout). */
+static void
+wait_for_disconnect (ProbeState   *state,
+                     SpiceSession *session,
+                     GMainContext *context)
+{
+  spice_session_disconnect (session);
+  while (!state->disconnected)
+    g_main_context_iteration (context, TRUE);
+
+  if (state->main_channel != NULL)
+    {
+      /* Not expected after "disconnected", but our handler must never
+       * outlive the stack frame it points into. */
+      g_signal_handler_disconnect (state->main_channel, state->event_handler);
+      g_object_remove_weak_pointer (G_OBJECT (state->main_channel),
+                                    (gpointer *) &state->main_channel);
+    }
+}
+
+gboolean
+vsa_probe_console (const VsaProbeRequest *req,
+                   VsaProbeOutcome       *ret_outcome,
+                   char                 **ret_detail,
+                   GError               **error)
+{
+  GMainContext *context = g_main_context_default ();
+  g_autoptr(GByteArray) ca = NULL;
+  g_autoptr(VsaSpiceSession) session = NULL;
+  g_autoptr(GSource) timer = NULL;
+  g_autofree char *where = NULL;
+  guint timeout_ms;
+  ProbeState state = { 0 };
+  gulong new_handler, disc_handler;
+
+  g_return_val_if_fail (req != NULL, FALSE);
+  g_return_val_if_fail (ret_outcome != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_request (req, &ca, error) || !acquire_default_context (context, error))
+    return FALSE;
 
   timeout_ms = req->timeout_ms != 0 ? req->timeout_ms
                                     : VSA_PROBE_DEFAULT_TIMEOUT_MS;
@@ -499,23 +530,7 @@ vsa_probe_console (const VsaProbeRequest *req,
       unblock_main_channel (&state, context);
     }
 
-  /* Wait for every channel to be finalized, so no spice source, coroutine
-   * or socket outlives this call.  This terminates: by now the main
-   * channel's coroutine has either exited (error outcomes), been told to
-   * stop where it checks for it (opened), or had its socket shut down
-   * under it (timeout). */
-  spice_session_disconnect (session);
-  while (!state.disconnected)
-    g_main_context_iteration (context, TRUE);
-
-  if (state.main_channel != NULL)
-    {
-      /* Not expected after "disconnected", but our handler must never
-       * outlive the stack frame it points into. */
-      g_signal_handler_disconnect (state.main_channel, state.event_handler);
-      g_object_remove_weak_pointer (G_OBJECT (state.main_channel),
-                                    (gpointer *) &state.main_channel);
-    }
+  wait_for_disconnect (&state, session, context);
   g_signal_handler_disconnect (session, new_handler);
   g_signal_handler_disconnect (session, disc_handler);
   g_main_context_release (context);

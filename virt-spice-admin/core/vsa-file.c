@@ -62,29 +62,44 @@ vsa_file_write_atomic (const char *path, const char *data, gsize len, mode_t mod
 
 /* ".BASE.vsa-PID-": a writer killed between creating its temporary file
  * and the rename (SIGKILL, power loss) leaves one behind; the next writer
- * of the same file removes those whose process is gone. */
+ * into the same directory removes every such file whose process is gone,
+ * whatever its base name: backups are named by time, so no later writer
+ * ever has the same base name as a dead one's. */
 static char *
 temp_prefix (const char *base, pid_t pid)
 {
   return g_strdup_printf (".%s.vsa-%ld-", base, (long) pid);
 }
 
+/* The writer's pid in a name ".BASE.vsa-PID-XXXXXX", or 0. */
+static pid_t
+temp_writer (const char *name)
+{
+  const char *mark = name[0] == '.' ? g_strrstr (name, ".vsa-") : NULL;
+  const char *dash;
+  char *end = NULL;
+  gint64 pid;
+
+  if (mark == NULL || mark == name)
+    return 0;
+  pid = g_ascii_strtoll (mark + strlen (".vsa-"), &end, 10);
+  dash = end;
+  if (pid <= 0 || pid > G_MAXINT32 || dash == NULL || *dash != '-' || strlen (dash + 1) != 6)
+    return 0;
+  return (pid_t) pid;
+}
+
 static void
-remove_stale_temps (const char *dir, const char *base)
+remove_stale_temps (const char *dir)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  g_autofree char *ours = g_strdup_printf (".%s.vsa-", base);
   const char *name;
 
   while (d && (name = g_dir_read_name (d)) != NULL)
     {
-      gint64 pid;
-      char *end = NULL;
+      pid_t pid = temp_writer (name);
 
-      if (!g_str_has_prefix (name, ours))
-        continue;
-      pid = g_ascii_strtoll (name + strlen (ours), &end, 10);
-      if (pid > 0 && end && *end == '-' && kill ((pid_t) pid, 0) != 0 && errno == ESRCH)
+      if (pid > 0 && kill (pid, 0) != 0 && errno == ESRCH)
         {
           g_autofree char *stale = g_build_filename (dir, name, NULL);
           g_unlink (stale);
@@ -103,7 +118,7 @@ vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GErro
   g_autofree char *tmp = g_strdup_printf ("%s/%sXXXXXX", dir, prefix);
   int fd;
 
-  remove_stale_temps (dir, base);
+  remove_stale_temps (dir);
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
   if (fd < 0)
     {
@@ -134,7 +149,7 @@ vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode
       saved_errno = errno;
       close (fd);
       g_unlink (tmp);
-      return set_errno_error (error, "write", tmp, saved_errno);
+      return set_errno_error (error, "write", path, saved_errno);
     }
   if (close (fd) != 0 || rename (tmp, path) != 0)
     {
@@ -153,12 +168,17 @@ vsa_dir_ensure (const char *path, mode_t mode, GError **error)
   return TRUE;
 }
 
+/* The lock file goes with the lock: unlinked while still held, so a
+ * waiter that then gets the flock sees its file is no longer the one at
+ * the path and opens again (vsa_lock_acquire). */
 void
 vsa_lock_release (VsaLock *lock)
 {
   if (lock == NULL)
     return;
+  g_unlink (lock->path);
   close (lock->fd); /* drops the flock */
+  g_free (lock->path);
   g_free (lock);
 }
 
@@ -175,6 +195,33 @@ lock_holder (int fd)
 /* Waits up to TIMEOUT_MS (polling: flock has no timed wait), then gives
  * up with the holder's pid, so a stuck run is diagnosed, not waited for
  * forever. */
+/* Whether FD is still the file at PATH (its holder did not remove it
+ * between our open and our flock). */
+static gboolean
+lock_is_current (int fd, const char *path)
+{
+  struct stat held, named;
+
+  return fstat (fd, &held) == 0 && stat (path, &named) == 0 && held.st_dev == named.st_dev &&
+         held.st_ino == named.st_ino;
+}
+
+static gboolean
+lock_refuse (int fd, GError **error)
+{
+  g_autofree char *holder = lock_holder (fd);
+
+  close (fd);
+  /* Callers name the VM ("VM 'X': ..."). */
+  g_set_error (error, VSA_ERROR, VSA_ERROR_CONFLICT,
+               "it is being changed by another virt-spice-admin (pid %s); "
+               "wait for it and try again", holder);
+  return FALSE;
+}
+
+/* Waits up to TIMEOUT_MS (polling: flock has no timed wait), then gives
+ * up with the holder's pid, so a stuck run is diagnosed, not waited for
+ * forever. */
 VsaLock *
 vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms, GError **error)
 {
@@ -184,29 +231,30 @@ vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms, GEr
   g_autofree char *pid = NULL;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   VsaLock *lock;
-  int fd;
+  int fd = -1;
 
   if (!vsa_dir_ensure (dir, 0700, error))
     return NULL;
-  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+  for (;;)
     {
-      set_errno_error (error, "open lock", path, errno);
-      return NULL;
-    }
-  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () >= deadline)
+      fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0)
         {
-          g_autofree char *holder = lock_holder (fd);
-
-          close (fd);
-          g_set_error (error, VSA_ERROR, VSA_ERROR_CONFLICT,
-                       "VM '%s' is being changed by another virt-spice-admin (pid %s); "
-                       "wait for it and try again", name, holder);
+          set_errno_error (error, "open lock", path, errno);
           return NULL;
         }
-      g_usleep (50 * 1000);
+      while (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          if ((errno != EWOULDBLOCK && errno != EINTR) || g_get_monotonic_time () >= deadline)
+            {
+              lock_refuse (fd, error);
+              return NULL;
+            }
+          g_usleep (50 * 1000);
+        }
+      if (lock_is_current (fd, path))
+        break;
+      close (fd);
     }
   pid = g_strdup_printf ("%ld\n", (long) getpid ());
   if (ftruncate (fd, 0) != 0 || pwrite (fd, pid, strlen (pid), 0) < 0)
@@ -215,5 +263,6 @@ vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms, GEr
     }
   lock = g_new0 (VsaLock, 1);
   lock->fd = fd;
+  lock->path = g_steal_pointer (&path);
   return lock;
 }

@@ -13,9 +13,11 @@ gboolean vsa_file_write_atomic_owned (const char *path, const char *data, gsize 
 int vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GError **error);
 gboolean vsa_file_fsync_directory (const char *dir, GError **error);
 /* An exclusive lock on STATE-DIR/locks/NAME.lock (flock), held until
- * released: serialises concurrent runs that change the same VM. */
+ * released, when the file is removed: serialises concurrent runs that
+ * change the same VM. */
 typedef struct {
   int fd;
+  char *path; /* removed on release */
 } VsaLock;
 
 VsaLock *vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms,

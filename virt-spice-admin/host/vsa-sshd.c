@@ -3,11 +3,26 @@
 #include "vsa-error.h"
 #include "vsa-template.h"
 #include "vsa-templates.h"
-#include "vsa-tunnel-render.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+
+static gboolean
+lookup_template (const char *name, const char **ret_text, GError **error)
+{
+  *ret_text = vsa_template_text (vsa_templates_lookup, name, error);
+  return *ret_text != NULL;
+}
+
+gboolean
+vsa_sshd_tunnel_templates (VsaTunnelTemplates *ret_templates, GError **error)
+{
+  return lookup_template ("sshd-tunnels.conf", &ret_templates->drop_in, error) &&
+         lookup_template ("sshd-tunnel-match.conf", &ret_templates->match_block, error) &&
+         lookup_template ("tunnel-authorized-keys", &ret_templates->keys_file, error) &&
+         lookup_template ("tunnel-authorized-keys-line", &ret_templates->key_line, error);
+}
 
 /* A private directory for the candidate files, removed again by
  * remove_check_dir(). */

@@ -1,0 +1,59 @@
+#!/bin/bash
+# README's first command, `bash docs/examples/demo.sh`, leaves the host as it
+# was: a listing of /etc and /var (path, type, owner, mode, size, mtime) is
+# the same before and after it runs, and it still shows what `secure` and
+# `apply` do (the diff, the per-VM results, the backups it saved in its own
+# temporary state directory).  Left out of the listing is what other
+# programs on a test host change meanwhile: logs, caches, spools, package
+# databases, libvirt's and the e2e harness's state, and the files the e2e
+# tests create accounts and drop-ins in.  /var/lib/virt-spice-admin and
+# /etc/virt-spice-admin, where the tool writes by default, are compared.
+# Usage: test-demo-host.sh CLI SOURCE-ROOT   (TAP)
+set -uo pipefail
+cli=$1
+root=$2
+work=$(mktemp -d /tmp/vsa-demo-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+listing() {
+    find /etc /var -xdev \
+        \( -path /var/log -o -path /var/cache -o -path /var/tmp -o -path /var/spool \
+           -o -path /var/mail -o -path /var/lib/apt -o -path /var/lib/dpkg \
+           -o -path /var/lib/systemd -o -path /var/lib/libvirt -o -path /var/lib/sudo \
+           -o -path /var/lib/virt-spice-admin-e2e -o -path /etc/libvirt -o -path /etc/sudoers.d \
+           -o -path /etc/ssh -o -path /etc/systemd -o -path /etc/virt-spice-admin/client \
+           -o -name 'passwd*' -o -name 'group*' -o -name 'shadow*' -o -name 'gshadow*' \
+           -o -name 'subuid*' -o -name 'subgid*' -o -name '.pwd.lock' -o -name 'ld.so.cache' \) -prune \
+        -o -printf '%p %y %U:%G %m %s %T@\n' 2>/dev/null | sort
+}
+
+n=0
+failed=0
+check() { # DESCRIPTION COMMAND...
+    local desc=$1 out
+    shift
+    n=$((n + 1))
+    if out=$("$@" 2>&1); then
+        echo "ok $n - $desc"
+    else
+        echo "not ok $n - $desc"
+        printf '%s\n' "$out" | head -40 | sed 's/^/#   /'
+        failed=$((failed + 1))
+    fi
+}
+
+listing >"$work/before"
+status=0
+VSA_DEMO_CLI=$cli bash "$root/docs/examples/demo.sh" >"$work/out" 2>&1 || status=$?
+listing >"$work/after"
+
+check "demo.sh exits 0" test "$status" = 0
+check "nothing under /etc or /var changed" diff -u "$work/before" "$work/after"
+check "it shows the diff secure would make" grep -q '^+    <graphics type="spice" autoport="no" listen="127.0.0.1" tlsPort=' "$work/out"
+check "it shows what apply changed, per VM" grep -qx '3 changed, 0 unchanged, 0 failed' "$work/out"
+check "it shows the backups apply saved in its own state directory" grep -q '^state/backups/debianx/.*\.xml$' "$work/out"
+check "its temporary directory is gone" bash -c '! ls -d /tmp/vsa-demo.* 2>/dev/null | grep -qF "$0"' \
+    "$(sed -n 's/^\$ cat \(.*\)\/virt-spice-admin.conf$/\1/p' "$work/out")"
+[ "$failed" -eq 0 ] || sed 's/^/# demo: /' "$work/out" | head -60
+echo "1..$n"
+[ "$failed" -eq 0 ]
