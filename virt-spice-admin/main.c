@@ -32,6 +32,8 @@ static const VsaCommand *const commands[] = {
   &vsa_command_apply,
   &vsa_command_broker,
   &vsa_command_console,
+  &vsa_command_watch,
+  &vsa_command_sessions,
   NULL
 };
 
