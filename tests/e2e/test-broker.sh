@@ -72,7 +72,7 @@ trap cleanup EXIT
 
 for user in "$ALICE" "$BOB"; do
     if ! getent passwd "$user" >/dev/null; then
-        useradd --no-create-home --shell /usr/sbin/nologin "$user"
+        useradd --no-create-home --home-dir "$T" --shell /usr/sbin/nologin "$user"
         CREATED_USERS+=("$user")
     fi
     # sshd without PAM refuses a locked ('!') account even with a key.
@@ -185,7 +185,8 @@ for _ in $(seq 50); do [ -S "$T/run/broker.sock" ] && break; sleep 0.1; done
 virsh -c "$E2E_URI" start "$VM" >/dev/null
 
 SSH_OPTIONS=(-F /dev/null -p "$SSH_PORT" -o IdentitiesOnly=yes -o IdentityAgent=none
-    -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10)
+    -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10
+    -o LogLevel=ERROR)
 # console_as USER ADDR ARGS...: `ssh USER@HOST console ARGS` from ADDR.
 console_as() {
     local user=$1 addr=$2

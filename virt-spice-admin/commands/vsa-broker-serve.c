@@ -9,6 +9,8 @@
 #include "vsa-sessions.h"
 #include "vsa-ticket.h"
 
+#include <libvirt/virterror.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,6 +79,17 @@ load_vm (Request *r, GError **error)
   if (!ensure_connection (r->ctx, error))
     return FALSE;
   r->dom = virDomainLookupByName (r->ctx->conn, r->request.vm);
+  /* A connection that died since it was last used fails only now:
+   * reconnect once. */
+  if (r->dom == NULL && virGetLastErrorCode () != VIR_ERR_NO_DOMAIN)
+    {
+      g_clear_pointer (&r->ctx->conn, virConnectClose);
+      if (!ensure_connection (r->ctx, error))
+        return FALSE;
+      r->dom = virDomainLookupByName (r->ctx->conn, r->request.vm);
+    }
+  if (r->dom == NULL && virGetLastErrorCode () != VIR_ERR_NO_DOMAIN)
+    return vsa_libvirt_set_error (error, "cannot look VM '%s' up", r->request.vm);
   if (r->dom == NULL)
     return TRUE;
   r->running = virDomainIsActive (r->dom) == 1;
@@ -263,6 +276,9 @@ vsa_broker_serve (VsaContext *ctx, GError **error)
 
   if (listen_fd < 0)
     return FALSE;
+  /* A client or libvirtd gone mid-write is an error to report, not a
+   * reason to die. */
+  signal (SIGPIPE, SIG_IGN);
   vsa_journal_send (ctx->config->journal_socket, VSA_JOURNAL_INFO, "console broker listening",
                     (VsaJournalField[]) { { "VSA_SOCKET", ctx->config->broker_socket }, { NULL, NULL } });
   for (;;)

@@ -8,6 +8,7 @@
 #include "vsa-xml.h"
 
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 /* A ticket's connection may link a little after the ticket's end was
@@ -238,6 +239,7 @@ vsa_watch_run (VsaContext *ctx, GError **error)
 
   if (table == NULL)
     return FALSE;
+  signal (SIGPIPE, SIG_IGN);
   if (virEventRegisterDefaultImpl () < 0)
     return vsa_libvirt_set_error (error, "cannot start libvirt's event loop");
   for (;;)
