@@ -31,7 +31,7 @@ CLIENT_IF=vsa-br-c
 ALICE=vsa-e2e-alice
 BOB=vsa-e2e-bob
 
-tap_plan 33
+tap_plan 36
 for tool in /usr/sbin/sshd ssh ssh-keygen useradd usermod userdel remote-viewer xvfb-run strace; do
     command -v "$tool" >/dev/null || tap_bail "$tool not found (bash build-aux/install-deps.sh test)"
 done
@@ -306,4 +306,15 @@ probe_from "$ALICE_ADDR" "$(vv_field "$T/r.vv" password)" >/dev/null
 recorded_again() { [ "$(grep -c "VSA_EVENT=connected" "$T/journal.log")" -gt "$before" ]; }
 tap_check "after a libvirtd restart watch still records sessions" wait_for recorded_again
 tap_check "the session records say where the user came from" grep -q "VSA_EVENT=connected .*VSA_USER=$ALICE | VSA_USER_SOURCE=ticket | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
+
+# --- a session no policy allows --------------------------------------------
+# Someone flushed the server firewall: a leaked ticket is used from an
+# address nobody has.  watch says so at error priority; audit reports it.
+console_as "$ALICE" "$ALICE_ADDR" "$VM" >"$T/x.vv"
+nft delete table inet virt_spice_admin
+tap_check "(with the firewall gone) the ticket opens from a foreign address" expect_status 0 probe_from "$OTHER" "$(vv_field "$T/x.vv" password)"
+unallowed_recorded() { grep -q "PRIORITY=3 .*VSA_EVENT=connected | VSA_VM=$VM | VSA_USER_SOURCE=none | VSA_CLIENT=$OTHER" "$T/journal.log"; }
+tap_check "watch logs the foreign address at error priority" wait_for unallowed_recorded
+audit_reports() { local out; out=$(vsa audit "$VM" 2>/dev/null) && return 1; grep -q "VSA-S01.*$OTHER" <<<"$out"; }
+tap_check "audit reports it (VSA-S01) and exits non-zero" audit_reports
 tap_done

@@ -7,6 +7,7 @@
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-error.h"
+#include "vsa-sessions.h"
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
 #include "vsa-libvirt-conf.h"
@@ -84,6 +85,28 @@ audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
                       invalid ? ": " : "", invalid ? invalid : "");
 }
 
+/* The session journal's record of connections no policy admits: open
+ * ones, and those of the last day (an intrusion is worth a look even
+ * once it has ended). */
+static void
+audit_sessions (const VsaSessionTable *table, const char *vm, GPtrArray *findings)
+{
+  gint64 since = g_get_real_time () / G_USEC_PER_SEC - 24 * 3600;
+
+  for (guint i = 0; table && i < table->sessions->len; i++)
+    {
+      const VsaSession *s = g_ptr_array_index (table->sessions, i);
+      g_autofree char *when = vsa_format_utc (s->since);
+
+      if (s->allowed || g_strcmp0 (s->vm, vm) != 0 || (s->until != 0 && s->until < since))
+        continue;
+      vsa_findings_add (findings, "VSA-S01", VSA_SEVERITY_HIGH, vm,
+                        "find out who it was: journalctl VSA_EVENT=connected VSA_VM=VM",
+                        "a console session from %s, an address no policy allows, %s at %s",
+                        s->client, s->until ? "began" : "is open since", when);
+    }
+}
+
 static GPtrArray *
 run_audit (VsaContext *ctx, GPtrArray *vms)
 {
@@ -95,6 +118,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
   g_autofree char *server_dir = g_path_get_dirname (ctx->config->server_cert);
   g_autofree char *server_key = g_build_filename (server_dir, "server-key.pem", NULL);
   g_autoptr (VsaFirewallState) state = NULL;
+  g_autoptr (VsaSessionTable) sessions = vsa_session_table_load (ctx->config->state_dir, NULL);
   VsaAuditSettings settings = { ctx->config->listen, g_strcmp0 (sasl, "1") == 0, now,
                                 EXPIRY_WARNING_SECONDS, ctx->config->firewall };
 
@@ -109,6 +133,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
       VsaVmRecord *vm = g_ptr_array_index (vms, i);
 
       vsa_audit_domain (vm->name, vm->config_doc, &settings, findings);
+      audit_sessions (sessions, vm->name, findings);
       if (vm->policy == NULL)
         continue;
       audit_secrets (ctx->config, vm, findings);
