@@ -20,124 +20,17 @@ set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
 VSA=$1
 HOOK=$2
-SHELL_BIN=$(dirname "$VSA")/console-shell
+. "$(dirname "$(readlink -f "$0")")/vsa-broker-lib.sh"
 VM=vsa-e2e-broker
 OFF=vsa-e2e-broker-off
 PORT=20935
-SSH_PORT=2297
-NETNS=vsa-e2e-brclient
-HOST_IF=vsa-br-h
-CLIENT_IF=vsa-br-c
-ALICE=vsa-e2e-alice
-BOB=vsa-e2e-bob
 
 tap_plan 36
-for tool in /usr/sbin/sshd ssh ssh-keygen useradd usermod userdel remote-viewer xvfb-run strace; do
-    command -v "$tool" >/dev/null || tap_bail "$tool not found (bash build-aux/install-deps.sh test)"
-done
-[ -x "$SHELL_BIN" ] || tap_bail "console-shell not built next to $VSA"
-ip link del "$HOST_IF" 2>/dev/null || true
-NET=$(vsa_test_net4 10.235.0 10.236.0 172.31.235 192.168.235 2>&1) || tap_bail "$NET"
-HOST_ADDR=$NET.1
-ALICE_ADDR=$NET.2
-BOB_ADDR=$NET.3
-OTHER=$NET.4
-tap_diag "test network $NET.0/24"
-E2E_EXTRA_SANS="ip:$HOST_ADDR"
+broker_check_tools remote-viewer xvfb-run strace
+broker_net 10.235.0 10.236.0 172.31.235 192.168.235
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 vsa_e2e_config
-# Not under /tmp and 0755: sshd's StrictModes checks the key files'
-# directories, and the console runs as the user and reads the config.
-T=$(mktemp -d "$E2E_STATE_DIR/broker.XXXXXX")
-chmod 0755 "$T"
-CREATED_USERS=()
-PIDS=()
-cleanup() {
-    local pid user
-    set +e
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    [ -s "$T/sshd.pid" ] && kill "$(cat "$T/sshd.pid")" 2>/dev/null
-    sleep 0.5
-    for user in "${CREATED_USERS[@]}"; do
-        pkill -u "$user" 2>/dev/null
-        userdel "$user" 2>/dev/null
-    done
-    e2e_teardown
-    ip netns del "$NETNS" 2>/dev/null
-    ip link del "$HOST_IF" 2>/dev/null
-    "$VSA" -q firewall flush 2>/dev/null
-    rm -rf "$T" "$VSA_E2E_STATE"
-}
-trap cleanup EXIT
-
-for user in "$ALICE" "$BOB"; do
-    if ! getent passwd "$user" >/dev/null; then
-        useradd --no-create-home --home-dir "$T" --shell /usr/sbin/nologin "$user"
-        CREATED_USERS+=("$user")
-    fi
-    # sshd without PAM refuses a locked ('!') account even with a key.
-    usermod -p '*' "$user"
-    ssh-keygen -q -t ed25519 -N '' -C "$user@e2e" -f "$T/$user"
-done
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
-mkdir -p /run/sshd
-
-CONF=$T/vsa.conf
-cat "$VIRT_SPICE_ADMIN_CONFIG" - >"$CONF" <<CONF
-server-cert = $E2E_PKI_DIR/server-cert.pem
-server-name = $HOST_ADDR
-sshd-config = $T/sshd_config
-sshd-drop-in-dir = $T/sshd_config.d
-tunnel-authorized-keys-dir = $T/tunnel_keys
-broker-authorized-keys-dir = $T/console_keys
-broker-socket = $T/run/broker.sock
-broker-command = $VSA --config $CONF console
-console-shell = $SHELL_BIN
-systemd-unit-dir = $T/units
-journal-socket = $T/journal.sock
-ticket-validity = 8s
-CONF
-chmod 0644 "$CONF"
-export VIRT_SPICE_ADMIN_CONFIG=$CONF
-cat >"$T/sshd_config" <<CONF
-Include $T/sshd_config.d/*.conf
-ListenAddress $HOST_ADDR:$SSH_PORT
-HostKey $T/host_key
-PidFile $T/sshd.pid
-UsePAM no
-StrictModes yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile none
-LogLevel VERBOSE
-CONF
-
-# The client host: one namespace, three addresses; the route's source
-# address says which one a connection comes from.
-ip netns del "$NETNS" 2>/dev/null || true
-ip netns add "$NETNS"
-ip link add "$HOST_IF" type veth peer name "$CLIENT_IF"
-ip link set "$CLIENT_IF" netns "$NETNS"
-ip addr add "$HOST_ADDR/24" dev "$HOST_IF"
-ip link set "$HOST_IF" up
-for a in "$ALICE_ADDR" "$BOB_ADDR" "$OTHER"; do ip -n "$NETNS" addr add "$a/24" dev "$CLIENT_IF"; done
-ip -n "$NETNS" link set lo up
-ip -n "$NETNS" link set "$CLIENT_IF" up
-from() { ip -n "$NETNS" route replace "$HOST_ADDR/32" dev "$CLIENT_IF" src "$1"; }
-in_client() { ip netns exec "$NETNS" "$@"; }
-
-# A journal: every datagram the broker and watch send, one per line.
-/usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as out:
-    while True:
-        out.write(s.recv(65536).decode().replace("\n", " | ") + "\n")
-        out.flush()
-' "$T/journal.sock" "$T/journal.log" {E2E_LOCK_FD}>&- &
-PIDS+=($!)
-
+broker_setup
 e2e_define_fixture "$VM" ""
 e2e_define_fixture "$OFF" ""
 vsa secure "$VM" --listen "$HOST_ADDR" --tls-port "$PORT"
@@ -145,13 +38,6 @@ vsa secure "$OFF" --listen "$HOST_ADDR" --tls-port $((PORT + 1))
 vsa assign "$VM" "$ALICE" --client "$ALICE_ADDR" --ssh-key "$T/$ALICE.pub"
 vsa assign "$VM" "$BOB" --client "$BOB_ADDR" --ssh-key "$T/$BOB.pub"
 vsa assign "$OFF" "$ALICE" --client "$ALICE_ADDR" --ssh-key "$T/$ALICE.pub"
-
-one_line_failure() { # CMD...: exit 1, exactly one line on stderr
-    local out status=0
-    out=$("$@" 2>&1 >/dev/null) || status=$?
-    [ "$status" -eq 1 ] && [ "$(wc -l <<<"$out")" -eq 1 ] || { echo "status $status: $out"; return 1; }
-    printf '%s\n' "$out" >"$T/last-refusal"
-}
 
 # --- broker install -------------------------------------------------------
 usermod -s /bin/bash "$BOB"
@@ -175,39 +61,15 @@ installed() {
 }
 tap_check "the console shell, root-owned key files with from=, the Match block and the units" installed
 
-/usr/sbin/sshd -f "$T/sshd_config" -E "$T/sshd.log"
-"$VSA" -c "$E2E_URI" broker serve 2>"$T/broker.err" {E2E_LOCK_FD}>&- &
-BROKER=$!
-PIDS+=("$BROKER")
-"$VSA" -c "$E2E_URI" watch 2>"$T/watch.err" {E2E_LOCK_FD}>&- &
-PIDS+=($!)
-for _ in $(seq 50); do [ -S "$T/run/broker.sock" ] && break; sleep 0.1; done
+broker_start
 virsh -c "$E2E_URI" start "$VM" >/dev/null
-
-SSH_OPTIONS=(-F /dev/null -p "$SSH_PORT" -o IdentitiesOnly=yes -o IdentityAgent=none
-    -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10
-    -o LogLevel=ERROR)
-# console_as USER ADDR ARGS...: `ssh USER@HOST console ARGS` from ADDR.
-console_as() {
-    local user=$1 addr=$2
-    shift 2
-    from "$addr"
-    in_client ssh "${SSH_OPTIONS[@]}" -i "$T/$user" "$user@$HOST_ADDR" console "$@"
-}
-vv_field() {
-    /usr/bin/python3 -c 'import sys
-from gi.repository import GLib
-kf = GLib.KeyFile()
-kf.load_from_file(sys.argv[1], GLib.KeyFileFlags.NONE)
-print(kf.get_string("virt-viewer", sys.argv[2]))' "$1" "$2"
-}
 probe_from() { # ADDR PASSWORD: probe's exit status
     from "$1"
     printf '%s\n' "$2" | in_client "$VSA" -c "$E2E_URI" probe "$VM" --host "$HOST_ADDR" --password-stdin --timeout 10
 }
 
 # --- alice asks ------------------------------------------------------------
-tap_check "alice's 'ssh console VM' prints a .vv (exit 0)" bash -c "$(declare -f console_as from in_client); $(declare -p SSH_OPTIONS T HOST_ADDR NETNS CLIENT_IF); console_as $ALICE $ALICE_ADDR $VM >$T/a.vv"
+tap_check "alice's 'ssh console VM' prints a .vv (exit 0)" console_to "$T/a.vv" "$ALICE" "$ALICE_ADDR" "$VM"
 fields_ok() {
     [ "$(vv_field "$T/a.vv" host)" = "$HOST_ADDR" ] && [ "$(vv_field "$T/a.vv" tls-port)" = "$PORT" ] &&
         [ "$(vv_field "$T/a.vv" secure-channels)" = all ] && [ "$(vv_field "$T/a.vv" delete-this-file)" = 1 ] &&
@@ -256,13 +118,12 @@ want_user, want_client, want_connected = sys.argv[1], sys.argv[2], sys.argv[3] =
 rows = json.load(sys.stdin)["sessions"]
 sys.exit(0 if any(r["user"] == want_user and r["client"] == want_client and r["connected"] == want_connected and r["user_source"] == "ticket" for r in rows) else 1)' "$2" "$3" "$4"
 }
-wait_for() { for _ in $(seq 50); do "$@" && return 0; sleep 0.2; done; "$@"; }
 tap_check "sessions --json: alice connected from her address (user from the ticket)" wait_for json_session "$VM" "$ALICE" "$ALICE_ADDR" true
 tap_check "bob is refused while alice is connected: one line, exit 1" one_line_failure console_as "$BOB" "$BOB_ADDR" "$VM"
 tap_check "... naming alice" grep -q "in use by $ALICE since" "$T/last-refusal"
 tap_check "asking to take over without the right: refused too" one_line_failure console_as "$BOB" "$BOB_ADDR" "$VM" --take-over
 vsa assign "$VM" "$BOB" --take-over
-tap_check "with take-over allowed bob gets a .vv" bash -c "$(declare -f console_as from in_client); $(declare -p SSH_OPTIONS T HOST_ADDR NETNS CLIENT_IF); console_as $BOB $BOB_ADDR $VM --take-over >$T/b.vv"
+tap_check "with take-over allowed bob gets a .vv" console_to "$T/b.vv" "$BOB" "$BOB_ADDR" "$VM" --take-over
 kicked() { for _ in $(seq 50); do ! kill -0 "$VIEWER" 2>/dev/null && return 0; grep -qi "disconnect" "$T/viewer.log" && return 0; sleep 0.2; done; return 1; }
 tap_check "alice's session ends" kicked
 kill "$VIEWER" 2>/dev/null || true
