@@ -13,6 +13,18 @@ vsa_broker_user_new (const char *user)
   return broker_user;
 }
 
+VsaBrokerUser *
+vsa_broker_user_copy (const VsaBrokerUser *broker_user)
+{
+  VsaBrokerUser *copy = vsa_broker_user_new (broker_user->user);
+
+  copy->take_over = broker_user->take_over;
+  if (broker_user->key)
+    copy->key = vsa_ssh_key_new (broker_user->key->type, broker_user->key->blob,
+                                 broker_user->key->comment);
+  return copy;
+}
+
 void
 vsa_broker_user_free (VsaBrokerUser *broker_user)
 {

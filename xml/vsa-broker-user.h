@@ -23,6 +23,7 @@ typedef struct {
 } VsaBrokerUser;
 
 VsaBrokerUser *vsa_broker_user_new (const char *user);
+VsaBrokerUser *vsa_broker_user_copy (const VsaBrokerUser *broker_user);
 void vsa_broker_user_free (VsaBrokerUser *broker_user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaBrokerUser, vsa_broker_user_free)
 

@@ -85,5 +85,6 @@ gboolean vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user);
 
 VsaBrokerUser *vsa_policy_find_broker_user (const VsaPolicy *policy, const char *user);
 VsaBrokerUser *vsa_policy_ensure_broker_user (VsaPolicy *policy, const char *user);
+gboolean vsa_policy_parse_broker_user (VsaPolicy *policy, xmlNode *node, GError **error);
 
 G_END_DECLS

@@ -56,6 +56,8 @@ broker_cleanup() {
     ip netns del "$NETNS" 2>/dev/null
     ip link del "$HOST_IF" 2>/dev/null
     "$VSA" -q firewall flush 2>/dev/null
+    # BROKER_KEEP=DIR: keep the logs (sshd, broker, watch, journal) there.
+    [ -n "${BROKER_KEEP:-}" ] && cp -r "$T"/*.log "$T"/*.err "$T"/console_keys "$T"/sshd_config.d "$BROKER_KEEP"/ 2>/dev/null
     rm -rf "$T" "$VSA_E2E_STATE"
     return 0
 }

@@ -192,6 +192,13 @@ test_broker_element (void)
   g_assert_false (vsa_policy_find_broker_user (back, "alice")->take_over);
   g_assert_true (vsa_policy_find_broker_user (back, "bob")->take_over);
   g_assert_null (vsa_policy_find_broker_user (back, "bob")->key);
+  /* the edit transaction's copy keeps them (it once did not) */
+  {
+    g_autoptr (VsaPolicy) copy = vsa_policy_copy (back);
+
+    g_assert_cmpstr (vsa_policy_find_broker_user (copy, "alice")->key->blob, ==, KEY_A);
+    g_assert_true (vsa_policy_find_broker_user (copy, "bob")->take_over);
+  }
   /* unassign takes the console key along */
   g_assert_true (vsa_policy_unassign (back, "alice"));
   g_assert_null (vsa_policy_find_broker_user (back, "alice"));
