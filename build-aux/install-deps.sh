@@ -26,10 +26,16 @@ test_pkgs=(
   user-mode-linux kmod lvm2 dmsetup cryptsetup-bin util-linux keyutils
   openssh-server openssh-client passwd
   libclang-rt-14-dev
+  dpkg-dev debhelper build-essential fakeroot lintian man-db systemd
 )
 # scdoc renders the man pages (docs/man/*.scd).
 # libclang-rt-14-dev: libFuzzer and the ASan/UBSan runtimes for clang,
 # for the fuzz step (tests/fuzz/run-fuzz.sh, bench/fuzz).
+# The package suite (tests/package/) builds the Debian package with
+# dpkg-buildpackage (dpkg-dev, debhelper, build-essential, fakeroot for the
+# binary target), checks it with lintian, reads the installed pages with
+# man (man-db), and expects systemd-tmpfiles (systemd) to make the state
+# directory as on any Debian 12 host.
 # keyutils: keyctl puts the key a luks2-keyring token names into the
 # kernel keyring (volume tests).
 

@@ -17,6 +17,7 @@
  * tells libvirt the XML is unchanged. */
 #include "vsa-config.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-firewall.h"
 #include "vsa-hook-log.h"
 #include "vsa-hook-plan.h"
@@ -58,17 +59,13 @@ read_persistent_xml (const VsaConfig *config, const char *domain)
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   char *text = NULL;
-  gsize len = 0;
 
   if (!vsa_validate_vm_name (domain, NULL))
     return NULL;
   file = g_strconcat (domain, ".xml", NULL);
   path = g_build_filename (config->libvirt_config_dir, file, NULL);
-  if (!g_file_get_contents (path, &text, &len, NULL) || len > VSA_XML_MAX_SIZE)
-    {
-      g_free (text);
-      return NULL;
-    }
+  if (!vsa_file_read_bounded (path, "persistent domain XML", VSA_XML_MAX_SIZE, &text, NULL, NULL))
+    return NULL;
   return text;
 }
 
@@ -94,11 +91,9 @@ run_prepare (VsaHookPlan *plan, const VsaConfig *config)
 
   if (plan->refusals->len > 0)
     {
-      g_autofree char *line = vsa_hook_refusal_line (plan);
+      g_autofree char *reason = vsa_hook_refusal_reason (plan);
 
-      vsa_hook_log (G_LOG_LEVEL_WARNING, plan->domain, "%s", line);
-      fprintf (stderr, "%s\n", line);
-      return 1;
+      return refuse_start (plan->domain, reason);
     }
   if (!vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
     return refuse_start (plan->domain, error->message);
@@ -177,14 +172,14 @@ load_config (const char *domain, gboolean may_refuse, GError **error)
   return vsa_config_new_defaults ();
 }
 
+/* The plan's phase decides everything here: it is computed once, with
+ * the one namespace search, before the configuration is even read. */
 int
 main (int argc, char **argv)
 {
   const char *domain = argc > 1 ? argv[1] : "";
   const char *operation = argc > 2 ? argv[2] : "";
   const char *sub_operation = argc > 3 ? argv[3] : "";
-  gboolean may_refuse;
-  VsaHookPhase phase = vsa_hook_phase_for (operation, sub_operation, &may_refuse);
   g_autoptr (GByteArray) input = NULL;
   g_autofree char *persistent = NULL;
   g_autoptr (VsaHookPlan) plan = NULL;
@@ -193,23 +188,21 @@ main (int argc, char **argv)
 
   vsa_hook_log_init ();
   input = read_stdin_bounded ();
-  if (phase == VSA_HOOK_IGNORE || phase == VSA_HOOK_FILTER)
-    return 0;
-  if (!vsa_hook_input_may_be_managed ((const char *) input->data, input->len))
+  plan = vsa_hook_plan_new (domain, operation, sub_operation, (const char *) input->data,
+                            input->len);
+  if (!plan->to_judge)
     return 0;
 
-  config = load_config (domain, may_refuse, &error);
+  config = load_config (domain, plan->may_refuse, &error);
   if (config == NULL)
     return refuse_start (domain, error->message);
-  if (phase == VSA_HOOK_PREPARE)
+  if (plan->phase == VSA_HOOK_PREPARE)
     persistent = read_persistent_xml (config, domain);
-  plan = vsa_hook_plan_build (domain, operation, sub_operation, (const char *) input->data,
-                              input->len, persistent, &error);
-  if (plan == NULL)
+  if (!vsa_hook_plan_judge (plan, (const char *) input->data, input->len, persistent, &error))
     {
       vsa_hook_log (G_LOG_LEVEL_WARNING, domain, "%s %s: %s", operation, sub_operation,
                     error->message);
-      return may_refuse ? refuse_start (domain, error->message) : 0;
+      return plan->may_refuse ? refuse_start (domain, error->message) : 0;
     }
   if (!plan->managed)
     return 0;

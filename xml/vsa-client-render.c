@@ -37,8 +37,7 @@ vsa_client_file_free (VsaClientFile *file)
 }
 
 static void
-add_file (GPtrArray *files, VsaClientFileKind kind, char *path, char *content, guint mode,
-          gboolean group_owned)
+add_file (GPtrArray *files, VsaClientFileKind kind, char *path, char *content, guint mode)
 {
   VsaClientFile *file = g_new0 (VsaClientFile, 1);
 
@@ -46,7 +45,6 @@ add_file (GPtrArray *files, VsaClientFileKind kind, char *path, char *content, g
   file->path = path;
   file->content = content;
   file->mode = mode;
-  file->group_owned = group_owned;
   g_ptr_array_add (files, file);
 }
 
@@ -89,6 +87,7 @@ vsa_client_render_validate_options (const VsaClientRenderOptions *opts, GError *
 {
   if (!vsa_validate_safe_path (opts->prefix, "install root", error) ||
       !vsa_validate_program_path (opts->remote_viewer, "remote-viewer path", error) ||
+      !vsa_validate_program_path (opts->launcher, "client launcher path", error) ||
       !vsa_validate_safe_path (opts->program, "virt-spice-admin path", error) ||
       (opts->config_path && !vsa_validate_safe_path (opts->config_path, "configuration file", error)))
     return FALSE;
@@ -142,26 +141,30 @@ header_comment (const VsaClientRenderOptions *opts, const char *comment_start)
 
 /* --- sudoers ------------------------------------------------------------- */
 
+/* PROGRAM ARGS... with every word escaped, so sudo matches it literally. */
 static gboolean
-append_pinned_command (GString *commands, const VsaClientRenderOptions *opts, const char *arg,
-                       GError **error)
+append_pinned_command (GString *commands, const char *const *words, GError **error)
 {
-  g_autofree char *escaped = vsa_sudoers_escape_arg (arg, error);
-  g_autofree char *program = vsa_sudoers_escape_arg (opts->remote_viewer, error);
+  g_string_append (commands, commands->len ? ", \\\n    " : "");
+  for (guint i = 0; words[i]; i++)
+    {
+      g_autofree char *escaped = vsa_sudoers_escape_arg (words[i], error);
 
-  if (escaped == NULL || program == NULL)
-    return FALSE;
-  g_string_append_printf (commands, "%s%s -- %s", commands->len ? ", \\\n    " : "",
-                          program, escaped);
+      if (escaped == NULL)
+        return FALSE;
+      g_string_append_printf (commands, "%s%s", i ? " " : "", escaped);
+    }
   return TRUE;
 }
 
-/* Two commands per console: the .vv file (CA, subject and
- * secure-channels pinned: what spice-connect runs) and the bare URI of the
- * article.  Both reach that one console only. */
+/* Two commands per console.  As root: the launcher on the user's own .vv
+ * file (CA, subject, secure-channels and any password in it), which it
+ * reads and hands to remote-viewer run as the user.  As the user with
+ * GROUP: remote-viewer on the bare URI of the article, which holds no
+ * secret.  Both reach that one console only. */
 static gboolean
 user_commands (const VsaClientRenderOptions *opts, GArray *grants, const char *user,
-               GString *commands, GError **error)
+               GString *open_commands, GString *uri_commands, GError **error)
 {
   for (guint i = 0; i < grants->len; i++)
     {
@@ -173,8 +176,10 @@ user_commands (const VsaClientRenderOptions *opts, GArray *grants, const char *u
         continue;
       vv = vv_absolute_path (opts, user, grant->vm);
       uri = spice_uri (opts, grant->vm);
-      if (!append_pinned_command (commands, opts, vv, error) ||
-          !append_pinned_command (commands, opts, uri, error))
+      if (!append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--", opts->remote_viewer,
+                                                                    opts->group, vv, NULL }, error) ||
+          !append_pinned_command (uri_commands, (const char *[]) { opts->remote_viewer, "--", uri, NULL },
+                                  error))
         return FALSE;
     }
   return TRUE;
@@ -187,21 +192,24 @@ render_sudoers (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *u
   g_autoptr (GString) rules = g_string_new (NULL);
   g_autofree char *header = header_comment (opts, "#");
   g_autofree char *program = vsa_sudoers_escape_arg (opts->remote_viewer, error);
+  g_autofree char *launcher = program ? vsa_sudoers_escape_arg (opts->launcher, error) : NULL;
 
-  if (program == NULL)
+  if (launcher == NULL)
     return NULL;
   for (guint i = 0; i < users->len; i++)
     {
       const char *user = g_ptr_array_index (users, i);
-      g_autoptr (GString) commands = g_string_new (NULL);
+      g_autoptr (GString) open_commands = g_string_new (NULL);
+      g_autoptr (GString) uri_commands = g_string_new (NULL);
       g_autofree char *rule = NULL;
 
-      if (!user_commands (opts, grants, user, commands, error))
+      if (!user_commands (opts, grants, user, open_commands, uri_commands, error))
         return NULL;
       {
         const char *vars[] = { "USER", user, "GROUP", opts->group,
                                "TAG", opts->nopasswd ? "NOPASSWD: " : "",
-                               "COMMANDS", commands->str, NULL };
+                               "OPEN_COMMANDS", open_commands->str,
+                               "URI_COMMANDS", uri_commands->str, NULL };
         rule = vsa_template_expand (opts->templates, "sudoers-rule", vars, error);
       }
       if (rule == NULL)
@@ -210,7 +218,7 @@ render_sudoers (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *u
     }
   {
     const char *vars[] = { "HEADER", header, "GROUP", opts->group, "REMOTE_VIEWER", program,
-                           "RULES", rules->str, NULL };
+                           "LAUNCHER", launcher, "RULES", rules->str, NULL };
     return vsa_template_expand (opts->templates, "sudoers", vars, error);
   }
 }
@@ -359,17 +367,17 @@ render_firewall (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
 
       if (nft == NULL)
         return FALSE;
-      add_file (files, VSA_CLIENT_FILE_NFT, g_strdup (VSA_CLIENT_NFT_PATH), nft, 0644, FALSE);
+      add_file (files, VSA_CLIENT_FILE_NFT, g_strdup (VSA_CLIENT_NFT_PATH), nft, 0644);
       return TRUE;
     }
   v4 = render_iptables (opts, grants, AF_INET, error);
   if (v4 == NULL)
     return FALSE;
-  add_file (files, VSA_CLIENT_FILE_IPTABLES, g_strdup (VSA_CLIENT_IPTABLES_PATH), v4, 0644, FALSE);
+  add_file (files, VSA_CLIENT_FILE_IPTABLES, g_strdup (VSA_CLIENT_IPTABLES_PATH), v4, 0644);
   v6 = render_iptables (opts, grants, AF_INET6, error);
   if (v6 == NULL)
     return FALSE;
-  add_file (files, VSA_CLIENT_FILE_IP6TABLES, g_strdup (VSA_CLIENT_IP6TABLES_PATH), v6, 0644, FALSE);
+  add_file (files, VSA_CLIENT_FILE_IP6TABLES, g_strdup (VSA_CLIENT_IP6TABLES_PATH), v6, 0644);
   return TRUE;
 }
 
@@ -382,6 +390,7 @@ render_launcher (const VsaClientRenderOptions *opts, GArray *grants, GError **er
   g_autofree char *header = header_comment (opts, "#");
   g_autofree char *group = g_shell_quote (opts->group);
   g_autofree char *program = g_shell_quote (opts->remote_viewer);
+  g_autofree char *launcher = g_shell_quote (opts->launcher);
 
   for (guint i = 0; i < grants->len; i++)
     {
@@ -395,7 +404,7 @@ render_launcher (const VsaClientRenderOptions *opts, GArray *grants, GError **er
     }
   {
     const char *vars[] = { "HEADER", header, "GROUP", group, "REMOTE_VIEWER", program,
-                           "ASSIGNMENTS", assignments->str, NULL };
+                           "LAUNCHER", launcher, "ASSIGNMENTS", assignments->str, NULL };
     return vsa_template_expand (opts->templates, "spice-connect", vars, error);
   }
 }
@@ -427,18 +436,20 @@ render_vv (const VsaClientRenderOptions *opts, const char *user, const VsaClient
   return vsa_vv_render (&vv);
 }
 
-/* Per user a directory root:GROUP 0750 and per console a file root:GROUP
- * 0640: only remote-viewer run through the sudo rule (as the user, with
- * GROUP) reads them, so a password in them never reaches the user. */
+/* Per user a directory root:root 0700 and per console a file root:root
+ * 0600: no group reads them, so no code run with the viewer group (a GTK
+ * module the user slipped into remote-viewer, say) reads another user's.
+ * Only the launcher, run as root by the sudo rule, opens them, and only
+ * the caller's own. */
 static gboolean
 render_vv_files (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *users,
                  GPtrArray *files, GError **error)
 {
-  add_file (files, VSA_CLIENT_FILE_DIR, g_strdup (VSA_CLIENT_VV_DIR), NULL, 0755, FALSE);
+  add_file (files, VSA_CLIENT_FILE_DIR, g_strdup (VSA_CLIENT_VV_DIR), NULL, 0755);
   for (guint i = 0; i < users->len; i++)
     add_file (files, VSA_CLIENT_FILE_DIR,
               g_strdup_printf (VSA_CLIENT_VV_DIR "/%s", (char *) g_ptr_array_index (users, i)),
-              NULL, 0750, TRUE);
+              NULL, 0700);
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
@@ -446,7 +457,7 @@ render_vv_files (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
 
       if (vv == NULL)
         return FALSE;
-      add_file (files, VSA_CLIENT_FILE_VV, vv_relative_path (grant->user, grant->vm), vv, 0640, TRUE);
+      add_file (files, VSA_CLIENT_FILE_VV, vv_relative_path (grant->user, grant->vm), vv, 0600);
     }
   return TRUE;
 }
@@ -462,7 +473,7 @@ add_unit (GPtrArray *files, const VsaClientRenderOptions *opts, const char *temp
   if (text == NULL)
     return FALSE;
   add_file (files, VSA_CLIENT_FILE_UNIT, g_strdup_printf (VSA_CLIENT_UNIT_DIR "/%s", unit_name),
-            text, 0644, FALSE);
+            text, 0644);
   return TRUE;
 }
 
@@ -525,17 +536,17 @@ vsa_client_render (const VsaClientRenderOptions *opts, GError **error)
     return NULL;
 
   add_file (files, VSA_CLIENT_FILE_POLICY, g_strdup (VSA_CLIENT_POLICY_PATH),
-            vsa_client_policy_to_xml (opts->policy), 0600, FALSE);
+            vsa_client_policy_to_xml (opts->policy), 0600);
   if (!render_vv_files (opts, grants, users, files, error) ||
       !render_firewall (opts, grants, files, error))
     return NULL;
   if ((text = render_launcher (opts, grants, error)) == NULL)
     return NULL;
-  add_file (files, VSA_CLIENT_FILE_LAUNCHER, g_strdup (VSA_CLIENT_LAUNCHER_PATH), text, 0755, FALSE);
+  add_file (files, VSA_CLIENT_FILE_LAUNCHER, g_strdup (VSA_CLIENT_LAUNCHER_PATH), text, 0755);
   if (!render_units (opts, files, error))
     return NULL;
   if ((text = render_sudoers (opts, grants, users, error)) == NULL)
     return NULL;
-  add_file (files, VSA_CLIENT_FILE_SUDOERS, g_strdup (VSA_CLIENT_SUDOERS_PATH), text, 0440, FALSE);
+  add_file (files, VSA_CLIENT_FILE_SUDOERS, g_strdup (VSA_CLIENT_SUDOERS_PATH), text, 0440);
   return g_steal_pointer (&files);
 }

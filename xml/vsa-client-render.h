@@ -40,8 +40,7 @@ typedef struct {
   VsaClientFileKind kind;
   char *path;            /* relative to the install root, e.g. "etc/sudoers.d/virt-spice-admin" */
   char *content;         /* NULL for directories */
-  guint mode;
-  gboolean group_owned;  /* root:GROUP instead of root:root */
+  guint mode;            /* always owned root:root */
 } VsaClientFile;
 
 void vsa_client_file_free (VsaClientFile *file);
@@ -53,6 +52,7 @@ typedef struct {
   const char *prefix;         /* install root the files refer to: "/" on a real host */
   const char *group;          /* the group that alone may execute remote-viewer */
   const char *remote_viewer;  /* absolute path of remote-viewer */
+  const char *launcher;       /* virt-spice-admin-client-open, run as root by sudo */
   const char *program;        /* absolute path of virt-spice-admin, for the check unit */
   const char *config_path;    /* configuration the check unit passes on, or NULL */
   gboolean nopasswd;          /* sudo without the user's password */

@@ -86,67 +86,98 @@ check_identity (const char *domain, xmlDoc *doc, xmlDoc *saved, GError **error)
   return TRUE;
 }
 
-/* Returns NULL + error only when the input cannot be judged (malformed or
- * hostile XML); the caller decides what that means for the phase. */
-/* persistent_xml: the domain's saved definition (may be NULL); libvirt
- * leaves the password out of the XML it gives hooks. */
+/* Step one, from argv and the bytes alone: the phase (computed here and
+ * nowhere else in the worker) and whether the input is worth parsing.
+ * Input without our namespace cannot carry our policy: the many
+ * unmanaged domains cost no parse.  Input over the parser's limit is
+ * judged anyway (and refused): what was cut off may hold the namespace. */
 VsaHookPlan *
-vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_operation,
-                     const char *xml, gsize len, const char *persistent_xml, GError **error)
+vsa_hook_plan_new (const char *domain, const char *operation, const char *sub_operation,
+                   const char *xml, gsize len)
 {
-  g_autoptr (VsaHookPlan) plan = g_new0 (VsaHookPlan, 1);
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autoptr (xmlDoc) secrets = NULL;
+  VsaHookPlan *plan = g_new0 (VsaHookPlan, 1);
+  gboolean acts;
 
   plan->domain = g_strdup (domain ? domain : "");
   plan->refusals = g_ptr_array_new_with_free_func (g_free);
   plan->volumes = g_ptr_array_new ();
   plan->phase = vsa_hook_phase_for (operation, sub_operation, &plan->may_refuse);
   /* Filters must echo nothing; ignored operations need no XML at all. */
-  if (plan->phase == VSA_HOOK_IGNORE || plan->phase == VSA_HOOK_FILTER)
-    return g_steal_pointer (&plan);
-  /* Fast path for the many domains we do not manage: no parse at all.
-   * Input without our namespace cannot carry our policy. */
-  if (len == 0 || xml == NULL ||
-      (len <= VSA_XML_MAX_SIZE && !vsa_hook_input_may_be_managed (xml, len)))
-    return g_steal_pointer (&plan);
+  acts = plan->phase != VSA_HOOK_IGNORE && plan->phase != VSA_HOOK_FILTER;
+  plan->to_judge = acts && xml != NULL && len > 0 &&
+                   (len > VSA_XML_MAX_SIZE || vsa_hook_input_may_be_managed (xml, len));
+  return plan;
+}
 
+/* Step two: parse and decide.  FALSE + error only when the input cannot
+ * be judged (malformed or hostile XML); the caller decides what that
+ * means for the phase.  persistent_xml: the domain's saved definition
+ * (may be NULL); libvirt leaves the password out of the XML it gives
+ * hooks. */
+gboolean
+vsa_hook_plan_judge (VsaHookPlan *plan, const char *xml, gsize len, const char *persistent_xml,
+                     GError **error)
+{
+  g_autoptr (xmlDoc) doc = NULL;
+  g_autoptr (xmlDoc) secrets = NULL;
+
+  if (!plan->to_judge)
+    return TRUE;
   doc = vsa_xml_parse (xml, len, "domain XML on stdin", error);
   if (doc == NULL || !vsa_policy_from_domain (doc, &plan->policy, error))
-    return NULL;
+    return FALSE;
   plan->managed = plan->policy != NULL;
-  if (plan->managed && plan->phase == VSA_HOOK_PREPARE && persistent_xml)
+  if (!plan->managed)
+    return TRUE;
+  if (plan->phase == VSA_HOOK_PREPARE && persistent_xml)
     secrets = vsa_xml_parse (persistent_xml, strlen (persistent_xml), "persistent domain XML", NULL);
-  if (plan->managed && !check_identity (plan->domain, doc, secrets, error))
-    return NULL;
-  if (plan->managed)
-    {
-      plan->tls_port = read_tls_port (doc);
-      g_ptr_array_unref (plan->volumes);
-      plan->volumes = g_ptr_array_ref (plan->policy->volumes);
-    }
-  if (plan->managed && plan->phase == VSA_HOOK_PREPARE)
+  if (!check_identity (plan->domain, doc, secrets, error))
+    return FALSE;
+  plan->tls_port = read_tls_port (doc);
+  g_ptr_array_unref (plan->volumes);
+  plan->volumes = g_ptr_array_ref (plan->policy->volumes);
+  if (plan->phase == VSA_HOOK_PREPARE)
     {
       g_autoptr (GPtrArray) problems = vsa_spice_find_insecurities (doc, plan->policy->auth, secrets);
 
       for (guint i = 0; i < problems->len; i++)
         g_ptr_array_add (plan->refusals, g_strdup (g_ptr_array_index (problems, i)));
     }
+  return TRUE;
+}
+
+/* Both steps, for callers that have everything at once (tests, fuzzing). */
+VsaHookPlan *
+vsa_hook_plan_build (const char *domain, const char *operation, const char *sub_operation,
+                     const char *xml, gsize len, const char *persistent_xml, GError **error)
+{
+  g_autoptr (VsaHookPlan) plan = vsa_hook_plan_new (domain, operation, sub_operation, xml, len);
+
+  if (!vsa_hook_plan_judge (plan, xml, len, persistent_xml, error))
+    return NULL;
   return g_steal_pointer (&plan);
+}
+
+/* Why the plan refuses the start, and what to do about it. */
+char *
+vsa_hook_refusal_reason (const VsaHookPlan *plan)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < plan->refusals->len; i++)
+    g_string_append_printf (s, "%s%s", i ? "; " : "", (char *) g_ptr_array_index (plan->refusals, i));
+  g_string_append_printf (s, "; run 'virt-spice-admin secure %s' to restore its console policy",
+                          plan->domain);
+  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 /* One line, as libvirt shows it to the `virsh start` user. */
 char *
 vsa_hook_refusal_line (const VsaHookPlan *plan)
 {
-  g_autoptr (GString) s = g_string_new (NULL);
+  g_autofree char *reason = vsa_hook_refusal_reason (plan);
 
-  g_string_append_printf (s, "virt-spice-admin: refusing to start VM '%s': ", plan->domain);
-  for (guint i = 0; i < plan->refusals->len; i++)
-    g_string_append_printf (s, "%s%s", i ? "; " : "", (char *) g_ptr_array_index (plan->refusals, i));
-  g_string_append_printf (s, "; run 'virt-spice-admin secure %s' to restore its console policy",
-                          plan->domain);
-  return g_string_free (g_steal_pointer (&s), FALSE);
+  return vsa_hook_refusal_line_for (plan->domain, reason);
 }
 
 /* The same one line for a refusal that comes from acting (the firewall)

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct {
   VsaHookPhase phase;
   gboolean may_refuse;   /* a non-zero exit stops the VM from starting */
+  gboolean to_judge;     /* a phase that acts, on input that may carry our policy */
   char *domain;
   gboolean managed;
   VsaPolicy *policy;     /* NULL when unmanaged */
@@ -26,9 +27,14 @@ void vsa_hook_plan_free (VsaHookPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaHookPlan, vsa_hook_plan_free)
 
 gboolean vsa_hook_input_may_be_managed (const char *input, gsize len);
+VsaHookPlan *vsa_hook_plan_new (const char *domain, const char *operation,
+                                const char *sub_operation, const char *xml, gsize len);
+gboolean vsa_hook_plan_judge (VsaHookPlan *plan, const char *xml, gsize len,
+                              const char *persistent_xml, GError **error);
 VsaHookPlan *vsa_hook_plan_build (const char *domain, const char *operation,
                                   const char *sub_operation, const char *xml, gsize len,
                                   const char *persistent_xml, GError **error);
+char *vsa_hook_refusal_reason (const VsaHookPlan *plan);
 char *vsa_hook_refusal_line (const VsaHookPlan *plan);
 char *vsa_hook_refusal_line_for (const char *domain, const char *reason);
 

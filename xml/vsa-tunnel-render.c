@@ -134,12 +134,32 @@ render_keys_file (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GErr
     return NULL;
   file->path = g_build_filename (opts->authorized_keys_dir, first->user, NULL);
   file->owner = g_strdup (first->user);
-  file->mode = 0600;
+  file->mode = 0640; /* root's; the user's group reads it, as sshd does with her ids */
   return g_steal_pointer (&file);
 }
 
+/* The networks every key of the user is restricted to (from=), as sshd's
+ * Match Address list, or NULL when one key may be used from anywhere. */
+static char *
+user_networks (const UserRoutes *ur)
+{
+  g_autoptr (GPtrArray) networks = g_ptr_array_new ();
+
+  for (guint i = ur->start; i < ur->end; i++)
+    {
+      const VsaTunnelRoute *route = g_ptr_array_index (ur->sorted, i);
+
+      if (route->from == NULL)
+        return NULL;
+      append_unique (networks, route->from);
+    }
+  return join_list (networks, ",");
+}
+
 /* The user's Match block: the union of the user's destinations, whatever
- * key is used (authorized_keys narrows it per key). */
+ * key is used (authorized_keys narrows it per key).  When every key has a
+ * from=, sshd enforces it too: the block matches those networks only, and
+ * a second block refuses every way of logging in from anywhere else. */
 static char *
 render_match_block (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GError **error)
 {
@@ -148,6 +168,10 @@ render_match_block (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GE
   g_autoptr (GPtrArray) vms = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *permit_open = NULL;
   g_autofree char *vm_list = NULL;
+  g_autofree char *networks = user_networks (ur);
+  g_autofree char *address = networks ? g_strdup_printf (" Address %s", networks) : g_strdup ("");
+  g_autofree char *block = NULL;
+  g_autofree char *refusal = NULL;
 
   for (guint i = ur->start; i < ur->end; i++)
     {
@@ -158,8 +182,13 @@ render_match_block (const UserRoutes *ur, const VsaTunnelRenderOptions *opts, GE
     }
   permit_open = join_list (destinations, " ");
   vm_list = join_list (vms, ", ");
-  return vsa_template_fill (opts->templates.match_block, "sshd-tunnel-match.conf", (const char *const[]) {
-    "USER", first->user, "VMS", vm_list, "PERMIT_OPEN", permit_open, "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir, "WAIT_COMMAND", opts->wait_command, NULL }, error);
+  block = vsa_template_fill (opts->templates.match_block, "sshd-tunnel-match.conf", (const char *const[]) {
+    "USER", first->user, "ADDRESS", address, "VMS", vm_list, "PERMIT_OPEN", permit_open, "AUTHORIZED_KEYS_DIR", opts->authorized_keys_dir, "WAIT_COMMAND", opts->wait_command, NULL }, error);
+  if (block == NULL || networks == NULL)
+    return g_steal_pointer (&block);
+  refusal = vsa_template_fill (opts->templates.refuse_block, "sshd-tunnel-refuse.conf", (const char *const[]) {
+    "USER", first->user, "NETWORKS", networks, NULL }, error);
+  return refusal ? g_strconcat (block, refusal, NULL) : NULL;
 }
 
 static guint
@@ -218,7 +247,7 @@ vsa_tunnel_render (GPtrArray *routes, const VsaTunnelRenderOptions *opts, GError
 }
 
 /* What `tunnel render` prints: each file under a header naming where it
- * goes, its owner and mode ('#' starts a comment in both formats). */
+ * goes, its owner and mode, and for keys whose group reads them ('#' starts a comment in both formats). */
 char *
 vsa_rendered_files_to_text (GPtrArray *files)
 {
@@ -227,9 +256,11 @@ vsa_rendered_files_to_text (GPtrArray *files)
   for (guint i = 0; i < files->len; i++)
     {
       const VsaRenderedFile *file = g_ptr_array_index (files, i);
+      g_autofree char *reader = file->owner ? g_strdup_printf (", group %s's", file->owner)
+                                            : g_strdup ("");
 
-      g_string_append_printf (text, "%s# ==> %s (owner %s, mode %04o) <==\n", i ? "\n" : "",
-                              file->path, file->owner ? file->owner : "root", file->mode);
+      g_string_append_printf (text, "%s# ==> %s (owner root%s, mode %04o) <==\n", i ? "\n" : "",
+                              file->path, reader, file->mode);
       g_string_append (text, file->content);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);

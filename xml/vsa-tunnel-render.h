@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *path;     /* where it is installed */
-  char *owner;    /* the user owning it; NULL: root */
+  char *owner;    /* the tunnel user whose keys these are (root owns the file, her
+                   * group reads it); NULL: root's own file */
   guint mode;
   char *content;
 } VsaRenderedFile;
@@ -29,6 +30,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaRenderedFile, vsa_rendered_file_free)
 typedef struct {
   const char *drop_in;      /* sshd-tunnels.conf */
   const char *match_block;  /* sshd-tunnel-match.conf */
+  const char *refuse_block; /* sshd-tunnel-refuse.conf: logins from outside from= */
   const char *keys_file;    /* tunnel-authorized-keys */
   const char *key_line;     /* tunnel-authorized-keys-line */
 } VsaTunnelTemplates;

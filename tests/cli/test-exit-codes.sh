@@ -83,5 +83,46 @@ check "password --valid-to in the future succeeds" 0 0 "$VSA" -c "$URI" -q passw
 check "global flags work after the command" 0 0 "$VSA" show debianx -c "$URI" --json
 contains "show --json prints JSON" '"plain_port" : 5900'
 
+# Every file the tool reads is read with a bound (issue 23, item 1):
+# `apply /dev/zero` used to grow until the kernel's OOM killer struck.
+# Under a 512 MiB address-space limit, a device, a FIFO without a writer
+# and a sparse 8 GiB regular file are each refused in one line naming
+# the file (and the limit), as manifest, --config and client --policy.
+BIG=$(mktemp -d /tmp/vsa-bounded.XXXXXX)
+truncate -s 8G "$BIG/huge"
+mkfifo "$BIG/fifo"
+# check_bounded DESCRIPTION STDERR-PATTERN COMMAND...
+check_bounded () {
+  local desc=$1 pattern=$2 err status
+  shift 2
+  n=$((n + 1))
+  err=$(mktemp)
+  (ulimit -v 524288; exec timeout 60 "$@") </dev/null >/dev/null 2>"$err"
+  status=$?
+  if [ "$status" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -qF -- "$pattern" "$err"; then
+    echo "ok $n - $desc"
+  else
+    echo "not ok $n - $desc (status $status, want 1 and one line with: $pattern)"
+    sed 's/^/# /' "$err" | head -c 600
+    failed=$((failed + 1))
+  fi
+  rm -f "$err"
+}
+check_bounded "apply /dev/zero is refused in one line" "'/dev/zero': not a regular file" \
+  "$VSA" -c "$URI" apply /dev/zero
+check_bounded "apply of a FIFO is refused without waiting for a writer" "'$BIG/fifo': not a regular file" \
+  "$VSA" -c "$URI" apply "$BIG/fifo"
+check_bounded "apply of an 8 GiB manifest names the 4 MiB limit" "'$BIG/huge': it is over the 4 MiB limit" \
+  "$VSA" -c "$URI" apply "$BIG/huge"
+check_bounded "--config /dev/zero is refused in one line" "'/dev/zero': not a regular file" \
+  "$VSA" --config /dev/zero -c "$URI" show debianx
+check_bounded "an 8 GiB --config names the 1 MiB limit" "'$BIG/huge': it is over the 1 MiB limit" \
+  "$VSA" --config "$BIG/huge" -c "$URI" show debianx
+check_bounded "client --policy /dev/zero is refused in one line" "'/dev/zero': not a regular file" \
+  "$VSA" client check --policy /dev/zero --client lap
+check_bounded "an 8 GiB client --policy names the 4 MiB limit" "'$BIG/huge': it is over the 4 MiB limit" \
+  "$VSA" client check --policy "$BIG/huge" --client lap
+rm -rf "$BIG"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -134,13 +134,30 @@ check("EXIT STATUS lists every exit code of VSA_EXIT_CODES_HELP",
       ([] if codes else ["no exit codes parsed from --help"]))
 
 config_c = open(f"{root}/virt-spice-admin/core/vsa-config.c").read()
-keys = re.findall(r'^\s*\{ "([a-z0-9-]+)", set_', config_c, re.M)
+# The key table: { GROUP, "key", &TYPE, FIELD (field), DEFAULT, "doc", ... }.
+rows = re.findall(r'^\s*\{ GROUP, "([a-z0-9-]+)", &[A-Z_]+, FIELD \([a-z_]+\),\s*'
+                  r'(NULL|"[^"]*"|[A-Z_]+),', config_c, re.M)
+keys = [k for k, _ in rows]
 example = open(f"{root}/docs/examples/virt-spice-admin.conf").read()
 check("CONFIGURATION names every key of vsa-config.c",
       [f"key {k} missing" for k in keys if not mentions(sh1.get("CONFIGURATION", ""), k)] +
       ([] if keys else ["no keys parsed from vsa-config.c"]))
 check("the example configuration documents every key",
       [f"key {k} missing" for k in keys if not re.search(rf"^#?{re.escape(k)} =", example, re.M)])
+
+# The example shows each default as the value (commented out when unset).
+macros = dict(re.findall(r'#define (VSA_[A-Z_]+) "([^"]*)"', open(f"{root}/xml/vsa-nft.h").read()))
+problems = []
+for k, default in rows:
+    m = re.search(rf"^(#?){re.escape(k)} =[ ]?(.*)$", example, re.M)
+    if m is None:
+        continue
+    value = None if default == "NULL" else macros.get(default, default.strip('"'))
+    if value in (None, "") and m.group(1) == "#":
+        continue   # unset by default: the example shows it commented out
+    if (m.group(1), m.group(2)) != ("", value):
+        problems.append(f"{k}: default '{value}', the example shows '{m.group(1)}{m.group(2)}'")
+check("the example configuration shows every key's default", problems)
 
 env = set()
 for path in subprocess.run(["find", f"{root}/virt-spice-admin", f"{root}/hooks", f"{root}/xml",

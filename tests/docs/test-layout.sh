@@ -82,4 +82,18 @@ for a in xml/*.h; do
   done
 done
 check "no two xml/ modules include each other" "${cycle%$'\n'}"
+# Small files and small functions: no product source file over 600 lines,
+# no function body over 80 (a function starts at a line "name (" in
+# column 0 and its body runs from the "{" to the "}" in column 0).
+big_files=$(find xml virt-spice-admin hooks -name '*.c' -exec wc -l {} + |
+            awk '$2 != "total" && $1 > 600 { print $2 " has " $1 " lines" }')
+check "no product source file over 600 lines" "$big_files"
+long_functions=$(for f in $(find xml virt-spice-admin hooks -name '*.c' | sort); do
+  awk -v file="$f" '
+    /^[a-z_][A-Za-z0-9_]* \(/ { name = $1 }
+    /^\{/ { start = NR }
+    /^\}/ { if (start && NR - start > 80) print file ": " name " has " NR - start " lines"; start = 0 }
+  ' "$f"
+done)
+check "no product function over 80 lines" "$long_functions"
 echo "1..$n"

@@ -334,7 +334,9 @@ EOF
 # it (virt-spice-admin-hook-worker, when present) into $E2E_STATE_DIR/libexec
 # (0755) and link the qemu.d hook path to the gate, as `meson install` does;
 # the worker must stay out of qemu.d, where libvirt would run it as a hook.
-# With an empty BINARY, make sure no project hook is installed.
+# With an empty BINARY, make sure no project hook is installed. When the
+# qemu.d entry already leads to BINARY (the hook a package or `meson install`
+# put there), it is used as it is, so a test runs exactly the installed hook.
 _e2e_install_hook() {
     local bin=$1 libexec=$E2E_STATE_DIR/libexec worker
     if [[ -z $bin ]]; then
@@ -342,6 +344,7 @@ _e2e_install_hook() {
         return 0
     fi
     [[ -f $bin && -r $bin ]] || _e2e_die "hook binary '$bin' is not a readable file" || return 1
+    [[ $(readlink -f "$E2E_HOOK_PATH" 2>/dev/null) == "$(readlink -f "$bin")" ]] && return 0
     worker=$(dirname "$bin")/virt-spice-admin-hook-worker
     mkdir -p "$E2E_HOOK_DIR" "$libexec"
     _e2e_write_if_changed "$libexec/virt-spice-admin-hook" 0755 <"$bin"
@@ -499,7 +502,9 @@ _e2e_wait_libvirtd() {
 #   (libvirtd is restarted only when qemu.conf or anything under
 #   /etc/libvirt/hooks changed since it started, or it is not ours/not
 #   running). HOOK_BINARY is copied to /etc/libvirt/hooks/qemu.d/
-#   50-virt-spice-admin; "" means no project hook (a previously installed one
+#   50-virt-spice-admin, unless that entry already leads to HOOK_BINARY (an
+#   installed hook, e.g. the package's /usr/libexec/virt-spice-admin-hook: then
+#   it is left as it is); "" means no project hook (a previously installed one
 #   is removed). "sasl" adds spice_sasl = 1 and spice_sasl_dir = $E2E_SASL_DIR.
 #   Takes the host lock for the rest of the calling process (call it in the
 #   test's main shell, not in $(...) or a pipeline). Exports E2E_URI,
@@ -534,6 +539,29 @@ e2e_setup() {
     E2E_CA_FILE=$E2E_PKI_DIR/ca-cert.pem
     export E2E_URI E2E_CA_FILE
 }
+
+# e2e_lock_host
+#   Take the host lock e2e_setup takes (held for the rest of the calling
+#   process) and save the host's qemu.conf and hook files for e2e_teardown,
+#   without configuring anything yet: for a test that first changes what
+#   e2e_setup then looks at, e.g. installs the package whose hook it uses
+#   (teardown then puts back the host's files from before the install).
+#   Returns non-zero with a message on stderr on failure.
+e2e_lock_host() {
+    ((EUID == 0)) || _e2e_die "e2e_lock_host must run as root" || return 1
+    _e2e_ensure_accounts_and_dirs || return 1
+    _e2e_lock_host || return 1
+    _e2e_save_host_files ||
+        _e2e_die "could not save the host's qemu.conf and hooks in $E2E_SAVED_DIR"
+}
+
+# e2e_libvirtd_pid: print the PID of the running libvirtd; fail if none runs.
+e2e_libvirtd_pid() { _e2e_pid_alive "$E2E_LIBVIRTD_PIDFILE" libvirtd; }
+
+# e2e_restart_libvirtd_at_setup: make the next e2e_setup restart libvirtd
+# even if qemu.conf and the hooks look as they did when it started, as an
+# administrator does after installing the package (its postinst asks for it).
+e2e_restart_libvirtd_at_setup() { rm -f "$E2E_LIBVIRTD_STAMP"; }
 
 # e2e_define_fixture NAME [EXTRA_DEVICES_XML [EXTRA_DOMAIN_XML]]
 #   (Re)define a minimal, fast-starting TCG guest NAME (must start with

@@ -80,6 +80,7 @@ cat >"$TMP/client.conf" <<CONF
 client-group = $CLIENT_GROUP
 client-prefix = $TMP/root
 client-remote-viewer = $TMP/remote-viewer
+client-launcher = $(client_launcher "$VSA")
 CONF
 client() { ip netns exec "$NS" "$VSA" --config "$TMP/client.conf" -q client "$@" --policy "$TMP/policy.xml" --client "$CLIENT"; }
 tap_check "client install inside the client namespace" client install
@@ -97,10 +98,10 @@ tap_check "carol is refused debianx" pair carol "$PORT_D" refused
 tap_check "carol is refused leaptest" pair carol "$PORT_L" refused
 
 modes() { stat -c '%U:%G %a' "$@" | tr '\n' ' '; }
-tap_check "sudoers 0440, .vv root:$CLIENT_GROUP 0640 in 0750, remote-viewer root:$CLIENT_GROUP 0750" test \
+tap_check "sudoers 0440, .vv root:root 0600 in 0700, remote-viewer root:$CLIENT_GROUP 0750" test \
     "$(modes "$TMP/root/etc/sudoers.d/virt-spice-admin" "$TMP/root/etc/virt-spice-admin/client/vv/alice/$DEBIANX.vv" \
         "$TMP/root/etc/virt-spice-admin/client/vv/alice" "$TMP/remote-viewer")" = \
-    "root:root 440 root:$CLIENT_GROUP 640 root:$CLIENT_GROUP 750 root:$CLIENT_GROUP 750 "
+    "root:root 440 root:root 600 root:root 700 root:$CLIENT_GROUP 750 "
 tap_check "client check finds no drift" client check
 
 drift_reported() { # PATTERN: check fails and names it

@@ -29,7 +29,16 @@ tap_check "a wrong password is refused (exit 3)" expect_status 3 probe_with wron
 tap_check "without a password given, probe uses the VM's own and opens" expect_status 0 "$VSA" -c "$E2E_URI" probe "$VM"
 listeners() { e2e_qemu_listeners "$VM" | sort -u | tr '\n' ' '; }
 tap_check "qemu listens on the TLS port only, on loopback" test "$(listeners)" = "127.0.0.1:$port "
-tap_check "without the CA the console is a TLS error (exit 4)" expect_status 4 env VIRT_SPICE_ADMIN_CONFIG=<(sed "s|^ca-file = .*|ca-file = /etc/ssl/certs/ca-certificates.crt|" "$VIRT_SPICE_ADMIN_CONFIG") "$VSA" -c "$E2E_URI" probe "$VM"
+# Another CA than the one that signed the server (a file of its own: the
+# configuration must be a regular file).
+other_ca=$VSA_E2E_STATE/other-ca
+mkdir -p "$other_ca"
+certtool --generate-privkey --key-type=ecdsa --outfile "$other_ca/key.pem" 2>/dev/null
+printf 'cn = other CA\nca\ncert_signing_key\nexpiration_days = 2\n' >"$other_ca/tmpl"
+certtool --generate-self-signed --load-privkey "$other_ca/key.pem" --template "$other_ca/tmpl" \
+    --outfile "$other_ca/ca-cert.pem" 2>/dev/null
+sed "s|^ca-file = .*|ca-file = $other_ca/ca-cert.pem|" "$VIRT_SPICE_ADMIN_CONFIG" >"$other_ca/vsa.conf"
+tap_check "with another CA the console is a TLS error (exit 4)" expect_status 4 env VIRT_SPICE_ADMIN_CONFIG="$other_ca/vsa.conf" "$VSA" -c "$E2E_URI" probe "$VM"
 
 pid_before=$(e2e_qemu_pid "$VM")
 tap_check "password --live changes the running VM" bash -c "printf 'second-Secret-2\n' | \"\$0\" -c \"$E2E_URI\" -q password $VM --stdin --live" "$VSA"

@@ -1,12 +1,17 @@
 #!/bin/bash
 # SSH tunnels to SPICE consoles through a real sshd on 127.0.0.1:2299,
 # configured only by `tunnel install`: alice may forward to debianx, bob
-# (from 127.0.0.0/8) to leaptest.  Through alice's tunnel spice-client-glib
-# opens debianx's console; sshd refuses her forward to leaptest and bob's
-# to debianx ("administratively prohibited"); a remote command or a shell
-# runs nothing; a key not listed cannot log in; after `tunnel remove` and
-# a reinstall alice cannot log in at all.  A private key, or a drop-in
-# sshd rejects, installs nothing.
+# (from 127.0.0.1 only) to leaptest.  Through alice's tunnel
+# spice-client-glib opens debianx's console; sshd refuses her forward to
+# leaptest and bob's to debianx ("administratively prohibited"); a remote
+# command, a shell, the sftp subsystem, -W to another port and -R run
+# nothing; a key not listed cannot log in; after `tunnel remove` and a
+# reinstall alice cannot log in at all.  A private key, or a drop-in sshd
+# rejects, installs nothing.  carol, with bash and a hostile ~/.bashrc
+# (eval "$SSH_ORIGINAL_COMMAND"), is refused by install; with nologin her
+# .bashrc never runs.  alice cannot change her key file.  bob logging in
+# from 127.0.0.2 is refused, and still is by sshd's Match Address after
+# the from= is stripped from his key line.
 # Usage: test-ssh-tunnel.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -24,8 +29,10 @@ SSHD=/usr/sbin/sshd
 # removed at the end.
 ALICE=vsa-e2e-alice
 BOB=vsa-e2e-bob
+CAROL=vsa-e2e-carol
+OUTSIDE=127.0.0.2 # a loopback source address outside bob's from=
 
-tap_plan 25
+tap_plan 38
 for tool in "$SSHD" ssh ssh-keygen useradd userdel; do
     command -v "$tool" >/dev/null || tap_bail "$tool not found (bash build-aux/install-deps.sh test)"
 done
@@ -71,7 +78,10 @@ trap cleanup EXIT
 for user in "$ALICE" "$BOB"; do
     getent passwd "$user" >/dev/null || CREATED_USERS+=("$user")
 done
-for port in "$SSH_PORT" 31001 31002 31003 31004; do
+getent passwd "$CAROL" >/dev/null && tap_bail "user $CAROL exists already"
+[ -z "$(ip -o addr show | grep -v ' lo ' | grep -F " $OUTSIDE/")" ] || tap_bail "$OUTSIDE is configured on an interface here"
+
+for port in "$SSH_PORT" 31001 31002 31003 31004 31005 31009; do
     [ -z "$(ss -ltnH "sport = :$port")" ] || tap_bail "port $port on this host is taken"
 done
 
@@ -81,7 +91,7 @@ sshd-config = $TUN/sshd_config
 sshd-drop-in-dir = $TUN/sshd_config.d
 tunnel-authorized-keys-dir = $TUN/authorized_keys
 CONF
-for key in alice bob mallory; do
+for key in alice bob carol mallory; do
     ssh-keygen -q -t ed25519 -N '' -C "$key@e2e" -f "$TUN/$key"
 done
 ssh-keygen -q -t ed25519 -N '' -f "$TUN/host_ed25519_key"
@@ -178,6 +188,58 @@ rejected_install_leaves_nothing() {
         ! getent passwd "$user" >/dev/null || return 1
     done
 }
+install_refuses_carol() {
+    ! "$VSA" -c "$E2E_URI" tunnel install --create-user 2>"$TUN/err" || return 1
+    cat "$TUN/err"
+    one_line_error "$TUN/err" "tunnel user '$CAROL' has the login shell /bin/bash, which runs startup files .*usermod -s /usr/sbin/nologin $CAROL; nothing was installed" &&
+        [ ! -e "$TUN/sshd_config.d" ] && [ ! -e "$TUN/authorized_keys" ]
+}
+# key_file_is_roots USER: root's, the user's group may read, nobody else.
+key_file_is_roots() {
+    [ "$(stat -c '%U %g %a' "$TUN/authorized_keys/$1")" = "root $(id -g "$1") 640" ]
+}
+alice_cannot_change_her_keys() {
+    local file=$TUN/authorized_keys/$ALICE before
+    before=$(sha256sum <"$file")
+    runuser -u "$ALICE" -- sh -c "echo 'ssh-ed25519 AAAA x' >>'$file'" 2>/dev/null && return 1
+    runuser -u "$ALICE" -- chmod 0666 "$file" 2>/dev/null && return 1
+    runuser -u "$ALICE" -- mv "$file" "$file.old" 2>/dev/null && return 1
+    runuser -u "$ALICE" -- cat "$file" >/dev/null || return 1 # what sshd does with her ids
+    [ "$before" = "$(sha256sum <"$file")" ]
+}
+sftp_runs_nothing() {
+    ! timeout 20 sftp -F /dev/null -P "$SSH_PORT" -o IdentitiesOnly=yes -o IdentityAgent=none \
+        -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -i "$TUN/alice" -b - "$ALICE@127.0.0.1" <<<'ls /' >"$TUN/sftp.out" 2>&1 || return 1
+    cat "$TUN/sftp.out"
+    ! grep -qx -e 'etc' -e '/etc' -e 'sftp> ls /' "$TUN/sftp.out"
+}
+stdio_forward_refused() { # -W to sshd's own port, which no PermitOpen names
+    timeout 20 ssh "${SSH_OPTIONS[@]}" -i "$TUN/alice" -W "127.0.0.1:$SSH_PORT" "$ALICE@127.0.0.1" \
+        </dev/null >"$TUN/stdio.out" 2>"$TUN/stdio.err"
+    cat "$TUN/stdio.err"
+    ! grep -q "SSH-2.0" "$TUN/stdio.out" && grep -q "administratively prohibited" "$TUN/stdio.err"
+}
+remote_forward_refused() {
+    ! timeout 20 ssh "${SSH_OPTIONS[@]}" -i "$TUN/alice" -N -o ExitOnForwardFailure=yes \
+        -R "127.0.0.1:31009:127.0.0.1:$SSH_PORT" "$ALICE@127.0.0.1" </dev/null 2>"$TUN/remote.err" || return 1
+    cat "$TUN/remote.err"
+    grep -q "remote port forwarding failed" "$TUN/remote.err" && [ -z "$(ss -ltnH "sport = :31009")" ]
+}
+carol_runs_nothing() { # her .bashrc would run the command and leave a mark
+    runs_nothing carol carol "$CAROL" -T 'id; touch /tmp/vsa-e2e-carol-ran' &&
+        [ ! -e "$TUN/home/$CAROL/bashrc-ran" ] && [ ! -e /tmp/vsa-e2e-carol-ran ]
+}
+bob_outside_refused() { # login from $OUTSIDE: sshd offers no way in
+    ! ssh_as bob "$BOB" -b "$OUTSIDE" -N 2>"$TUN/outside.err" || return 1
+    cat "$TUN/outside.err"
+    grep -q -e "Permission denied" -e "no authentication methods enabled" "$TUN/outside.err"
+}
+sshd_refuses_outside_itself() {
+    "$SSHD" -T -f "$TUN/sshd_config" -C "user=$BOB,host=localhost,addr=$OUTSIDE" >"$TUN/outside-effective" &&
+        grep -qx "pubkeyauthentication no" "$TUN/outside-effective" &&
+        grep -qx "authorizedkeysfile none" "$TUN/outside-effective"
+}
 effective_settings_confine_alice() {
     local want
     "$SSHD" -T -f "$TUN/sshd_config" -C user=$ALICE,host=localhost,addr=127.0.0.1 >"$TUN/effective" || return 1
@@ -225,14 +287,28 @@ PORT_LEAPTEST=$(vsa show "$LEAPTEST" --json | vsa_json_int tls_port)
 tap_diag "debianx TLS port $PORT_DEBIANX, leaptest TLS port $PORT_LEAPTEST"
 
 tap_check "tunnel add debianx alice" vsa tunnel add "$DEBIANX" "$ALICE" --key "$TUN/alice.pub"
-tap_check "tunnel add leaptest bob --from 127.0.0.0/8" vsa tunnel add "$LEAPTEST" "$BOB" --key "$TUN/bob.pub" --from 127.0.0.0/8
+tap_check "tunnel add leaptest bob --from 127.0.0.1" vsa tunnel add "$LEAPTEST" "$BOB" --key "$TUN/bob.pub" --from 127.0.0.1
 tap_check "a private key is refused in one line, the policy unchanged" private_key_refused
 tap_check "a configuration sshd rejects installs nothing, creates no account" rejected_install_leaves_nothing
-tap_check "tunnel install --create-user" vsa tunnel install --create-user
-tap_check "alice's keys: owned by alice, mode 0600, one forward" bash -c "
-    [ \"\$(stat -c '%U %a' '$TUN/authorized_keys/$ALICE')\" = '$ALICE 600' ] &&
+
+# carol: an existing account with bash and a .bashrc that runs whatever
+# the client asks for (sshd runs even the forced command through it).
+useradd --create-home --home-dir "$TUN/home/$CAROL" --shell /bin/bash --password '*' "$CAROL"
+CREATED_USERS+=("$CAROL")
+printf 'touch "$HOME/bashrc-ran"\neval "$SSH_ORIGINAL_COMMAND"\n' >"$TUN/home/$CAROL/.bashrc"
+tap_check "tunnel add leaptest carol" vsa tunnel add "$LEAPTEST" "$CAROL" --key "$TUN/carol.pub"
+tap_check "install refuses carol's bash in one line, with the fix; nothing installed" install_refuses_carol
+usermod -s /usr/sbin/nologin "$CAROL"
+tap_check "tunnel install --create-user (carol now has nologin)" vsa tunnel install --create-user
+tap_check "alice's keys: root's, her group reads them (0640), one forward" bash -c "
+    [ \"\$(stat -c '%U %g %a' '$TUN/authorized_keys/$ALICE')\" = \"root \$(id -g '$ALICE') 640\" ] &&
     grep -qxF \"restrict,port-forwarding,permitopen=\\\"127.0.0.1:$PORT_DEBIANX\\\" \$(cat '$TUN/alice.pub')\" '$TUN/authorized_keys/$ALICE'"
-tap_check "bob's key line carries from=" grep -q "^restrict,port-forwarding,permitopen=\"127.0.0.1:$PORT_LEAPTEST\",from=\"127.0.0.0/8\" ssh-ed25519 " "$TUN/authorized_keys/$BOB"
+others_key_files_are_roots() { key_file_is_roots "$BOB" && key_file_is_roots "$CAROL"; }
+tap_check "bob's and carol's key files are root's too" others_key_files_are_roots
+tap_check "alice cannot change, widen or move her key file (but reads it)" alice_cannot_change_her_keys
+tap_check "bob's key line carries from=" grep -q "^restrict,port-forwarding,permitopen=\"127.0.0.1:$PORT_LEAPTEST\",from=\"127.0.0.1\" ssh-ed25519 " "$TUN/authorized_keys/$BOB"
+tap_check "bob's Match block carries Address 127.0.0.1" grep -qx "Match User $BOB Address 127.0.0.1" "$TUN/sshd_config.d/virt-spice-admin.conf"
+tap_check "sshd -T: from $OUTSIDE, bob has no way to log in" sshd_refuses_outside_itself
 tap_check "sshd -T: alice may forward to debianx only, nothing else" effective_settings_confine_alice
 if [ "${#CREATED_USERS[@]}" -gt 0 ]; then
     tap_check "created accounts: shell nologin, password field '*'" created_accounts_are_nologin
@@ -247,6 +323,16 @@ tap_check "alice: a forward to leaptest's port is administratively prohibited" f
 tap_check "alice: a remote command runs nothing" runs_nothing command alice "$ALICE" -T id
 tap_check "alice: an interactive shell gets no terminal and runs nothing" runs_nothing shell alice "$ALICE" -tt
 tap_check "alice's session output says no PTY" grep -q "PTY allocation request failed" "$TUN/session-shell.out"
+tap_check "alice: the sftp subsystem runs nothing" sftp_runs_nothing
+tap_check "alice: -W to a port no PermitOpen names is refused" stdio_forward_refused
+tap_check "alice: -R is refused, nothing listens" remote_forward_refused
+tap_check "carol: a remote command runs nothing, her .bashrc never runs" carol_runs_nothing
+tap_check "bob: a login from $OUTSIDE is refused" bob_outside_refused
+# The attack the user-writable key file allowed: its from= removed.  Only
+# root can do that now; sshd's Match Address still refuses.
+sed -i 's/,from="127.0.0.1"//' "$TUN/authorized_keys/$BOB"
+tap_check "bob's key line without from=: a login from $OUTSIDE is still refused (sshd)" bob_outside_refused
+tap_check "and from 127.0.0.1 his forward still opens leaptest" forward_opens bob "$BOB" 31005 "$PORT_LEAPTEST" "$LEAPTEST"
 tap_check "bob: his own forward to leaptest opens its console" forward_opens bob "$BOB" 31003 "$PORT_LEAPTEST" "$LEAPTEST"
 tap_check "bob: a forward to debianx's port is administratively prohibited" forward_refused bob "$BOB" 31004 "$PORT_DEBIANX" "$DEBIANX"
 tap_check "a key not listed cannot log in as alice" login_refused mallory "$ALICE"

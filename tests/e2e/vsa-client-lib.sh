@@ -19,6 +19,22 @@ client_ensure_users() {
     done
 }
 
+# client_ensure_home_users HOMES USER...: create USER (shell nologin) with
+# home HOMES/USER; each must not exist yet (a test's own names).
+client_ensure_home_users() {
+    local homes=$1 u
+    shift
+    mkdir -p "$homes"
+    for u in "$@"; do
+        getent passwd "$u" >/dev/null && { echo "user $u exists already" >&2; return 1; }
+        useradd --create-home --home-dir "$homes/$u" --shell /usr/sbin/nologin "$u" >&2
+        CLIENT_CREATED_USERS+=("$u")
+    done
+}
+
+# client_launcher CLI: the launcher built beside the CLI under test.
+client_launcher() { echo "$(dirname "$1")/virt-spice-admin-client-open"; }
+
 # client_as USER CMD...: run CMD as USER (own uid and groups only).
 # runuser, not setpriv: setpriv keeps root's capabilities until execve, so
 # it can start a program USER may not execute (a 0750 remote-viewer).

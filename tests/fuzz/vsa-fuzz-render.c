@@ -151,8 +151,8 @@ check_sudoers_word (const char *word, const char *line)
     }
 }
 
-/* "PROG -- ARG" with an optional ", \" continuation; returns whether the
- * rule goes on on the next line. */
+/* "PROG -- ARG..." with an optional ", \" continuation; returns whether
+ * the rule goes on on the next line.  Words are separated by one space. */
 static gboolean
 check_sudoers_command (const char *command, const char *line)
 {
@@ -166,7 +166,12 @@ check_sudoers_command (const char *command, const char *line)
   VSA_FUZZ_ASSERT (dashes != NULL, "sudoers: a command without ' -- '", line);
   *dashes = '\0';
   check_sudoers_word (copy, line);
-  check_sudoers_word (dashes + 4, line);
+  {
+    g_auto (GStrv) args = g_strsplit (dashes + 4, " ", -1);
+
+    for (guint i = 0; args[i]; i++)
+      check_sudoers_word (args[i], line);
+  }
   return continued;
 }
 
@@ -274,6 +279,7 @@ vsa_fuzz_render_sudoers (const uint8_t *data, size_t size)
   opts.group = vsa_fuzz_fields_next (&f);
   opts.client = vsa_fuzz_fields_next (&f);
   opts.prefix = "/";
+  opts.launcher = "/usr/libexec/virt-spice-admin-client-open";
   opts.program = "/usr/bin/virt-spice-admin";
   opts.firewall = VSA_FIREWALL_NFT;
   opts.templates = vsa_templates_lookup;
@@ -369,6 +375,9 @@ static const char *const sshd_keywords[] = {
   "GatewayPorts no", "X11Forwarding no", "AllowAgentForwarding no",
   "AllowStreamLocalForwarding no", "PermitTunnel no", "PermitTTY no", "PermitUserRC no",
   "ForceCommand /bin/sleep infinity",
+  /* the block refusing logins from outside the user's from= networks */
+  "PubkeyAuthentication no", "HostbasedAuthentication no", "GSSAPIAuthentication no",
+  "AuthorizedKeysFile none", "AllowTcpForwarding no", "ForceCommand /usr/sbin/nologin",
 };
 
 /* 127.0.0.1:PORT or [::1]:PORT, as the renderer writes destinations. */
@@ -408,8 +417,31 @@ check_sshd_setting (const char *line)
   vsa_fuzz_fail ("sshd drop-in: a setting the template does not have", line);
 }
 
-/* Comments, blank lines, "Match User NAME" and the template's settings,
- * nothing else: a field that broke a line shows up as a stray line. */
+/* "NAME" or "NAME Address NET,NET..." (each NET as vsa_validate_ssh_from
+ * takes it). */
+static gboolean
+is_match_criteria (const char *criteria)
+{
+  const char *space = strchr (criteria, ' ');
+  g_autofree char *user = space ? g_strndup (criteria, (gsize) (space - criteria)) : g_strdup (criteria);
+  g_auto (GStrv) networks = NULL;
+
+  if (!vsa_validate_tunnel_user (user, NULL))
+    return FALSE;
+  if (space == NULL)
+    return TRUE;
+  if (!g_str_has_prefix (space, " Address ") || strchr (space + strlen (" Address "), ' ') != NULL)
+    return FALSE;
+  networks = g_strsplit (space + strlen (" Address "), ",", -1);
+  for (guint i = 0; networks[i]; i++)
+    if (!vsa_validate_ssh_from (networks[i], NULL))
+      return FALSE;
+  return TRUE;
+}
+
+/* Comments, blank lines, "Match User NAME [Address NETS]" and the
+ * templates' settings, nothing else: a field that broke a line shows up as
+ * a stray line. */
 static void
 check_sshd_drop_in (const char *text)
 {
@@ -425,8 +457,8 @@ check_sshd_drop_in (const char *text)
         continue;
       if (g_str_has_prefix (line, "Match User "))
         {
-          VSA_FUZZ_ASSERT (vsa_validate_tunnel_user (line + strlen ("Match User "), NULL),
-                           "sshd drop-in: Match for a bad user name", line);
+          VSA_FUZZ_ASSERT (is_match_criteria (line + strlen ("Match User ")),
+                           "sshd drop-in: Match for a bad user name or address", line);
           in_match = TRUE;
           continue;
         }

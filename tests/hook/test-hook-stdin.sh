@@ -55,6 +55,11 @@ mk_inputs () {
     { printf "<domain><metadata><x xmlns='%s'/></metadata><description>" "$NS"
       head -c $((20 * 1024 * 1024)) /dev/zero | tr '\0' 'a'
       printf "</description></domain>"; } >"$WORK/huge.xml"
+    # Our metadata only past the 4 MiB the hook keeps: it cannot be
+    # judged, so prepare must refuse (it used to pass as unmanaged).
+    { printf "<domain><name>vm1</name><description>"
+      head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' 'a'
+      printf "</description><metadata><vsa:console xmlns:vsa='%s' auth='password'/></metadata></domain>" "$NS"; } >"$WORK/late.xml"
     { printf "<domain><metadata><x xmlns='%s'/></metadata>" "$NS"
       for _ in $(seq 300); do printf '<a>'; done
       for _ in $(seq 300); do printf '</a>'; done
@@ -83,7 +88,7 @@ run_hook () {
         "$HOOK" vm1 "$1" "$2" - <"$3" >"$WORK/out" 2>"$WORK/err" || STATUS=$?
 }
 
-for input in empty truncated huge deep xxe laughs; do
+for input in empty truncated huge late deep xxe laughs; do
     for op in "prepare begin" "start begin" "started begin" "stopped end" "release end" "reconnect begin" "migrate begin" "restore begin"; do
         # shellcheck disable=SC2086
         run_hook $op "$WORK/$input.xml"

@@ -658,7 +658,7 @@ test_tunnel_render_dest_writes_tree (Fixture *fx, gconstpointer data)
   g_assert_cmpint (g_stat (drop_in, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0644);
   g_assert_cmpint (g_stat (bob, &st), ==, 0);
-  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
   bob_keys = vsa_test_read (bob);
   g_assert_nonnull (strstr (bob_keys, "\nrestrict,port-forwarding,permitopen=\"127.0.0.1:20001\",from=\"192.168.2.0/24\" ssh-ed25519 "));
 }

@@ -48,7 +48,8 @@ render (const VsaClientPolicy *policy, const char *client, VsaFirewallKind firew
   g_autoptr (GError) error = NULL;
   VsaClientRenderOptions opts = {
     .policy = policy, .client = client, .prefix = "/", .group = "spice-viewer",
-    .remote_viewer = "/usr/bin/remote-viewer", .program = "/bin/true",
+    .remote_viewer = "/usr/bin/remote-viewer", .launcher = "/usr/libexec/virt-spice-admin-client-open",
+    .program = "/bin/true",
     .firewall = firewall, .uids = uids, .templates = vsa_templates_lookup,
   };
   GPtrArray *files;

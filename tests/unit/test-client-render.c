@@ -55,6 +55,7 @@ init_options (VsaClientRenderOptions *opts, const VsaClientPolicy *policy, GHash
   opts->prefix = "/";
   opts->group = "spice-viewer";
   opts->remote_viewer = "/usr/bin/remote-viewer";
+  opts->launcher = "/usr/libexec/virt-spice-admin-client-open";
   opts->program = "/usr/bin/virt-spice-admin";
   opts->firewall = firewall;
   opts->nopasswd = firewall == VSA_FIREWALL_IPTABLES; /* both variants covered */
@@ -132,16 +133,15 @@ test_render_modes (void)
   g_assert_no_error (error);
   f = find_kind (files, VSA_CLIENT_FILE_SUDOERS, NULL);
   g_assert_cmpuint (f->mode, ==, 0440);
-  g_assert_false (f->group_owned);
+  /* root:root 0600 in root:root 0700: readable by no group, only by the
+   * launcher sudo runs as root for the file's own user. */
   f = find_kind (files, VSA_CLIENT_FILE_VV, "alice/debianx.vv");
-  g_assert_cmpuint (f->mode, ==, 0640);
-  g_assert_true (f->group_owned);
+  g_assert_cmpuint (f->mode, ==, 0600);
   g_assert_nonnull (strstr (f->content, "password=Xq7vT2mK9pL4sR8wZ3nB6cD1\n"));
   f = find_kind (files, VSA_CLIENT_FILE_VV, "bob/leaptest.vv");
   g_assert_null (strstr (f->content, "password=")); /* sasl: the user types it */
   f = find_kind (files, VSA_CLIENT_FILE_DIR, "vv/alice");
-  g_assert_cmpuint (f->mode, ==, 0750);
-  g_assert_true (f->group_owned);
+  g_assert_cmpuint (f->mode, ==, 0700);
   f = find_kind (files, VSA_CLIENT_FILE_POLICY, NULL);
   g_assert_cmpuint (f->mode, ==, 0600);
   f = find_kind (files, VSA_CLIENT_FILE_LAUNCHER, NULL);
@@ -259,6 +259,7 @@ static const BadRender bad_renders[] = {
   { "prefix-relative", NULL, NULL, "tmp/root", NULL, NULL, NULL, "install root 'tmp/root' cannot be written safely" },
   { "prefix-sudoers-meta", NULL, NULL, "/tmp/a,b", NULL, NULL, NULL, "cannot be written safely" },
   { "remote-viewer-shell-meta", NULL, NULL, NULL, NULL, "/usr/bin/remote-viewer;id", NULL, "remote-viewer path" },
+  { "launcher-relative", NULL, NULL, NULL, NULL, NULL, NULL, "client launcher path" },
   { "client-unknown", NULL, NULL, NULL, NULL, NULL, "10.9.9.9", "no user is assigned to a console from client '10.9.9.9'" },
   { "client-meta", NULL, NULL, NULL, NULL, NULL, "a b", "client 'a b' is neither" },
   { "user-without-account", "alice", "dave", NULL, NULL, NULL, NULL, "user 'dave' has no account on this client host" },
@@ -294,6 +295,8 @@ test_bad_render (gconstpointer data)
   opts.group = bad->group ? bad->group : opts.group;
   opts.remote_viewer = bad->remote_viewer ? bad->remote_viewer : opts.remote_viewer;
   opts.client = bad->client ? bad->client : opts.client;
+  if (g_str_equal (bad->label, "launcher-relative"))
+    opts.launcher = "libexec/virt-spice-admin-client-open";
   files = vsa_client_render (&opts, &error);
   g_assert_null (files);
   g_assert_nonnull (error);
@@ -358,7 +361,7 @@ test_template_missing_value (void)
 
   g_assert_null (out);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_FAILED);
-  g_assert_nonnull (strstr (error->message, "no value for @GROUP@"));
+  g_assert_nonnull (strstr (error->message, "no value for @TAG@"));
 }
 
 int

@@ -4,6 +4,7 @@
 #include "vsa-error.h"
 #include "vsa-hook-plan.h"
 #include "vsa-policy.h"
+#include "vsa-xml.h"
 
 #include <string.h>
 
@@ -301,6 +302,34 @@ test_saved_definition_of_another_domain_is_an_error (void)
   g_assert_true (good->managed);
 }
 
+/* The worker's first step decides from argv and bytes alone whether the
+ * input is worth parsing: never for ignored or filter operations, never
+ * without our namespace, always past the size limit (what was cut off
+ * may hold it). */
+static void
+test_what_gets_judged (void)
+{
+  g_autofree char *managed = g_strdup (domain_with (SECURE_GRAPHICS,
+      "<metadata><vsa:console xmlns:vsa='" NS "' auth='password'/></metadata>"));
+  g_autofree char *unmanaged = g_strdup (domain_with (SECURE_GRAPHICS, ""));
+  g_autofree char *big = g_strnfill (VSA_XML_MAX_SIZE + 1, 'a');
+  static const struct { const char *op, *subop; gboolean judged; } ops[] = {
+    { "prepare", "begin", TRUE }, { "release", "end", TRUE }, { "reconnect", "begin", TRUE },
+    { "migrate", "begin", FALSE }, { "start", "begin", FALSE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ops); i++)
+    {
+      g_autoptr (VsaHookPlan) a = vsa_hook_plan_new ("vm1", ops[i].op, ops[i].subop, managed, strlen (managed));
+      g_autoptr (VsaHookPlan) b = vsa_hook_plan_new ("vm1", ops[i].op, ops[i].subop, unmanaged, strlen (unmanaged));
+      g_autoptr (VsaHookPlan) c = vsa_hook_plan_new ("vm1", ops[i].op, ops[i].subop, big, strlen (big));
+
+      g_assert_cmpint (a->to_judge, ==, ops[i].judged);
+      g_assert_false (b->to_judge);
+      g_assert_cmpint (c->to_judge, ==, ops[i].judged);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -322,5 +351,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hook-plan/name-mismatch-is-an-error", test_name_mismatch_is_an_error);
   g_test_add_func ("/hook-plan/saved-definition-of-another-domain-is-an-error",
                    test_saved_definition_of_another_domain_is_an_error);
+  g_test_add_func ("/hook-plan/what-gets-judged", test_what_gets_judged);
   return g_test_run ();
 }

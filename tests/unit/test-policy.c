@@ -190,7 +190,7 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nluks-pbkdf = md5\n", "/etc/vsa.conf:2: key 'luks-pbkdf': LUKS2 PBKDF 'md5' is unknown; use 'argon2id', 'argon2i' or 'pbkdf2'" },
   { "[defaults]\nluks-pbkdf-time-ms = 0\n", "/etc/vsa.conf:2: key 'luks-pbkdf-time-ms': '0' is not a whole number from 1" },
   { "[defaults]\nluks-pbkdf-iterations = -1\n", "/etc/vsa.conf:2: key 'luks-pbkdf-iterations'" },
-  { "[defaults]\ndeactivate-lv-on-close = yes\n", "/etc/vsa.conf:2: key 'deactivate-lv-on-close': 'yes' is not true or false" },
+  { "[defaults]\ndeactivate-lv-on-close = yes\n", "/etc/vsa.conf:2: key 'deactivate-lv-on-close': 'yes' is not a boolean; use true or false" },
 };
 
 static void

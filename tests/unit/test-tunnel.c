@@ -259,9 +259,11 @@ test_render_uses_given_templates (void)
 {
   g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
   VsaTunnelRenderOptions opts = { "/d", "/k", "/bin/wait",
-                                  { "drop-in @AUTHORIZED_KEYS_DIR@\n@MATCH_BLOCKS@",
-                                    "match @USER@ @PERMIT_OPEN@ @WAIT_COMMAND@ (@VMS@)\n",
-                                    "keys of @USER@\n@KEY_LINES@", "@PERMIT_OPEN@@FROM@\n" } };
+                                  { .drop_in = "drop-in @AUTHORIZED_KEYS_DIR@\n@MATCH_BLOCKS@",
+                                    .match_block = "match @USER@ @PERMIT_OPEN@ @WAIT_COMMAND@ (@VMS@)\n",
+                                    .refuse_block = "refuse @USER@ from !@NETWORKS@\n",
+                                    .keys_file = "keys of @USER@\n@KEY_LINES@",
+                                    .key_line = "@PERMIT_OPEN@@FROM@\n" } };
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
@@ -276,7 +278,7 @@ test_render_uses_given_templates (void)
                    "drop-in /k\n"
                    "match bob 127.0.0.1:20001 127.0.0.1:20002 /bin/wait "
                    "(vm1 (127.0.0.1:20001), vm2 (127.0.0.1:20002))\n"
-                   "\n# ==> /k/bob (owner bob, mode 0600) <==\n"
+                   "\n# ==> /k/bob (owner root, group bob's, mode 0640) <==\n"
                    "keys of bob\n"
                    "permitopen=\"127.0.0.1:20001\",permitopen=\"127.0.0.1:20002\"\n");
 
@@ -346,6 +348,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tunnel/render/uses-given-templates", test_render_uses_given_templates);
   DO_TEST ("two-users");
   DO_TEST ("two-keys");
+  DO_TEST ("two-networks");
   DO_TEST ("no-tunnels");
   DO_TEST ("listen-ipv6");
   DO_TEST ("listen-not-loopback");

@@ -6,6 +6,7 @@
 #include "vsa-client-host.h"
 #include "vsa-client-remote-viewer.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-run.h"
 
 #include <grp.h>
@@ -14,11 +15,11 @@
 #include <sys/stat.h>
 
 static void
-check_file (const VsaClientHost *host, const VsaClientFile *file, gid_t gid, GPtrArray *drifts)
+check_file (const VsaClientHost *host, const VsaClientFile *file, GPtrArray *drifts)
 {
   g_autofree char *path = vsa_client_host_path (host, file);
   g_autofree char *content = NULL;
-  gid_t want_gid = file->group_owned ? gid : 0;
+  gid_t want_gid = 0;
   struct stat st;
 
   if (stat (path, &st) != 0)
@@ -31,7 +32,7 @@ check_file (const VsaClientHost *host, const VsaClientFile *file, gid_t gid, GPt
                                               path, (guint) st.st_uid, (guint) st.st_gid,
                                               (guint) (st.st_mode & 07777), (guint) want_gid,
                                               file->mode));
-  if (file->content && (!g_file_get_contents (path, &content, NULL, NULL) ||
+  if (file->content && (!vsa_file_read_bounded (path, "file", strlen (file->content), &content, NULL, NULL) ||
                         g_strcmp0 (content, file->content) != 0))
     g_ptr_array_add (drifts, g_strdup_printf ("%s was changed", path));
 }
@@ -182,9 +183,7 @@ check_group (const VsaClientHost *host, GPtrArray *drifts)
   if (getgrnam (host->group) == NULL)
     g_ptr_array_add (drifts, g_strdup_printf ("group %s does not exist", host->group));
   for (guint i = 0; i < members->len; i++)
-    g_ptr_array_add (drifts, g_strdup_printf ("user %s is a member of group %s and can run "
-                                              "remote-viewer freely", (char *) g_ptr_array_index (members, i),
-                                              host->group));
+    g_ptr_array_add (drifts, g_strdup (g_ptr_array_index (members, i)));
 }
 
 /* Every finding, in a stable order; empty when the host is as rendered. */
@@ -192,13 +191,15 @@ GPtrArray *
 vsa_client_check (const VsaClientHost *host, GPtrArray *files)
 {
   GPtrArray *drifts = g_ptr_array_new_with_free_func (g_free);
-  struct group *gr = getgrnam (host->group);
-  gid_t gid = gr ? gr->gr_gid : (gid_t) -1;
+  g_autofree char *launcher = vsa_client_launcher_problem (host);
 
   check_group (host, drifts);
   vsa_client_check_remote_viewer (host, drifts);
+  if (launcher != NULL)
+    g_ptr_array_add (drifts, g_steal_pointer (&launcher));
+  vsa_client_check_setid_files (host, drifts);
   for (guint i = 0; i < files->len; i++)
-    check_file (host, g_ptr_array_index (files, i), gid, drifts);
+    check_file (host, g_ptr_array_index (files, i), drifts);
   check_firewall (host, files, drifts);
   return drifts;
 }

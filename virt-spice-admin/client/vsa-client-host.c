@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-client-host.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-templates.h"
 #include "vsa-xml.h"
 
@@ -18,6 +19,7 @@ vsa_client_host_free (VsaClientHost *host)
   g_free (host->prefix);
   g_free (host->group);
   g_free (host->remote_viewer);
+  g_free (host->launcher);
   g_free (host->program);
   g_free (host->config_path);
   g_clear_pointer (&host->uids, g_hash_table_unref);
@@ -31,11 +33,12 @@ read_policy (const char *path, GError **error)
   gsize len = 0;
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (path, &text, &len, &local_error))
+  if (!vsa_file_read_bounded (path, "the client policy", VSA_XML_MAX_SIZE, &text, &len,
+                              &local_error))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                   "cannot read the client policy: %s; create it on the server with "
-                   "'virt-spice-admin export --client NAME'", local_error->message);
+      g_set_error (error, VSA_ERROR, local_error->code,
+                   "%s; create it on the server with 'virt-spice-admin export --client NAME'",
+                   local_error->message);
       return NULL;
     }
   return vsa_client_policy_from_xml (text, len, path, error);
@@ -85,6 +88,7 @@ vsa_client_host_load (const VsaConfig *config, const char *policy_path, const ch
   host->prefix = g_strdup (config->client_prefix);
   host->group = g_strdup (config->client_group);
   host->remote_viewer = g_strdup (config->client_remote_viewer);
+  host->launcher = g_strdup (config->client_launcher);
   host->program = this_program ();
   host->config_path = g_strdup (config->path);
   host->nopasswd = config->client_nopasswd;
@@ -102,6 +106,7 @@ vsa_client_host_render_options (const VsaClientHost *host, VsaClientRenderOption
   ret_opts->prefix = host->prefix;
   ret_opts->group = host->group;
   ret_opts->remote_viewer = host->remote_viewer;
+  ret_opts->launcher = host->launcher;
   ret_opts->program = host->program;
   ret_opts->config_path = host->config_path;
   ret_opts->nopasswd = host->nopasswd;

@@ -18,6 +18,7 @@ typedef struct {
   char *prefix;
   char *group;
   char *remote_viewer;
+  char *launcher;
   char *program;
   char *config_path;
   gboolean nopasswd;
@@ -41,5 +42,6 @@ gboolean vsa_client_stage_and_validate (GPtrArray *files, GError **error);
 gboolean vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes,
                              GError **error);
 GPtrArray *vsa_client_check (const VsaClientHost *host, GPtrArray *files);
+void vsa_client_check_setid_files (const VsaClientHost *host, GPtrArray *drifts);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Installing a validated rendering on the client host (as root): the
- * group, the connection files, the firewall (loaded), remote-viewer's
+/* Installing a validated rendering on the client host (as root), once no
+ * one is in the viewer group and the launcher sudo runs as root is root's
+ * alone: the group, the connection files, the firewall (loaded), remote-viewer's
  * ownership and mode (through dpkg-statoverride where dpkg owns it, so
  * upgrades keep them), and the sudoers rule last, once everything it
  * relies on is in place.  Every file goes in by temp file + rename. */
@@ -37,11 +38,11 @@ ensure_group (const char *group, gid_t *ret_gid, GError **error)
 }
 
 static gboolean
-install_dir (const char *path, const VsaClientFile *file, gid_t gid, GError **error)
+install_dir (const char *path, const VsaClientFile *file, GError **error)
 {
   if (!vsa_dir_ensure (path, file->mode, error))
     return FALSE;
-  if (chown (path, 0, file->group_owned ? gid : 0) != 0 || chmod (path, file->mode) != 0)
+  if (chown (path, 0, 0) != 0 || chmod (path, file->mode) != 0)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "cannot set owner and mode of '%s': %s",
                    path, g_strerror (errno));
@@ -51,16 +52,16 @@ install_dir (const char *path, const VsaClientFile *file, gid_t gid, GError **er
 }
 
 static gboolean
-install_file (const VsaClientHost *host, const VsaClientFile *file, gid_t gid, GError **error)
+install_file (const VsaClientHost *host, const VsaClientFile *file, GError **error)
 {
   g_autofree char *path = vsa_client_host_path (host, file);
   g_autofree char *dir = g_path_get_dirname (path);
 
   if (file->kind == VSA_CLIENT_FILE_DIR)
-    return install_dir (path, file, gid, error);
+    return install_dir (path, file, error);
   return vsa_dir_ensure (dir, 0755, error) &&
          vsa_file_write_atomic_owned (path, file->content, strlen (file->content), file->mode,
-                                      0, file->group_owned ? gid : 0, error);
+                                      0, 0, error);
 }
 
 static const VsaClientFile *
@@ -110,20 +111,26 @@ load_firewall (const VsaClientHost *host, GPtrArray *files, GError **error)
   return vsa_run ((const char *const[]) { "nft", "-f", nft, NULL }, NULL, error);
 }
 
-/* A member of the group could run remote-viewer freely, past sudo. */
+/* Any member of the group, assigned here or not, could run remote-viewer
+ * freely, past sudo; and sudo runs the launcher as root. */
 static gboolean
-refuse_group_members (const VsaClientHost *host, GError **error)
+refuse_insecure_host (const VsaClientHost *host, GError **error)
 {
   g_autoptr (GPtrArray) members = vsa_client_group_members (host);
+  g_autofree char *launcher = vsa_client_launcher_problem (host);
 
-  if (members->len == 0)
-    return TRUE;
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INSECURE,
-               "user '%s' is a member of group '%s' and could run remote-viewer with any "
-               "arguments; remove them (gpasswd -d %s %s) and install again",
-               (char *) g_ptr_array_index (members, 0), host->group,
-               (char *) g_ptr_array_index (members, 0), host->group);
-  return FALSE;
+  if (members->len > 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INSECURE, "%s; nothing was installed",
+                   (char *) g_ptr_array_index (members, 0));
+      return FALSE;
+    }
+  if (launcher != NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INSECURE, "%s; nothing was installed", launcher);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -158,17 +165,17 @@ vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *note
                    "client install changes system files and must run as root");
       return FALSE;
     }
-  if (!refuse_group_members (host, error) || !ensure_group (host->group, &gid, error))
+  if (!refuse_insecure_host (host, error) || !ensure_group (host->group, &gid, error))
     return FALSE;
   for (guint i = 0; i < files->len; i++)
     {
       VsaClientFile *file = g_ptr_array_index (files, i);
-      if (file != sudoers && !install_file (host, file, gid, error))
+      if (file != sudoers && !install_file (host, file, error))
         return FALSE;
     }
   if (!load_firewall (host, files, error) ||
       !vsa_client_lock_remote_viewer (host, gid, notes, error) ||
-      !install_file (host, sudoers, gid, error))
+      !install_file (host, sudoers, error))
     return FALSE;
   enable_units (host, notes);
   return TRUE;

@@ -126,30 +126,68 @@ vsa_client_check_remote_viewer (const VsaClientHost *host, GPtrArray *drifts)
     }
 }
 
-static gboolean
-is_member (const struct group *gr, const char *user)
-{
-  struct passwd *pw = getpwnam (user);
-
-  if (pw && pw->pw_gid == gr->gr_gid)
-    return TRUE;
-  for (char **m = gr->gr_mem; m && *m; m++)
-    if (g_strcmp0 (*m, user) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* The users this host grants consoles to who are (wrongly) in GROUP. */
+/* Every local user in GROUP, assigned on this host or not: listed in the
+ * group, or with it as primary group.  One line each, with the fix. */
 GPtrArray *
 vsa_client_group_members (const VsaClientHost *host)
 {
   GPtrArray *members = g_ptr_array_new_with_free_func (g_free);
   struct group *gr = getgrnam (host->group);
-  g_autoptr (GArray) grants = vsa_client_policy_grants (host->policy, host->client);
-  g_autoptr (GPtrArray) users = vsa_client_policy_users (grants);
+  g_auto (GStrv) listed = gr ? g_strdupv (gr->gr_mem) : NULL;
+  gid_t gid = gr ? gr->gr_gid : (gid_t) -1;
+  struct passwd *pw;
 
-  for (guint i = 0; gr && i < users->len; i++)
-    if (is_member (gr, g_ptr_array_index (users, i)))
-      g_ptr_array_add (members, g_strdup (g_ptr_array_index (users, i)));
+  for (guint i = 0; listed && listed[i]; i++)
+    g_ptr_array_add (members, g_strdup_printf ("user '%s' is a member of group '%s' and could run "
+                                               "remote-viewer with any arguments; remove them: "
+                                               "gpasswd -d %s %s", listed[i], host->group,
+                                               listed[i], host->group));
+  setpwent ();
+  while (gr && (pw = getpwent ()) != NULL)
+    if (pw->pw_gid == gid)
+      g_ptr_array_add (members, g_strdup_printf ("user '%s' has group '%s' as primary group and "
+                                                 "could run remote-viewer with any arguments; give "
+                                                 "them another: usermod -g GROUP %s",
+                                                 pw->pw_name, host->group, pw->pw_name));
+  endpwent ();
   return members;
+}
+
+/* Root's alone: owner root, writable by nobody else, and so is every
+ * directory above it (or another user could swap it); a sticky directory
+ * such as /tmp lets nobody rename what root owns in it. */
+static gboolean
+root_only (const char *path, struct stat *st)
+{
+  return stat (path, st) == 0 && st->st_uid == 0 &&
+         ((st->st_mode & 022) == 0 || (S_ISDIR (st->st_mode) && (st->st_mode & S_ISVTX)));
+}
+
+/* What is wrong with the launcher sudo runs as root, or NULL. */
+char *
+vsa_client_launcher_problem (const VsaClientHost *host)
+{
+  g_autofree char *dir = g_path_get_dirname (host->launcher);
+  struct stat st;
+
+  if (stat (host->launcher, &st) != 0 || !S_ISREG (st.st_mode))
+    return g_strdup_printf ("launcher %s is missing; install virt-spice-admin-client-open there or "
+                            "set client-launcher", host->launcher);
+  if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+    return g_strdup_printf ("launcher %s is not root's alone (owner %u, mode %o) but sudo runs it "
+                            "as root: chown root %s; chmod go-w %s", host->launcher,
+                            (guint) st.st_uid, (guint) (st.st_mode & 07777), host->launcher,
+                            host->launcher);
+  for (;;)
+    {
+      g_autofree char *parent = g_path_get_dirname (dir);
+
+      if (!root_only (dir, &st))
+        return g_strdup_printf ("directory %s above launcher %s is not root's alone: chown root %s; "
+                                "chmod go-w %s", dir, host->launcher, dir, dir);
+      if (g_strcmp0 (parent, dir) == 0)
+        return NULL;
+      g_free (dir);
+      dir = g_steal_pointer (&parent);
+    }
 }

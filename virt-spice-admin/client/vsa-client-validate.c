@@ -6,6 +6,7 @@
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-run.h"
+#include "vsa-xml.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -39,8 +40,11 @@ validate_vv (const char *path, GError **error)
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree char *type = NULL;
   g_autofree char *ca = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+  if (!vsa_file_read_bounded (path, "connection file", VSA_FILE_TEXT_MAX, &text, &len, error) ||
+      !g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error))
     return FALSE;
   type = g_key_file_get_string (kf, "virt-viewer", "type", NULL);
   ca = g_key_file_get_string (kf, "virt-viewer", "ca", NULL);
@@ -60,7 +64,7 @@ validate_policy_copy (const char *path, GError **error)
   gsize len = 0;
   g_autoptr (VsaClientPolicy) policy = NULL;
 
-  if (!g_file_get_contents (path, &text, &len, error))
+  if (!vsa_file_read_bounded (path, "the client policy copy", VSA_XML_MAX_SIZE, &text, &len, error))
     return FALSE;
   policy = vsa_client_policy_from_xml (text, len, path, error);
   return policy != NULL;

@@ -6,6 +6,7 @@
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-xml.h"
 
 #include <json-glib/json-glib.h>
@@ -15,14 +16,9 @@ load_manifest (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len;
-  g_autoptr (GError) read_error = NULL;
 
-  if (!g_file_get_contents (path, &text, &len, &read_error))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "cannot read manifest '%s': %s",
-                   path, read_error->message);
-      return NULL;
-    }
+  if (!vsa_file_read_bounded (path, "manifest", VSA_XML_MAX_SIZE, &text, &len, error))
+    return NULL;
   return vsa_manifest_parse (text, len, path, error);
 }
 

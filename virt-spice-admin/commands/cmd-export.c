@@ -28,10 +28,11 @@ read_ca (const VsaConfig *config, char **ret_pem, GError **error)
   g_autofree char *pem = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (config->ca_file, &pem, NULL, &local_error))
+  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate", VSA_FILE_TEXT_MAX, &pem,
+                              NULL, &local_error))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "cannot read the CA certificate: %s; "
-                   "set ca-file in the configuration", local_error->message);
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "%s; set ca-file in the configuration",
+                   local_error->message);
       return FALSE;
     }
   if (!vsa_validate_ca_pem (pem, error))

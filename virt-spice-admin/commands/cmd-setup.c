@@ -120,10 +120,10 @@ plan_qemu_conf (VsaContext *ctx, SetupPlan *plan, VsaAuthMode auth, GError **err
   const char *path = ctx->config->libvirt_qemu_conf;
   gboolean changed;
 
-  if (!g_file_get_contents (path, &text, NULL, &local_error))
+  if (!vsa_file_read_bounded (path, "libvirt's qemu.conf", VSA_FILE_TEXT_MAX, &text, NULL, &local_error))
     return g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                        "cannot read libvirt's %s (%s): install libvirt-daemon-driver-qemu or set "
-                        "libvirt-qemu-conf", path, local_error->message), FALSE;
+                        "%s: install libvirt-daemon-system or set libvirt-qemu-conf",
+                        local_error->message), FALSE;
   plan->qemu_conf_new = g_strdup (text);
   dir_value = vsa_conf_lines_quote (plan->cert_dir);
   changed = vsa_conf_lines_set (&plan->qemu_conf_new, "spice_tls", "1");
@@ -169,7 +169,8 @@ make_plan (VsaContext *ctx, char **listen, VsaAuthMode auth, SetupPlan *plan, GE
                         "or set qemu-group", ctx->config->qemu_group), FALSE;
   plan->qemu_gid = gr->gr_gid;
   plan->auth = auth;
-  if (g_file_get_contents (ctx->config->libvirt_qemu_conf, &text, NULL, NULL))
+  if (vsa_file_read_bounded (ctx->config->libvirt_qemu_conf, "libvirt's qemu.conf", VSA_FILE_TEXT_MAX,
+                             &text, NULL, NULL))
     qemu_dir = vsa_conf_lines_get (text, "spice_tls_x509_cert_dir");
   plan->cert_dir = qemu_dir ? unquote (qemu_dir) : g_path_get_dirname (ctx->config->server_cert);
   plan->ca_key_path = g_build_filename (ctx->config->state_dir, "pki", "ca-key.pem", NULL);

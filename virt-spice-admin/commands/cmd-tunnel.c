@@ -15,6 +15,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
+#include "vsa-tunnel-install.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
 
@@ -273,55 +274,6 @@ static const VsaCommand tunnel_render_command = {
 
 /* --- install --------------------------------------------------------------- */
 
-static void
-note_account_details (VsaContext *ctx, const char *user, const VsaAccount *account)
-{
-  if (!g_str_has_suffix (account->shell, "/nologin") && !g_str_has_suffix (account->shell, "/false"))
-    vsa_context_note (ctx, "note: tunnel user '%s' has the login shell %s; sshd only lets it "
-                      "wait (ForceCommand), but /usr/sbin/nologin is safer", user, account->shell);
-  if (account->password_locked)
-    vsa_context_note (ctx, "note: tunnel user '%s' has a locked password ('!'); an sshd with "
-                      "UsePAM no refuses its keys too: 'usermod -p \"*\" %s' keeps it key-only",
-                      user, user);
-}
-
-/* Every tunnel user must be an unprivileged local account, or be created
- * (--create-user); RET_MISSING lists those to create. */
-static gboolean
-check_accounts (VsaContext *ctx, GPtrArray *files, gboolean create_users,
-                GPtrArray *ret_missing, GError **error)
-{
-  for (guint i = 0; i < files->len; i++)
-    {
-      const VsaRenderedFile *file = g_ptr_array_index (files, i);
-      g_auto (VsaAccount) account = { 0 };
-
-      if (file->owner == NULL)
-        continue;
-      if (!vsa_account_lookup (file->owner, &account, error))
-        return FALSE;
-      if (!account.exists && !create_users)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                       "tunnel user '%s' has no local account; create it (no shell, key only) "
-                       "or give --create-user; nothing was installed", file->owner);
-          return FALSE;
-        }
-      if (!account.exists)
-        g_ptr_array_add (ret_missing, g_strdup (file->owner));
-      else if (account.uid == 0)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                       "tunnel user '%s' has UID 0; tunnels need unprivileged accounts; nothing "
-                       "was installed", file->owner);
-          return FALSE;
-        }
-      else
-        note_account_details (ctx, file->owner, &account);
-    }
-  return TRUE;
-}
-
 /* Created accounts are deleted again unless the install succeeds. */
 typedef struct {
   GPtrArray *created;
@@ -350,39 +302,6 @@ create_accounts (GPtrArray *missing, CreatedAccounts *accounts, GError **error)
       g_ptr_array_add (accounts->created, g_strdup (user));
     }
   return TRUE;
-}
-
-static gboolean
-stage_file (VsaStagedFiles *staged, const VsaRenderedFile *file, GError **error)
-{
-  g_auto (VsaAccount) account = { 0 };
-  g_autofree char *dir = g_path_get_dirname (file->path);
-
-  if (file->owner && !vsa_account_lookup (file->owner, &account, error))
-    return FALSE;
-  if (file->owner && !account.exists)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
-                   "user '%s' vanished during the install; nothing was installed", file->owner);
-      return FALSE;
-    }
-  return vsa_dir_ensure (dir, 0755, error) &&
-         vsa_staged_files_add (staged, file->path, file->content, file->owner ? account.uid : 0,
-                               file->owner ? account.gid : 0, file->mode, error);
-}
-
-/* The keys first, the drop-in (files[0]) last: a Match block never points
- * at keys that are not there yet. */
-static gboolean
-install_files (GPtrArray *files, GError **error)
-{
-  g_autoptr (VsaStagedFiles) staged = vsa_staged_files_new ();
-
-  for (guint i = 1; i < files->len; i++)
-    if (!stage_file (staged, g_ptr_array_index (files, i), error))
-      return FALSE;
-  return stage_file (staged, g_ptr_array_index (files, 0), error) &&
-         vsa_staged_files_commit (staged, error);
 }
 
 static gboolean
@@ -420,13 +339,15 @@ tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   g_auto (CreatedAccounts) created = { 0 };
   const VsaRenderedFile *drop_in;
   g_autofree char *stale = NULL;
 
   if ((files = render_files (ctx, error)) == NULL ||
-      !check_accounts (ctx, files, vsa_invocation_flag (inv, "create-user"), missing, error))
+      !vsa_tunnel_check_accounts (files, vsa_invocation_flag (inv, "create-user"), missing, notes, error))
     return FALSE;
+  print_notes (ctx, notes);
   drop_in = g_ptr_array_index (files, 0);
   if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
                                drop_in->content, error))
@@ -442,7 +363,7 @@ tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
       vsa_context_note (ctx, "sshd accepts this configuration; --dry-run: nothing was installed");
       return TRUE;
     }
-  if (!create_accounts (missing, &created, error) || !install_files (files, error))
+  if (!create_accounts (missing, &created, error) || !vsa_tunnel_install_files (files, error))
     return FALSE;
   created.keep = TRUE;
   stale = g_strdup_printf ("%u", remove_stale_keys (ctx->config->tunnel_authorized_keys_dir, files));
@@ -464,8 +385,9 @@ static const VsaCommand tunnel_install_command = {
   .summary = "Check them with sshd -t and install them together",
   .description = "Renders the tunnels of every VM (see 'tunnel render'), checks the\n"
                  "sshd drop-in with 'sshd -t' together with the host's sshd_config, and\n"
-                 "installs the drop-in and every user's authorized_keys (owned by the\n"
-                 "user, mode 0600) at once; removes the keys of users without tunnels.\n"
+                 "installs the drop-in and every user's authorized_keys (root's, mode\n"
+                 "0640, readable by the user's group) at once; removes the keys of users\n"
+                 "without tunnels.  Refuses accounts whose shell runs startup files.\n"
                  "If anything fails, nothing is installed.  With --dry-run: check and\n"
                  "print only.  sshd reads the drop-in when it is reloaded.",
   .options = install_options,

@@ -6,6 +6,7 @@
 #include <spice-client.h>
 
 #include "vsa-error.h"
+#include "vsa-file.h"
 
 /* How often the teardown re-checks whether a timed-out main channel got
  * its socket; spice-client-glib has no notification for that. */
@@ -170,10 +171,10 @@ check_request (const VsaProbeRequest *req,
                            "A CA certificate file is required");
       return FALSE;
     }
-  if (!g_file_get_contents (req->ca_file, &pem, &pem_len, &local_error))
+  if (!vsa_file_read_bounded (req->ca_file, "CA file", VSA_FILE_TEXT_MAX, &pem, &pem_len,
+                              &local_error))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "Cannot read CA file: %s", local_error->message);
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "%s", local_error->message);
       return FALSE;
     }
   if (!pem_has_certificate (pem))

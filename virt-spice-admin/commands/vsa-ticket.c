@@ -2,6 +2,7 @@
 #include "vsa-ticket.h"
 #include "vsa-address.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-libvirt.h"
 #include "vsa-time.h"
 #include "vsa-tls.h"
@@ -85,9 +86,9 @@ read_ca (const VsaConfig *config, GError **error)
   char *pem = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  if (!g_file_get_contents (config->ca_file, &pem, NULL, &local_error))
-    g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
-                 "cannot read the CA certificate (ca-file): %s", local_error->message);
+  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate (ca-file)", VSA_FILE_TEXT_MAX,
+                              &pem, NULL, &local_error))
+    g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s", local_error->message);
   return pem;
 }
 

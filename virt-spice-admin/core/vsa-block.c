@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-block.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 
 #include <blkid.h>
 #include <errno.h>
@@ -9,6 +10,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+/* One line per mount: generous for a host with many containers. */
+#define MOUNTINFO_MAX (16 * VSA_FILE_TEXT_MAX)
 
 typedef struct blkid_struct_probe VsaBlkidProbe;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaBlkidProbe, blkid_free_probe)
@@ -155,7 +159,7 @@ append_processes (GString *users, dev_t dev)
       if (!g_ascii_isdigit (pid[0]) || !process_holds (pid, dev))
         continue;
       comm_path = g_build_filename ("/proc", pid, "comm", NULL);
-      g_file_get_contents (comm_path, &comm, NULL, NULL);
+      vsa_file_read_bounded (comm_path, "process name", VSA_FILE_TEXT_MAX, &comm, NULL, NULL);
       g_string_append_printf (users, "%sprocess %s (%s)", users->len ? ", " : "", pid,
                               comm ? g_strstrip (comm) : "?");
     }
@@ -168,7 +172,7 @@ append_mounts (GString *users, dev_t dev)
   g_autofree char *wanted = g_strdup_printf ("%u:%u", major (dev), minor (dev));
   g_auto (GStrv) lines = NULL;
 
-  if (!g_file_get_contents ("/proc/self/mountinfo", &mountinfo, NULL, NULL))
+  if (!vsa_file_read_bounded ("/proc/self/mountinfo", "mount table", MOUNTINFO_MAX, &mountinfo, NULL, NULL))
     return;
   lines = g_strsplit (mountinfo, "\n", -1);
   for (int i = 0; lines[i]; i++)

@@ -32,6 +32,7 @@ typedef struct {
   char *client_group;
   char *client_prefix;
   char *client_remote_viewer;
+  char *client_launcher;     /* virt-spice-admin-client-open, which sudo runs as root */
   VsaFirewallKind client_firewall;
   gboolean client_nopasswd;
   /* SSH tunnels (`tunnel render|install`) */
@@ -71,6 +72,5 @@ gboolean vsa_config_load_data (VsaConfig *config, const char *data, gsize len,
 void vsa_config_free (VsaConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaConfig, vsa_config_free)
 
-gboolean vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **error);
 
 G_END_DECLS

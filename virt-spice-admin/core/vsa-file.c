@@ -266,3 +266,97 @@ vsa_lock_acquire (const char *state_dir, const char *name, guint timeout_ms, GEr
   lock->path = g_steal_pointer (&path);
   return lock;
 }
+
+/* Sized from fstat (files in /proc say 0, so it grows when needed), never
+ * past LIMIT + 1 bytes: the one byte more tells a file over the limit. */
+static gboolean
+read_fd_bounded (int fd, gsize size_hint, gsize limit, char **ret_data, gsize *ret_len)
+{
+  gsize capacity = MIN (size_hint, limit) + 1;
+  g_autofree char *data = g_malloc (capacity + 1);
+  gsize len = 0;
+
+  while (len <= limit)
+    {
+      ssize_t n;
+
+      if (len == capacity)
+        {
+          capacity = MIN (capacity * 2, limit + 1);
+          data = g_realloc (data, capacity + 1);
+        }
+      n = read (fd, data + len, capacity - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        break;
+      len += (gsize) n;
+    }
+  data[len] = '\0';
+  *ret_len = len;
+  *ret_data = g_steal_pointer (&data);
+  return TRUE;
+}
+
+/* "4 MiB", "64 KiB" or "4096 bytes": plain ASCII for one-line errors. */
+static char *
+limit_text (gsize limit)
+{
+  if (limit >= 1024 * 1024 && limit % (1024 * 1024) == 0)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " MiB", limit / (1024 * 1024));
+  if (limit >= 1024 && limit % 1024 == 0)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " KiB", limit / 1024);
+  return g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", limit);
+}
+
+static gboolean
+set_read_error (GError **error, int code, const char *what, const char *path, const char *why)
+{
+  g_set_error (error, VSA_ERROR, code, "cannot read %s '%s': %s", what, path, why);
+  return FALSE;
+}
+
+/* The one way this tool reads a whole file: regular files only (a FIFO,
+ * a device such as /dev/zero or a directory is refused before a byte is
+ * read), at most LIMIT bytes, NUL-terminated.  WHAT names the file in
+ * the one-line error ("manifest"); a missing file is VSA_ERROR_NOT_FOUND. */
+gboolean
+vsa_file_read_bounded (const char *path, const char *what, gsize limit, char **ret_data,
+                       gsize *ret_len, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *limit_str = NULL;
+  g_autofree char *too_big = NULL;
+  struct stat st;
+  gsize len = 0;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int saved_errno;
+
+  if (fd < 0)
+    return set_read_error (error, errno == ENOENT ? VSA_ERROR_NOT_FOUND : VSA_ERROR_FAILED,
+                           what, path, g_strerror (errno));
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return set_read_error (error, VSA_ERROR_INVALID, what, path, "not a regular file; name a file");
+    }
+  if (!read_fd_bounded (fd, (gsize) st.st_size, limit, &data, &len))
+    {
+      saved_errno = errno;
+      close (fd);
+      return set_read_error (error, VSA_ERROR_FAILED, what, path, g_strerror (saved_errno));
+    }
+  close (fd);
+  if (len > limit)
+    {
+      limit_str = limit_text (limit);
+      too_big = g_strdup_printf ("it is over the %s limit", limit_str);
+      return set_read_error (error, VSA_ERROR_INVALID, what, path, too_big);
+    }
+  *ret_data = g_steal_pointer (&data);
+  if (ret_len)
+    *ret_len = len;
+  return TRUE;
+}

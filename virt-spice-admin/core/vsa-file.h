@@ -12,6 +12,13 @@ gboolean vsa_file_write_atomic_owned (const char *path, const char *data, gsize 
                                       uid_t uid, gid_t gid, GError **error);
 int vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GError **error);
 gboolean vsa_file_fsync_directory (const char *dir, GError **error);
+
+/* Nothing read as text (configuration, certificates, qemu.conf) comes
+ * near this; a bigger file is a mistake or an attack. */
+#define VSA_FILE_TEXT_MAX (1024 * 1024)
+
+gboolean vsa_file_read_bounded (const char *path, const char *what, gsize limit, char **ret_data,
+                                gsize *ret_len, GError **error);
 /* An exclusive lock on STATE-DIR/locks/NAME.lock (flock), held until
  * released, when the file is removed: serialises concurrent runs that
  * change the same VM. */

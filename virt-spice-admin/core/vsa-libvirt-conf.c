@@ -3,6 +3,7 @@
  * we care about (spice_tls, spice_sasl, spice_*_dir): KEY = VALUE, '#'
  * comments, strings in double quotes; the last assignment wins. */
 #include "vsa-libvirt-conf.h"
+#include "vsa-file.h"
 
 #include <string.h>
 
@@ -24,7 +25,7 @@ vsa_libvirt_conf_value (const char *path, const char *key)
   g_auto (GStrv) lines = NULL;
   char *found = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (!vsa_file_read_bounded (path, "libvirt configuration", VSA_FILE_TEXT_MAX, &text, NULL, NULL))
     return NULL;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i]; i++)

@@ -2,6 +2,7 @@
 /* Audit checks of the host rather than of one domain's XML: libvirt's
  * switches, SASL configuration files, owners and modes of secrets. */
 #include "vsa-audit-host.h"
+#include "vsa-file.h"
 #include "vsa-libvirt-conf.h"
 
 #include <errno.h>
@@ -31,7 +32,7 @@ vsa_audit_sasl_file (const char *path, GPtrArray *findings)
   g_auto (GStrv) lines = NULL;
   const char *mechs = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL))
+  if (!vsa_file_read_bounded (path, "SASL configuration", VSA_FILE_TEXT_MAX, &text, NULL, NULL))
     return;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i]; i++)

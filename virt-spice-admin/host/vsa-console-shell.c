@@ -32,7 +32,7 @@ plain_word (const char *word)
     return 0;
   for (const char *p = word; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-          strchr ("/._-=", *p) != NULL))
+          strchr ("/._-=:+", *p) != NULL))
       return 0;
   return 1;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "vsa-address.h"
+#include "vsa-file.h"
 
 typedef struct gnutls_x509_crt_int VsaCrt;
 typedef struct gnutls_x509_privkey_int VsaKey;
@@ -37,12 +38,11 @@ load_pem (const char *path, gnutls_datum_t *ret, GPtrArray *problems)
 {
   char *text = NULL;
   gsize len = 0;
+  g_autoptr (GError) error = NULL;
 
-  /* PEM files of a few KiB; a larger one is not a certificate. */
-  if (!g_file_get_contents (path, &text, &len, NULL) || len > 1024 * 1024)
+  if (!vsa_file_read_bounded (path, "PEM file", VSA_FILE_TEXT_MAX, &text, &len, &error))
     {
-      g_free (text);
-      g_ptr_array_add (problems, g_strdup_printf ("%s cannot be read", path));
+      g_ptr_array_add (problems, g_strdup (error->message));
       return FALSE;
     }
   ret->data = (unsigned char *) text;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-sshd.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-template.h"
 #include "vsa-templates.h"
 
@@ -20,6 +21,7 @@ vsa_sshd_tunnel_templates (VsaTunnelTemplates *ret_templates, GError **error)
 {
   return lookup_template ("sshd-tunnels.conf", &ret_templates->drop_in, error) &&
          lookup_template ("sshd-tunnel-match.conf", &ret_templates->match_block, error) &&
+         lookup_template ("sshd-tunnel-refuse.conf", &ret_templates->refuse_block, error) &&
          lookup_template ("tunnel-authorized-keys", &ret_templates->keys_file, error) &&
          lookup_template ("tunnel-authorized-keys-line", &ret_templates->key_line, error);
 }
@@ -115,11 +117,9 @@ vsa_ssh_key_read_file (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize len = 0;
-  GStatBuf st;
   VsaSshKey *key;
 
-  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size > VSA_SSH_KEY_FILE_MAX ||
-      !g_file_get_contents (path, &text, &len, NULL))
+  if (!vsa_file_read_bounded (path, "public key file", VSA_SSH_KEY_FILE_MAX, &text, &len, NULL))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "public key file '%s' is not a readable file of at most %d bytes; give the "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-tls.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 
 #include <gnutls/x509.h>
 
@@ -22,10 +23,10 @@ vsa_tls_subject_for_spice (const char *pem_path, GError **error)
   char *subject;
   int rc;
 
-  if (!g_file_get_contents (pem_path, &pem, &len, &local_error))
+  if (!vsa_file_read_bounded (pem_path, "the server certificate", VSA_FILE_TEXT_MAX, &pem, &len,
+                              &local_error))
     {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "cannot read the server certificate: %s",
-                   local_error->message);
+      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s", local_error->message);
       return NULL;
     }
   data.data = (unsigned char *) pem;

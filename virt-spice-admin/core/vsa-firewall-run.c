@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Running nftables commands through libnftables (no `nft` process). */
+#include "vsa-firewall-run.h"
+#include "vsa-firewall.h"
+#include "vsa-error.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <nftables/libnftables.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* nft reports "LOCATION: Error: WHAT" followed by the offending command and
+ * a caret line; keep WHAT of the first error, so messages stay one line. */
+static char *
+first_nft_error (const char *buffer)
+{
+  const char *start = buffer ? strstr (buffer, "Error: ") : NULL;
+  const char *end;
+
+  if (start == NULL)
+    return buffer && *buffer ? g_strstrip (g_strdup (buffer)) : g_strdup ("unknown nftables error");
+  start += strlen ("Error: ");
+  end = strchr (start, '\n');
+  return end ? g_strndup (start, (gsize) (end - start)) : g_strdup (start);
+}
+
+/* libnftables calls exit() when it cannot open its netlink socket (a
+ * kernel without nf_tables, user-mode Linux): probe first, so the hook
+ * gets an error to report instead of dying in the middle of a release. */
+static gboolean
+check_netfilter_netlink (GError **error)
+{
+  int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+  if (fd < 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+                   "this kernel offers no nftables (netfilter netlink: %s); "
+                   "set firewall = false or load nf_tables", g_strerror (errno));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+/* One context for the whole process, never freed: closing its netlink
+ * socket makes the kernel wait for an RCU grace period (10-20 ms here),
+ * many times what a transaction costs; process exit pays it once. */
+static struct nft_ctx *
+shared_context (GError **error)
+{
+  static struct nft_ctx *ctx;
+
+  if (ctx == NULL && !check_netfilter_netlink (error))
+    return NULL;
+  if (ctx == NULL)
+    ctx = nft_ctx_new (NFT_CTX_DEFAULT);
+  if (ctx == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "cannot create an nftables context");
+      return NULL;
+    }
+  nft_ctx_buffer_output (ctx);
+  nft_ctx_buffer_error (ctx);
+  return ctx;
+}
+
+/* Runs COMMANDS (any number) as one netlink batch: the kernel applies all
+ * of them or nothing.  With json, returns nft's JSON output; else "". */
+static char *
+run_commands (const char *commands, gboolean json, GError **error)
+{
+  struct nft_ctx *ctx = shared_context (error);
+  g_autofree char *why = NULL;
+  int status;
+
+  if (ctx == NULL)
+    return NULL;
+  nft_ctx_output_set_flags (ctx, json ? NFT_CTX_OUTPUT_JSON : 0);
+  status = nft_run_cmd_from_buffer (ctx, commands);
+  /* Reading the buffers also empties them for the next call. */
+  if (status == 0)
+    {
+      const char *output = nft_ctx_get_output_buffer (ctx);
+      nft_ctx_get_error_buffer (ctx);
+      return g_strdup (json && output ? output : "");
+    }
+  nft_ctx_get_output_buffer (ctx);
+  why = first_nft_error (nft_ctx_get_error_buffer (ctx));
+  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%s", why);
+  return NULL;
+}
+
+gboolean
+vsa_firewall_run_script (const char *script, GError **error)
+{
+  g_autofree char *output = run_commands (script, FALSE, error);
+
+  return output != NULL;
+}
+
+char *
+vsa_firewall_run_json (const char *command, GError **error)
+{
+  return run_commands (command, TRUE, error);
+}
+
+gboolean
+vsa_firewall_fail (GError **error, const VsaNftSettings *settings, const char *what, GError *cause)
+{
+  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+               "firewall: cannot %s in nftables table 'inet %s': %s (needs root and a kernel "
+               "with nf_tables; or set 'firewall = false' in the configuration)",
+               what, settings->table, cause->message);
+  return FALSE;
+}
