@@ -349,18 +349,11 @@ tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
     return FALSE;
   print_notes (ctx, notes);
   drop_in = g_ptr_array_index (files, 0);
-  if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
-                               drop_in->content, error))
-    {
-      g_prefix_error (error, "nothing was installed: ");
-      return FALSE;
-    }
+  if (!vsa_sshd_check_rendered (ctx->config->sshd_binary, ctx->config->sshd_config, files, error))
+    return FALSE;
   if (ctx->dry_run)
     {
-      g_autofree char *text = vsa_rendered_files_to_text (files);
-
-      fputs (text, ctx->out);
-      vsa_context_note (ctx, "sshd accepts this configuration; --dry-run: nothing was installed");
+      vsa_cli_print_checked_files (ctx, files);
       return TRUE;
     }
   if (!create_accounts (missing, &created, error) || !vsa_tunnel_install_files (files, error))

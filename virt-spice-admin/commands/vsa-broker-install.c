@@ -276,18 +276,11 @@ vsa_broker_install (VsaContext *ctx, GError **error)
   for (guint i = 0; i < accounts->len; i++)
     if (!check_account (ctx, g_ptr_array_index (accounts, i), to_change, error))
       return FALSE;
-  if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
-                               ((VsaRenderedFile *) g_ptr_array_index (files, 0))->content, error))
-    {
-      g_prefix_error (error, "nothing was installed: ");
-      return FALSE;
-    }
+  if (!vsa_sshd_check_rendered (ctx->config->sshd_binary, ctx->config->sshd_config, files, error))
+    return FALSE;
   if (ctx->dry_run)
     {
-      g_autofree char *text = vsa_rendered_files_to_text (files);
-
-      fputs (text, ctx->out);
-      vsa_context_note (ctx, "sshd accepts this configuration; --dry-run: nothing was installed");
+      vsa_cli_print_checked_files (ctx, files);
       return TRUE;
     }
   old_shells = current_shells (to_change);

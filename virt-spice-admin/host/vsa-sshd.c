@@ -131,3 +131,17 @@ vsa_ssh_key_read_file (const char *path, GError **error)
     g_prefix_error (error, "public key file '%s': ", path);
   return key;
 }
+
+/* `tunnel install` and `broker install`: sshd must accept the drop-in
+ * (FILES[0]) with the host's sshd_config before anything is installed. */
+gboolean
+vsa_sshd_check_rendered (const char *sshd_binary, const char *sshd_config, GPtrArray *files,
+                         GError **error)
+{
+  const VsaRenderedFile *drop_in = g_ptr_array_index (files, 0);
+
+  if (vsa_sshd_check_drop_in (sshd_binary, sshd_config, drop_in->content, error))
+    return TRUE;
+  g_prefix_error (error, "nothing was installed: ");
+  return FALSE;
+}

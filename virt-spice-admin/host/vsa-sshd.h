@@ -17,5 +17,7 @@ gboolean vsa_sshd_check_drop_in (const char *sshd_binary, const char *sshd_confi
                                  const char *drop_in_content, GError **error);
 
 VsaSshKey *vsa_ssh_key_read_file (const char *path, GError **error);
+gboolean vsa_sshd_check_rendered (const char *sshd_binary, const char *sshd_config,
+                                  GPtrArray *files, GError **error);
 
 G_END_DECLS
