@@ -25,7 +25,7 @@ VM=vsa-e2e-broker
 OFF=vsa-e2e-broker-off
 PORT=20935
 
-tap_plan 36
+tap_plan 37
 broker_check_tools remote-viewer xvfb-run strace
 broker_net 10.235.0 10.236.0 172.31.235 192.168.235
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
@@ -102,6 +102,18 @@ refuses_other() {
     ! grep -q "uid=" <<<"$out" && grep -q "runs only 'console VM" <<<"$out"
 }
 tap_check "'ssh alice@host id' runs nothing: the forced command refuses it" refuses_other
+ssh_n_stays() {
+    local pid
+    from "$ALICE_ADDR"
+    # ip netns exec, not in_client: $! must be ssh itself, not a subshell.
+    ip netns exec "$NETNS" ssh "${SSH_OPTIONS[@]}" -i "$T/$ALICE" -N "$ALICE@$HOST_ADDR" \
+        </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
+    pid=$!
+    sleep 2
+    kill -0 "$pid" 2>/dev/null || return 1
+    kill "$pid"
+}
+tap_check "'ssh -N' (a tunnel session) still logs in and stays with the console shell" ssh_n_stays
 tap_check "the console shell itself runs no other command" bash -c "! runuser -u $ALICE -- $SHELL_BIN -c 'id' 2>/dev/null && ! runuser -u $ALICE -- $SHELL_BIN 2>/dev/null"
 
 # --- one seat --------------------------------------------------------------

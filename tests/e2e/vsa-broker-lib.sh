@@ -69,8 +69,9 @@ _broker_users() {
             useradd --no-create-home --home-dir "$T" --shell /usr/sbin/nologin "$user"
             CREATED_USERS+=("$user")
         fi
-        # sshd without PAM refuses a locked ('!') account even with a key.
-        usermod -p '*' "$user"
+        # sshd without PAM refuses a locked ('!') account even with a key;
+        # an account left by an interrupted run starts again from nologin.
+        usermod -p '*' -s /usr/sbin/nologin -d "$T" "$user"
         ssh-keygen -q -t ed25519 -N '' -C "$user@e2e" -f "$T/$user"
     done
 }
