@@ -82,10 +82,8 @@ static VsaPolicy *
 policy_for (guint vm)
 {
   VsaPolicy *policy = vsa_policy_new (VSA_AUTH_PASSWORD);
-  VsaAccess *access = g_new0 (VsaAccess, 1);
+  VsaAccess *access = vsa_access_new ("user");
 
-  access->user = g_strdup ("user");
-  access->clients = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (access->clients, client_address (vm, 0));
   g_ptr_array_add (access->clients, client_address (vm, 1));
   g_ptr_array_add (policy->access, access);
@@ -100,7 +98,7 @@ nft_load (const VsaConfig *config, guint n_vms, GError **error)
   for (guint i = 0; i < n_vms; i++)
     {
       g_autoptr (VsaPolicy) policy = policy_for (i);
-      VsaNftVm *vm = vsa_nft_vm_from_policy (policy, FIRST_PORT + (int) i, error);
+      VsaNftVm *vm = vsa_nft_vm_from_policy (policy, FIRST_PORT + (int) i, NULL, error);
 
       if (vm == NULL)
         return FALSE;

@@ -25,6 +25,7 @@ static const VsaCommand *const commands[] = {
   &vsa_command_qemu_arg,
   &vsa_command_qemu_env,
   &vsa_command_firewall,
+  &vsa_command_schedule,
   &vsa_command_volume,
   &vsa_command_tunnel,
   &vsa_command_export,

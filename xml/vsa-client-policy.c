@@ -309,12 +309,15 @@ vm_to_xml (xmlNode *root, xmlNs *ns, const VsaClientVm *vm)
   for (guint i = 0; i < vm->policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (vm->policy->access, i);
+      g_autofree char *when = vsa_window_set_to_string (access->when);
 
       for (guint j = 0; j < access->clients->len; j++)
         {
           xmlNode *a = xmlNewChild (node, ns, BAD_CAST "access", NULL);
           vsa_xml_set (a, "user", access->user);
           vsa_xml_set (a, "client", g_ptr_array_index (access->clients, j));
+          if (!vsa_window_set_is_always (access->when))
+            vsa_xml_set (a, "when", when);
         }
     }
 }
@@ -374,14 +377,27 @@ parse_access (xmlNode *node, VsaClientVm *vm, GError **error)
 {
   g_autofree char *user = vsa_xml_get (node, "user");
   g_autofree char *client = vsa_xml_get (node, "client");
+  g_autofree char *spec = vsa_xml_get (node, "when");
+  g_autoptr (VsaWindowSet) when = NULL;
   const char *clients[] = { client, NULL };
+  VsaAccess *known;
 
-  if (!vsa_validate_user_name (user, error) || !vsa_validate_client (client, error))
+  if (!vsa_validate_user_name (user, error) || !vsa_validate_client (client, error) ||
+      !(when = spec ? vsa_window_set_parse (spec, error) : vsa_window_set_new_always ()))
     {
       g_prefix_error (error, "line %ld: ", xmlGetLineNo (node));
       return FALSE;
     }
+  known = vsa_policy_find_access (vm->policy, user);
+  if (known && !vsa_window_set_equal (known->when, when))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "line %ld: user '%s' has other windows here than on its first entry",
+                   xmlGetLineNo (node), user);
+      return FALSE;
+    }
   vsa_policy_assign (vm->policy, user, clients);
+  vsa_policy_set_when (vm->policy, user, when);
   return TRUE;
 }
 

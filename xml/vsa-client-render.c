@@ -120,17 +120,6 @@ vv_absolute_path (const VsaClientRenderOptions *opts, const char *user, const Vs
   return vsa_client_absolute_path (opts->prefix, relative);
 }
 
-/* The article's form: spice://HOST?tls-port=PORT (IPv6 in brackets). */
-static char *
-spice_uri (const VsaClientRenderOptions *opts, const VsaClientVm *vm)
-{
-  const char *host = vsa_client_vm_host (opts->policy, vm);
-  gboolean bracket = strchr (host, ':') != NULL;
-
-  return g_strdup_printf ("spice://%s%s%s?tls-port=%d", bracket ? "[" : "", host,
-                          bracket ? "]" : "", vm->tls_port);
-}
-
 static char *
 header_comment (const VsaClientRenderOptions *opts, const char *comment_start)
 {
@@ -157,29 +146,27 @@ append_pinned_command (GString *commands, const char *const *words, GError **err
   return TRUE;
 }
 
-/* Two commands per console.  As root: the launcher on the user's own .vv
+/* One command per console: as root, the launcher on the user's own .vv
  * file (CA, subject, secure-channels and any password in it), which it
- * reads and hands to remote-viewer run as the user.  As the user with
- * GROUP: remote-viewer on the bare URI of the article, which holds no
- * secret.  Both reach that one console only. */
+ * reads and hands to remote-viewer run as the user.  No rule runs
+ * remote-viewer on a bare spice:// URI: that carries no CA, so the viewer
+ * refuses the server's certificate ("self-signed certificate in
+ * certificate chain"), and it would run the viewer with GROUP under the
+ * user's own control for nothing the launcher does not already do. */
 static gboolean
 user_commands (const VsaClientRenderOptions *opts, GArray *grants, const char *user,
-               GString *open_commands, GString *uri_commands, GError **error)
+               GString *open_commands, GError **error)
 {
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
       g_autofree char *vv = NULL;
-      g_autofree char *uri = NULL;
 
       if (g_strcmp0 (grant->user, user) != 0)
         continue;
       vv = vv_absolute_path (opts, user, grant->vm);
-      uri = spice_uri (opts, grant->vm);
       if (!append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--", opts->remote_viewer,
-                                                                    opts->group, vv, NULL }, error) ||
-          !append_pinned_command (uri_commands, (const char *[]) { opts->remote_viewer, "--", uri, NULL },
-                                  error))
+                                                                    opts->group, vv, NULL }, error))
         return FALSE;
     }
   return TRUE;
@@ -191,8 +178,7 @@ render_sudoers (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *u
 {
   g_autoptr (GString) rules = g_string_new (NULL);
   g_autofree char *header = header_comment (opts, "#");
-  g_autofree char *program = vsa_sudoers_escape_arg (opts->remote_viewer, error);
-  g_autofree char *launcher = program ? vsa_sudoers_escape_arg (opts->launcher, error) : NULL;
+  g_autofree char *launcher = vsa_sudoers_escape_arg (opts->launcher, error);
 
   if (launcher == NULL)
     return NULL;
@@ -200,16 +186,13 @@ render_sudoers (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *u
     {
       const char *user = g_ptr_array_index (users, i);
       g_autoptr (GString) open_commands = g_string_new (NULL);
-      g_autoptr (GString) uri_commands = g_string_new (NULL);
       g_autofree char *rule = NULL;
 
-      if (!user_commands (opts, grants, user, open_commands, uri_commands, error))
+      if (!user_commands (opts, grants, user, open_commands, error))
         return NULL;
       {
-        const char *vars[] = { "USER", user, "GROUP", opts->group,
-                               "TAG", opts->nopasswd ? "NOPASSWD: " : "",
-                               "OPEN_COMMANDS", open_commands->str,
-                               "URI_COMMANDS", uri_commands->str, NULL };
+        const char *vars[] = { "USER", user, "TAG", opts->nopasswd ? "NOPASSWD: " : "",
+                               "OPEN_COMMANDS", open_commands->str, NULL };
         rule = vsa_template_expand (opts->templates, "sudoers-rule", vars, error);
       }
       if (rule == NULL)
@@ -217,8 +200,8 @@ render_sudoers (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *u
       g_string_append (rules, rule);
     }
   {
-    const char *vars[] = { "HEADER", header, "GROUP", opts->group, "REMOTE_VIEWER", program,
-                           "LAUNCHER", launcher, "RULES", rules->str, NULL };
+    const char *vars[] = { "HEADER", header, "GROUP", opts->group, "LAUNCHER", launcher,
+                           "RULES", rules->str, NULL };
     return vsa_template_expand (opts->templates, "sudoers", vars, error);
   }
 }
@@ -404,7 +387,8 @@ render_launcher (const VsaClientRenderOptions *opts, GArray *grants, GError **er
     }
   {
     const char *vars[] = { "HEADER", header, "GROUP", group, "REMOTE_VIEWER", program,
-                           "LAUNCHER", launcher, "ASSIGNMENTS", assignments->str, NULL };
+                           "LAUNCHER", launcher, "ASSIGNMENTS", assignments->str,
+                           "NEEDS_PASSWORD", opts->nopasswd ? "no" : "yes", NULL };
     return vsa_template_expand (opts->templates, "spice-connect", vars, error);
   }
 }
@@ -549,4 +533,15 @@ vsa_client_render (const VsaClientRenderOptions *opts, GError **error)
     return NULL;
   add_file (files, VSA_CLIENT_FILE_SUDOERS, g_strdup (VSA_CLIENT_SUDOERS_PATH), text, 0440);
   return g_steal_pointer (&files);
+}
+
+guint
+vsa_client_files_count (GPtrArray *files, gboolean directories)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < files->len; i++)
+    if ((((VsaClientFile *) g_ptr_array_index (files, i))->kind == VSA_CLIENT_FILE_DIR) == directories)
+      n++;
+  return n;
 }

@@ -84,4 +84,7 @@ char *vsa_client_absolute_path (const char *prefix, const char *relative);
  * ("UID . ADDRESS . PORT" / "ADDRESS . PORT"), for the drift check. */
 GPtrArray *vsa_client_nft_elements (const VsaClientRenderOptions *opts, const char *set_name);
 
+/* How many of FILES are directories (DIRECTORIES) or files (!DIRECTORIES). */
+guint vsa_client_files_count (GPtrArray *files, gboolean directories);
+
 G_END_DECLS

@@ -116,6 +116,24 @@ user_is_assigned (const VsaManifest *manifest, const char *user)
   return FALSE;
 }
 
+/* The user's UID on the client host: its firewall matches numbers, and
+ * apply renders the bundle on the server, where the account may differ. */
+static gboolean
+parse_uid (const VsaManifestParse *st, xmlNode *n, VsaManifestClientHost *client,
+           const char *user, GError **error)
+{
+  g_autofree char *text = vsa_xml_get (n, "uid");
+  guint64 uid;
+
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT32 - 1, &uid, NULL))
+    return vsa_manifest_fail_at (st, n, error, "uid '%s' of user '%s' is not a UID from 1 to "
+                                 "4294967294", text, user);
+  g_hash_table_insert (client->uids, g_strdup (user), GUINT_TO_POINTER ((guint) uid));
+  return TRUE;
+}
+
 static gboolean
 parse_client_users (const VsaManifestParse *st, xmlNode *node, const VsaManifest *manifest,
                     VsaManifestClientHost *client, GError **error)
@@ -137,6 +155,8 @@ parse_client_users (const VsaManifestParse *st, xmlNode *node, const VsaManifest
                                      "user '%s' of client host '%s' has no VM in this manifest; "
                                      "add <user name='%s'/> to a VM or remove it here",
                                      user, client->name, user);
+      if (!parse_uid (st, n, client, user, error))
+        return FALSE;
       g_ptr_array_add (client->users, g_steal_pointer (&user));
     }
   return TRUE;

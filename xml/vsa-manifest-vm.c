@@ -17,9 +17,15 @@ static gboolean
 parse_user (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GError **error)
 {
   g_autofree char *name = vsa_xml_get (node, "name");
+  g_autofree char *spec = vsa_xml_get (node, "when");
+  g_autoptr (VsaWindowSet) when = NULL;
   VsaAccess *access;
 
   if (!vsa_validate_user_name (name, error))
+    return vsa_manifest_prefix_at (st, node, error);
+  /* Absent: always, so apply lifts windows the manifest no longer names. */
+  when = spec ? vsa_window_set_parse (spec, error) : vsa_window_set_new_always ();
+  if (when == NULL)
     return vsa_manifest_prefix_at (st, node, error);
   if (vsa_access_find (vm->access, name) != NULL)
     return vsa_manifest_fail_at (st, node, error,
@@ -27,6 +33,8 @@ parse_user (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GError
                                  name, vm->name);
   access = vsa_access_new (name);
   g_ptr_array_add (vm->access, access);
+  vsa_window_set_free (access->when);
+  access->when = g_steal_pointer (&when);
   for (xmlNode *n = node->children; n; n = n->next)
     {
       g_autofree char *address = NULL;

@@ -91,6 +91,7 @@ vsa_manifest_client_host_free (VsaManifestClientHost *client)
   g_free (client->address);
   g_free (client->rules);
   g_ptr_array_unref (client->users);
+  g_hash_table_unref (client->uids);
   g_free (client);
 }
 
@@ -100,6 +101,7 @@ vsa_manifest_client_host_new (void)
   VsaManifestClientHost *client = g_new0 (VsaManifestClientHost, 1);
 
   client->users = g_ptr_array_new_with_free_func (g_free);
+  client->uids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return client;
 }
 

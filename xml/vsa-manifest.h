@@ -62,6 +62,7 @@ typedef struct {
   char *rules;              /* "nft" or "iptables" */
   long line;
   GPtrArray *users;         /* char * */
+  GHashTable *uids;         /* user -> uid on that host (GUINT_TO_POINTER), for those given */
 } VsaManifestClientHost;
 
 typedef struct {

@@ -294,7 +294,7 @@ vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems)
 }
 
 VsaNftVm *
-vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
+vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GDateTime *now, GError **error)
 {
   g_autoptr (VsaNftVm) vm = vsa_nft_vm_new (port, error);
 
@@ -303,6 +303,7 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
   for (guint i = 0; i < policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
+      gboolean admitted = now == NULL || vsa_window_set_is_open (access->when, now, NULL);
 
       for (guint j = 0; j < access->clients->len; j++)
         {
@@ -311,7 +312,10 @@ vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error)
 
           if (client == NULL)
             return NULL;
-          add_parsed_client (vm, client);
+          if (admitted)
+            add_parsed_client (vm, client);
+          else
+            vsa_nft_client_free (client);
         }
     }
   return g_steal_pointer (&vm);
@@ -342,15 +346,9 @@ static const struct {
   [SET_NETS6] = { "nets6", "ip6", "ipv6_addr", TRUE },
 };
 
-/* Ticket addresses, one set per family (always single addresses). */
-static const struct {
-  const char *name;
-  const char *family_match;
-  const char *key_type;
-} ticket_sets[] = {
-  { "tickets4", "ip", "ipv4_addr" },
-  { "tickets6", "ip6", "ipv6_addr" },
-};
+/* Ticket addresses, one set per family, typed as clients4 and clients6
+ * (client_sets[0] and [1]). */
+static const char *const ticket_sets[] = { "tickets4", "tickets6" };
 
 static ClientSet
 client_set_of (const VsaNftClient *client)
@@ -381,7 +379,7 @@ render_table (GString *s, const VsaNftSettings *st)
   g_string_append_printf (s, "add set inet %s bound { type inet_service; flags timeout; }\n", st->table);
   for (gsize i = 0; i < G_N_ELEMENTS (ticket_sets); i++)
     g_string_append_printf (s, "add set inet %s %s { type %s . inet_service; flags timeout; }\n",
-                            st->table, ticket_sets[i].name, ticket_sets[i].key_type);
+                            st->table, ticket_sets[i], client_sets[i].key_type);
 }
 
 /* The rules are rewritten in every transaction (flush + add inside it, so
@@ -406,7 +404,7 @@ render_chains (GString *s, const VsaNftSettings *st)
    * decides again, so an established session goes on. */
   for (gsize i = 0; i < G_N_ELEMENTS (ticket_sets); i++)
     g_string_append_printf (s, "add rule inet %s guard tcp dport @bound %s saddr . tcp dport != @%s goto refuse\n",
-                            t, ticket_sets[i].family_match, ticket_sets[i].name);
+                            t, client_sets[i].family_match, ticket_sets[i]);
   for (gsize i = 0; i < N_CLIENT_SETS; i++)
     g_string_append_printf (s, "add rule inet %s guard %s saddr . tcp dport @%s accept\n", t,
                             client_sets[i].family_match, client_sets[i].name);
@@ -556,19 +554,17 @@ vsa_nft_render_flush (const VsaNftSettings *settings)
                           settings->table);
 }
 
-/* "add X; delete X" first, so the delete always finds its element and a
- * re-issued ticket restarts its timeout. */
+/* "add X; delete X" first, so the delete always finds its element; then,
+ * unless only removing, X again with a fresh timeout. */
 static void
-render_ticket_element (GString *s, const VsaNftSettings *st, const VsaNftClient *client,
-                       int port, gboolean add, gint64 seconds)
+render_renewed (GString *s, const VsaNftSettings *st, const char *set, const char *key,
+                gboolean add, gint64 seconds)
 {
-  const char *set = ticket_sets[client->family == VSA_NFT_IPV4 ? 0 : 1].name;
-
-  g_string_append_printf (s, "add element inet %s %s { %s . %d }\n", st->table, set, client->text, port);
-  g_string_append_printf (s, "delete element inet %s %s { %s . %d }\n", st->table, set, client->text, port);
+  g_string_append_printf (s, "add element inet %s %s { %s }\n", st->table, set, key);
+  g_string_append_printf (s, "delete element inet %s %s { %s }\n", st->table, set, key);
   if (add)
-    g_string_append_printf (s, "add element inet %s %s { %s . %d timeout %" G_GINT64_FORMAT "s }\n",
-                            st->table, set, client->text, port, seconds);
+    g_string_append_printf (s, "add element inet %s %s { %s timeout %" G_GINT64_FORMAT "s }\n",
+                            st->table, set, key, seconds);
 }
 
 /* The broker's address binding: for SECONDS, new connections to PORT are
@@ -580,15 +576,17 @@ vsa_nft_render_bind (const VsaNftSettings *settings, int port, const VsaNftClien
                      const VsaNftClient *previous, gint64 seconds)
 {
   g_autoptr (GString) s = g_string_new (NULL);
+  g_autofree char *old_key = previous ? g_strdup_printf ("%s . %d", previous->text, port) : NULL;
+  g_autofree char *key = g_strdup_printf ("%s . %d", client->text, port);
+  g_autofree char *port_key = g_strdup_printf ("%d", port);
 
   render_ensure (s, settings);
   if (previous && g_strcmp0 (previous->text, client->text) != 0)
-    render_ticket_element (s, settings, previous, port, FALSE, 0);
-  render_ticket_element (s, settings, client, port, TRUE, seconds);
-  g_string_append_printf (s, "add element inet %s bound { %d }\n", settings->table, port);
-  g_string_append_printf (s, "delete element inet %s bound { %d }\n", settings->table, port);
-  g_string_append_printf (s, "add element inet %s bound { %d timeout %" G_GINT64_FORMAT "s }\n",
-                          settings->table, port, seconds);
+    render_renewed (s, settings, ticket_sets[previous->family == VSA_NFT_IPV4 ? 0 : 1],
+                    old_key, FALSE, 0);
+  render_renewed (s, settings, ticket_sets[client->family == VSA_NFT_IPV4 ? 0 : 1], key,
+                  TRUE, seconds);
+  render_renewed (s, settings, "bound", port_key, TRUE, seconds);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 

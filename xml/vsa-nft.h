@@ -83,7 +83,10 @@ gboolean vsa_nft_validate_client (const char *text, GError **error);
 
 VsaNftVm *vsa_nft_vm_new (int port, GError **error);
 gboolean vsa_nft_vm_add_client (VsaNftVm *vm, const char *text, GError **error);
-VsaNftVm *vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GError **error);
+/* NOW: leave out the users whose access windows are closed then (their
+ * entries are still checked); NULL: every user. */
+VsaNftVm *vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GDateTime *now,
+                                  GError **error);
 void vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems);
 
 char *vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm);

@@ -98,24 +98,6 @@ vsa_policy_find_volume (const VsaPolicy *policy, const char *name)
   return NULL;
 }
 
-VsaAccess *
-vsa_access_new (const char *user)
-{
-  VsaAccess *access = g_new0 (VsaAccess, 1);
-
-  access->user = g_strdup (user);
-  access->clients = g_ptr_array_new_with_free_func (g_free);
-  return access;
-}
-
-void
-vsa_access_free (VsaAccess *access)
-{
-  g_free (access->user);
-  g_ptr_array_unref (access->clients);
-  g_free (access);
-}
-
 VsaPolicy *
 vsa_policy_new (VsaAuthMode auth)
 {
@@ -142,55 +124,6 @@ vsa_policy_free (VsaPolicy *policy)
   g_free (policy);
 }
 
-/* USER's entry in ACCESS (VsaAccess *), or NULL. */
-VsaAccess *
-vsa_access_find (GPtrArray *access, const char *user)
-{
-  for (guint i = 0; i < access->len; i++)
-    {
-      VsaAccess *entry = g_ptr_array_index (access, i);
-
-      if (g_strcmp0 (entry->user, user) == 0)
-        return entry;
-    }
-  return NULL;
-}
-
-VsaAccess *
-vsa_policy_find_access (const VsaPolicy *policy, const char *user)
-{
-  return vsa_access_find (policy->access, user);
-}
-
-/* Adds USER (if new) and any CLIENTS it does not list yet. */
-void
-vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clients)
-{
-  VsaAccess *access = vsa_policy_find_access (policy, user);
-
-  if (access == NULL)
-    {
-      access = vsa_access_new (user);
-      g_ptr_array_add (policy->access, access);
-    }
-  for (guint i = 0; clients && clients[i]; i++)
-    if (!g_ptr_array_find_with_equal_func (access->clients, clients[i], g_str_equal, NULL))
-      g_ptr_array_add (access->clients, g_strdup (clients[i]));
-}
-
-/* FALSE when USER was not assigned. */
-gboolean
-vsa_policy_unassign (VsaPolicy *policy, const char *user)
-{
-  VsaAccess *access = vsa_policy_find_access (policy, user);
-  VsaBrokerUser *broker_user = vsa_policy_find_broker_user (policy, user);
-
-  /* The broker key goes with the assignment: no console without one. */
-  if (broker_user != NULL)
-    g_ptr_array_remove (policy->broker_users, broker_user);
-  return access != NULL && g_ptr_array_remove (policy->access, access);
-}
-
 static xmlNode *
 find_console_element (xmlDoc *doc)
 {
@@ -212,29 +145,52 @@ is_policy_element (xmlNode *node, const char *name)
   return vsa_xml_is_element_ns (node, VSA_METADATA_NS, name);
 }
 
+/* Every entry of a user carries the same windows (absent: always), so
+ * one entry cannot widen what another says. */
+static gboolean
+parse_access_when (xmlNode *node, const char *user, VsaWindowSet **ret_when, GError **error)
+{
+  g_autofree char *when = vsa_xml_get (node, "when");
+
+  *ret_when = when ? vsa_window_set_parse (when, error) : vsa_window_set_new_always ();
+  if (*ret_when == NULL)
+    g_prefix_error (error, "metadata: line %ld: user %s: ", xmlGetLineNo (node), user);
+  return *ret_when != NULL;
+}
+
 static gboolean
 parse_access (xmlNode *node, VsaPolicy *policy, GError **error)
 {
   g_autofree char *user = vsa_xml_get (node, "user");
   g_autofree char *client = vsa_xml_get (node, "client");
-  VsaAccess *access = NULL;
+  g_autoptr (VsaWindowSet) when = NULL;
+  VsaAccess *access;
 
   if (!vsa_validate_user_name (user, error) || (client && !vsa_validate_client (client, error)))
     {
       g_prefix_error (error, "metadata: line %ld: ", xmlGetLineNo (node));
       return FALSE;
     }
+  if (!parse_access_when (node, user, &when, error))
+    return FALSE;
   /* One element per (user, client) pair, as in the design; fold them. */
-  for (guint i = 0; i < policy->access->len; i++)
-    {
-      VsaAccess *a = g_ptr_array_index (policy->access, i);
-      if (g_strcmp0 (a->user, user) == 0)
-        access = a;
-    }
+  access = vsa_policy_find_access (policy, user);
   if (access == NULL)
     {
       access = vsa_access_new (user);
       g_ptr_array_add (policy->access, access);
+      vsa_policy_set_when (policy, user, when);
+    }
+  else if (!vsa_window_set_equal (access->when, when))
+    {
+      g_autofree char *first = vsa_window_set_to_string (access->when);
+      g_autofree char *here = vsa_window_set_to_string (when);
+
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "metadata: line %ld: user %s: when='%s' differs from its first entry's '%s'; "
+                   "give every entry of a user the same when", xmlGetLineNo (node), user, here,
+                   first);
+      return FALSE;
     }
   if (client != NULL)
     g_ptr_array_add (access->clients, g_steal_pointer (&client));
@@ -397,14 +353,17 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
   for (guint i = 0; i < policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
+      g_autofree char *when = vsa_window_set_is_always (access->when)
+                              ? NULL : vsa_window_set_to_string (access->when);
 
-      if (access->clients->len == 0)
-        vsa_xml_set (xmlNewChild (console, ns, BAD_CAST "access", NULL), "user", access->user);
-      for (guint j = 0; j < access->clients->len; j++)
+      for (guint j = 0; j < MAX (access->clients->len, 1); j++)
         {
           xmlNode *node = xmlNewChild (console, ns, BAD_CAST "access", NULL);
           vsa_xml_set (node, "user", access->user);
-          vsa_xml_set (node, "client", g_ptr_array_index (access->clients, j));
+          if (j < access->clients->len)
+            vsa_xml_set (node, "client", g_ptr_array_index (access->clients, j));
+          if (when)
+            vsa_xml_set (node, "when", when);
         }
     }
   for (guint i = 0; i < policy->volumes->len; i++)
@@ -431,6 +390,46 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
     }
   else
     xmlAddChild (metadata, console);
+}
+
+/* A deep copy (NULL for NULL): the edit transaction keeps the policy it
+ * read beside the one the command changes. */
+VsaPolicy *
+vsa_policy_copy (const VsaPolicy *policy)
+{
+  VsaPolicy *copy;
+
+  if (policy == NULL)
+    return NULL;
+  copy = vsa_policy_new (policy->auth);
+  copy->sasl_dir = g_strdup (policy->sasl_dir);
+  for (guint i = 0; i < policy->access->len; i++)
+    {
+      const VsaAccess *access = g_ptr_array_index (policy->access, i);
+      VsaAccess *access_copy = vsa_access_new (access->user);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        g_ptr_array_add (access_copy->clients, g_strdup (g_ptr_array_index (access->clients, j)));
+      vsa_window_set_free (access_copy->when);
+      access_copy->when = vsa_window_set_copy (access->when);
+      g_ptr_array_add (copy->access, access_copy);
+    }
+  for (guint i = 0; i < policy->volumes->len; i++)
+    {
+      const VsaVolume *v = g_ptr_array_index (policy->volumes, i);
+
+      g_ptr_array_add (copy->volumes, vsa_volume_new (v->lv, v->name, v->keyfile, v->token));
+    }
+  for (guint i = 0; i < policy->tunnels->len; i++)
+    {
+      const VsaTunnel *t = g_ptr_array_index (policy->tunnels, i);
+
+      g_ptr_array_add (copy->tunnels, vsa_tunnel_new (t->user, t->key, t->from));
+    }
+  for (guint i = 0; i < policy->broker_users->len; i++)
+    g_ptr_array_add (copy->broker_users,
+                     vsa_broker_user_copy (g_ptr_array_index (policy->broker_users, i)));
+  return copy;
 }
 
 /* Marks the domain as managed, keeping an existing policy as it is. */
@@ -470,45 +469,6 @@ vsa_policy_unbind_sasl (xmlDoc *doc, VsaPolicy *policy, GError **error)
     return FALSE;
   g_clear_pointer (&policy->sasl_dir, g_free);
   return TRUE;
-}
-
-static gboolean
-wanted_pair (GPtrArray *wanted, const char *user, const char *client)
-{
-  for (guint i = 0; i < wanted->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (wanted, i);
-
-      if (g_strcmp0 (access->user, user) == 0)
-        return client == NULL ||
-               g_ptr_array_find_with_equal_func (access->clients, client, g_str_equal, NULL);
-    }
-  return FALSE;
-}
-
-/* Drops every user WANTED (VsaAccess *) does not list, and every client
- * of a listed user that WANTED does not list for that user: what is left
- * is at most WANTED.  Returns the users removed (char *, in order). */
-GPtrArray *
-vsa_policy_retain_access (VsaPolicy *policy, GPtrArray *wanted)
-{
-  g_autoptr (GPtrArray) removed_users = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = policy->access->len; i > 0; i--)
-    {
-      VsaAccess *access = g_ptr_array_index (policy->access, i - 1);
-
-      if (!wanted_pair (wanted, access->user, NULL))
-        {
-          g_ptr_array_insert (removed_users, 0, g_strdup (access->user));
-          g_ptr_array_remove_index (policy->access, i - 1);
-          continue;
-        }
-      for (guint j = access->clients->len; j > 0; j--)
-        if (!wanted_pair (wanted, access->user, g_ptr_array_index (access->clients, j - 1)))
-          g_ptr_array_remove_index (access->clients, j - 1);
-    }
-  return g_steal_pointer (&removed_users);
 }
 
 /* The console element alone and without a namespace, as

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #include "vsa-namespace.h"
 #include "vsa-tunnel.h"
 #include "vsa-broker-user.h"
+#include "vsa-window.h"
 
 typedef enum {
   VSA_AUTH_PASSWORD,
@@ -24,6 +25,7 @@ const char *vsa_auth_mode_to_string (VsaAuthMode mode);
 typedef struct {
   char *user;
   GPtrArray *clients; /* char *, client addresses or host names */
+  VsaWindowSet *when; /* when the console may open for USER; never NULL */
 } VsaAccess;
 
 VsaAccess *vsa_access_new (const char *user);
@@ -68,6 +70,7 @@ VsaVolume *vsa_policy_find_volume (const VsaPolicy *policy, const char *name);
 VsaAccess *vsa_policy_find_access (const VsaPolicy *policy, const char *user);
 void vsa_policy_assign (VsaPolicy *policy, const char *user, const char *const *clients);
 gboolean vsa_policy_unassign (VsaPolicy *policy, const char *user);
+gboolean vsa_policy_set_when (VsaPolicy *policy, const char *user, const VsaWindowSet *when);
 
 gboolean vsa_policy_is_managed (xmlDoc *doc);
 gboolean vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error);

@@ -42,8 +42,13 @@ run() {
 echo "\$ cat $conf"
 cat "$conf"
 echo
+: >"$demo/qemu.conf"   # stands in for libvirt's qemu.conf: setup makes the SPICE PKI and fills it
+run setup --listen 127.0.0.1
 run -c "$uri" status
 run -c "$uri" --dry-run secure debianx
-run -c "$uri" apply docs/examples/office.xml --status
+run -c "$uri" apply docs/examples/office.xml --client-dir "$demo/clients" --status
+echo "\$ find $demo/clients -type f   # the lock-down of each client host, for 'client install' or your own tooling"
+(cd "$demo" && find clients -type f | sort)
+echo
 echo "\$ find $demo/state -type f   # what apply saved: each changed VM's previous XML, and its lock"
 (cd "$demo" && find state -type f | sort)

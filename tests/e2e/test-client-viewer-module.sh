@@ -65,7 +65,6 @@ client-group = $CLIENT_GROUP
 client-prefix = $ROOT
 client-remote-viewer = $TMP/bin/remote-viewer
 client-launcher = $(client_launcher "$VSA")
-client-nopasswd = true
 CONF
 client() { ip netns exec "$NS" "$VSA" --config "$TMP/client.conf" -q client "$@" --policy "$TMP/policy.xml" --client "$CLIENT"; }
 tap_check "client install" client install
@@ -87,10 +86,11 @@ chmod 0755 "$TMP/bin" "$TMP/bin/evil.so"
 runuser -u "$ALICE" -- mkdir -p "$ROOT/home/$ALICE/.config/gtk-3.0"
 printf '[Settings]\ngtk-modules=%s\n' "$TMP/bin/evil.so" |
     runuser -u "$ALICE" -- tee "$ROOT/home/$ALICE/.config/gtk-3.0/settings.ini" >/dev/null
-# As alice, from her own X display: spice-connect -> sudo -> launcher -> viewer.
+# As alice, from her own X display: spice-connect -> sudo -> launcher -> viewer,
+# with the default rule (no password: hers is locked) and no terminal.
 run_viewer() {
     runuser -u "$ALICE" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$ROOT/home/$ALICE" \
-        timeout 120 xvfb-run -a -s "-nolisten tcp" bash "$ROOT/usr/local/bin/spice-connect" \
+        setsid -w timeout 120 xvfb-run -a -s "-nolisten tcp" bash "$ROOT/usr/local/bin/spice-connect" \
         {E2E_LOCK_FD}>&- </dev/null >"$TMP/viewer.out" 2>&1
     cat "$TMP/viewer.out"
     [ -s "$OUT/report" ]

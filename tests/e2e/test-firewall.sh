@@ -53,18 +53,7 @@ vsa_e2e_config
 
 # The client "host": one namespace, two addresses on its veth end; which
 # one a connection comes from is chosen with the route's source address.
-ip netns del "$NETNS" 2>/dev/null || true
-ip link del "$HOST_IF" 2>/dev/null || true
-ip netns add "$NETNS"
-ip link add "$HOST_IF" type veth peer name "$CLIENT_IF"
-ip link set "$CLIENT_IF" netns "$NETNS"
-ip addr add "$HOST_ADDR/24" dev "$HOST_IF"
-ip link set "$HOST_IF" up
-ip -n "$NETNS" addr add "$ASSIGNED/24" dev "$CLIENT_IF"
-ip -n "$NETNS" addr add "$OTHER/24" dev "$CLIENT_IF"
-ip -n "$NETNS" link set lo up
-ip -n "$NETNS" link set "$CLIENT_IF" up
-from() { ip -n "$NETNS" route replace "$HOST_ADDR/32" dev "$CLIENT_IF" src "$1"; }
+veth_netns "$NETNS" "$HOST_IF" "$CLIENT_IF" "$HOST_ADDR" "$ASSIGNED" "$OTHER"
 
 # managed_vm NAME PORT LISTEN CLIENT: secured, password set, one user on CLIENT.
 managed_vm() {

@@ -39,3 +39,26 @@ expect_status() {
     "$@" || got=$?
     [ "$got" -eq "$want" ] || { echo "exit status $got, expected $want"; return 1; }
 }
+
+# veth_netns NETNS HOST_IF CLIENT_IF HOST_ADDR CLIENT_ADDR...: a client
+# "host" as a network namespace reaching this host over a veth pair
+# (HOST_ADDR/24 on the host end, every CLIENT_ADDR/24 on the client end),
+# removed first if a failed run left it.  from ADDR then picks the source
+# address of the client's next connections.
+veth_netns() {
+    VETH_NETNS=$1 VETH_NETNS_IF=$3 VETH_NETNS_HOST=$4
+    local host_if=$2 address
+    ip netns del "$VETH_NETNS" 2>/dev/null || true
+    ip link del "$host_if" 2>/dev/null || true
+    ip netns add "$VETH_NETNS"
+    ip link add "$host_if" type veth peer name "$VETH_NETNS_IF"
+    ip link set "$VETH_NETNS_IF" netns "$VETH_NETNS"
+    ip addr add "$VETH_NETNS_HOST/24" dev "$host_if"
+    ip link set "$host_if" up
+    for address in "${@:5}"; do
+        ip -n "$VETH_NETNS" addr add "$address/24" dev "$VETH_NETNS_IF"
+    done
+    ip -n "$VETH_NETNS" link set lo up
+    ip -n "$VETH_NETNS" link set "$VETH_NETNS_IF" up
+}
+from() { ip -n "$VETH_NETNS" route replace "$VETH_NETNS_HOST/32" dev "$VETH_NETNS_IF" src "$1"; }

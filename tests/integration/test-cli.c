@@ -13,6 +13,7 @@
 #include "vsa-policy.h"
 #include "vsa-qemu.h"
 #include "vsa-sasl.h"
+#include "vsa-sasl-vault.h"
 #include "vsa-spice.h"
 #include "vsa-test-config.h"
 #include "vsa-test-util.h"
@@ -454,6 +455,46 @@ test_assign_password_mode_records_user (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (((VsaAccess *) g_ptr_array_index (policy->access, 0))->user, ==, "bob");
 }
 
+static guint
+count_substring (const char *text, const char *needle)
+{
+  guint count = 0;
+
+  for (const char *p = strstr (text, needle); p; p = strstr (p + 1, needle))
+    count++;
+  return count;
+}
+
+/* --when: the windows add up, are stored canonically on every access
+ * entry of the user, stay when assign runs again without --when, and
+ * --when always lifts them. */
+static void
+test_assign_when_stores_windows (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autofree char *xml = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *again = NULL;
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--client", "192.168.2.22",
+          "--client", "192.168.2.23", "--when", "Mon", "--when", "tue; Sat 09:00-12:00");
+  xml = domain_xml (fx, "debianx");
+  g_assert_cmpuint (count_substring (xml, "when=\"Mon-Tue; Sat 09:00-12:00\""), ==, 2);
+  policy = policy_of (fx, "debianx");
+  when = vsa_window_set_to_string (vsa_policy_find_access (policy, "maggie")->when);
+  g_assert_cmpstr (when, ==, "Mon-Tue; Sat 09:00-12:00");
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--client", "192.168.2.22");
+  again = domain_xml (fx, "debianx");
+  g_assert_cmpstr (again, ==, xml);
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", "always");
+  g_free (xml);
+  xml = domain_xml (fx, "debianx");
+  g_assert_null (strstr (xml, "when="));
+}
+
 /* sasl mode against the test driver: the domain side is libvirt's, the
  * SASL side is a real libsasl2 database in a temporary directory. */
 static void
@@ -520,6 +561,94 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
 
   RUN_OK (fx, &vsa_command_unassign, NULL, "unassign", "debianx", "alice");
   g_assert_false (vsa_sasl_user_exists (dir, "alice"));
+}
+
+/* Windows computed from the real clock in UTC: OPEN covers today and
+ * tomorrow, CLOSED is only the day after tomorrow, so both hold even if
+ * the test runs across midnight. */
+static void
+windows_around_now (char **ret_open, char **ret_closed)
+{
+  static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  int today = g_date_time_get_day_of_week (now) - 1;
+
+  *ret_open = g_strdup_printf ("%s-%s", days[today], days[(today + 1) % 7]);
+  *ret_closed = g_strdup (days[(today + 2) % 7]);
+}
+
+/* sasl mode with windows: a closed user's credential leaves the VM's
+ * database for the root-only vault and comes back, the same, when her
+ * window opens; schedule sync repairs a database out of step and
+ * changes nothing when nothing is due. */
+static void
+test_schedule_sync_sasl_follows_windows (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *open = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *vault = NULL;
+  g_autofree char *vault_db = NULL;
+  g_autofree char *audit = NULL;
+  struct stat st;
+
+  use_sasl_mode (fx, TRUE);
+  g_free (fx->ctx->config->time_zone);
+  fx->ctx->config->time_zone = g_strdup ("UTC");
+  windows_around_now (&open, &closed);
+  dir = vsa_sasl_vm_dir (fx->ctx->config, "debianx");
+  vault = vsa_sasl_vault_dir (fx->ctx->config, "debianx");
+  vault_db = vsa_sasl_db_path (vault);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_assign, "Maggie-pw-2026\n", "assign", "debianx", "maggie",
+          "--password-stdin", "--when", closed);
+  RUN_OK (fx, &vsa_command_assign, "Anne-pw-2026\n", "assign", "debianx", "anne",
+          "--password-stdin", "--when", open);
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (vault, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+  g_assert_true (vsa_sasl_user_exists (vault, "anne"));
+  g_assert_cmpint (g_stat (vault_db, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (vault, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync");
+  g_assert_nonnull (strstr (fx->out, "nothing to change\nnext boundary: "));
+
+  /* A database out of step (maggie's credential put back by hand). */
+  g_assert_true (vsa_sasl_set_password (fx->ctx->config, dir, "maggie", "x", NULL));
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync", "--dry-run");
+  g_assert_nonnull (strstr (fx->out, "would change: VM debianx: maggie: credential taken out "
+                                     "(window closed)\n"));
+  g_assert_true (vsa_sasl_user_exists (dir, "maggie"));
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync");
+  g_assert_nonnull (strstr (fx->out, "VM debianx: maggie: credential taken out (window closed)\n"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+
+  /* audit: a credential outside its window, and no schedule timer. */
+  g_free (fx->ctx->config->schedule_timer);
+  fx->ctx->config->schedule_timer = g_build_filename (fx->state_dir, "schedule.timer", NULL);
+  g_assert_true (vsa_sasl_set_password (fx->ctx->config, dir, "maggie", "x", NULL));
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL));
+  g_assert_nonnull (strstr (fx->out, "VSA-W01  VM debianx: its SASL database disagrees with the "
+                                     "access windows: maggie: credential taken out (window closed)"));
+  g_assert_nonnull (strstr (fx->out, "VSA-W02  host: access windows are in use but the schedule "
+                                     "timer is not enabled"));
+  RUN_OK (fx, &vsa_command_schedule, NULL, "schedule", "sync");
+  g_assert_true (g_file_set_contents (fx->ctx->config->schedule_timer, "", 0, NULL));
+  run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL);
+  audit = g_strndup (fx->out, fx->out_len);
+  g_assert_null (strstr (audit, "VSA-W0"));
+  g_assert_nonnull (strstr (audit, "VSA-C05")); /* the test driver drops SASL_CONF_PATH */
+
+  /* Her window opens: the vault's credential is back. */
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", open);
+  g_assert_true (vsa_sasl_user_exists (dir, "maggie"));
+  RUN_OK (fx, &vsa_command_unassign, NULL, "unassign", "debianx", "maggie");
+  g_assert_false (vsa_sasl_user_exists (vault, "maggie"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
 }
 
 static void
@@ -849,7 +978,8 @@ prepare_two_consoles (Fixture *fx)
   RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx", "--listen", "192.168.2.2", "--tls-port", "20002");
   RUN_OK (fx, &vsa_command_secure, NULL, "secure", "leaptest", "--listen", "192.168.2.2", "--tls-port", "20004");
   RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22");
-  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "bob", "--client", "192.168.2.30",
+          "--when", "Mon-Fri 18:00-23:00");
 }
 
 /* Every managed console is listed (the client refuses the ones it is not
@@ -879,6 +1009,26 @@ test_export_for_one_client (Fixture *fx, gconstpointer data)
   secret = export_policy (fx, with_passwords);
   g_assert_cmpuint (strlen (find_vm (secret, "debianx")->password), ==, 24);
   g_assert_null (find_vm (secret, "leaptest")->password); /* not this client's */
+}
+
+/* Client hosts get the windows: an exported user carries them, an
+ * unrestricted one carries none. */
+static void
+test_export_carries_windows (Fixture *fx, gconstpointer data)
+{
+  static const char *const everyone[] = { NULL };
+  g_autoptr (VsaClientPolicy) policy = NULL;
+  g_autofree char *bob_when = NULL;
+
+  prepare_two_consoles (fx);
+  policy = export_policy (fx, everyone);
+  g_assert_nonnull (strstr (fx->out, "<access user=\"bob\" client=\"192.168.2.30\" "
+                                     "when=\"Mon-Fri 18:00-23:00\"/>"));
+  bob_when = vsa_window_set_to_string (
+    vsa_policy_find_access (find_vm (policy, "leaptest")->policy, "bob")->when);
+  g_assert_cmpstr (bob_when, ==, "Mon-Fri 18:00-23:00");
+  g_assert_true (vsa_window_set_is_always (
+    vsa_policy_find_access (find_vm (policy, "debianx")->policy, "alice")->when));
 }
 
 static void
@@ -989,6 +1139,8 @@ static const BadInput bad_inputs[] = {
   { "assign-client-quote", &vsa_command_assign, { "assign", "debianx", "alice", "--client", "a'b" }, NULL, VSA_ERROR_INVALID, "neither an IP address nor a host name" },
   { "assign-unmanaged", &vsa_command_assign, { "assign", "debianx", "alice" }, NULL, VSA_ERROR_INVALID, "run 'virt-spice-admin secure debianx' first" },
   { "assign-both-sources", &vsa_command_assign, { "assign", "debianx", "alice", "--generate", "--password-stdin" }, NULL, VSA_ERROR_USAGE, "exclude each other" },
+  { "assign-when-bad-day", &vsa_command_assign, { "assign", "debianx", "alice", "--when", "Mon-Fry" }, NULL, VSA_ERROR_INVALID, "--when: bad window 'Mon-Fry': 'Mon-Fry' is not a day" },
+  { "assign-when-bad-time", &vsa_command_assign, { "assign", "debianx", "alice", "--when", "Mon 18:00-25:00" }, NULL, VSA_ERROR_INVALID, "'18:00-25:00' is not a time range HH:MM-HH:MM; accepted: always," },
   { "assign-unknown-vm", &vsa_command_assign, { "assign", "ghost", "alice" }, NULL, VSA_ERROR_NOT_FOUND, "'ghost' not found" },
   { "unassign-not-assigned", &vsa_command_unassign, { "unassign", "debianx", "carol" }, NULL, VSA_ERROR_NOT_FOUND, "'carol' is not assigned" },
   { "qemu-arg-unknown-action", &vsa_command_qemu_arg, { "qemu-arg", "append", "debianx", "-x" }, NULL, VSA_ERROR_USAGE, "unknown qemu-arg subcommand 'append'; use add, remove or list" },
@@ -1275,7 +1427,8 @@ static const char office_body[] =
   "<host name='mysrv'>\n"
   "  <vm name='debianx' auth='password' tls-port='20001'><user name='charlie'/></vm>\n"
   "  <vm name='leaptest' auth='password'><user name='ralph'><client address='192.168.2.23'/></user></vm>\n"
-  "  <vm name='imap' auth='password' replace-vnc='yes'><user name='alice'/><user name='bob'/></vm>\n"
+  "  <vm name='imap' auth='password' replace-vnc='yes'><user name='maggie' when='Mon,Tue'/>"
+  "<user name='anne' when='Wed-Thu'/></vm>\n"
   "</host>";
 
 static gboolean
@@ -1310,6 +1463,37 @@ test_apply_twice_second_changes_nothing (Fixture *fx, gconstpointer data)
   second = domain_xml (fx, "debianx");
   g_assert_cmpstr (first, ==, second);
   g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
+}
+
+/* The manifest's windows are the VM's: a changed when= changes the
+ * metadata, an absent one lifts the window. */
+static void
+test_apply_converges_windows (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx, office_body);
+  g_autofree char *later = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *maggie = NULL;
+  g_autofree char *anne = NULL;
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  policy = policy_of (fx, "imap");
+  maggie = vsa_window_set_to_string (vsa_policy_find_access (policy, "maggie")->when);
+  g_assert_cmpstr (maggie, ==, "Mon-Tue");
+  /* write_manifest rewrites the same file. */
+  later = write_manifest (fx, "<host name='mysrv'><vm name='imap' auth='password' replace-vnc='yes'>"
+                              "<user name='maggie' when='Mon 08:00-12:00'/><user name='anne'/></vm></host>");
+  g_assert_true (run_apply (fx, later, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "mysrv/imap: changed"));
+  g_clear_pointer (&policy, vsa_policy_free);
+  g_clear_pointer (&maggie, g_free);
+  policy = policy_of (fx, "imap");
+  maggie = vsa_window_set_to_string (vsa_policy_find_access (policy, "maggie")->when);
+  anne = vsa_window_set_to_string (vsa_policy_find_access (policy, "anne")->when);
+  g_assert_cmpstr (maggie, ==, "Mon 08:00-12:00");
+  g_assert_cmpstr (anne, ==, "always");
 }
 
 static void
@@ -1613,7 +1797,9 @@ main (int argc, char **argv)
   ADD ("/cli/audit/finds-then-clean", test_audit_finds_then_clean);
   ADD ("/cli/status/lists-every-domain", test_status_lists_every_domain);
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);
+  ADD ("/cli/assign/when-stores-windows", test_assign_when_stores_windows);
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);
+  ADD ("/cli/schedule/sync-sasl-follows-windows", test_schedule_sync_sasl_follows_windows);
   ADD ("/cli/assign/sasl-needs-libvirt-switch", test_assign_sasl_needs_libvirt_switch);
   ADD ("/cli/assign/credential-refused-in-password-mode", test_assign_credential_refused_in_password_mode);
   ADD ("/cli/assign/client-name-refused-with-firewall", test_assign_client_name_refused_with_firewall);
@@ -1638,6 +1824,7 @@ main (int argc, char **argv)
   ADD ("/cli/firewall/flush-dry-run-prints-transaction", test_firewall_flush_dry_run_prints_transaction);
   ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
   ADD ("/cli/export/for-one-client", test_export_for_one_client);
+  ADD ("/cli/export/carries-windows", test_export_carries_windows);
   ADD ("/cli/export/refuses-unpinnable-console", test_export_refuses_unpinnable_console);
   ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);
   ADD ("/cli/volume/attach-dry-run-prints-diff-only", test_volume_attach_dry_run_prints_diff_only);
@@ -1646,6 +1833,7 @@ main (int argc, char **argv)
   ADD ("/cli/apply/twice-second-changes-nothing", test_apply_twice_second_changes_nothing);
   ADD ("/cli/apply/dry-run-changes-nothing", test_apply_dry_run_changes_nothing);
   ADD ("/cli/apply/failed-vm-left-untouched", test_apply_failed_vm_left_untouched);
+  ADD ("/cli/apply/converges-windows", test_apply_converges_windows);
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
   ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
   ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);

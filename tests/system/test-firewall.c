@@ -27,11 +27,9 @@ static VsaPolicy *
 policy_with (const char *first_client, ...)
 {
   VsaPolicy *policy = vsa_policy_new (VSA_AUTH_PASSWORD);
-  VsaAccess *access = g_new0 (VsaAccess, 1);
+  VsaAccess *access = vsa_access_new ("alice");
   va_list args;
 
-  access->user = g_strdup ("alice");
-  access->clients = g_ptr_array_new_with_free_func (g_free);
   va_start (args, first_client);
   for (const char *c = first_client; c; c = va_arg (args, const char *))
     g_ptr_array_add (access->clients, g_strdup (c));

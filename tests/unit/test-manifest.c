@@ -31,7 +31,10 @@ test_office_example_parses (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaManifest) manifest = parse (text, &error);
   VsaManifestVm *debianx, *imap;
-  VsaAccess *charlie;
+  VsaAccess *charlie, *boss, *maggie, *anne;
+  g_autofree char *boss_when = NULL;
+  g_autofree char *maggie_when = NULL;
+  g_autofree char *anne_when = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpuint (manifest->hosts->len, ==, 1);
@@ -47,13 +50,25 @@ test_office_example_parses (void)
   charlie = g_ptr_array_index (debianx->access, 0);
   g_assert_cmpstr (charlie->user, ==, "charlie");
   g_assert_cmpstr (g_ptr_array_index (charlie->clients, 0), ==, "192.168.2.21");
+  g_assert_true (vsa_window_set_is_always (charlie->when));
+  boss = g_ptr_array_index (debianx->access, 1);
+  boss_when = vsa_window_set_to_string (boss->when);
+  g_assert_cmpstr (boss_when, ==, "Mon-Fri 18:00-23:00");
   g_assert_cmpuint (debianx->tunnels->len, ==, 1);
-  g_assert_cmpint (vm_at (manifest, 0, 1)->tls_port, ==, 0);
-  imap = vm_at (manifest, 0, 2);
+  imap = vm_at (manifest, 0, 1);
   g_assert_true (imap->replace_vnc);
   g_assert_cmpstr (imap->compression, ==, "auto_glz");
   g_assert_cmpuint (imap->access->len, ==, 2);
+  maggie = g_ptr_array_index (imap->access, 0);
+  anne = g_ptr_array_index (imap->access, 1);
+  maggie_when = vsa_window_set_to_string (maggie->when);
+  anne_when = vsa_window_set_to_string (anne->when);
+  g_assert_cmpstr (maggie_when, ==, "Mon-Tue");
+  g_assert_cmpstr (anne_when, ==, "Wed-Thu");
+  g_assert_cmpint (vm_at (manifest, 0, 2)->tls_port, ==, 0);
   g_assert_cmpuint (manifest->client_hosts->len, ==, 1);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (
+    ((VsaManifestClientHost *) g_ptr_array_index (manifest->client_hosts, 0))->uids, "maggie")), ==, 1000);
 }
 
 static void
@@ -109,6 +124,8 @@ static const BadManifest bad_manifests[] = {
   { "duplicate-vm", "<host name='h'>\n<vm name='a' auth='password'/>\n<vm name='a' auth='sasl'/></host>", "line 4: VM 'a' is declared twice for host 'h' (first at line 3)" },
   { "duplicate-port", "<host name='h'>\n<vm name='a' auth='password' tls-port='20001'/>\n<vm name='b' auth='password' tls-port='20001'/></host>", "line 4: TLS port 20001 of VM 'b' is also given to VM 'a'" },
   { "duplicate-user", VM_OPEN "<user name='alice'/>\n<user name='alice'/>" VM_CLOSE, "line 5: user 'alice' is listed twice for VM 'a'" },
+  { "bad-when", VM_OPEN "<user name='maggie' when='Mon-Tue 9-12'/>" VM_CLOSE, "line 4: bad window 'Mon-Tue 9-12': '9-12' is not a time range HH:MM-HH:MM; accepted: always," },
+  { "when-outside-schema", VM_OPEN "<user name='maggie' when='Mon*'/>" VM_CLOSE, "line 4: " },
   { "duplicate-client", VM_OPEN "<user name='alice'><client address='10.0.0.1'/>\n<client address='10.0.0.1'/></user>" VM_CLOSE, "line 5: client '10.0.0.1' is listed twice" },
   { "duplicate-host", "<host name='h'/>\n<host name='h' uri='test:///default'/>", "line 3: host 'h' is declared twice" },
   { "two-default-hosts", "<host name='h'/>\n<host name='i'/>", "line 3: hosts 'h' and 'i' have the same default URI (no uri)" },
@@ -128,6 +145,8 @@ static const BadManifest bad_manifests[] = {
   { "volume-in-two-vms", "<host name='h'>\n<vm name='a' auth='password'><volume lv='vg/lv' name='cr'/></vm>\n<vm name='b' auth='password'><volume lv='vg/lv' name='cr'/></vm></host>", "line 4: logical volume vg/lv is given to VM 'b' and VM 'a'" },
   { "client-user-without-vm", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'>\n<user name='mallory'/></client-host>", "line 6: user 'mallory' of client host 'pc' has no VM" },
   { "duplicate-client-host", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'><user name='alice'/></client-host>\n<client-host name='pc' address='10.0.0.8'><user name='alice'/></client-host>", "line 6: client host 'pc' is declared twice" },
+  { "client-uid-zero", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'>\n<user name='alice' uid='0'/></client-host>", "line 6:" },
+  { "client-uid-nobody-marker", VM_OPEN "<user name='alice'/>" VM_CLOSE "\n<client-host name='pc' address='10.0.0.9'>\n<user name='alice' uid='4294967295'/></client-host>", "line 6: uid '4294967295' of user 'alice' is not a UID from 1 to 4294967294" },
   { "doctype", "", "document type declarations are not allowed" },
 };
 

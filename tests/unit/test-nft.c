@@ -12,6 +12,7 @@
 #include "vsa-error.h"
 #include "vsa-nft.h"
 #include "vsa-test-util.h"
+#include "vsa-window.h"
 
 #include <string.h>
 
@@ -181,17 +182,50 @@ test_policy_clients_deduplicated (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (users); i++)
     {
-      VsaAccess *access = g_new0 (VsaAccess, 1);
+      VsaAccess *access = vsa_access_new (users[i][0]);
 
-      access->user = g_strdup (users[i][0]);
-      access->clients = g_ptr_array_new_with_free_func (g_free);
       g_ptr_array_add (access->clients, g_strdup (users[i][1]));
       g_ptr_array_add (access->clients, g_strdup (users[i][2]));
       g_ptr_array_add (policy->access, access);
     }
-  vm = vsa_nft_vm_from_policy (policy, 20901, &error);
+  vm = vsa_nft_vm_from_policy (policy, 20901, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vm->clients->len, ==, 2);
+}
+
+/* At an instant, only the users whose windows are open are admitted;
+ * the others' entries are still checked (a bad one is an error). */
+static void
+test_policy_windows_admit_open_users (void)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (GTimeZone) zone = g_time_zone_new_identifier ("Europe/Berlin");
+  /* 2026-06-01 is a Monday. */
+  g_autoptr (GDateTime) monday = g_date_time_new (zone, 2026, 6, 1, 10, 0, 0);
+  g_autoptr (VsaWindowSet) mon_tue = vsa_window_set_parse ("Mon-Tue", NULL);
+  g_autoptr (VsaWindowSet) wed_thu = vsa_window_set_parse ("Wed-Thu", NULL);
+  const char *const maggie[] = { "10.0.0.2", NULL };
+  const char *const anne[] = { "10.0.0.3", NULL };
+  const char *const bad[] = { "anne-laptop", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaNftVm) now = NULL;
+  g_autoptr (VsaNftVm) all = NULL;
+  g_autoptr (VsaNftVm) refused = NULL;
+
+  vsa_policy_assign (policy, "maggie", maggie);
+  vsa_policy_assign (policy, "anne", anne);
+  vsa_policy_set_when (policy, "maggie", mon_tue);
+  vsa_policy_set_when (policy, "anne", wed_thu);
+  now = vsa_nft_vm_from_policy (policy, 20901, monday, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (now->clients->len, ==, 1);
+  g_assert_cmpstr (((VsaNftClient *) g_ptr_array_index (now->clients, 0))->text, ==, "10.0.0.2");
+  all = vsa_nft_vm_from_policy (policy, 20901, NULL, &error);
+  g_assert_cmpuint (all->clients->len, ==, 2);
+  vsa_policy_assign (policy, "anne", bad);
+  refused = vsa_nft_vm_from_policy (policy, 20901, monday, &error);
+  g_assert_null (refused);
+  g_assert_nonnull (strstr (error->message, "user 'anne': client 'anne-laptop'"));
 }
 
 /* The kernel's interval sets refuse a network that overlaps one they
@@ -223,15 +257,13 @@ static void
 test_policy_host_name_names_user (void)
 {
   g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
-  VsaAccess *access = g_new0 (VsaAccess, 1);
+  VsaAccess *access = vsa_access_new ("ralph");
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaNftVm) vm = NULL;
 
-  access->user = g_strdup ("ralph");
-  access->clients = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (access->clients, g_strdup ("ralph-laptop"));
   g_ptr_array_add (policy->access, access);
-  vm = vsa_nft_vm_from_policy (policy, 20901, &error);
+  vm = vsa_nft_vm_from_policy (policy, 20901, NULL, &error);
   g_assert_null (vm);
   g_assert_nonnull (strstr (error->message, "user 'ralph': client 'ralph-laptop'"));
 }
@@ -310,6 +342,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nft/client/forms", test_client_forms);
   g_test_add_func ("/nft/client/host-name-refused-with-reason", test_host_name_refused_with_reason);
   g_test_add_func ("/nft/policy/clients-deduplicated", test_policy_clients_deduplicated);
+  g_test_add_func ("/nft/policy/windows-admit-open-users", test_policy_windows_admit_open_users);
   g_test_add_func ("/nft/policy/nested-networks-merged", test_nested_networks_merged);
   g_test_add_func ("/nft/policy/host-name-names-user", test_policy_host_name_names_user);
   g_test_add_func ("/nft/port-must-be-fixed", test_port_must_be_fixed);

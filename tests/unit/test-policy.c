@@ -50,6 +50,7 @@ test_config_defaults (void)
   g_assert_cmpint (config->firewall_priority, ==, -10);
   g_assert_cmpint (config->firewall_reject, ==, VSA_NFT_REJECT_RESET);
   g_assert_cmpstr (config->firewall_log_prefix, ==, "");
+  g_assert_cmpstr (config->time_zone, ==, "");
 }
 
 static void
@@ -61,7 +62,7 @@ test_config_all_keys (void)
     "state-dir=/tmp/st\nauth-mode=sasl\nca-file=/tmp/ca.pem\nqemu-group=kvm\n"
     "libvirt-config-dir=/run/libvirt/qemu\n"
     "firewall=false\nfirewall-table=spice_guard\nfirewall-priority=5\n"
-    "firewall-reject=drop\nfirewall-log-prefix=vsa-rejected:\n"
+    "firewall-reject=drop\nfirewall-log-prefix=vsa-rejected:\ntime-zone=Europe/Berlin\n"
     "key-dir=/tmp/keys\nluks-pbkdf=pbkdf2\n"
     "luks-pbkdf-time-ms=1\nluks-pbkdf-iterations=1000\ndeactivate-lv-on-close=false\n", &error);
 
@@ -84,6 +85,7 @@ test_config_all_keys (void)
   g_assert_cmpint (config->firewall_priority, ==, 5);
   g_assert_cmpint (config->firewall_reject, ==, VSA_NFT_REJECT_DROP);
   g_assert_cmpstr (config->firewall_log_prefix, ==, "vsa-rejected:");
+  g_assert_cmpstr (config->time_zone, ==, "Europe/Berlin");
 }
 
 static void
@@ -118,7 +120,7 @@ test_config_client_keys (void)
     "[defaults]\nserver-name = mysrv.example\nserver-subject = O=Example,CN=mysrv.example\n"
     "client-group = spicegrp\nclient-prefix = /tmp/client-root\n"
     "client-remote-viewer = /opt/rv/bin/remote-viewer\nclient-firewall = iptables\n"
-    "client-nopasswd = true\n", &error);
+    "client-nopasswd = false\n", &error);
 
   g_assert_no_error (error);
   g_assert_null (defaults->server_name);
@@ -127,14 +129,14 @@ test_config_client_keys (void)
   g_assert_cmpstr (defaults->client_prefix, ==, "/");
   g_assert_cmpstr (defaults->client_remote_viewer, ==, "/usr/bin/remote-viewer");
   g_assert_cmpint (defaults->client_firewall, ==, VSA_FIREWALL_NFT);
-  g_assert_false (defaults->client_nopasswd);
+  g_assert_true (defaults->client_nopasswd);
   g_assert_cmpstr (config->server_name, ==, "mysrv.example");
   g_assert_cmpstr (config->server_subject, ==, "O=Example,CN=mysrv.example");
   g_assert_cmpstr (config->client_group, ==, "spicegrp");
   g_assert_cmpstr (config->client_prefix, ==, "/tmp/client-root");
   g_assert_cmpstr (config->client_remote_viewer, ==, "/opt/rv/bin/remote-viewer");
   g_assert_cmpint (config->client_firewall, ==, VSA_FIREWALL_IPTABLES);
-  g_assert_true (config->client_nopasswd);
+  g_assert_false (config->client_nopasswd);
 }
 
 static void
@@ -184,6 +186,7 @@ static const BadConfig bad_configs[] = {
   { "[defaults]\nfirewall-priority = high\n", "/etc/vsa.conf:2: key 'firewall-priority': 'high' is not an integer" },
   { "[defaults]\nfirewall-priority = -5000\n", "/etc/vsa.conf:2: key 'firewall-priority': firewall priority -5000 is out of range" },
   { "[defaults]\nfirewall-reject = icmp\n", "/etc/vsa.conf:2: key 'firewall-reject': firewall reject mode 'icmp' is unknown" },
+  { "[defaults]\ntime-zone = Europe/Atlantis\n", "/etc/vsa.conf:2: key 'time-zone': time zone 'Europe/Atlantis' is unknown; give a tzdata name" },
   { "[defaults]\nfirewall-log-prefix = a\"b\n", "/etc/vsa.conf:2: key 'firewall-log-prefix': firewall log prefix must not contain quotes" },
   { "[defaults]\nclient-remote-viewer = /usr/bin/\n", "/etc/vsa.conf:2: key 'client-remote-viewer': client-remote-viewer '/usr/bin/' must name a program, not a directory" },
   { "[defaults]\nkey-dir = keys\n", "/etc/vsa.conf:2: key 'key-dir': 'keys' is not an absolute path" },
@@ -517,7 +520,7 @@ test_client_entries_the_hook_refuses (void)
                                    "user 'alice': client 'evil.example' is not an IPv4 or IPv6 address"));
   g_assert_true (g_str_has_prefix (g_ptr_array_index (refused, 1),
                                    "user 'bob': client 'office.lan' is not an IPv4 or IPv6 address"));
-  g_assert_null (vsa_nft_vm_from_policy (policy, 20001, NULL));
+  g_assert_null (vsa_nft_vm_from_policy (policy, 20001, NULL, NULL));
 }
 
 static xmlDoc *
@@ -551,16 +554,12 @@ test_policy_round_trip_matches_schema (void)
   g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_SASL);
   g_autoptr (VsaPolicy) back = NULL;
   g_autoptr (GError) error = NULL;
-  VsaAccess *alice = g_new0 (VsaAccess, 1);
-  VsaAccess *bob = g_new0 (VsaAccess, 1);
+  VsaAccess *alice = vsa_access_new ("alice");
+  VsaAccess *bob = vsa_access_new ("bob");
 
   g_assert_false (vsa_policy_is_managed (doc));
-  alice->user = g_strdup ("alice");
-  alice->clients = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (alice->clients, g_strdup ("192.168.2.22"));
   g_ptr_array_add (alice->clients, g_strdup ("fd00::22"));
-  bob->user = g_strdup ("bob");
-  bob->clients = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (policy->access, alice);
   g_ptr_array_add (policy->access, bob);
 
@@ -758,6 +757,66 @@ test_policy_refuses_bad_tunnel (void)
       if (!g_str_has_prefix (error->message, "metadata: line 2: ") ||
           strstr (error->message, bad[i].message_part) == NULL)
         g_error ("'%s' lacks 'metadata: line 2: ...%s'", error->message, bad[i].message_part);
+    }
+}
+
+/* Windows ride on every access entry of their user, canonical, and are
+ * in the schema; an always-open user carries none. */
+static void
+test_policy_windows_round_trip_matches_schema (void)
+{
+  g_autoptr (xmlDoc) doc = parse_text ("<domain type='kvm'><name>x</name></domain>");
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (VsaPolicy) back = NULL;
+  g_autoptr (VsaWindowSet) evenings = vsa_window_set_parse ("mon-fri 18:00-23:00", NULL);
+  g_autoptr (GError) error = NULL;
+  const char *const clients[] = { "192.168.2.22", "192.168.2.23", NULL };
+  g_autofree char *serialized = NULL;
+  g_autofree char *when = NULL;
+
+  vsa_policy_assign (policy, "boss", clients);
+  vsa_policy_assign (policy, "charlie", NULL);
+  g_assert_true (vsa_policy_set_when (policy, "boss", evenings));
+  g_assert_false (vsa_policy_set_when (policy, "nobody", evenings));
+  vsa_policy_to_domain (doc, policy);
+  g_assert_true (valid_against_schema (console_of (doc)));
+  serialized = vsa_policy_serialize (policy);
+  g_assert_nonnull (strstr (serialized, "<access user=\"boss\" client=\"192.168.2.23\" "
+                                        "when=\"Mon-Fri 18:00-23:00\"/>"));
+  g_assert_nonnull (strstr (serialized, "<access user=\"charlie\"/>"));
+
+  g_assert_true (vsa_policy_from_domain (doc, &back, &error));
+  g_assert_no_error (error);
+  when = vsa_window_set_to_string (vsa_policy_find_access (back, "boss")->when);
+  g_assert_cmpstr (when, ==, "Mon-Fri 18:00-23:00");
+  g_assert_true (vsa_window_set_is_always (vsa_policy_find_access (back, "charlie")->when));
+}
+
+static void
+test_policy_refuses_bad_windows (void)
+{
+  static const struct { const char *elements; const char *message; } bad[] = {
+    { "<vsa:access user='maggie' when='Mon-Fry'/>",
+      "metadata: line 2: user maggie: bad window 'Mon-Fry': 'Mon-Fry' is not a day" },
+    { "<vsa:access user='maggie' client='192.168.2.22' when='Mon-Tue'/>\n"
+      "<vsa:access user='maggie' client='192.168.2.23'/>",
+      "metadata: line 3: user maggie: when='always' differs from its first entry's 'Mon-Tue'; "
+      "give every entry of a user the same when" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "<domain><metadata><vsa:console xmlns:vsa='" VSA_METADATA_NS "'>\n%s</vsa:console>"
+        "</metadata></domain>", bad[i].elements);
+      g_autoptr (xmlDoc) doc = parse_text (text);
+      g_autoptr (VsaPolicy) policy = NULL;
+      g_autoptr (GError) error = NULL;
+
+      g_assert_false (vsa_policy_from_domain (doc, &policy, &error));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+      if (!g_str_has_prefix (error->message, bad[i].message))
+        g_error ("'%s' does not start with '%s'", error->message, bad[i].message);
     }
 }
 
@@ -1072,6 +1131,8 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
   g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
   g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
+  g_test_add_func ("/policy/windows-round-trip-matches-schema", test_policy_windows_round_trip_matches_schema);
+  g_test_add_func ("/policy/refuses-bad-windows", test_policy_refuses_bad_windows);
   g_test_add_func ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element);
   g_test_add_func ("/policy/volumes-keep-order", test_policy_volumes_keep_order);
   g_test_add_func ("/policy/token-volumes-round-trip", test_policy_token_volumes_round_trip);

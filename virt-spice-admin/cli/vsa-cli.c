@@ -5,6 +5,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
+#include "vsa-time.h"
 
 #include <json-glib/json-glib.h>
 
@@ -138,19 +139,47 @@ vsa_cli_json_add_string_array (JsonBuilder *b, const char *name, GPtrArray *valu
   json_builder_end_array (b);
 }
 
-/* "users": [{"user": NAME, "clients": [...]}], as show and status print it. */
+/* Now, in the zone the access windows are meant in. */
+GDateTime *
+vsa_cli_window_now (const VsaContext *ctx)
+{
+  return vsa_time_now_in_zone (ctx->config->time_zone);
+}
+
+/* "open until Wed 00:00", "closed until Mon 00:00", "never opens". */
+char *
+vsa_cli_window_state (const VsaWindowSet *when, GDateTime *now)
+{
+  g_autoptr (GDateTime) next = NULL;
+  gboolean open = vsa_window_set_is_open (when, now, &next);
+  g_autofree char *at = next ? vsa_window_format_instant (next) : NULL;
+
+  if (at)
+    return g_strdup_printf ("%s until %s", open ? "open" : "closed", at);
+  return g_strdup (open ? "open" : "never opens");
+}
+
+/* Each user: clients, windows (canonical) and, at NOW, whether they are
+ * open and until when (ISO 8601 with the zone's offset; null: for good). */
 void
-vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy)
+vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy, GDateTime *now)
 {
   json_builder_set_member_name (b, "users");
   json_builder_begin_array (b);
   for (guint i = 0; policy && i < policy->access->len; i++)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
+      g_autofree char *when = vsa_window_set_to_string (access->when);
+      g_autoptr (GDateTime) next = NULL;
+      gboolean open = vsa_window_set_is_open (access->when, now, &next);
+      g_autofree char *until = next ? g_date_time_format_iso8601 (next) : NULL;
 
       json_builder_begin_object (b);
       vsa_cli_json_add_string (b, "user", access->user);
       vsa_cli_json_add_string_array (b, "clients", access->clients);
+      vsa_cli_json_add_string (b, "when", when);
+      vsa_cli_json_add_boolean (b, "open", open);
+      vsa_cli_json_add_string_or_null (b, "until", until);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -17,7 +17,9 @@ gboolean vsa_cli_edit_qemu_passthrough (VsaContext *ctx, virDomain *dom, VsaEdit
 gboolean vsa_cli_print_qemu_passthrough (VsaContext *ctx, virDomain *dom,
                                          GPtrArray *(*list) (xmlDoc *doc),
                                          const char *json_member, GError **error);
-void vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy);
+void vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy, GDateTime *now);
+GDateTime *vsa_cli_window_now (const VsaContext *ctx);
+char *vsa_cli_window_state (const VsaWindowSet *when, GDateTime *now);
 void vsa_cli_json_add_string_or_null (JsonBuilder *b, const char *name, const char *value);
 void vsa_cli_json_add_string (JsonBuilder *b, const char *name, const char *value);
 void vsa_cli_json_add_boolean (JsonBuilder *b, const char *name, gboolean value);

@@ -73,15 +73,15 @@ this_program (void)
   return self ? g_steal_pointer (&self) : g_strdup ("/usr/bin/virt-spice-admin");
 }
 
+/* Takes POLICY: the file `client install` reads, or the policy `apply`
+ * builds for a client host of its manifest (the same lock-down either way). */
 VsaClientHost *
-vsa_client_host_load (const VsaConfig *config, const char *policy_path, const char *client,
-                      GError **error)
+vsa_client_host_new (const VsaConfig *config, VsaClientPolicy *policy, const char *client,
+                     GError **error)
 {
   g_autoptr (VsaClientHost) host = g_new0 (VsaClientHost, 1);
 
-  host->policy = read_policy (policy_path, error);
-  if (host->policy == NULL)
-    return NULL;
+  host->policy = policy;
   if (!vsa_validate_client (client, error))
     return NULL;
   host->client = g_strdup (client);
@@ -95,6 +95,17 @@ vsa_client_host_load (const VsaConfig *config, const char *policy_path, const ch
   host->firewall = config->client_firewall;
   host->uids = resolve_uids (host->policy, client);
   return g_steal_pointer (&host);
+}
+
+VsaClientHost *
+vsa_client_host_load (const VsaConfig *config, const char *policy_path, const char *client,
+                      GError **error)
+{
+  VsaClientPolicy *policy = read_policy (policy_path, error);
+
+  if (policy == NULL)
+    return NULL;
+  return vsa_client_host_new (config, policy, client, error);
 }
 
 void

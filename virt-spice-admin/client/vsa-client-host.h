@@ -26,6 +26,8 @@ typedef struct {
   GHashTable *uids;  /* user -> uid, for the users this client grants */
 } VsaClientHost;
 
+VsaClientHost *vsa_client_host_new (const VsaConfig *config, VsaClientPolicy *policy,
+                                    const char *client, GError **error);
 VsaClientHost *vsa_client_host_load (const VsaConfig *config, const char *policy_path,
                                      const char *client, GError **error);
 void vsa_client_host_free (VsaClientHost *host);
@@ -38,6 +40,8 @@ char *vsa_client_host_path (const VsaClientHost *host, const VsaClientFile *file
 gboolean vsa_client_write_tree (GPtrArray *files, const char *root, GError **error);
 gboolean vsa_client_validate_tree (GPtrArray *files, const char *root, GError **error);
 gboolean vsa_client_stage_and_validate (GPtrArray *files, GError **error);
+gboolean vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write,
+                               guint *ret_changed, guint *ret_removed, GError **error);
 
 gboolean vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes,
                              GError **error);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 gboolean
 vsa_client_write_tree (GPtrArray *files, const char *root, GError **error)
@@ -159,4 +160,93 @@ vsa_client_stage_and_validate (GPtrArray *files, GError **error)
   ok = vsa_client_write_tree (files, root, error) && vsa_client_validate_tree (files, root, error);
   remove_tree (root);
   return ok;
+}
+
+static gboolean
+file_is_current (const char *path, const VsaClientFile *file)
+{
+  g_autofree char *content = NULL;
+  GStatBuf st;
+
+  return g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) &&
+         (st.st_mode & 07777) == file->mode &&
+         vsa_file_read_bounded (path, "a bundle file", VSA_FILE_TEXT_MAX, &content, NULL, NULL) &&
+         g_str_equal (content, file->content);
+}
+
+/* Regular files under DIR that the bundle no longer has (a removed
+ * user's .vv, say): removed (counted) so that a shipped copy of the tree
+ * does not keep them.  DIR is the bundle's own directory. */
+static gboolean
+is_rendered (GHashTable *rendered, const char *path)
+{
+  g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+
+  return g_hash_table_contains (rendered, canonical);
+}
+
+static guint
+remove_stale (const char *dir, GHashTable *rendered, gboolean write)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      GStatBuf st;
+
+      if (g_lstat (path, &st) != 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        removed += remove_stale (path, rendered, write);
+      else if (S_ISREG (st.st_mode) && !is_rendered (rendered, path) &&
+               (!write || g_unlink (path) == 0))
+        removed++;
+    }
+  return removed;
+}
+
+/* Like vsa_client_write_tree, but a file whose content and mode are
+ * already right is not touched (a bundle directory that `apply` keeps
+ * converging: unchanged files keep their times), and files it no longer
+ * has are removed.  Without WRITE, only counts (--dry-run). */
+gboolean
+vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean write, guint *ret_changed,
+                      guint *ret_removed, GError **error)
+{
+  g_autoptr (GHashTable) rendered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  *ret_changed = 0;
+  for (guint i = 0; i < files->len; i++)
+    {
+      g_autofree char *path = vsa_client_absolute_path (
+        root, ((VsaClientFile *) g_ptr_array_index (files, i))->path);
+
+      g_hash_table_add (rendered, g_canonicalize_filename (path, NULL));
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+      g_autofree char *path = vsa_client_absolute_path (root, file->path);
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      if (file->kind == VSA_CLIENT_FILE_DIR)
+        {
+          if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+            (*ret_changed)++;
+          if (write && !vsa_dir_ensure (path, file->mode, error))
+            return FALSE;
+          continue;
+        }
+      if (file_is_current (path, file))
+        continue;
+      (*ret_changed)++;
+      if (write && (!vsa_dir_ensure (dir, 0755, error) ||
+          !vsa_file_write_atomic (path, file->content, strlen (file->content), file->mode, error)))
+        return FALSE;
+    }
+  *ret_removed = remove_stale (root, rendered, write);
+  return TRUE;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `apply MANIFEST [--prune] [--generate-passwords]`: converge every VM
- * the manifest names (vsa-apply.c), then print one line per VM and a
- * summary, or JSON.  Exit status 1 when any VM failed. */
+/* `apply MANIFEST [--prune] [--generate-passwords] [--client-dir DIR]
+ * [--jobs N]`: converge every VM the manifest names and render every
+ * client host's bundle (vsa-apply*.c), then print one line per VM and
+ * client host and a summary, or JSON.  Exit status 1 when any failed. */
 #include "vsa-apply.h"
 #include "vsa-cli.h"
 #include "vsa-commands.h"
@@ -22,17 +23,6 @@ load_manifest (const char *path, GError **error)
   return vsa_manifest_parse (text, len, path, error);
 }
 
-/* Client hosts are declared for the client side: apply (on the server)
- * checks them; each client installs its lock-down itself. */
-static void
-note_client_hosts (VsaContext *ctx, const VsaManifest *manifest)
-{
-  if (manifest->client_hosts->len > 0)
-    vsa_context_note (ctx, "note: %u client host(s) checked; on each, install its lock-down with "
-                      "'virt-spice-admin export --client NAME' and 'virt-spice-admin client install'",
-                      manifest->client_hosts->len);
-}
-
 static void
 print_text (VsaContext *ctx, const VsaApplyReport *report)
 {
@@ -45,6 +35,22 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
       fprintf (ctx->out, "%s/%s: %s%s%s\n", vm->host, vm->vm,
                vsa_apply_outcome_to_string (vm->outcome), vm->detail ? ": " : "",
                vm->detail ? vm->detail : "");
+    }
+  for (guint i = 0; i < report->client_hosts->len; i++)
+    {
+      VsaApplyVmReport *row = g_ptr_array_index (report->client_hosts, i);
+
+      fprintf (ctx->out, "client host %s: %s%s%s\n", row->vm,
+               vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
+               row->detail ? row->detail : "");
+    }
+  for (guint i = 0; i < report->tunnels->len; i++)
+    {
+      VsaApplyVmReport *row = g_ptr_array_index (report->tunnels, i);
+
+      fprintf (ctx->out, "tunnels of %s: %s%s%s\n", row->host,
+               vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
+               row->detail ? row->detail : "");
     }
   for (guint i = 0; i < report->credentials->len; i++)
     {
@@ -78,6 +84,28 @@ build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
   json_builder_end_array (b);
 }
 
+/* Client hosts and the tunnels' sshd side: one object per row. */
+static void
+build_rows (JsonBuilder *b, const char *member, const char *key, GPtrArray *rows,
+            gboolean by_host)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      VsaApplyVmReport *row = g_ptr_array_index (rows, i);
+      gboolean failed = row->outcome == VSA_APPLY_FAILED;
+
+      json_builder_begin_object (b);
+      vsa_cli_json_add_string_or_null (b, key, by_host ? row->host : row->vm);
+      vsa_cli_json_add_string_or_null (b, "status", vsa_apply_outcome_to_string (row->outcome));
+      vsa_cli_json_add_string_or_null (b, "detail", failed ? NULL : row->detail);
+      vsa_cli_json_add_string_or_null (b, "error", failed ? row->detail : NULL);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
 static void
 build_credentials (JsonBuilder *b, const VsaApplyReport *report)
 {
@@ -105,6 +133,8 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   json_builder_begin_object (b);
   vsa_cli_json_add_boolean (b, "dry_run", ctx->dry_run);
   build_vm_rows (b, report);
+  build_rows (b, "client_hosts", "name", report->client_hosts, FALSE);
+  build_rows (b, "tunnels", "hosts", report->tunnels, TRUE);
   build_credentials (b, report);
   vsa_cli_json_add_int (b, "changed", report->changed);
   vsa_cli_json_add_int (b, "unchanged", report->unchanged);
@@ -116,8 +146,10 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
 static gboolean
 run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
+  int jobs = vsa_invocation_int (inv, "jobs", 0);
   VsaApplyOptions opts = {
     vsa_invocation_flag (inv, "prune"), vsa_invocation_flag (inv, "generate-passwords"),
+    vsa_invocation_string (inv, "client-dir"), (guint) MAX (jobs, 0),
   };
   gboolean status = vsa_invocation_flag (inv, "status");
   g_autoptr (VsaManifest) manifest = NULL;
@@ -126,13 +158,18 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if ((manifest = load_manifest (inv->args[0], error)) == NULL ||
       !vsa_apply_check_manifest (ctx->config, manifest, inv->args[0], error))
     return FALSE;
+  if (jobs < 0 || jobs > 64)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
+                   "--jobs %d: give a number of hosts to converge at once, 1 to 64", jobs);
+      return FALSE;
+    }
   if (status && ctx->json)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE,
                    "--status prints a table; run 'status --json' separately for JSON");
       return FALSE;
     }
-  note_client_hosts (ctx, manifest);
   vsa_apply_manifest (ctx, manifest, &opts, report);
   if (ctx->json)
     print_json (ctx, report);
@@ -149,8 +186,11 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (report->failed == 0)
     return TRUE;
   g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
-               "%u of %u VMs failed and were left unchanged; see their lines above",
-               report->failed, report->vms->len);
+               "%u of %u %s failed and were left unchanged; see their lines above",
+               report->failed,
+               report->vms->len + report->client_hosts->len + report->tunnels->len,
+               report->client_hosts->len + report->tunnels->len > 0
+                 ? "parts (VMs, client hosts, tunnels)" : "VMs");
   return FALSE;
 }
 
@@ -158,21 +198,26 @@ static const GOptionEntry apply_options[] = {
   { "status", 0, 0, G_OPTION_ARG_NONE, NULL, "Then print the status table of the -c host (same connection)", NULL },
   { "prune", 0, 0, G_OPTION_ARG_NONE, NULL, "Remove users and clients of the named VMs that the manifest does not list", NULL },
   { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Give new SASL users a generated password, printed once", NULL },
+  { "client-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write each client host's lock-down to DIR/NAME (only files that differ)", "DIR" },
+  { "jobs", 'j', 0, G_OPTION_ARG_INT, NULL, "Converge at most N hosts at once (default: one per host, at most 8)", "N" },
   { NULL }
 };
 
 const VsaCommand vsa_command_apply = {
   .name = "apply",
   .run = run_apply,
-  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords]",
+  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords] [--client-dir DIR] [--jobs N]",
   .summary = "Converge many VMs to a manifest (--dry-run shows diffs)",
   .description = "Converges every VM the manifest names (see docs/examples/office.xml and\n"
-                 "the schema vsa-manifest.rng) over one connection per host: each VM in\n"
-                 "one define, so a VM that fails is left as it was while the others go on.\n"
-                 "Prints one line per VM (changed, unchanged, failed: REASON) and\n"
-                 "\"N changed, N unchanged, N failed\".  --dry-run prints each domain's\n"
-                 "unified diff instead and changes nothing.  A SASL user without a\n"
-                 "credential fails its VM unless --generate-passwords.",
+                 "the schema vsa-manifest.rng), the hosts in parallel (one connection and\n"
+                 "one worker each, --jobs at a time): each VM in one define, so a VM that\n"
+                 "fails is left as it was while the others go on.  Then renders and\n"
+                 "validates each client host's lock-down, written to --client-dir DIR/NAME.\n"
+                 "Prints one line per VM and client host (changed, unchanged, failed:\n"
+                 "REASON) and \"N changed, N unchanged, N failed\".  --dry-run prints each\n"
+                 "domain's unified diff instead and changes nothing.  A SASL user without\n"
+                 "a credential fails its VM unless --generate-passwords.  man\n"
+                 "virt-spice-admin(1), APPLY, says what each part of a manifest becomes.",
   .min_args = 1,
   .max_args = 1,
   .options = apply_options,

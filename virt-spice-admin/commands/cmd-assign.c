@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `assign VM USER [--client ADDR]... [--password-stdin|--generate]
- * [--ssh-key PUBFILE] [--take-over]`: the
- * user may open the VM's console (from those clients).  In sasl mode the
+/* `assign VM USER [--client ADDR]... [--when SPEC]... [--password-stdin|--generate]
+ * [--ssh-key PUBFILE] [--take-over]`: the user may open the VM's console
+ * (from those clients, inside those windows).  In sasl mode the
  * user's credential goes into the VM's own SASL database, so it opens
  * this VM and no other; in password mode the VM's password is the
  * credential and only the metadata changes.  --ssh-key records the key
@@ -15,6 +15,7 @@
 #include "vsa-live.h"
 #include "vsa-nft.h"
 #include "vsa-sasl.h"
+#include "vsa-sasl-vault.h"
 #include "vsa-sshd.h"
 #include "vsa-secret.h"
 
@@ -25,6 +26,7 @@ typedef struct {
   const char *vm;
   const char *user;
   const char *const *clients;
+  const VsaWindowSet *when; /* NULL: keep the user's windows (always if new) */
   const VsaSshKey *key;   /* NULL: keep the user's console key */
   gboolean take_over;
 } AssignRequest;
@@ -59,6 +61,8 @@ assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **
     }
   vsa_policy_assign (*policy, req->user, req->clients);
   record_broker_user (*policy, req);
+  if (req->when)
+    vsa_policy_set_when (*policy, req->user, req->when);
   if ((*policy)->auth != VSA_AUTH_SASL)
     return TRUE;
   sasl_dir = vsa_sasl_vm_dir (req->config, req->vm);
@@ -125,7 +129,9 @@ check_credential_source (VsaContext *ctx, const VsaPolicy *policy, const char *v
     }
   if (!vsa_sasl_check_libvirt_enabled (ctx->config, error))
     return FALSE;
-  if (secret == NULL && !vsa_sasl_user_exists (policy->sasl_dir, user))
+  /* Outside her window the credential waits in the vault. */
+  if (secret == NULL && !vsa_sasl_user_exists (policy->sasl_dir, user) &&
+      !vsa_sasl_vault_has_user (ctx->config, vm, user))
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "user '%s' has no SASL credential for VM '%s' yet; give --password-stdin or --generate",
@@ -143,16 +149,18 @@ commit (VsaContext *ctx, VsaEdit *edit, const char *user, const VsaSecret *secre
 {
   const VsaPolicy *policy = edit->policy;
   gboolean sasl = policy->auth == VSA_AUTH_SASL;
-  gboolean had_credential = sasl && vsa_sasl_user_exists (policy->sasl_dir, user);
+  gboolean had_credential = sasl && (vsa_sasl_user_exists (policy->sasl_dir, user) ||
+                                     vsa_sasl_vault_has_user (ctx->config, edit->name, user));
 
   if (sasl && (!vsa_sasl_ensure_vm_dir (ctx->config, edit->name, error) ||
-               (secret && !vsa_sasl_set_password (ctx->config, policy->sasl_dir, user, secret, error))))
+               (secret && !vsa_sasl_store_credential (ctx->config, edit->name, policy->sasl_dir,
+                                                      user, secret, error))))
     return FALSE;
   if (vsa_edit_commit (ctx, edit, error))
     return TRUE;
   /* Leave no credential behind for a user the policy does not list. */
   if (secret && !had_credential)
-    vsa_sasl_delete_user (ctx->config, policy->sasl_dir, user, NULL);
+    vsa_sasl_remove_credential (ctx->config, edit->name, policy->sasl_dir, user, NULL);
   return FALSE;
 }
 
@@ -160,10 +168,29 @@ static const GOptionEntry assign_options[] = {
   { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Client host (address or name) the user connects from; repeatable", "ADDR" },
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
   { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
+  { "when", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Access window (Mon-Tue, Mon-Fri 18:00-23:00, always...); repeatable, they add up", "SPEC" },
   { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, NULL, "The user's public key (.pub) for console requests over SSH (one per user)", "PUBFILE" },
   { "take-over", 0, 0, G_OPTION_ARG_NONE, NULL, "The user may take the console over from another user", NULL },
   { NULL }
 };
+
+/* The union of every --when, or NULL when none was given. */
+static VsaWindowSet *
+parse_windows (char **specs, GError **error)
+{
+  g_autoptr (VsaWindowSet) when = NULL;
+
+  if (!specs || !specs[0])
+    return NULL;
+  when = vsa_window_set_new_never ();
+  for (guint i = 0; specs[i]; i++)
+    if (!vsa_window_set_add (when, specs[i], error))
+      {
+        g_prefix_error (error, "--when: ");
+        return NULL;
+      }
+  return g_steal_pointer (&when);
+}
 
 /* The user's new SASL credential, or NULL (none given, or an error). */
 static VsaSecret *
@@ -186,19 +213,27 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   char **clients = vsa_invocation_strings (inv, "client");
   gboolean from_stdin = vsa_invocation_flag (inv, "password-stdin");
   gboolean generate = vsa_invocation_flag (inv, "generate");
+  char **specs = vsa_invocation_strings (inv, "when");
   const char *user = inv->args[1];
+  g_autoptr (VsaWindowSet) when = NULL;
   const char *key_file = vsa_invocation_string (inv, "ssh-key");
   g_autoptr (VsaSshKey) key = NULL;
-  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients, NULL,
+  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients, NULL, NULL,
                         vsa_invocation_flag (inv, "take-over") };
   g_autoptr (VsaSecret) secret = NULL;
   g_autoptr (VsaEdit) edit = NULL;
+  g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
+  g_autofree char *shown_when = NULL;
 
   if (!validate_request (ctx->config, user, clients, from_stdin, generate, error) ||
       (key_file && (!vsa_validate_tunnel_user (user, error) ||
                     (key = vsa_ssh_key_read_file (key_file, error)) == NULL)))
     return FALSE;
   req.key = key;
+  when = parse_windows (specs, error);
+  if (specs && specs[0] && when == NULL)
+    return FALSE;
+  req.when = when;
   secret = read_secret (ctx, from_stdin, generate, error);
   if (((from_stdin || generate) && secret == NULL) ||
       (edit = vsa_edit_prepare (ctx, inv->dom, assign_transform, &req, error)) == NULL ||
@@ -210,10 +245,16 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
     return FALSE;
   if (generate)
     fprintf (ctx->out, "%s\n", secret);
+  /* A closed window takes the credential out of the VM's database now. */
+  if (edit->policy->auth == VSA_AUTH_SASL &&
+      !vsa_sasl_vault_sync (ctx->config, inv->vm, edit->policy, now, FALSE, NULL, error))
+    return FALSE;
   if (!vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
     return FALSE;
-  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s", inv->vm, user,
-                    edit->policy->auth == VSA_AUTH_SASL ? " (own SASL credential)" : "");
+  shown_when = when ? vsa_window_set_to_string (when) : NULL;
+  vsa_context_note (ctx, "VM '%s': user '%s' assigned%s%s%s", inv->vm, user,
+                    edit->policy->auth == VSA_AUTH_SASL ? " (own SASL credential)" : "",
+                    when ? ", when " : "", when ? shown_when : "");
   return TRUE;
 }
 
@@ -227,6 +268,10 @@ const VsaCommand vsa_command_assign = {
                  "(created on first use), so it opens this VM and no other.  A new user\n"
                  "needs --password-stdin or --generate.\n"
                  "password mode: the VM's SPICE password is the credential.\n"
+                 "--when replaces USER's access windows with the union of the given\n"
+                 "ones (host's local time, or the zone in the configuration); without\n"
+                 "it they stay as they were (always, for a new user).\n"
+
                  "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
                  "(one per user; see 'virt-spice-admin broker install'); --take-over:\n"
                  "USER may take the console from another user.",

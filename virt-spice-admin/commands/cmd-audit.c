@@ -11,9 +11,12 @@
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
 #include "vsa-libvirt-conf.h"
+#include "vsa-sasl-vault.h"
 #include "vsa-volume.h"
+#include "vsa-time.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 /* Expiring within a week is worth a warning. */
 #define EXPIRY_WARNING_SECONDS (7 * 24 * 3600)
@@ -50,6 +53,7 @@ audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
 {
   g_autofree char *object = g_strdup_printf ("VM %s", vm->name);
   g_autoptr (VsaNftVm) wanted = NULL;
+  g_autoptr (GDateTime) now = NULL;
   g_autofree char *invalid = NULL;
   const char *verdict;
 
@@ -71,7 +75,8 @@ audit_running (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
                         "cannot read the firewall");
       return;
     }
-  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
+  now = vsa_time_now_in_zone (config->time_zone);
+  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, now, &invalid);
   verdict = vsa_firewall_port_state (wanted, vm->live_tls_port, invalid != NULL,
                                      g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->live_tls_port)),
                                      TRUE);
@@ -107,6 +112,44 @@ audit_sessions (const VsaSessionTable *table, const char *vm, GPtrArray *finding
     }
 }
 
+/* Windows take effect through schedule sync: a SASL database the windows
+ * disagree with means a credential works outside its window (or not
+ * inside it).  Sets *USES_WINDOWS when a user of VM has windows. */
+static void
+audit_windows (const VsaConfig *config, const VsaVmRecord *vm, GDateTime *now,
+               gboolean *uses_windows, GPtrArray *findings)
+{
+  g_autofree char *object = g_strdup_printf ("VM %s", vm->name);
+  g_autofree char *prefix = g_strdup_printf ("VM %s: ", vm->name);
+  g_autoptr (GPtrArray) due = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < vm->policy->access->len; i++)
+    if (!vsa_window_set_is_always (((VsaAccess *) g_ptr_array_index (vm->policy->access, i))->when))
+      *uses_windows = TRUE;
+  if (!vsa_sasl_vault_sync (config, vm->name, vm->policy, now, TRUE, due, NULL))
+    return;
+  for (guint i = 0; i < due->len; i++)
+    {
+      const char *change = g_ptr_array_index (due, i);
+
+      vsa_findings_add (findings, "VSA-W01", VSA_SEVERITY_HIGH, object,
+                        "virt-spice-admin schedule sync",
+                        "its SASL database disagrees with the access windows: %s",
+                        g_str_has_prefix (change, prefix) ? change + strlen (prefix) : change);
+    }
+}
+
+static void
+audit_schedule_timer (const VsaConfig *config, GPtrArray *findings)
+{
+  if (g_file_test (config->schedule_timer, G_FILE_TEST_EXISTS))
+    return;
+  vsa_findings_add (findings, "VSA-W02", VSA_SEVERITY_MEDIUM, "host",
+                    "systemctl enable --now virt-spice-admin-schedule.timer",
+                    "access windows are in use but the schedule timer is not enabled (no %s): "
+                    "windows open and close only when schedule sync runs", config->schedule_timer);
+}
+
 static GPtrArray *
 run_audit (VsaContext *ctx, GPtrArray *vms)
 {
@@ -119,6 +162,8 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
   g_autofree char *server_key = g_build_filename (server_dir, "server-key.pem", NULL);
   g_autoptr (VsaFirewallState) state = NULL;
   g_autoptr (VsaSessionTable) sessions = vsa_session_table_load (ctx->config->state_dir, NULL);
+  g_autoptr (GDateTime) window_now = vsa_cli_window_now (ctx);
+  gboolean uses_windows = FALSE;
   VsaAuditSettings settings = { ctx->config->listen, g_strcmp0 (sasl, "1") == 0, now,
                                 EXPIRY_WARNING_SECONDS, ctx->config->firewall };
 
@@ -137,9 +182,12 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
       if (vm->policy == NULL)
         continue;
       audit_secrets (ctx->config, vm, findings);
+      audit_windows (ctx->config, vm, window_now, &uses_windows, findings);
       if (vm->running)
         audit_running (ctx->config, vm, state, state != NULL, findings);
     }
+  if (uses_windows)
+    audit_schedule_timer (ctx->config, findings);
   return findings;
 }
 
@@ -214,9 +262,10 @@ const VsaCommand vsa_command_audit = {
                  "channels, wildcard listens, missing or expiring credentials, VMs that\n"
                  "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
                  "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
-                 "the TLS key, missing firewall elements of running VMs, and metadata\n"
-                 "that disagrees with the XML.  Exits 1 when it finds anything, 0 when\n"
-                 "clean.  Finding IDs are stable (docs/audit.md).",
+                 "the TLS key, missing firewall elements of running VMs, SASL databases\n"
+                 "out of step with the access windows, windows without the schedule\n"
+                 "timer, and metadata that disagrees with the XML.  Exits 1 when it\n"
+                 "finds anything, 0 when clean.  Finding IDs are stable (docs/audit.md).",
   .min_args = 0,
   .max_args = G_MAXUINT,
 };

@@ -56,6 +56,8 @@ load_host (VsaContext *ctx, const ClientOptions *o, const char *action, GError *
   return g_steal_pointer (&host);
 }
 
+/* The rendered list holds the .vv directories too (they have modes of
+ * their own): count them apart. */
 /* Rendered and validated in a scratch tree first: DIR gets nothing
  * unless every file passed its tool. */
 static gboolean
@@ -72,8 +74,9 @@ client_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
       !vsa_client_stage_and_validate (files, error) ||
       !vsa_client_write_tree (files, o->dest, error))
     return FALSE;
-  vsa_context_note (ctx, "client '%s': %u files rendered under %s and validated",
-                    o->client, files->len, o->dest);
+  vsa_context_note (ctx, "client '%s': %u files and %u directories rendered under %s and validated",
+                    o->client, vsa_client_files_count (files, FALSE), vsa_client_files_count (files, TRUE),
+                    o->dest);
   return TRUE;
 }
 

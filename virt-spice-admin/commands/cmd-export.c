@@ -7,7 +7,7 @@
  * firewall can refuse the ones it is not given.  No password unless asked. */
 #include "vsa-cli.h"
 #include "vsa-commands.h"
-#include "vsa-client-policy.h"
+#include "vsa-client-export.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-inventory.h"
@@ -22,97 +22,26 @@ typedef struct {
   gboolean include_passwords;
 } ExportRequest;
 
-static gboolean
-read_ca (const VsaConfig *config, char **ret_pem, GError **error)
-{
-  g_autofree char *pem = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate", VSA_FILE_TEXT_MAX, &pem,
-                              NULL, &local_error))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "%s; set ca-file in the configuration",
-                   local_error->message);
-      return FALSE;
-    }
-  if (!vsa_validate_ca_pem (pem, error))
-    {
-      g_prefix_error (error, "%s: ", config->ca_file);
-      return FALSE;
-    }
-  *ret_pem = g_steal_pointer (&pem);
-  return TRUE;
-}
-
-/* The accesses this export shows: with --client only that client. */
-static gboolean
-copy_access (const ExportRequest *req, const VsaPolicy *from, VsaClientVm *vm)
-{
-  gboolean any = FALSE;
-
-  for (guint i = 0; i < from->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (from->access, i);
-
-      for (guint j = 0; j < access->clients->len; j++)
-        {
-          const char *client = g_ptr_array_index (access->clients, j);
-          const char *clients[] = { client, NULL };
-
-          if (req->client && !vsa_client_matches (client, req->client))
-            continue;
-          vsa_policy_assign (vm->policy, access->user, clients);
-          any = TRUE;
-        }
-    }
-  return any;
-}
-
-static gboolean
-check_reachable (const char *name, const VsaSpiceInfo *spice, GError **error)
-{
-  g_autofree char *address = vsa_inet_canonical (spice->listen, NULL);
-
-  if (spice->tls_port <= 0 || address == NULL || g_strcmp0 (spice->listen, "0.0.0.0") == 0 ||
-      g_strcmp0 (spice->listen, "::") == 0)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "VM '%s' has no fixed TLS port on one listen address, so clients cannot "
-                   "be pinned to it; run 'virt-spice-admin secure %s --listen ADDR'", name, name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* NULL with no error for an unmanaged domain. */
 static VsaClientVm *
 export_vm (const ExportRequest *req, const VsaVmRecord *record, GError **error)
 {
-  g_autoptr (VsaClientVm) vm = NULL;
-  g_autofree char *address = NULL;
-  gboolean has_access;
-
-  if (record->policy == NULL || !check_reachable (record->name, &record->spice, error))
+  if (record->policy == NULL)
     return NULL;
-  address = vsa_inet_canonical (record->spice.listen, NULL);
-  vm = vsa_client_vm_new (record->name, address, record->spice.tls_port, record->policy->auth);
-  has_access = copy_access (req, record->policy, vm);
-  if (req->include_passwords && has_access && record->policy->auth == VSA_AUTH_PASSWORD)
-    vm->password = g_strdup (record->spice.password);
-  return g_steal_pointer (&vm);
+  return vsa_client_export_vm (record->name, record->policy, record->spice.listen,
+                               record->spice.tls_port, req->client,
+                               req->include_passwords ? record->spice.password : NULL, error);
 }
 
 static VsaClientPolicy *
 build_policy (VsaContext *ctx, const ExportRequest *req, GError **error)
 {
-  g_autoptr (VsaClientPolicy) policy = vsa_client_policy_new ();
   VsaInventoryFlags flags = req->include_passwords ? VSA_INVENTORY_SECRETS : 0;
   g_autoptr (GPtrArray) vms = vsa_inventory_collect (ctx->conn, NULL, flags, error);
+  g_autoptr (VsaClientPolicy) policy = NULL;
 
-  if (vms == NULL || !read_ca (ctx->config, &policy->ca_pem, error))
+  if (vms == NULL || (policy = vsa_client_export_start (ctx->config, error)) == NULL)
     return NULL;
-  policy->server_name = g_strdup (ctx->config->server_name);
-  policy->server_subject = g_strdup (ctx->config->server_subject);
   for (guint i = 0; i < vms->len; i++)
     {
       g_autoptr (GError) local_error = NULL;

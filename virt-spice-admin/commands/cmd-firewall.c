@@ -34,20 +34,20 @@ running_vm_free (RunningVm *vm)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RunningVm, running_vm_free)
 
 static RunningVm *
-running_vm_new (const VsaVmRecord *record)
+running_vm_new (const VsaVmRecord *record, GDateTime *now)
 {
   RunningVm *vm = g_new0 (RunningVm, 1);
 
   vm->name = g_strdup (record->name);
   vm->port = record->live_tls_port;
-  vm->wanted = vsa_firewall_wanted (record->live_policy, vm->port, &vm->invalid);
+  vm->wanted = vsa_firewall_wanted (record->live_policy, vm->port, now, &vm->invalid);
   return vm;
 }
 
 /* Every running managed VM (or just ONLY), by name, as its live XML
  * describes it. */
 static GPtrArray *
-list_running_managed (virConnect *conn, const char *only, GError **error)
+list_running_managed (virConnect *conn, const char *only, GDateTime *now, GError **error)
 {
   char *names[] = { (char *) only, NULL };
   g_autoptr (GPtrArray) records = vsa_inventory_collect (conn, only ? names : NULL,
@@ -61,7 +61,7 @@ list_running_managed (virConnect *conn, const char *only, GError **error)
       const VsaVmRecord *record = g_ptr_array_index (records, i);
 
       if (record->live_policy != NULL)
-        g_ptr_array_add (vms, running_vm_new (record));
+        g_ptr_array_add (vms, running_vm_new (record, now));
     }
   return g_steal_pointer (&vms);
 }
@@ -225,9 +225,10 @@ firewall_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (VsaFirewallState) state = NULL;
   g_autoptr (GPtrArray) strays = NULL;
+  g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
 
   if (!vsa_context_connect (ctx, error) ||
-      (vms = list_running_managed (ctx->conn, only, error)) == NULL ||
+      (vms = list_running_managed (ctx->conn, only, now, error)) == NULL ||
       (state = vsa_firewall_read_state (ctx->config, error)) == NULL)
     return FALSE;
   /* For one VM, other VMs' ports are not strays. */
@@ -248,6 +249,7 @@ firewall_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) wanted = g_ptr_array_new ();
   g_autoptr (GString) problems = g_string_new (NULL);
+  g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
 
   if (!ctx->config->firewall)
     {
@@ -258,7 +260,7 @@ firewall_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
       return FALSE;
     }
   if (!vsa_context_connect (ctx, error) ||
-      (vms = list_running_managed (ctx->conn, NULL, error)) == NULL)
+      (vms = list_running_managed (ctx->conn, NULL, now, error)) == NULL)
     return FALSE;
   for (guint i = 0; i < vms->len; i++)
     {

@@ -18,6 +18,7 @@ typedef struct {
   VsaSpiceInfo spice;
   GPtrArray *problems;
   gboolean password_expired;
+  GDateTime *now; /* in the windows' zone */
 } ShowReport;
 
 static void
@@ -26,6 +27,7 @@ show_report_clear (ShowReport *r)
   g_clear_pointer (&r->policy, vsa_policy_free);
   vsa_spice_info_clear (&r->spice);
   g_clear_pointer (&r->problems, g_ptr_array_unref);
+  g_clear_pointer (&r->now, g_date_time_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ShowReport, show_report_clear)
 
@@ -66,7 +68,7 @@ print_json (VsaContext *ctx, const ShowReport *r, gboolean show_password)
   vsa_cli_json_add_boolean (b, "password_expired", r->password_expired);
   if (show_password)
     vsa_cli_json_add_string_or_null (b, "password", r->spice.password);
-  vsa_cli_json_add_users (b, r->policy);
+  vsa_cli_json_add_users (b, r->policy, r->now);
   vsa_cli_json_add_boolean (b, "secure", r->problems->len == 0);
   vsa_cli_json_add_string_array (b, "problems", r->problems);
   json_builder_end_object (b);
@@ -84,8 +86,9 @@ port_text (int port)
   return g_strdup_printf ("%d", port);
 }
 
+/* "alice (from ADDR), maggie [Mon-Tue: closed until Mon 00:00]". */
 static char *
-users_text (const VsaPolicy *policy)
+users_text (const VsaPolicy *policy, GDateTime *now)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
@@ -99,6 +102,13 @@ users_text (const VsaPolicy *policy)
                                 (char *) g_ptr_array_index (access->clients, j));
       if (access->clients->len)
         g_string_append_c (s, ')');
+      if (!vsa_window_set_is_always (access->when))
+        {
+          g_autofree char *when = vsa_window_set_to_string (access->when);
+          g_autofree char *state = vsa_cli_window_state (access->when, now);
+
+          g_string_append_printf (s, " [%s: %s]", when, state);
+        }
     }
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
@@ -108,7 +118,7 @@ print_text (VsaContext *ctx, const ShowReport *r, gboolean show_password)
 {
   g_autofree char *tls = port_text (r->spice.tls_port);
   g_autofree char *plain = port_text (r->spice.port);
-  g_autofree char *users = users_text (r->policy);
+  g_autofree char *users = users_text (r->policy, r->now);
   g_autoptr (GString) problems = g_string_new (NULL);
   const char *password;
 
@@ -148,6 +158,7 @@ run_show (VsaContext *ctx, VsaInvocation *inv, GError **error)
 
   report.name = inv->vm;
   report.running = virDomainIsActive (inv->dom) == 1;
+  report.now = vsa_cli_window_now (ctx);
   if (!vsa_policy_from_domain (doc, &report.policy, error) ||
       !vsa_spice_describe (doc, &report.spice, error))
     return FALSE;

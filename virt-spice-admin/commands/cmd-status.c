@@ -7,6 +7,7 @@
 #include "vsa-error.h"
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
+#include "vsa-time.h"
 #include "vsa-volume.h"
 
 #include <json-glib/json-glib.h>
@@ -23,6 +24,7 @@ typedef struct {
   const char *firewall;
   char *expires;
   gboolean expired;
+  GDateTime *now;  /* in the windows' zone */
 } StatusRow;
 
 static void
@@ -35,6 +37,7 @@ status_row_free (StatusRow *row)
   g_free (row->clients);
   g_free (row->volumes);
   g_free (row->expires);
+  g_date_time_unref (row->now);
   g_free (row);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StatusRow, status_row_free)
@@ -55,6 +58,8 @@ auth_text (const VsaVmRecord *vm)
   return g_strdup (vm->policy ? vsa_auth_mode_to_string (vm->policy->auth) : "unmanaged");
 }
 
+/* Users as "alice,maggie[Mon-Tue]": a window shows only when it is not
+ * always; clients as "ADDR,ADDR". */
 static char *
 join_users (const VsaPolicy *policy, gboolean clients)
 {
@@ -64,8 +69,13 @@ join_users (const VsaPolicy *policy, gboolean clients)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
 
+      g_autofree char *when = vsa_window_set_to_string (access->when);
+
       if (!clients)
-        g_string_append_printf (s, "%s%s", s->len ? "," : "", access->user);
+        g_string_append_printf (s, "%s%s%s%s%s", s->len ? "," : "", access->user,
+                                vsa_window_set_is_always (access->when) ? "" : "[",
+                                vsa_window_set_is_always (access->when) ? "" : when,
+                                vsa_window_set_is_always (access->when) ? "" : "]");
       for (guint j = 0; clients && j < access->clients->len; j++)
         g_string_append_printf (s, "%s%s", s->len ? "," : "",
                                 (char *) g_ptr_array_index (access->clients, j));
@@ -94,6 +104,7 @@ static const char *
 firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state)
 {
   g_autoptr (VsaNftVm) wanted = NULL;
+  g_autoptr (GDateTime) now = NULL;
   g_autofree char *invalid = NULL;
 
   if (vm->policy == NULL || !vm->running)
@@ -105,7 +116,8 @@ firewall_text (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState 
     return "restart";
   if (state == NULL)
     return "unknown";
-  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, &invalid);
+  now = vsa_time_now_in_zone (config->time_zone);
+  wanted = vsa_firewall_wanted (vm->live_policy, vm->live_tls_port, now, &invalid);
   return vsa_firewall_port_state (wanted, vm->live_tls_port, invalid != NULL,
                                   g_hash_table_lookup (state->ports, GINT_TO_POINTER (vm->live_tls_port)),
                                   TRUE);
@@ -115,6 +127,8 @@ static StatusRow *
 make_row (const VsaConfig *config, const VsaVmRecord *vm, VsaFirewallState *state)
 {
   StatusRow *row = g_new0 (StatusRow, 1);
+
+  row->now = vsa_time_now_in_zone (config->time_zone);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr (GDateTime) until = vm->spice.password_valid_to
@@ -158,7 +172,7 @@ add_row_json (JsonBuilder *b, const StatusRow *row)
   add_str (b, "listen", row->vm->spice.listen);
   vsa_cli_json_add_int (b, "tls_port", row->vm->running && row->vm->live_tls_port ? row->vm->live_tls_port : row->vm->spice.tls_port);
   vsa_cli_json_add_int (b, "plain_port", row->vm->spice.port);
-  vsa_cli_json_add_users (b, policy);
+  vsa_cli_json_add_users (b, policy, row->now);
   json_builder_set_member_name (b, "volumes");
   json_builder_begin_array (b);
   for (guint i = 0; policy && i < policy->volumes->len; i++)

@@ -15,7 +15,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
-#include "vsa-tunnel-install.h"
+#include "vsa-tunnel-files.h"
 #include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
 
@@ -184,40 +184,6 @@ static const VsaCommand tunnel_remove_command = {
 
 /* --- render ---------------------------------------------------------------- */
 
-/* Every VM's tunnels: the persistent definitions decide what is allowed. */
-static GPtrArray *
-collect_routes (VsaContext *ctx, GError **error)
-{
-  g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
-  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) vms = NULL;
-
-  if (!vsa_context_connect (ctx, error) ||
-      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
-    return NULL;
-  for (guint i = 0; i < vms->len; i++)
-    if (!vsa_tunnel_routes_from_domain (((VsaVmRecord *) g_ptr_array_index (vms, i))->config_doc,
-                                        routes, notes, error))
-      return NULL;
-  print_notes (ctx, notes);
-  return g_steal_pointer (&routes);
-}
-
-static GPtrArray *
-render_files (VsaContext *ctx, GError **error)
-{
-  g_autoptr (GPtrArray) routes = collect_routes (ctx, error);
-  VsaTunnelRenderOptions opts = {
-    ctx->config->sshd_drop_in_dir,
-    ctx->config->tunnel_authorized_keys_dir,
-    ctx->config->tunnel_wait_command,
-  };
-
-  if (routes == NULL || !vsa_sshd_tunnel_templates (&opts.templates, error))
-    return NULL;
-  return vsa_tunnel_render (routes, &opts, error);
-}
-
 /* DEST/PATH for every file, same modes, owned by whoever runs this: a
  * tree to inspect, diff or copy, not a live configuration. */
 static gboolean
@@ -243,7 +209,7 @@ static gboolean
 tunnel_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   const char *dest = vsa_invocation_string (inv, "dest");
-  g_autoptr (GPtrArray) files = render_files (ctx, error);
+  g_autoptr (GPtrArray) files = vsa_tunnel_files_render_host (ctx, error);
   g_autofree char *text = NULL;
 
   if (files == NULL)
@@ -274,95 +240,27 @@ static const VsaCommand tunnel_render_command = {
 
 /* --- install --------------------------------------------------------------- */
 
-/* Created accounts are deleted again unless the install succeeds. */
-typedef struct {
-  GPtrArray *created;
-  gboolean keep;
-} CreatedAccounts;
-
-static void
-created_accounts_clear (CreatedAccounts *accounts)
-{
-  for (guint i = 0; !accounts->keep && accounts->created && i < accounts->created->len; i++)
-    vsa_account_delete (g_ptr_array_index (accounts->created, i));
-  g_clear_pointer (&accounts->created, g_ptr_array_unref);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CreatedAccounts, created_accounts_clear)
-
-static gboolean
-create_accounts (GPtrArray *missing, CreatedAccounts *accounts, GError **error)
-{
-  accounts->created = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < missing->len; i++)
-    {
-      const char *user = g_ptr_array_index (missing, i);
-
-      if (!vsa_account_create_tunnel_user (user, error))
-        return FALSE;
-      g_ptr_array_add (accounts->created, g_strdup (user));
-    }
-  return TRUE;
-}
-
-static gboolean
-is_rendered_owner (GPtrArray *files, const char *name)
-{
-  for (guint i = 0; i < files->len; i++)
-    if (g_strcmp0 (((VsaRenderedFile *) g_ptr_array_index (files, i))->owner, name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Keys of users who no longer have a tunnel.  Only regular files named
- * like tunnel users are touched: the directory is ours, but be careful. */
-static guint
-remove_stale_keys (const char *dir, GPtrArray *files)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint removed = 0;
-
-  while (d && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      GStatBuf st;
-
-      if (!is_rendered_owner (files, name) && vsa_validate_tunnel_user (name, NULL) &&
-          g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) && g_unlink (path) == 0)
-        removed++;
-    }
-  return removed;
-}
-
 static gboolean
 tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 {
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  g_auto (CreatedAccounts) created = { 0 };
-  const VsaRenderedFile *drop_in;
-  g_autofree char *stale = NULL;
+  guint stale = 0;
 
-  if ((files = render_files (ctx, error)) == NULL ||
-      !vsa_tunnel_check_accounts (files, vsa_invocation_flag (inv, "create-user"), missing, notes, error))
-    return FALSE;
-  print_notes (ctx, notes);
-  drop_in = g_ptr_array_index (files, 0);
-  if (!vsa_sshd_check_rendered (ctx->config->sshd_binary, ctx->config->sshd_config, files, error))
+  if ((files = vsa_tunnel_files_render_host (ctx, error)) == NULL ||
+      !vsa_tunnel_files_check (ctx, files, vsa_invocation_flag (inv, "create-user"), missing, error))
     return FALSE;
   if (ctx->dry_run)
     {
       vsa_cli_print_checked_files (ctx, files);
       return TRUE;
     }
-  if (!create_accounts (missing, &created, error) || !vsa_tunnel_install_files (files, error))
+  if (!vsa_tunnel_files_install (files, missing, ctx->config->tunnel_authorized_keys_dir, &stale,
+                                 error))
     return FALSE;
-  created.keep = TRUE;
-  stale = g_strdup_printf ("%u", remove_stale_keys (ctx->config->tunnel_authorized_keys_dir, files));
-  vsa_context_note (ctx, "installed %s and %u authorized_keys file(s), removed %s stale one(s); "
+  vsa_context_note (ctx, "installed %s and %u authorized_keys file(s), removed %u stale one(s); "
                     "reload sshd (e.g. 'systemctl reload ssh') so that it reads the new Match blocks",
-                    drop_in->path, files->len - 1, stale);
+                    ((VsaRenderedFile *) g_ptr_array_index (files, 0))->path, files->len - 1, stale);
   return TRUE;
 }
 

@@ -9,6 +9,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-live.h"
 #include "vsa-sasl.h"
+#include "vsa-sasl-vault.h"
 
 static gboolean
 unassign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
@@ -38,7 +39,7 @@ run_unassign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   if (ctx->dry_run)
     return vsa_edit_print_diff (ctx, edit, error);
   sasl_dir = edit->policy->sasl_dir;
-  if ((sasl_dir && !vsa_sasl_delete_user (ctx->config, sasl_dir, user, error)) ||
+  if ((sasl_dir && !vsa_sasl_remove_credential (ctx->config, inv->vm, sasl_dir, user, error)) ||
       !vsa_edit_commit (ctx, edit, error) ||
       !vsa_live_apply_policy (ctx, inv->dom, edit->policy, error))
     return FALSE;

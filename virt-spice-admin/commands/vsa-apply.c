@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "vsa-apply.h"
+#include "vsa-apply-private.h"
 #include "vsa-console.h"
 #include "vsa-disk.h"
 #include "vsa-edit.h"
@@ -14,6 +14,7 @@
 #include "vsa-tunnel.h"
 #include "vsa-time.h"
 #include "vsa-volume.h"
+#include "vsa-sasl-vault.h"
 
 #include <string.h>
 
@@ -45,6 +46,8 @@ vsa_apply_report_new (void)
   VsaApplyReport *report = g_new0 (VsaApplyReport, 1);
 
   report->vms = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
+  report->client_hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
+  report->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
   report->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) credential_free);
   return report;
 }
@@ -55,6 +58,8 @@ vsa_apply_report_free (VsaApplyReport *report)
   if (report == NULL)
     return;
   g_ptr_array_unref (report->vms);
+  g_ptr_array_unref (report->client_hosts);
+  g_ptr_array_unref (report->tunnels);
   g_ptr_array_unref (report->credentials);
   g_free (report);
 }
@@ -63,33 +68,75 @@ const char *
 vsa_apply_outcome_to_string (VsaApplyOutcome outcome)
 {
   static const char *const names[] = {
-    [VSA_APPLY_CHANGED] = "changed", [VSA_APPLY_UNCHANGED] = "unchanged", [VSA_APPLY_FAILED] = "failed",
+    [VSA_APPLY_CHANGED] = "changed", [VSA_APPLY_UNCHANGED] = "unchanged",
+    [VSA_APPLY_FAILED] = "failed", [VSA_APPLY_CHECKED] = "checked",
   };
 
   return names[outcome];
 }
 
-static void
-report_vm (VsaApplyReport *report, const char *host, const char *vm, VsaApplyOutcome outcome,
-           char *detail, char *diff)
+/* A checked client host (no --client-dir) counts as neither: nothing was
+ * compared with anything. */
+void
+vsa_apply_report_row (GPtrArray *rows, VsaApplyReport *report, const char *host,
+                      const char *name, VsaApplyOutcome outcome, char *detail, char *diff)
 {
   VsaApplyVmReport *row = g_new0 (VsaApplyVmReport, 1);
 
   row->host = g_strdup (host);
-  row->vm = g_strdup (vm);
+  row->vm = g_strdup (name);
   row->outcome = outcome;
   row->detail = detail;
   row->diff = diff;
-  g_ptr_array_add (report->vms, row);
+  g_ptr_array_add (rows, row);
   report->changed += outcome == VSA_APPLY_CHANGED;
   report->unchanged += outcome == VSA_APPLY_UNCHANGED;
   report->failed += outcome == VSA_APPLY_FAILED;
 }
 
 static void
-report_failure (VsaApplyReport *report, const char *host, const char *vm, const GError *error)
+report_vm (VsaApplyReport *report, const char *host, const char *vm, VsaApplyOutcome outcome,
+           char *detail, char *diff)
 {
-  report_vm (report, host, vm, VSA_APPLY_FAILED, g_strdup (error->message), NULL);
+  vsa_apply_report_row (report->vms, report, host, vm, outcome, detail, diff);
+}
+
+/* FROM's rows after INTO's: a host's report joins the others in manifest
+ * order, whenever its worker finished. */
+void
+vsa_apply_report_merge (VsaApplyReport *into, VsaApplyReport *from)
+{
+  g_ptr_array_extend_and_steal (into->vms, g_steal_pointer (&from->vms));
+  g_ptr_array_extend_and_steal (into->credentials, g_steal_pointer (&from->credentials));
+  from->vms = g_ptr_array_new ();
+  from->credentials = g_ptr_array_new ();
+  into->changed += from->changed;
+  into->unchanged += from->unchanged;
+  into->failed += from->failed;
+}
+
+VsaApplyConsole *
+vsa_apply_console_new (const char *name, const VsaPolicy *policy, const char *listen,
+                       int tls_port, xmlDoc *doc)
+{
+  VsaApplyConsole *console = g_new0 (VsaApplyConsole, 1);
+
+  console->name = g_strdup (name);
+  console->policy = vsa_policy_copy (policy);
+  console->listen = g_strdup (listen);
+  console->tls_port = tls_port;
+  console->doc = xmlCopyDoc (doc, 1);
+  return console;
+}
+
+void
+vsa_apply_console_free (VsaApplyConsole *console)
+{
+  g_free (console->name);
+  vsa_policy_free (console->policy);
+  g_free (console->listen);
+  xmlFreeDoc (console->doc);
+  g_free (console);
 }
 
 /* --- checks against the configuration, before anything changes ----------- */
@@ -223,6 +270,7 @@ converge_access (VsaPolicy *policy, const VmRequest *req)
       g_autofree const char **clients = client_list (access->clients);
 
       vsa_policy_assign (policy, access->user, clients);
+      vsa_policy_set_when (policy, access->user, access->when);
     }
   if (req->opts->prune)
     g_ptr_array_unref (vsa_policy_retain_access (policy, req->vm->access));
@@ -394,8 +442,9 @@ static void
 forget_credentials (VsaContext *ctx, VmRequest *req, GPtrArray *credentials)
 {
   for (guint i = 0; i < credentials->len; i++)
-    vsa_sasl_delete_user (ctx->config, req->sasl_dir,
-                          ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user, NULL);
+    vsa_sasl_remove_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                ((VsaApplyCredential *) g_ptr_array_index (credentials, i))->user,
+                                NULL);
 }
 
 static gboolean
@@ -412,8 +461,8 @@ create_credentials (VsaContext *ctx, const char *host, VmRequest *req, GPtrArray
       g_ptr_array_add (ret_credentials, credential);
       credential->password = vsa_secret_generate_password (error);
       if (credential->password == NULL ||
-          !vsa_sasl_set_password (ctx->config, req->sasl_dir, credential->user,
-                                  credential->password, error))
+          !vsa_sasl_store_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                      credential->user, credential->password, error))
         return FALSE;
     }
   return TRUE;
@@ -432,7 +481,8 @@ commit_vm (VsaContext *ctx, const char *host, virDomain *dom, VsaEdit *edit, VmR
   if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
     return FALSE;
   for (guint i = 0; sasl && i < removed_users->len; i++)
-    if (!vsa_sasl_delete_user (ctx->config, req->sasl_dir, g_ptr_array_index (removed_users, i), error))
+    if (!vsa_sasl_remove_credential (ctx->config, req->vm->name, req->sasl_dir,
+                                     g_ptr_array_index (removed_users, i), error))
       return FALSE;
   if ((sasl && !create_credentials (ctx, host, req, new_users, ret_credentials, error)) ||
       !vsa_edit_commit (ctx, edit, error))
@@ -489,10 +539,10 @@ record_port (GHashTable *host_ports, const char *vm, int port)
   g_hash_table_insert (host_ports, GINT_TO_POINTER (port), g_strdup (vm));
 }
 
-static gboolean
-apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifestVm *vm,
-          const VsaApplyOptions *opts, GHashTable *host_ports, VsaApplyReport *report,
-          GError **error)
+gboolean
+vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifestVm *vm,
+              const VsaApplyOptions *opts, GHashTable *host_ports, VsaApplyReport *report,
+              GPtrArray *consoles, GError **error)
 {
   g_auto (VmRequest) req = { ctx->config, vm, opts };
   g_autoptr (virDomain) dom = NULL;
@@ -519,77 +569,11 @@ apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifest
       !commit_vm (ctx, host, dom, edit, &req, new_users, pruned, credentials, error))
     return FALSE;
   record_port (host_ports, vm->name, req.console.tls_port);
+  g_ptr_array_add (consoles, vsa_apply_console_new (vm->name, edit->policy, req.console.listen,
+                                                    req.console.tls_port, edit->doc));
   g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
   report_vm (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
              changed ? describe_change (&req, new_users->len, pruned->len) : NULL,
              g_steal_pointer (&diff));
   return TRUE;
-}
-
-/* --- hosts ---------------------------------------------------------------- */
-
-/* The context's own connection for a host without uri or with the same
- * one (the test driver keeps state per connection); another host gets a
- * connection of its own for all of its VMs. */
-static virConnect *
-connect_host (VsaContext *ctx, const VsaManifestHost *host, GError **error)
-{
-  virConnect *conn;
-
-  if (host->uri != NULL && g_strcmp0 (host->uri, vsa_context_uri (ctx)) != 0)
-    return vsa_libvirt_open (host->uri, error);
-  conn = vsa_context_connect (ctx, error);
-  if (conn != NULL)
-    virConnectRef (conn);
-  return conn;
-}
-
-static void
-fail_all_vms (VsaApplyReport *report, const VsaManifestHost *host, const GError *error)
-{
-  for (guint i = 0; i < host->vms->len; i++)
-    report_failure (report, host->name, ((VsaManifestVm *) g_ptr_array_index (host->vms, i))->name,
-                    error);
-}
-
-static void
-apply_host (VsaContext *ctx, const VsaManifestHost *host, const VsaApplyOptions *opts,
-            VsaApplyReport *report)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (virConnect) conn = connect_host (ctx, host, &error);
-  g_autoptr (GHashTable) host_ports = NULL;
-
-  if (conn == NULL || (host_ports = vsa_inventory_ports_in_use (conn, NULL, &error)) == NULL)
-    {
-      fail_all_vms (report, host, error);
-      return;
-    }
-  for (guint i = 0; i < host->vms->len; i++)
-    {
-      VsaManifestVm *vm = g_ptr_array_index (host->vms, i);
-      g_autoptr (GError) vm_error = NULL;
-
-      if (!apply_vm (ctx, conn, host->name, vm, opts, host_ports, report, &vm_error))
-        report_failure (report, host->name, vm->name, vm_error);
-    }
-}
-
-/* TODO(client-hosts): the client policy (nft/iptables owner rules, the
- * sudoers drop-in, remote-viewer permissions, launcher, .vv, systemd
- * unit) is being built on another branch; render it here, one client
- * host at a time, and report each like a VM.  Client hosts are parsed and
- * checked (vsa-manifest.c) but not converged yet. */
-static void
-apply_client_hosts (VsaContext *ctx, const VsaManifest *manifest, VsaApplyReport *report)
-{
-}
-
-void
-vsa_apply_manifest (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyOptions *opts,
-                    VsaApplyReport *report)
-{
-  for (guint i = 0; i < manifest->hosts->len; i++)
-    apply_host (ctx, g_ptr_array_index (manifest->hosts, i), opts, report);
-  apply_client_hosts (ctx, manifest, report);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `apply`: converging every VM a manifest names, one edit transaction
- * (one define) per VM over one connection per host.  A VM that fails is
- * left as it was and reported; the others go on. */
+ * (one define) per VM over one connection per host, the hosts in parallel
+ * (one worker thread each, at most --jobs at a time), then the lock-down
+ * bundle of every client host.  A VM or client host that fails is left as
+ * it was and reported; the others go on. */
 #pragma once
 
 #include <glib.h>
@@ -16,8 +18,10 @@ typedef enum {
   VSA_APPLY_CHANGED,
   VSA_APPLY_UNCHANGED,
   VSA_APPLY_FAILED,
+  VSA_APPLY_CHECKED,   /* a client host without --client-dir: rendered, validated, not written */
 } VsaApplyOutcome;
 
+/* One VM, or one client host (host NULL, vm its name). */
 typedef struct {
   char *host;
   char *vm;
@@ -27,6 +31,7 @@ typedef struct {
 } VsaApplyVmReport;
 
 /* A SASL credential apply generated (--generate-passwords): shown once. */
+/* One VM, or one client host (host NULL, vm its name). */
 typedef struct {
   char *host;
   char *vm;
@@ -37,14 +42,20 @@ typedef struct {
 typedef struct {
   gboolean prune;              /* drop users and clients the manifest does not list */
   gboolean generate_passwords; /* give new SASL users a generated credential */
+  const char *client_dir;      /* client hosts' bundles go to CLIENT_DIR/NAME; NULL: check only */
+  guint jobs;                  /* hosts converged at once; 0: one per host, at most 8 */
 } VsaApplyOptions;
+
+#define VSA_APPLY_DEFAULT_JOBS_MAX 8
 
 typedef struct {
   GPtrArray *vms;              /* VsaApplyVmReport *, in manifest order */
+  GPtrArray *client_hosts;     /* VsaApplyVmReport * (host NULL), in manifest order */
+  GPtrArray *tunnels;          /* VsaApplyVmReport * (vm NULL): the sshd side, per host */
   GPtrArray *credentials;      /* VsaApplyCredential * */
   guint changed;
   guint unchanged;
-  guint failed;
+  guint failed;                /* VMs and client hosts alike */
 } VsaApplyReport;
 
 VsaApplyReport *vsa_apply_report_new (void);

@@ -20,6 +20,7 @@ extern const VsaCommand vsa_command_unassign;
 extern const VsaCommand vsa_command_qemu_arg;
 extern const VsaCommand vsa_command_qemu_env;
 extern const VsaCommand vsa_command_firewall;
+extern const VsaCommand vsa_command_schedule;
 extern const VsaCommand vsa_command_volume;
 extern const VsaCommand vsa_command_tunnel;
 extern const VsaCommand vsa_command_export;

@@ -292,36 +292,6 @@ check_sshd_token (const char *text, const char *what, GError **error)
   return TRUE;
 }
 
-/* sshd runs ForceCommand through the account's shell, so keep it to an
- * absolute program and plain words: nothing a shell would interpret. */
-static gboolean
-check_plain_command (const char *text, GError **error)
-{
-  static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:=+ ";
-
-  if (text[0] != '/' || strspn (text, plain) != strlen (text))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "'%s' must be an absolute program path and plain words "
-                   "(letters, digits, / . _ - : = + and spaces)", text);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-check_certificate_subject (const char *text, GError **error)
-{
-  for (const char *p = text; *p; p++)
-    if (*p < 0x20 || *p >= 0x7f)
-      {
-        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                     "a certificate subject is printable ASCII, such as 'O=Example,CN=mysrv'");
-        return FALSE;
-      }
-  return TRUE;
-}
-
 /* The client group is written into sudoers rules: no alias look-alikes. */
 static gboolean
 check_sudoers_group (const char *text, GError **error)
@@ -330,6 +300,13 @@ check_sudoers_group (const char *text, GError **error)
 }
 
 static const char *const luks_pbkdfs[] = { "argon2id", "argon2i", "pbkdf2", NULL };
+
+/* Empty: the host's local zone. */
+static gboolean
+check_time_zone (const char *text, GError **error)
+{
+  return *text == '\0' || vsa_time_zone_check (text, error);
+}
 
 /* --- the keys ------------------------------------------------------------ */
 
@@ -370,6 +347,11 @@ static const ConfigKey config_keys[] = {
     "what unassigned clients get: reset or drop" },
   { GROUP, "firewall-log-prefix", &STRING, FIELD (firewall_log_prefix), "",
     "log prefix of rejected packets; empty: no log rule", .check = vsa_nft_validate_log_prefix },
+  { GROUP, "time-zone", &STRING, FIELD (time_zone), "",
+    "zone of access windows; empty: the host's local zone", .check = check_time_zone },
+  { GROUP, "schedule-timer", &PATH, FIELD (schedule_timer),
+    "/etc/systemd/system/timers.target.wants/virt-spice-admin-schedule.timer",
+    "the schedule timer's link when enabled (audit checks it)" },
   { GROUP, "key-dir", &PATH, FIELD (key_dir), "/etc/virt-spice-admin/keys",
     "keyfiles `volume format` makes" },
   { GROUP, "luks-pbkdf", &WORD, FIELD (luks_pbkdf), "argon2id",
@@ -391,12 +373,12 @@ static const ConfigKey config_keys[] = {
     "/etc/ssh/virt-spice-admin/authorized_keys", "one key file per tunnel user",
     .check_path = check_sshd_token },
   { GROUP, "tunnel-wait-command", &STRING, FIELD (tunnel_wait_command), "/bin/sleep infinity",
-    "ForceCommand of tunnel accounts", .check = check_plain_command },
+    "ForceCommand of tunnel accounts", .check = vsa_validate_plain_command },
   /* A DNS name or an address literal: it goes into URIs and .vv files. */
   { GROUP, "server-name", &STRING, FIELD (server_name), NULL,
     "name clients connect to; unset: each VM's listen address", .check = vsa_validate_client },
   { GROUP, "server-subject", &OPTIONAL_STRING, FIELD (server_subject), "",
-    "host-subject of .vv files; empty: none", .check = check_certificate_subject },
+    "host-subject of .vv files; empty: none", .check = vsa_validate_certificate_subject },
   { GROUP, "client-group", &GROUP_NAME, FIELD (client_group), "spice-viewer",
     "group remote-viewer is restricted to on clients", .check = check_sudoers_group },
   { GROUP, "client-prefix", &PATH, FIELD (client_prefix), "/",
@@ -407,14 +389,14 @@ static const ConfigKey config_keys[] = {
     "the root-run launcher sudo runs to open a user's own .vv", .check_path = vsa_validate_program_path },
   { GROUP, "client-firewall", &CLIENT_FIREWALL, FIELD (client_firewall), "nft",
     "client rules for nft or iptables" },
-  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "false",
-    "sudo rules without a password" },
+  { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "true",
+    "the pinned launcher rules need no password (users may have none)" },
   { GROUP, "broker-socket", &PATH, FIELD (broker_socket), "/run/virt-spice-admin/broker.sock",
     "the console broker's UNIX socket" },
   { GROUP, "ticket-validity", &DURATION, FIELD (ticket_validity_seconds), "30s",
     "life of a broker ticket and its address binding", .min = 1, .max = 120 },
   { GROUP, "broker-command", &STRING, FIELD (broker_command), "/usr/bin/virt-spice-admin console",
-    "ForceCommand of console accounts", .check = check_plain_command },
+    "ForceCommand of console accounts", .check = vsa_validate_plain_command },
   { GROUP, "console-shell", &PATH, FIELD (console_shell), VSA_LIBEXECDIR "/virt-spice-admin/console-shell",
     "login shell of console accounts", .check_path = vsa_validate_program_path },
   { GROUP, "broker-authorized-keys-dir", &PATH, FIELD (broker_authorized_keys_dir),

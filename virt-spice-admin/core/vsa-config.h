@@ -63,6 +63,8 @@ typedef struct {
   char *broker_authorized_keys_dir;
   char *systemd_unit_dir;          /* where `broker install` puts its units */
   char *journal_socket;            /* journald's native socket */
+  char *time_zone;                 /* of access windows; "": the host's local zone */
+  char *schedule_timer;            /* the schedule timer's link when enabled (audit) */
 } VsaConfig;
 
 VsaConfig *vsa_config_new_defaults (void);

@@ -70,7 +70,7 @@ shared_context (GError **error)
 /* Runs COMMANDS (any number) as one netlink batch: the kernel applies all
  * of them or nothing.  With json, returns nft's JSON output; else "". */
 static char *
-run_commands (const char *commands, gboolean json, GError **error)
+run_commands_locked (const char *commands, gboolean json, GError **error)
 {
   struct nft_ctx *ctx = shared_context (error);
   g_autofree char *why = NULL;
@@ -91,6 +91,20 @@ run_commands (const char *commands, gboolean json, GError **error)
   why = first_nft_error (nft_ctx_get_error_buffer (ctx));
   g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "%s", why);
   return NULL;
+}
+
+/* The shared context and its buffers are one per process: apply's host
+ * workers take turns (each transaction is atomic in the kernel anyway). */
+static char *
+run_commands (const char *commands, gboolean json, GError **error)
+{
+  G_LOCK_DEFINE_STATIC (nft);
+  char *output;
+
+  G_LOCK (nft);
+  output = run_commands_locked (commands, json, error);
+  G_UNLOCK (nft);
+  return output;
 }
 
 gboolean

@@ -5,6 +5,7 @@
 #include "vsa-firewall.h"
 #include "vsa-firewall-run.h"
 #include "vsa-error.h"
+#include "vsa-time.h"
 
 void
 vsa_firewall_settings_from_config (const VsaConfig *config, VsaNftSettings *ret_settings)
@@ -25,10 +26,14 @@ apply (const VsaNftSettings *settings, const char *what, const char *script, GEr
   return vsa_firewall_fail (error, settings, what, local_error);
 }
 
+/* WINDOWS: admit only the users whose access windows are open now (add,
+ * update); without, every user's entries (remove takes out all of them). */
 static VsaNftVm *
-vm_for (const char *vm_name, const VsaPolicy *policy, int port, GError **error)
+vm_for (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy, int port,
+        gboolean windows, GError **error)
 {
-  VsaNftVm *vm = vsa_nft_vm_from_policy (policy, port, error);
+  g_autoptr (GDateTime) now = windows ? vsa_time_now_in_zone (config->time_zone) : NULL;
+  VsaNftVm *vm = vsa_nft_vm_from_policy (policy, port, now, error);
 
   if (vm == NULL)
     g_prefix_error (error, "firewall: VM '%s': ", vm_name);
@@ -52,7 +57,8 @@ change_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy
   if (!config->firewall)
     return TRUE;
   vsa_firewall_settings_from_config (config, &settings);
-  if ((vm = vm_for (vm_name, policy, port, error)) == NULL)
+  if ((vm = vm_for (config, vm_name, policy, port, render != vsa_nft_render_remove_vm,
+                    error)) == NULL)
     return FALSE;
   script = render (&settings, vm);
   what = g_strdup_printf ("%s the rules of VM '%s' (port %d)", verb, vm_name, port);
@@ -91,7 +97,7 @@ vsa_firewall_update_vm (const VsaConfig *config, const char *vm_name, const VsaP
   if (!config->firewall)
     return TRUE;
   vsa_firewall_settings_from_config (config, &settings);
-  if ((vm = vm_for (vm_name, policy, port, error)) == NULL ||
+  if ((vm = vm_for (config, vm_name, policy, port, TRUE, error)) == NULL ||
       (state = vsa_firewall_read_state (config, error)) == NULL)
     return FALSE;
   current = g_hash_table_lookup (state->ports, GINT_TO_POINTER (port));
@@ -148,7 +154,7 @@ vsa_firewall_flush (const VsaConfig *config, GError **error)
  * out, not fatal: the port stays guarded with the rest (fail closed), and
  * *ret_invalid says why (or stays NULL). */
 VsaNftVm *
-vsa_firewall_wanted (const VsaPolicy *policy, int port, char **ret_invalid)
+vsa_firewall_wanted (const VsaPolicy *policy, int port, GDateTime *now, char **ret_invalid)
 {
   VsaNftVm *wanted = vsa_nft_vm_new (port > 0 ? port : 1, NULL);
 
@@ -157,6 +163,9 @@ vsa_firewall_wanted (const VsaPolicy *policy, int port, char **ret_invalid)
     {
       VsaAccess *access = g_ptr_array_index (policy->access, i);
 
+      /* Outside the user's windows her addresses are not admitted. */
+      if (now && !vsa_window_set_is_open (access->when, now, NULL))
+        continue;
       for (guint j = 0; j < access->clients->len; j++)
         {
           g_autoptr (GError) error = NULL;

@@ -44,7 +44,8 @@ gboolean vsa_firewall_flush (const VsaConfig *config, GError **error);
 gboolean vsa_firewall_bind (const VsaConfig *config, int port, const char *client,
                             const char *previous, gint64 seconds, GError **error);
 
-VsaNftVm *vsa_firewall_wanted (const VsaPolicy *policy, int port, char **ret_invalid);
+VsaNftVm *vsa_firewall_wanted (const VsaPolicy *policy, int port, GDateTime *now,
+                               char **ret_invalid);
 const char *vsa_firewall_port_state (const VsaNftVm *wanted, int port, gboolean has_invalid,
                                      const VsaFirewallPort *installed, gboolean enabled);
 VsaFirewallState *vsa_firewall_read_state (const VsaConfig *config, GError **error);

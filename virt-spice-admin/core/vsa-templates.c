@@ -12,10 +12,13 @@
 const char *
 vsa_templates_lookup (const char *name)
 {
+  G_LOCK_DEFINE_STATIC (cache);
   static GHashTable *cache;
   g_autofree char *path = g_strconcat (TEMPLATE_PREFIX, name, NULL);
   GBytes *bytes;
 
+  /* apply's host workers render too. */
+  G_LOCK (cache);
   if (cache == NULL)
     cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   bytes = g_hash_table_lookup (cache, name);
@@ -23,9 +26,9 @@ vsa_templates_lookup (const char *name)
     {
       bytes = g_resource_lookup_data (vsa_templates_get_resource (), path,
                                       G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-      if (bytes == NULL)
-        return NULL;
-      g_hash_table_insert (cache, g_strdup (name), bytes);
+      if (bytes != NULL)
+        g_hash_table_insert (cache, g_strdup (name), bytes);
     }
-  return g_bytes_get_data (bytes, NULL);
+  G_UNLOCK (cache);
+  return bytes ? g_bytes_get_data (bytes, NULL) : NULL;
 }

@@ -107,3 +107,29 @@ vsa_valid_to_from_duration (const char *duration, GError **error)
   until = g_date_time_add_seconds (now, (gdouble) seconds);
   return vsa_format_libvirt_time (until);
 }
+
+/* A zone of tzdata ("Europe/Berlin") or a fixed offset ("+01:00"). */
+gboolean
+vsa_time_zone_check (const char *name, GError **error)
+{
+  g_autoptr (GTimeZone) zone = g_time_zone_new_identifier (name);
+
+  if (zone == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "time zone '%s' is unknown; give a tzdata name (Europe/Berlin) or an "
+                   "offset (+01:00), or leave it empty for the host's local zone", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Now, in the zone access windows are meant in: NAME (checked when the
+ * configuration was read) or, when empty, the host's local zone. */
+GDateTime *
+vsa_time_now_in_zone (const char *name)
+{
+  g_autoptr (GTimeZone) zone = *name ? g_time_zone_new_identifier (name) : NULL;
+
+  return zone ? g_date_time_new_now (zone) : g_date_time_new_now_local ();
+}

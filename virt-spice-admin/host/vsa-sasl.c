@@ -43,9 +43,11 @@ vsa_sasl_check_libvirt_enabled (const VsaConfig *config, GError **error)
 static gboolean
 lookup_group (const VsaConfig *config, gid_t *ret_gid, GError **error)
 {
-  struct group *gr = getgrnam (config->qemu_group);
+  struct group grp, *gr = NULL;
+  char buf[4096];
 
-  if (gr == NULL)
+  /* Reentrant: apply's host workers look it up at the same time. */
+  if (getgrnam_r (config->qemu_group, &grp, buf, sizeof buf, &gr) != 0 || gr == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
                    "group '%s' does not exist; set qemu-group to the group qemu runs as",
@@ -92,6 +94,9 @@ vsa_sasl_ensure_vm_dir (const VsaConfig *config, const char *vm, GError **error)
 
 /* libsasl2 reads its options through callbacks; the database is chosen
  * per call, so the path lives here while one operation runs. */
+/* libsasl2 reads the database path through a process-wide callback, so
+ * one database is open at a time: apply's host workers take turns. */
+G_LOCK_DEFINE_STATIC (sasl_db);
 static const char *current_db_path;
 
 static int
@@ -171,9 +176,9 @@ finish_db (const VsaConfig *config, const char *db, GError **error)
   return lookup_group (config, &gid, error) && own_for_qemu (db, gid, 0640, error);
 }
 
-gboolean
-vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, const char *user,
-                       const char *password, GError **error)
+static gboolean
+set_password_locked (const VsaConfig *config, const char *vm_dir, const char *user,
+                     const char *password, GError **error)
 {
   g_autofree char *db = vsa_sasl_db_path (vm_dir);
   g_autoptr (sasl_conn_t) conn = open_conn (db, error);
@@ -198,9 +203,9 @@ vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, const char *
   return finish_db (config, db, error);
 }
 
-gboolean
-vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *user,
-                      GError **error)
+static gboolean
+delete_user_locked (const VsaConfig *config, const char *vm_dir, const char *user,
+                    GError **error)
 {
   g_autofree char *db = vsa_sasl_db_path (vm_dir);
   g_autoptr (sasl_conn_t) conn = NULL;
@@ -226,8 +231,8 @@ vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *u
   return finish_db (config, db, error);
 }
 
-gboolean
-vsa_sasl_user_exists (const char *vm_dir, const char *user)
+static gboolean
+user_exists_locked (const char *vm_dir, const char *user)
 {
   g_autofree char *db = vsa_sasl_db_path (vm_dir);
   g_autoptr (sasl_conn_t) conn = NULL;
@@ -238,4 +243,52 @@ vsa_sasl_user_exists (const char *vm_dir, const char *user)
   rc = sasl_user_exists (conn, NULL, NULL, user);
   current_db_path = NULL;
   return rc == SASL_OK;
+}
+
+gboolean
+vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, const char *user,
+                       const char *password, GError **error)
+{
+  gboolean result;
+
+  G_LOCK (sasl_db);
+  result = set_password_locked (config, vm_dir, user, password, error);
+  G_UNLOCK (sasl_db);
+  return result;
+}
+
+gboolean
+vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *user,
+                      GError **error)
+{
+  gboolean result;
+
+  G_LOCK (sasl_db);
+  result = delete_user_locked (config, vm_dir, user, error);
+  G_UNLOCK (sasl_db);
+  return result;
+}
+
+gboolean
+vsa_sasl_user_exists (const char *vm_dir, const char *user)
+{
+  gboolean result;
+
+  G_LOCK (sasl_db);
+  result = user_exists_locked (vm_dir, user);
+  G_UNLOCK (sasl_db);
+  return result;
+}
+
+/* Replaces VM_DIR's database with DATA (a whole sasldb file) atomically,
+ * owned and moded as qemu reads it. */
+gboolean
+vsa_sasl_install_db (const VsaConfig *config, const char *vm_dir, const char *data, gsize len,
+                     GError **error)
+{
+  g_autofree char *db = vsa_sasl_db_path (vm_dir);
+  gid_t gid;
+
+  return lookup_group (config, &gid, error) &&
+         vsa_file_write_atomic_owned (db, data, len, 0640, 0, gid, error);
 }

@@ -23,5 +23,7 @@ gboolean vsa_sasl_set_password (const VsaConfig *config, const char *vm_dir, con
 gboolean vsa_sasl_delete_user (const VsaConfig *config, const char *vm_dir, const char *user,
                                GError **error);
 gboolean vsa_sasl_user_exists (const char *vm_dir, const char *user);
+gboolean vsa_sasl_install_db (const VsaConfig *config, const char *vm_dir, const char *data,
+                              gsize len, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,103 @@
+#!/bin/bash
+# `apply` over two hosts at once: the real libvirtd through two
+# connections (qemu:///system and the same daemon by its socket path:
+# two URIs, two connections, two workers), a client host whose bundle is
+# written to --client-dir, then a third host that cannot be reached.
+# Checks: the first run converges everything, the second reports 0
+# changes and leaves the bundle's files untouched, --dry-run changes
+# nothing, the bundle is what `client render` writes for its policy, a
+# contradicting client host fails naming both sides, and the unreachable
+# host fails only its own VMs (exit 1).  The console users are two
+# accounts every Debian host has (daemon, nobody) with their UIDs here, so
+# that `client render` on this host resolves the same UIDs as the manifest.
+# Usage: test-apply-hosts.sh CLI HOOK   (TAP, as root)
+# shellcheck disable=SC2317
+set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/harness.sh"
+. "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
+VSA=$1
+HOOK=$2
+A=vsa-e2e-hosts-a
+B=vsa-e2e-hosts-b
+
+tap_plan 13
+e2e_setup "$HOOK" || tap_bail "e2e setup failed"
+trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
+vsa_e2e_config
+e2e_define_fixture "$A" ""
+e2e_define_fixture "$B" "<graphics type='spice' port='5931' autoport='no' listen='0.0.0.0'/>"
+SECOND="qemu:///system?socket=/var/run/libvirt/libvirt-sock"
+BUNDLES=$VSA_E2E_STATE/clients
+
+manifest() { # manifest FILE A-PORT EXTRA-HOSTS CLIENT-USERS
+    cat >"$1" <<XML
+<manifest xmlns="http://virt-spice-admin.org/xmlns/manifest/1.0">
+  <host name="one" uri="$E2E_URI">
+    <vm name="$A" auth="password" listen="127.0.0.1" tls-port="$2">
+      <user name="daemon"><client address="127.0.0.1"/></user>
+    </vm>
+  </host>
+  <host name="two" uri="$SECOND">
+    <vm name="$B" auth="password" listen="127.0.0.1" tls-port="20922">
+      <user name="nobody"><client address="127.0.0.1"/></user>
+    </vm>
+  </host>
+  $3
+  <client-host name="desk" address="127.0.0.1">
+    $4
+  </client-host>
+</manifest>
+XML
+}
+USERS="<user name=\"daemon\" uid=\"$(id -u daemon)\"/><user name=\"nobody\" uid=\"$(id -u nobody)\"/>"
+M=$VSA_E2E_STATE/manifest.xml
+manifest "$M" 20921 "" "$USERS"
+out=$VSA_E2E_STATE/out
+run_apply() { "$VSA" -c "$E2E_URI" -q apply --client-dir "$BUNDLES" "$@" >"$out" 2>&1; }
+
+tap_check "the first run converges both hosts' VMs and the client host" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '3 changed, 0 unchanged, 0 failed' '$out'"
+sed 's/^/# /' "$out"
+tap_check "the report is in manifest order: one, two, the client host" \
+    bash -c "[ \"\$(cut -d: -f1 '$out' | head -3 | tr '\n' ' ')\" = 'one/$A two/$B client host desk ' ]"
+tap_check "both VMs have their ports" \
+    bash -c "[ \"\$(virsh -c '$E2E_URI' dumpxml --inactive $A | grep -o \"tlsPort='[0-9]*'\")\" = \"tlsPort='20921'\" ] && virsh -c '$E2E_URI' dumpxml --inactive $B | grep -q \"tlsPort='20922'\""
+find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.before"
+tap_check "a second run reports 0 changes" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '0 changed, 3 unchanged, 0 failed' '$out'"
+find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.after"
+tap_check "and leaves every bundle file untouched" diff "$VSA_E2E_STATE/times.before" "$VSA_E2E_STATE/times.after"
+
+POLICY=$BUNDLES/desk/etc/virt-spice-admin/client/policy.xml
+echo stray >"$BUNDLES/desk/etc/stray.conf"
+tap_check "a file the bundle does not have is removed, the others stay" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx 'client host desk: changed: 0 of 12 files and directories written under $BUNDLES/desk, stale files removed' '$out' && [ ! -e '$BUNDLES/desk/etc/stray.conf' ] && find '$BUNDLES' -type f -printf '%p %T@\n' | sort | diff '$VSA_E2E_STATE/times.before' -"
+tap_check "the bundle is what 'client render' writes for the same policy" \
+    bash -c "'$VSA' -q client render --policy '$POLICY' --client 127.0.0.1 --dest '$VSA_E2E_STATE/render' && diff -r '$VSA_E2E_STATE/render' '$BUNDLES/desk'"
+
+M2=$VSA_E2E_STATE/moved.xml
+manifest "$M2" 20923 "" "$USERS"
+virsh -c "$E2E_URI" dumpxml --inactive --security-info "$A" >"$VSA_E2E_STATE/a.before"
+tap_check "--dry-run of a change shows it" \
+    bash -c "'$VSA' -c '$E2E_URI' -q apply --dry-run --client-dir '$BUNDLES' '$M2' >'$out' && grep -q \"tlsPort=\\\"20923\\\"\" '$out' && grep -q '^client host desk: changed: .* would be written' '$out'"
+virsh -c "$E2E_URI" dumpxml --inactive --security-info "$A" >"$VSA_E2E_STATE/a.after"
+find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.after"
+tap_check "and changes nothing: not the VM, not the bundle" \
+    bash -c "diff '$VSA_E2E_STATE/a.before' '$VSA_E2E_STATE/a.after' && diff '$VSA_E2E_STATE/times.before' '$VSA_E2E_STATE/times.after'"
+
+M3=$VSA_E2E_STATE/contradiction.xml
+manifest "$M3" 20921 "" "<user name=\"daemon\" uid=\"$(id -u daemon)\"/>"
+tap_check "a client host missing a user the VMs admit from it fails, naming both" \
+    bash -c "! '$VSA' -c '$E2E_URI' -q apply --client-dir '$BUNDLES' '$M3' >'$out' 2>&1 && grep -qx \"client host desk: failed: VM '$B' admits user 'nobody' from 127.0.0.1, but client host 'desk' does not list nobody; .*\" '$out'"
+
+M4=$VSA_E2E_STATE/unreachable.xml
+GONE='<host name="gone" uri="qemu+unix:///system?socket=/nonexistent"><vm name="vsa-e2e-hosts-c" auth="password"/></host>'
+manifest "$M4" 20921 "$GONE" "$USERS"
+status=0
+"$VSA" -c "$E2E_URI" -q apply --client-dir "$BUNDLES" "$M4" >"$out" 2>&1 || status=$?
+sed 's/^/# /' "$out"
+tap_check "an unreachable host: exit status 1" test "$status" = 1
+tap_check "its VM fails with the connection error" grep -q '^gone/vsa-e2e-hosts-c: failed: cannot connect to libvirt' "$out"
+tap_check "the other hosts' VMs and the client host are unaffected" \
+    bash -c "grep -qx 'one/$A: unchanged' '$out' && grep -qx 'two/$B: unchanged' '$out' && grep -qx 'client host desk: failed: host .gone. could not be read, so its consoles are unknown; fix it first' '$out'"
+tap_done

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "vsa-client-export.h"
+#include "vsa-error.h"
+#include "vsa-file.h"
+
+static gboolean
+read_ca (const VsaConfig *config, char **ret_pem, GError **error)
+{
+  g_autofree char *pem = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate", VSA_FILE_TEXT_MAX, &pem,
+                              NULL, &local_error))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND, "%s; set ca-file in the configuration",
+                   local_error->message);
+      return FALSE;
+    }
+  if (!vsa_validate_ca_pem (pem, error))
+    {
+      g_prefix_error (error, "%s: ", config->ca_file);
+      return FALSE;
+    }
+  *ret_pem = g_steal_pointer (&pem);
+  return TRUE;
+}
+
+VsaClientPolicy *
+vsa_client_export_start (const VsaConfig *config, GError **error)
+{
+  g_autoptr (VsaClientPolicy) policy = vsa_client_policy_new ();
+
+  if (!read_ca (config, &policy->ca_pem, error))
+    return NULL;
+  policy->server_name = g_strdup (config->server_name);
+  policy->server_subject = g_strdup (config->server_subject);
+  return g_steal_pointer (&policy);
+}
+
+/* The accesses this export shows: with CLIENT only that client. */
+static gboolean
+copy_access (const char *client, const VsaPolicy *from, VsaClientVm *vm)
+{
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < from->access->len; i++)
+    {
+      VsaAccess *access = g_ptr_array_index (from->access, i);
+
+      for (guint j = 0; j < access->clients->len; j++)
+        {
+          const char *address = g_ptr_array_index (access->clients, j);
+          const char *clients[] = { address, NULL };
+
+          if (client && !vsa_client_matches (address, client))
+            continue;
+          vsa_policy_assign (vm->policy, access->user, clients);
+          vsa_policy_set_when (vm->policy, access->user, access->when);
+          any = TRUE;
+        }
+    }
+  return any;
+}
+
+static gboolean
+check_reachable (const char *name, const char *listen, int tls_port, GError **error)
+{
+  g_autofree char *address = vsa_inet_canonical (listen, NULL);
+
+  if (tls_port <= 0 || address == NULL || g_strcmp0 (listen, "0.0.0.0") == 0 ||
+      g_strcmp0 (listen, "::") == 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' has no fixed TLS port on one listen address, so clients cannot "
+                   "be pinned to it; run 'virt-spice-admin secure %s --listen ADDR'", name, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+VsaClientVm *
+vsa_client_export_vm (const char *name, const VsaPolicy *policy, const char *listen, int tls_port,
+                      const char *client, const char *password, GError **error)
+{
+  g_autoptr (VsaClientVm) vm = NULL;
+  g_autofree char *address = NULL;
+  gboolean has_access;
+
+  if (!check_reachable (name, listen, tls_port, error))
+    return NULL;
+  address = vsa_inet_canonical (listen, NULL);
+  vm = vsa_client_vm_new (name, address, tls_port, policy->auth);
+  has_access = copy_access (client, policy, vm);
+  if (password && has_access && policy->auth == VSA_AUTH_PASSWORD)
+    vm->password = g_strdup (password);
+  return g_steal_pointer (&vm);
+}

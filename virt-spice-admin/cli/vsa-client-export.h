@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The client policy a server gives its client hosts (xml/vsa-client-policy):
+ * built by `export` from one host's domains and by `apply` from every
+ * host of a manifest, one console at a time, the same way. */
+#pragma once
+
+#include <glib.h>
+
+#include "vsa-client-policy.h"
+#include "vsa-config.h"
+
+G_BEGIN_DECLS
+
+/* The policy's server part (name, subject, CA from the configuration),
+ * without consoles yet. */
+VsaClientPolicy *vsa_client_export_start (const VsaConfig *config, GError **error);
+
+/* One managed console: POLICY and where it listens (LISTEN, TLS_PORT).
+ * With CLIENT, only the accesses from that client; PASSWORD goes in only
+ * when given (--include-passwords) and some access remains. */
+VsaClientVm *vsa_client_export_vm (const char *name, const VsaPolicy *policy, const char *listen,
+                                   int tls_port, const char *client, const char *password,
+                                   GError **error);
+
+G_END_DECLS

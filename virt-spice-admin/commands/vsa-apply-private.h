@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Between apply's parts: one VM (vsa-apply.c), the hosts and their
+ * workers (vsa-apply-hosts.c), the client hosts (vsa-apply-clients.c). */
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <libxml/tree.h>
+
+#include "vsa-apply.h"
+
+G_BEGIN_DECLS
+
+/* A managed console of a host as its client hosts must see it: a VM of
+ * the manifest as apply left it (or would leave it, with --dry-run),
+ * any other as it is. */
+typedef struct {
+  char *name;
+  VsaPolicy *policy;
+  char *listen;
+  int tls_port;
+  xmlDoc *doc;        /* its persistent definition (a copy) */
+} VsaApplyConsole;
+
+VsaApplyConsole *vsa_apply_console_new (const char *name, const VsaPolicy *policy,
+                                        const char *listen, int tls_port, xmlDoc *doc);
+void vsa_apply_console_free (VsaApplyConsole *console);
+
+void vsa_apply_report_row (GPtrArray *rows, VsaApplyReport *report, const char *host,
+                           const char *name, VsaApplyOutcome outcome, char *detail, char *diff);
+void vsa_apply_report_merge (VsaApplyReport *into, VsaApplyReport *from);
+
+/* One VM over CONN; adds its row to REPORT and its console to CONSOLES. */
+gboolean vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host,
+                       const VsaManifestVm *vm, const VsaApplyOptions *opts,
+                       GHashTable *host_ports, VsaApplyReport *report, GPtrArray *consoles,
+                       GError **error);
+
+/* Every host, in parallel; RET_CONSOLES gets, per host in manifest order,
+ * a GPtrArray of VsaApplyConsole * (NULL when the host could not be read). */
+void vsa_apply_hosts (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyOptions *opts,
+                      VsaApplyReport *report, GPtrArray *ret_consoles);
+
+/* The sshd side of the tunnels of the hosts on this machine. */
+void vsa_apply_tunnels (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
+                        VsaApplyReport *report);
+
+void vsa_apply_client_hosts (VsaContext *ctx, const VsaManifest *manifest,
+                             const VsaApplyOptions *opts, GPtrArray *consoles,
+                             VsaApplyReport *report);
+
+G_END_DECLS
