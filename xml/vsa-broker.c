@@ -247,9 +247,23 @@ refuse (const char **ret_reason, const char *reason, char **ret_message, char *m
   return VSA_BROKER_REFUSE;
 }
 
+/* "VM 'vm2' opens for maggie Mon-Tue; it is Wed 10:02", or NULL when
+ * the user's windows are open now. */
+static char *
+window_refusal (const VsaAccess *access, const VsaBrokerAsk *ask)
+{
+  g_autofree char *windows = NULL;
+  g_autofree char *at = NULL;
+
+  if (ask->now == NULL || access->when == NULL || vsa_window_set_is_open (access->when, ask->now, NULL))
+    return NULL;
+  windows = vsa_window_set_to_string (access->when);
+  at = vsa_window_format_instant (ask->now);
+  return g_strdup_printf ("VM '%s' opens for %s %s; it is %s", ask->vm, ask->user, windows, at);
+}
+
 /* In this order, so a refusal tells an unassigned user nothing about the
- * VM's state or its users.  The window check (access windows) belongs
- * between the address and the VM's state. */
+ * VM's state or its users. */
 VsaBrokerVerdict
 vsa_broker_decide (const VsaPolicy *policy, const VsaBrokerAsk *ask, const char **ret_reason,
                    char **ret_message)
@@ -257,6 +271,7 @@ vsa_broker_decide (const VsaPolicy *policy, const VsaBrokerAsk *ask, const char 
   const VsaAccess *access = policy ? vsa_policy_find_access (policy, ask->user) : NULL;
   const VsaBrokerUser *broker_user = policy ? vsa_policy_find_broker_user (policy, ask->user) : NULL;
   g_autofree char *allowed = NULL;
+  g_autofree char *closed = NULL;
 
   *ret_reason = NULL;
   *ret_message = NULL;
@@ -269,6 +284,8 @@ vsa_broker_decide (const VsaPolicy *policy, const VsaBrokerAsk *ask, const char 
       return refuse (ret_reason, "address", ret_message, g_strdup_printf (
         "%s may open VM '%s' only from %s, not from %s", ask->user, ask->vm, allowed, ask->client));
     }
+  if ((closed = window_refusal (access, ask)) != NULL)
+    return refuse (ret_reason, "window", ret_message, g_steal_pointer (&closed));
   if (!ask->running)
     return refuse (ret_reason, "not-running", ret_message, g_strdup_printf (
       "VM '%s' is not running; ask the administrator to start it", ask->vm));

@@ -58,6 +58,7 @@ typedef struct {
   gboolean take_over;        /* asked for */
   const char *holder;        /* the user connected now, or NULL */
   const char *holder_since;  /* when that session began, for the message */
+  GDateTime *now;            /* in the windows' zone; NULL: windows not checked */
 } VsaBrokerAsk;
 
 typedef enum {

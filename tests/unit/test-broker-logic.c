@@ -158,6 +158,30 @@ test_decide (gconstpointer data)
   g_assert_true ((message != NULL) == (c->verdict == VSA_BROKER_REFUSE));
 }
 
+/* Access windows: maggie's Mon-Tue is closed on a Wednesday and open on
+ * a Monday; the refusal says when it opens. */
+static void
+test_decide_window (void)
+{
+  g_autoptr (VsaPolicy) policy = office_policy ();
+  g_autoptr (VsaWindowSet) when = vsa_window_set_parse ("Mon-Tue", NULL);
+  g_autoptr (GDateTime) wednesday = g_date_time_new_utc (2026, 12, 2, 10, 2, 0);
+  g_autoptr (GDateTime) monday = g_date_time_new_utc (2026, 11, 30, 10, 2, 0);
+  VsaBrokerAsk ask = { "vm2", "alice", "10.0.0.2", TRUE };
+  g_autofree char *message = NULL;
+  const char *reason = NULL;
+
+  g_assert_nonnull (when);
+  g_assert_true (vsa_policy_set_when (policy, "alice", when));
+  ask.now = wednesday;
+  g_assert_cmpint (vsa_broker_decide (policy, &ask, &reason, &message), ==, VSA_BROKER_REFUSE);
+  g_assert_cmpstr (reason, ==, "window");
+  g_assert_cmpstr (message, ==, "VM 'vm2' opens for alice Mon-Tue; it is Wed 10:02");
+  g_clear_pointer (&message, g_free);
+  ask.now = monday;
+  g_assert_cmpint (vsa_broker_decide (policy, &ask, &reason, &message), ==, VSA_BROKER_ISSUE);
+}
+
 static void
 test_user_of_client (void)
 {
@@ -270,6 +294,7 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/broker/decide/%s", decide_cases[i].label);
       g_test_add_data_func (path, &decide_cases[i], test_decide);
     }
+  g_test_add_func ("/broker/decide-window", test_decide_window);
   g_test_add_func ("/broker/user-of-client", test_user_of_client);
   g_test_add_func ("/broker/element", test_broker_element);
   g_test_add_func ("/broker/render/two-users", test_render_golden);

@@ -8,6 +8,7 @@
 #include "vsa-libvirt.h"
 #include "vsa-sessions.h"
 #include "vsa-ticket.h"
+#include "vsa-time.h"
 
 #include <libvirt/virterror.h>
 #include <signal.h>
@@ -210,11 +211,13 @@ decide_and_issue (Request *r)
   g_autofree char *expires = NULL;
   const char *reason = NULL;
   VsaBrokerAsk ask = { r->request.vm, r->user, r->client, r->running, r->request.take_over };
+  g_autoptr (GDateTime) now = vsa_time_now_in_zone (r->ctx->config->time_zone);
   VsaBrokerVerdict verdict;
 
   find_holder (r);
   ask.holder = r->holder;
   ask.holder_since = r->holder_since;
+  ask.now = now;
   verdict = vsa_broker_decide (r->policy, &ask, &reason, &message);
   if (verdict == VSA_BROKER_REFUSE)
     return refused (r, reason, message);
