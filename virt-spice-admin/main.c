@@ -31,6 +31,10 @@ static const VsaCommand *const commands[] = {
   &vsa_command_export,
   &vsa_command_client,
   &vsa_command_apply,
+  &vsa_command_broker,
+  &vsa_command_console,
+  &vsa_command_watch,
+  &vsa_command_sessions,
   NULL
 };
 

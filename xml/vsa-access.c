@@ -64,7 +64,11 @@ gboolean
 vsa_policy_unassign (VsaPolicy *policy, const char *user)
 {
   VsaAccess *access = vsa_policy_find_access (policy, user);
+  VsaBrokerUser *broker_user = vsa_policy_find_broker_user (policy, user);
 
+  /* The console key goes with the assignment: no console without one. */
+  if (broker_user != NULL)
+    g_ptr_array_remove (policy->broker_users, broker_user);
   return access != NULL && g_ptr_array_remove (policy->access, access);
 }
 

@@ -233,3 +233,33 @@ vsa_validate_token (const char *token, GError **error)
                token ? token : "", VSA_TOKEN_ID_MAX);
   return FALSE;
 }
+
+/* sshd runs ForceCommand through the account's shell, so keep it to an
+ * absolute program and plain words: nothing a shell would interpret. */
+gboolean
+vsa_validate_plain_command (const char *text, GError **error)
+{
+  static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:=+ ";
+
+  if (text[0] != '/' || strspn (text, plain) != strlen (text))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "'%s' must be an absolute program path and plain words "
+                   "(letters, digits, / . _ - : = + and spaces)", text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_validate_certificate_subject (const char *text, GError **error)
+{
+  for (const char *p = text; *p; p++)
+    if (*p < 0x20 || *p >= 0x7f)
+      {
+        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                     "a certificate subject is printable ASCII, such as 'O=Example,CN=mysrv'");
+        return FALSE;
+      }
+  return TRUE;
+}

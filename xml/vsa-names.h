@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 #define VSA_TOKEN_ID_MAX 31
 
 gboolean vsa_validate_vm_name (const char *name, GError **error);
+gboolean vsa_validate_plain_command (const char *text, GError **error);
+gboolean vsa_validate_certificate_subject (const char *text, GError **error);
 gboolean vsa_validate_user_name (const char *name, GError **error);
 gboolean vsa_validate_client (const char *client, GError **error);
 gboolean vsa_validate_lv_path (const char *lv, GError **error);

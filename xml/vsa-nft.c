@@ -52,8 +52,7 @@ vsa_nft_validate_log_prefix (const char *prefix, GError **error)
                    len, LOG_PREFIX_MAX);
       return FALSE;
     }
-  /* nft expands $NAME inside a quoted log prefix as a variable (an
-   * unknown one makes the whole ruleset fail to load): refused too. */
+  /* '$': nft expands $NAME even in a quoted prefix (the load then fails). */
   for (gsize i = 0; i < len; i++)
     if ((guchar) prefix[i] < 0x20 || prefix[i] == 0x7f || prefix[i] == '"' || prefix[i] == '\\' ||
         prefix[i] == '$')
@@ -349,6 +348,10 @@ static const struct {
   [SET_NETS6] = { "nets6", "ip6", "ipv6_addr", TRUE },
 };
 
+/* Ticket addresses, one set per family, typed as clients4 and clients6
+ * (client_sets[0] and [1]). */
+static const char *const ticket_sets[] = { "tickets4", "tickets6" };
+
 static ClientSet
 client_set_of (const VsaNftClient *client)
 {
@@ -373,6 +376,12 @@ render_table (GString *s, const VsaNftSettings *st)
    * transaction, which would make one VM's change cost O(VMs). */
   g_string_append_printf (s, "add set inet %s rejected { type inet_service; flags dynamic; counter; }\n",
                           st->table);
+  /* The console broker's tickets: while a port is bound, only the
+   * ticket's address may open connections to it (see render_bind). */
+  g_string_append_printf (s, "add set inet %s bound { type inet_service; flags timeout; }\n", st->table);
+  for (gsize i = 0; i < G_N_ELEMENTS (ticket_sets); i++)
+    g_string_append_printf (s, "add set inet %s %s { type %s . inet_service; flags timeout; }\n",
+                            st->table, ticket_sets[i], client_sets[i].key_type);
 }
 
 /* The rules are rewritten in every transaction (flush + add inside it, so
@@ -386,17 +395,26 @@ render_chains (GString *s, const VsaNftSettings *st)
   g_string_append_printf (s, "add chain inet %s input { type filter hook input priority %d; policy accept; }\n",
                           t, st->priority);
   g_string_append_printf (s, "add chain inet %s guard\n", t);
+  g_string_append_printf (s, "add chain inet %s refuse\n", t);
   g_string_append_printf (s, "flush chain inet %s input\n", t);
   g_string_append_printf (s, "flush chain inet %s guard\n", t);
+  g_string_append_printf (s, "flush chain inet %s refuse\n", t);
   g_string_append_printf (s, "add rule inet %s input tcp dport @ports jump guard\n", t);
   g_string_append_printf (s, "add rule inet %s guard iif lo accept\n", t);
+  /* A bound port (a broker ticket is live) narrows the policy to the
+   * ticket's address; once the binding times out the policy alone
+   * decides again, so an established session goes on. */
+  for (gsize i = 0; i < G_N_ELEMENTS (ticket_sets); i++)
+    g_string_append_printf (s, "add rule inet %s guard tcp dport @bound %s saddr . tcp dport != @%s goto refuse\n",
+                            t, client_sets[i].family_match, ticket_sets[i]);
   for (gsize i = 0; i < N_CLIENT_SETS; i++)
     g_string_append_printf (s, "add rule inet %s guard %s saddr . tcp dport @%s accept\n", t,
                             client_sets[i].family_match, client_sets[i].name);
-  g_string_append_printf (s, "add rule inet %s guard update @rejected { tcp dport }\n", t);
+  g_string_append_printf (s, "add rule inet %s guard goto refuse\n", t);
+  g_string_append_printf (s, "add rule inet %s refuse update @rejected { tcp dport }\n", t);
   if (st->log_prefix && *st->log_prefix)
-    g_string_append_printf (s, "add rule inet %s guard log prefix \"%s \"\n", t, st->log_prefix);
-  g_string_append_printf (s, "add rule inet %s guard %s\n", t,
+    g_string_append_printf (s, "add rule inet %s refuse log prefix \"%s \"\n", t, st->log_prefix);
+  g_string_append_printf (s, "add rule inet %s refuse %s\n", t,
                           st->reject == VSA_NFT_REJECT_DROP ? "drop" : "reject with tcp reset");
 }
 
@@ -536,4 +554,47 @@ vsa_nft_render_flush (const VsaNftSettings *settings)
 {
   return g_strdup_printf ("add table inet %s\ndelete table inet %s\n", settings->table,
                           settings->table);
+}
+
+/* "add X; delete X" first, so the delete always finds its element; then,
+ * unless only removing, X again with a fresh timeout. */
+static void
+render_renewed (GString *s, const VsaNftSettings *st, const char *set, const char *key,
+                gboolean add, gint64 seconds)
+{
+  g_string_append_printf (s, "add element inet %s %s { %s }\n", st->table, set, key);
+  g_string_append_printf (s, "delete element inet %s %s { %s }\n", st->table, set, key);
+  if (add)
+    g_string_append_printf (s, "add element inet %s %s { %s timeout %" G_GINT64_FORMAT "s }\n",
+                            st->table, set, key, seconds);
+}
+
+/* The broker's address binding: for SECONDS, new connections to PORT are
+ * admitted from CLIENT only (and only if the policy admits it too).
+ * PREVIOUS, the address of the port's last ticket (or NULL), loses its
+ * element at once: a taken-over ticket does not keep the port open. */
+char *
+vsa_nft_render_bind (const VsaNftSettings *settings, int port, const VsaNftClient *client,
+                     const VsaNftClient *previous, gint64 seconds)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autofree char *old_key = previous ? g_strdup_printf ("%s . %d", previous->text, port) : NULL;
+  g_autofree char *key = g_strdup_printf ("%s . %d", client->text, port);
+  g_autofree char *port_key = g_strdup_printf ("%d", port);
+
+  render_ensure (s, settings);
+  if (previous && g_strcmp0 (previous->text, client->text) != 0)
+    render_renewed (s, settings, ticket_sets[previous->family == VSA_NFT_IPV4 ? 0 : 1],
+                    old_key, FALSE, 0);
+  render_renewed (s, settings, ticket_sets[client->family == VSA_NFT_IPV4 ? 0 : 1], key,
+                  TRUE, seconds);
+  render_renewed (s, settings, "bound", port_key, TRUE, seconds);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* TRUE when ADDRESS (a single address) is NET or inside it. */
+gboolean
+vsa_nft_client_contains (const VsaNftClient *net, const VsaNftClient *address)
+{
+  return client_within (address, net);
 }

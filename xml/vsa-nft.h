@@ -9,11 +9,15 @@
  *
  *   chain input  (base chain, hook input)  tcp dport @ports jump guard
  *   chain guard  iif lo accept                      (SSH tunnels, probes)
+ *                tcp dport @bound ip saddr . tcp dport != @tickets4 goto refuse
+ *                tcp dport @bound ip6 saddr . tcp dport != @tickets6 goto refuse
+ *                                                 (a broker ticket is live)
  *                ip  saddr . tcp dport @clients4 accept   (hash: addresses)
  *                ip6 saddr . tcp dport @clients6 accept
  *                ip  saddr . tcp dport @nets4 accept      (intervals: prefixes)
  *                ip6 saddr . tcp dport @nets6 accept
- *                update @rejected { tcp dport }           (per-port counter)
+ *                goto refuse
+ *   chain refuse update @rejected { tcp dport }           (per-port counter)
  *                [log prefix "..."] reject with tcp reset | drop
  */
 #pragma once
@@ -91,5 +95,8 @@ char *vsa_nft_render_replace_vm (const VsaNftSettings *settings, const VsaNftVm 
                                  const VsaNftVm *installed);
 char *vsa_nft_render_sync (const VsaNftSettings *settings, GPtrArray *vms);
 char *vsa_nft_render_flush (const VsaNftSettings *settings);
+char *vsa_nft_render_bind (const VsaNftSettings *settings, int port, const VsaNftClient *client,
+                           const VsaNftClient *previous, gint64 seconds);
+gboolean vsa_nft_client_contains (const VsaNftClient *net, const VsaNftClient *address);
 
 G_END_DECLS

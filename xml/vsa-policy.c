@@ -107,6 +107,7 @@ vsa_policy_new (VsaAuthMode auth)
   policy->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
   policy->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_volume_free);
   policy->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_free);
+  policy->broker_users = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_broker_user_free);
   return policy;
 }
 
@@ -119,6 +120,7 @@ vsa_policy_free (VsaPolicy *policy)
   g_ptr_array_unref (policy->volumes);
   g_free (policy->sasl_dir);
   g_ptr_array_unref (policy->tunnels);
+  g_ptr_array_unref (policy->broker_users);
   g_free (policy);
 }
 
@@ -312,6 +314,11 @@ vsa_policy_from_domain (xmlDoc *doc, VsaPolicy **ret_policy, GError **error)
           if (!parse_tunnel (n, policy, error))
             return FALSE;
         }
+      else if (is_policy_element (n, "broker"))
+        {
+          if (!vsa_policy_parse_broker_user (policy, n, error))
+            return FALSE;
+        }
       else
         {
           g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
@@ -373,6 +380,8 @@ vsa_policy_to_domain (xmlDoc *doc, const VsaPolicy *policy)
     }
   for (guint i = 0; i < policy->tunnels->len; i++)
     vsa_tunnel_to_element (g_ptr_array_index (policy->tunnels, i), console, ns);
+  for (guint i = 0; i < policy->broker_users->len; i++)
+    vsa_broker_user_to_element (g_ptr_array_index (policy->broker_users, i), console, ns);
 
   if (old != NULL)
     {
@@ -417,6 +426,9 @@ vsa_policy_copy (const VsaPolicy *policy)
 
       g_ptr_array_add (copy->tunnels, vsa_tunnel_new (t->user, t->key, t->from));
     }
+  for (guint i = 0; i < policy->broker_users->len; i++)
+    g_ptr_array_add (copy->broker_users,
+                     vsa_broker_user_copy (g_ptr_array_index (policy->broker_users, i)));
   return copy;
 }
 

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #include "vsa-names.h"
 #include "vsa-namespace.h"
 #include "vsa-tunnel.h"
+#include "vsa-broker-user.h"
 #include "vsa-window.h"
 
 typedef enum {
@@ -50,6 +51,7 @@ typedef struct {
   GPtrArray *volumes; /* VsaVolume *, in document order: the order they are opened */
   char *sasl_dir;    /* the VM's own SASL configuration (sasl mode), or NULL */
   GPtrArray *tunnels; /* VsaTunnel *, at most one per user, in document order */
+  GPtrArray *broker_users; /* VsaBrokerUser *, at most one per user */
 } VsaPolicy;
 
 VsaPolicy *vsa_policy_new (VsaAuthMode auth);
@@ -83,5 +85,9 @@ VsaTunnel *vsa_policy_find_tunnel (const VsaPolicy *policy, const char *user);
 void vsa_policy_set_tunnel (VsaPolicy *policy, const char *user, const VsaSshKey *key,
                             const char *from);
 gboolean vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user);
+
+VsaBrokerUser *vsa_policy_find_broker_user (const VsaPolicy *policy, const char *user);
+VsaBrokerUser *vsa_policy_ensure_broker_user (VsaPolicy *policy, const char *user);
+gboolean vsa_policy_parse_broker_user (VsaPolicy *policy, xmlNode *node, GError **error);
 
 G_END_DECLS

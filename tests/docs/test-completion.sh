@@ -52,9 +52,9 @@ expect() {
 
 echo "1..20"
 expect "command names after the program" \
-    "apply assign audit client export firewall password probe qemu-arg qemu-env schedule secure setup show status ticket tunnel unassign volume" \
+    "apply assign audit broker client console export firewall password probe qemu-arg qemu-env schedule secure sessions setup show status ticket tunnel unassign volume watch" \
     virt-spice-admin ""
-expect "command names by prefix" "schedule secure setup show status" virt-spice-admin s
+expect "command names by prefix" "schedule secure sessions setup show status" virt-spice-admin s
 expect "command names after global options with arguments" "password probe" \
     virt-spice-admin -c test:///default --config /etc/x.conf p
 expect "global options before the command" "--config --connect" virt-spice-admin --con

@@ -76,7 +76,7 @@ check "prepare of a managed VM exits 0 quietly" eval 'status_is 0 && quiet'
 check "prepare installed the port" has_port
 check "prepare installed the IPv4 client" test "$(elements clients4)" = "10.231.0.2 . 20901"
 check "prepare installed the IPv6 prefix" test "$(elements nets6)" = "2001:db8::/32 . 20901"
-check "the guard rejects with a TCP reset" eval 'grep -q "reject with tcp reset" <<<"$(nft list chain inet vsa_hook_test guard)"'
+check "the guard refuses with a TCP reset" eval 'grep -q "goto refuse" <<<"$(nft list chain inet vsa_hook_test guard)" && grep -q "reject with tcp reset" <<<"$(nft list chain inet vsa_hook_test refuse)"'
 
 hook release end "$WORK/good.xml"
 check "release exits 0 quietly" eval 'status_is 0 && quiet'

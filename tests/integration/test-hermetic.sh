@@ -23,6 +23,10 @@ while read -r key value; do
     case $value in /etc/* | /var/*) ;; *) continue ;; esac
     case $key in
     ca-file | server-cert) watched+=("$(dirname "$value")/") ;;
+    # systemd's own unit directory, which systemd-analyze (client unit
+    # checks) reads for itself; the product writes there only in
+    # `broker install`, which no integration program runs.
+    systemd-unit-dir) ;;
     *) watched+=("$value") ;;
     esac
 done < <(sed -n 's/^\([a-z-]*\) = \(\/[^ ]*\)$/\1 \2/p' "$example")

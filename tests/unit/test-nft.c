@@ -43,6 +43,20 @@ string_or (GKeyFile *kf, const char *key, const char *fallback)
   return value ? value : g_strdup (fallback);
 }
 
+/* [ticket] port, client, previous (optional), seconds. */
+static char *
+render_bind_case (GKeyFile *kf, const VsaNftSettings *st)
+{
+  g_autofree char *client_text = g_key_file_get_string (kf, "ticket", "client", NULL);
+  g_autofree char *previous_text = g_key_file_get_string (kf, "ticket", "previous", NULL);
+  g_autoptr (VsaNftClient) client = vsa_nft_client_parse (client_text, NULL);
+  g_autoptr (VsaNftClient) previous = previous_text ? vsa_nft_client_parse (previous_text, NULL) : NULL;
+
+  g_assert_nonnull (client);
+  return vsa_nft_render_bind (st, g_key_file_get_integer (kf, "ticket", "port", NULL), client,
+                              previous, g_key_file_get_int64 (kf, "ticket", "seconds", NULL));
+}
+
 static char *
 render_case (GKeyFile *kf)
 {
@@ -74,6 +88,8 @@ render_case (GKeyFile *kf)
     return vsa_nft_render_sync (&st, vms);
   if (g_strcmp0 (operation, "flush") == 0)
     return vsa_nft_render_flush (&st);
+  if (g_strcmp0 (operation, "bind") == 0)
+    return render_bind_case (kf, &st);
   g_error ("unknown operation '%s'", operation);
 }
 
@@ -312,6 +328,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  DO_TEST ("bind-ticket");
+  DO_TEST ("bind-take-over");
   DO_TEST ("add-one-client");
   DO_TEST ("add-no-clients");
   DO_TEST ("add-mixed-families-and-prefixes");

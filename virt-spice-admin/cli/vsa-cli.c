@@ -3,6 +3,7 @@
 #include "vsa-edit.h"
 #include "vsa-error.h"
 #include "vsa-libvirt.h"
+#include "vsa-tunnel-render.h"
 #include "vsa-xml.h"
 #include "vsa-time.h"
 
@@ -182,4 +183,15 @@ vsa_cli_json_add_users (JsonBuilder *b, const VsaPolicy *policy, GDateTime *now)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+}
+
+/* An install's --dry-run: the files it would write, each under its
+ * header, once sshd has accepted them. */
+void
+vsa_cli_print_checked_files (VsaContext *ctx, GPtrArray *files)
+{
+  g_autofree char *text = vsa_rendered_files_to_text (files);
+
+  fputs (text, ctx->out);
+  vsa_context_note (ctx, "sshd accepts this configuration; --dry-run: nothing was installed");
 }

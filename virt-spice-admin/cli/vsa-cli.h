@@ -27,5 +27,6 @@ void vsa_cli_json_add_int (JsonBuilder *b, const char *name, gint64 value);
 void vsa_cli_json_add_string_array (JsonBuilder *b, const char *name, GPtrArray *values);
 void vsa_cli_print_list (VsaContext *ctx, const char *json_member, GPtrArray *values);
 gboolean vsa_cli_parse_tls_port (const char *text, int *ret_port, GError **error);
+void vsa_cli_print_checked_files (VsaContext *ctx, GPtrArray *files);
 
 G_END_DECLS

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `assign VM USER [--client ADDR]... [--when SPEC]... [--password-stdin|--generate]`:
- * the user may open the VM's console (from those clients, inside those
- * windows).  In sasl mode the
+/* `assign VM USER [--client ADDR]... [--when SPEC]... [--password-stdin|--generate]
+ * [--ssh-key PUBFILE] [--take-over]`: the user may open the VM's console
+ * (from those clients, inside those windows).  In sasl mode the
  * user's credential goes into the VM's own SASL database, so it opens
  * this VM and no other; in password mode the VM's password is the
- * credential and only the metadata changes. */
+ * credential and only the metadata changes.  --ssh-key records the key
+ * the user's console requests log in with (the console broker), and
+ * --take-over lets the user take the console from another user. */
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-edit.h"
@@ -14,6 +16,7 @@
 #include "vsa-nft.h"
 #include "vsa-sasl.h"
 #include "vsa-sasl-vault.h"
+#include "vsa-sshd.h"
 #include "vsa-secret.h"
 
 #include <string.h>
@@ -24,7 +27,25 @@ typedef struct {
   const char *user;
   const char *const *clients;
   const VsaWindowSet *when; /* NULL: keep the user's windows (always if new) */
+  const VsaSshKey *key;   /* NULL: keep the user's console key */
+  gboolean take_over;
 } AssignRequest;
+
+static void
+record_broker_user (VsaPolicy *policy, const AssignRequest *req)
+{
+  VsaBrokerUser *broker_user;
+
+  if (req->key == NULL && !req->take_over)
+    return;
+  broker_user = vsa_policy_ensure_broker_user (policy, req->user);
+  if (req->key)
+    {
+      vsa_ssh_key_free (broker_user->key);
+      broker_user->key = vsa_ssh_key_new (req->key->type, req->key->blob, req->key->comment);
+    }
+  broker_user->take_over |= req->take_over;
+}
 
 static gboolean
 assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
@@ -39,6 +60,7 @@ assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **
       return FALSE;
     }
   vsa_policy_assign (*policy, req->user, req->clients);
+  record_broker_user (*policy, req);
   if (req->when)
     vsa_policy_set_when (*policy, req->user, req->when);
   if ((*policy)->auth != VSA_AUTH_SASL)
@@ -150,6 +172,8 @@ static const GOptionEntry assign_options[] = {
   { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
   { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
   { "when", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Access window (Mon-Tue, Mon-Fri 18:00-23:00, always...); repeatable, they add up", "SPEC" },
+  { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, NULL, "The user's public key (.pub) for console requests over SSH (one per user)", "PUBFILE" },
+  { "take-over", 0, 0, G_OPTION_ARG_NONE, NULL, "The user may take the console over from another user", NULL },
   { NULL }
 };
 
@@ -195,15 +219,21 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   char **specs = vsa_invocation_strings (inv, "when");
   const char *user = inv->args[1];
   g_autoptr (VsaWindowSet) when = NULL;
-  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients, NULL };
+  const char *key_file = vsa_invocation_string (inv, "ssh-key");
+  g_autoptr (VsaSshKey) key = NULL;
+  AssignRequest req = { ctx->config, inv->vm, user, (const char *const *) clients, NULL, NULL,
+                        vsa_invocation_flag (inv, "take-over") };
   g_autoptr (VsaSecret) secret = NULL;
   g_autoptr (VsaEdit) edit = NULL;
   g_autoptr (GDateTime) now = vsa_cli_window_now (ctx);
   g_autofree char *shown_when = NULL;
 
   if (!validate_request (ctx->config, user, clients, vsa_invocation_flag (inv, "allow-wide-network"),
-                         from_stdin, generate, error))
+                         from_stdin, generate, error) ||
+      (key_file && (!vsa_validate_tunnel_user (user, error) ||
+                    (key = vsa_ssh_key_read_file (key_file, error)) == NULL)))
     return FALSE;
+  req.key = key;
   when = parse_windows (specs, error);
   if (specs && specs[0] && when == NULL)
     return FALSE;
@@ -246,7 +276,11 @@ const VsaCommand vsa_command_assign = {
                  "password mode: the VM's SPICE password is the credential.\n"
                  "--when replaces USER's access windows with the union of the given\n"
                  "ones (host's local time, or the zone in the configuration); without\n"
-                 "it they stay as they were (always, for a new user).",
+                 "it they stay as they were (always, for a new user).\n"
+
+                 "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
+                 "(one per user; see 'virt-spice-admin broker install'); --take-over:\n"
+                 "USER may take the console from another user.",
   .min_args = 2,
   .max_args = 2,
   .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,

@@ -7,6 +7,7 @@
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-error.h"
+#include "vsa-sessions.h"
 #include "vsa-firewall.h"
 #include "vsa-inventory.h"
 #include "vsa-libvirt-conf.h"
@@ -118,6 +119,28 @@ audit_readable (const VsaVmRecord *vm, const VsaAuditSettings *settings, GPtrArr
   return FALSE;
 }
 
+/* The session journal's record of connections no policy admits: open
+ * ones, and those of the last day (an intrusion is worth a look even
+ * once it has ended). */
+static void
+audit_sessions (const VsaSessionTable *table, const char *vm, GPtrArray *findings)
+{
+  gint64 since = g_get_real_time () / G_USEC_PER_SEC - 24 * 3600;
+
+  for (guint i = 0; table && i < table->sessions->len; i++)
+    {
+      const VsaSession *s = g_ptr_array_index (table->sessions, i);
+      g_autofree char *when = vsa_format_utc (s->since);
+
+      if (s->allowed || g_strcmp0 (s->vm, vm) != 0 || (s->until != 0 && s->until < since))
+        continue;
+      vsa_findings_add (findings, "VSA-S01", VSA_SEVERITY_HIGH, vm,
+                        "find out who it was: journalctl VSA_EVENT=connected VSA_VM=VM",
+                        "a console session from %s, an address no policy allows, %s at %s",
+                        s->client, s->until ? "began" : "is open since", when);
+    }
+}
+
 /* Windows take effect through schedule sync: a SASL database the windows
  * disagree with means a credential works outside its window (or not
  * inside it).  Sets *USES_WINDOWS when a user of VM has windows. */
@@ -167,6 +190,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
   g_autofree char *server_dir = g_path_get_dirname (ctx->config->server_cert);
   g_autofree char *server_key = g_build_filename (server_dir, "server-key.pem", NULL);
   g_autoptr (VsaFirewallState) state = NULL;
+  g_autoptr (VsaSessionTable) sessions = vsa_session_table_load (ctx->config->state_dir, NULL);
   g_autoptr (GDateTime) window_now = vsa_cli_window_now (ctx);
   gboolean uses_windows = FALSE;
   VsaAuditSettings settings = { ctx->config->listen, g_strcmp0 (sasl, "1") == 0, now,
@@ -183,6 +207,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
     {
       VsaVmRecord *vm = g_ptr_array_index (vms, i);
 
+      audit_sessions (sessions, vm->name, findings);
       if (!audit_readable (vm, &settings, findings) || vm->policy == NULL)
         continue;
       audit_secrets (ctx->config, vm, findings);

@@ -12,8 +12,7 @@
 #include "vsa-secret.h"
 #include "vsa-spice.h"
 #include "vsa-time.h"
-#include "vsa-tls.h"
-#include "vsa-vv.h"
+#include "vsa-ticket.h"
 #include "vsa-xml.h"
 
 #include <errno.h>
@@ -23,34 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
-  const char *vm;
-  const char *user;
-  const char *host_override;
-  gint64 seconds;
-  /* gathered */
-  VsaAuthMode auth;
-  VsaSpiceInfo live;
-  char *old_graphics;   /* to put back if writing the .vv fails */
-  VsaSecret *password;
-  char *valid_to;
-} Ticket;
-
-static void
-ticket_clear (Ticket *t)
-{
-  vsa_spice_info_clear (&t->live);
-  if (t->old_graphics)
-    memset (t->old_graphics, 0, strlen (t->old_graphics));
-  g_clear_pointer (&t->old_graphics, g_free);
-  g_clear_pointer (&t->password, vsa_secret_free);
-  g_clear_pointer (&t->valid_to, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ticket, ticket_clear)
-
 /* The running VM's console, its policy, and the user's assignment. */
 static gboolean
-read_running_vm (virDomain *dom, Ticket *t, GError **error)
+read_running_vm (virDomain *dom, VsaTicket *t, GError **error)
 {
   g_autoptr (xmlDoc) doc = NULL;
   g_autoptr (VsaPolicy) policy = NULL;
@@ -64,95 +38,16 @@ read_running_vm (virDomain *dom, Ticket *t, GError **error)
       return FALSE;
     }
   doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_SECURE, error);
-  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error) ||
-      !vsa_spice_describe (doc, &t->live, error))
+  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
     return FALSE;
-  if (policy == NULL || t->live.tls_port <= 0)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "VM '%s' has no managed TLS console; run 'virt-spice-admin secure %s' and restart it",
-                   t->vm, t->vm);
-      return FALSE;
-    }
-  if (t->user && vsa_policy_find_access (policy, t->user) == NULL)
+  if (policy && t->user && vsa_policy_find_access (policy, t->user) == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
                    "user '%s' is not assigned to VM '%s'; see 'virt-spice-admin assign'",
                    t->user, t->vm);
       return FALSE;
     }
-  t->auth = policy->auth;
-  t->old_graphics = vsa_xml_serialize_node (doc, vsa_spice_find_graphics (doc));
-  return TRUE;
-}
-
-static gboolean
-set_live_graphics (virDomain *dom, const char *xml, GError **error)
-{
-  if (virDomainUpdateDeviceFlags (dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
-    return vsa_libvirt_set_error (error, "cannot set the ticket on the running VM");
-  return TRUE;
-}
-
-/* connected='keep': sessions already open survive the new ticket. */
-static gboolean
-issue_password (virDomain *dom, Ticket *t, GError **error)
-{
-  g_autoptr (xmlDoc) doc = NULL;
-  g_autofree char *graphics = NULL;
-
-  t->password = vsa_secret_generate_password (error);
-  if (t->password == NULL)
-    return FALSE;
-  doc = vsa_xml_parse (t->old_graphics, strlen (t->old_graphics), "graphics", error);
-  if (doc == NULL)
-    return FALSE;
-  /* A lone <graphics> is not a domain: set the attributes directly. */
-  vsa_xml_set (xmlDocGetRootElement (doc), "passwd", t->password);
-  vsa_xml_set (xmlDocGetRootElement (doc), "passwdValidTo", t->valid_to);
-  vsa_xml_set (xmlDocGetRootElement (doc), "connected", "keep");
-  graphics = vsa_xml_serialize_node (doc, xmlDocGetRootElement (doc));
-  return set_live_graphics (dom, graphics, error);
-}
-
-static char *
-read_ca (const VsaConfig *config, GError **error)
-{
-  char *pem = NULL;
-  g_autoptr (GError) local_error = NULL;
-
-  if (!vsa_file_read_bounded (config->ca_file, "the CA certificate (ca-file)", VSA_FILE_TEXT_MAX,
-                              &pem, NULL, &local_error))
-    g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG, "%s", local_error->message);
-  return pem;
-}
-
-static char *
-render_vv (VsaContext *ctx, Ticket *t, GError **error)
-{
-  g_autofree char *ca = read_ca (ctx->config, error);
-  g_autofree char *subject = ca ? vsa_tls_subject_for_spice (ctx->config->server_cert, error) : NULL;
-  const char *host = t->host_override ? t->host_override : t->live.listen;
-  VsaVvFile vv = { 0 };
-
-  if (subject == NULL)
-    return NULL;
-  if (host == NULL || vsa_listen_is_wildcard (host))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "VM '%s' listens on all addresses; pass --host with the address users connect to",
-                   t->vm);
-      return NULL;
-    }
-  vv.title = t->vm;
-  vv.host = host;
-  vv.tls_port = t->live.tls_port;
-  vv.host_subject = subject;
-  vv.ca_pem = ca;
-  vv.username = t->auth == VSA_AUTH_SASL ? t->user : NULL;
-  vv.password = t->password;
-  vv.delete_this_file = TRUE;
-  return vsa_vv_render (&vv);
+  return vsa_ticket_from_doc (doc, policy, t, error);
 }
 
 /* Refuse an unwritable destination before the VM is touched. */
@@ -196,7 +91,7 @@ launch_viewer (const char *vv_path, GError **error)
 }
 
 static void
-print_ticket (VsaContext *ctx, Ticket *t, const char *vv_path, gboolean show)
+print_ticket (VsaContext *ctx, VsaTicket *t, const char *vv_path, gboolean show)
 {
   if (ctx->json)
     {
@@ -222,17 +117,16 @@ print_ticket (VsaContext *ctx, Ticket *t, const char *vv_path, gboolean show)
 }
 
 static gboolean
-validate_options (VsaContext *ctx, Ticket *t, const char *valid_for, const char *vv_path,
+validate_options (VsaContext *ctx, VsaTicket *t, const char *valid_for, const char *vv_path,
                   gboolean launch, GError **error)
 {
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr (GDateTime) until = NULL;
+  gint64 seconds;
 
   if ((t->user && !vsa_validate_user_name (t->user, error)) ||
-      (t->host_override && !vsa_validate_listen_address (t->host_override, error)) ||
-      !vsa_parse_duration (valid_for, &t->seconds, error))
+      (t->host && !vsa_validate_listen_address (t->host, error)) ||
+      !vsa_parse_duration (valid_for, &seconds, error))
     return FALSE;
-  if (t->seconds > ctx->config->ticket_max_seconds)
+  if (seconds > ctx->config->ticket_max_seconds)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "ticket duration %s is beyond the maximum of %" G_GINT64_FORMAT
@@ -245,8 +139,7 @@ validate_options (VsaContext *ctx, Ticket *t, const char *valid_for, const char 
       g_set_error (error, VSA_ERROR, VSA_ERROR_USAGE, "--launch needs a file, not --vv -");
       return FALSE;
     }
-  until = g_date_time_add_seconds (now, (gdouble) t->seconds);
-  t->valid_to = vsa_format_libvirt_time (until);
+  vsa_ticket_set_lifetime (t, seconds);
   return check_destination (vv_path, error);
 }
 
@@ -272,13 +165,13 @@ run_ticket (VsaContext *ctx, VsaInvocation *inv, GError **error)
   const char *valid_for = vsa_invocation_string (inv, "valid-for");
   gboolean launch_it = vsa_invocation_flag (inv, "launch");
   g_autofree char *vv_path = g_strdup (vsa_invocation_string (inv, "vv"));
-  g_auto (Ticket) t = { 0 };
+  g_auto (VsaTicket) t = { 0 };
   g_autofree char *vv_text = NULL;
   g_autofree char *tmp_dir = NULL;
 
   t.vm = inv->vm;
   t.user = vsa_invocation_string (inv, "user");
-  t.host_override = vsa_invocation_string (inv, "host");
+  t.host = vsa_invocation_string (inv, "host");
   if (!validate_options (ctx, &t, valid_for ? valid_for : "60s", vv_path, launch_it, error) ||
       !read_running_vm (inv->dom, &t, error))
     return FALSE;
@@ -295,14 +188,14 @@ run_ticket (VsaContext *ctx, VsaInvocation *inv, GError **error)
       vv_path = g_build_filename (tmp_dir, "console.vv", NULL);
     }
 
-  if (t.auth == VSA_AUTH_PASSWORD && !issue_password (inv->dom, &t, error))
+  if (t.auth == VSA_AUTH_PASSWORD && !vsa_ticket_issue_password (inv->dom, &t, "keep", error))
     return FALSE;
-  if (vv_path && ((vv_text = render_vv (ctx, &t, error)) == NULL ||
+  if (vv_path && ((vv_text = vsa_ticket_render_vv (ctx->config, &t, error)) == NULL ||
                   !write_vv (ctx, vv_path, vv_text, error)))
     {
       /* The ticket is useless without its file: put the old one back. */
       if (t.auth == VSA_AUTH_PASSWORD)
-        set_live_graphics (inv->dom, t.old_graphics, NULL);
+        vsa_ticket_set_live_graphics (inv->dom, t.old_graphics, NULL);
       return FALSE;
     }
   print_ticket (ctx, &t, g_strcmp0 (vv_path, "-") == 0 ? NULL : vv_path,
@@ -312,7 +205,7 @@ run_ticket (VsaContext *ctx, VsaInvocation *inv, GError **error)
 
 static const GOptionEntry ticket_options[] = {
   { "user", 0, 0, G_OPTION_ARG_STRING, NULL, "The ticket is for USER (must be assigned to the VM)", "USER" },
-  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "Ticket lifetime (default 60s, at most ticket-max-validity)", "DURATION" },
+  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "VsaTicket lifetime (default 60s, at most ticket-max-validity)", "DURATION" },
   { "vv", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write a remote-viewer file (mode 0600), or - for stdout", "FILE" },
   { "launch", 0, 0, G_OPTION_ARG_NONE, NULL, "Run remote-viewer on the file", NULL },
   { "host", 0, 0, G_OPTION_ARG_STRING, NULL, "Address users connect to (default: the listen address)", "ADDR" },

@@ -71,26 +71,6 @@ remove_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **
   return TRUE;
 }
 
-static VsaSshKey *
-read_public_key_file (const char *path, GError **error)
-{
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  VsaSshKey *key;
-
-  if (!vsa_file_read_bounded (path, "public key file", VSA_SSH_KEY_FILE_MAX, &text, &len, NULL))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "public key file '%s' is not a readable file of at most %d bytes; give the "
-                   "user's .pub file", path, VSA_SSH_KEY_FILE_MAX);
-      return NULL;
-    }
-  key = vsa_ssh_key_parse (text, len, error);
-  if (key == NULL)
-    g_prefix_error (error, "public key file '%s': ", path);
-  return key;
-}
-
 static void
 print_notes (VsaContext *ctx, GPtrArray *notes)
 {
@@ -143,7 +123,7 @@ tunnel_add (VsaContext *ctx, VsaInvocation *inv, GError **error)
     }
   if (!vsa_validate_tunnel_user (inv->args[1], error) ||
       (from != NULL && !vsa_validate_ssh_from (from, error)) ||
-      (key = read_public_key_file (key_file, error)) == NULL)
+      (key = vsa_ssh_key_read_file (key_file, error)) == NULL)
     return FALSE;
 
   req = (TunnelRequest) { inv->vm, inv->args[1], from, key };
@@ -272,10 +252,7 @@ tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
     return FALSE;
   if (ctx->dry_run)
     {
-      g_autofree char *text = vsa_rendered_files_to_text (files);
-
-      fputs (text, ctx->out);
-      vsa_context_note (ctx, "sshd accepts this configuration; --dry-run: nothing was installed");
+      vsa_cli_print_checked_files (ctx, files);
       return TRUE;
     }
   if (!vsa_tunnel_files_install (files, missing, ctx->config->tunnel_authorized_keys_dir, &stale,

@@ -26,6 +26,10 @@ extern const VsaCommand vsa_command_tunnel;
 extern const VsaCommand vsa_command_export;
 extern const VsaCommand vsa_command_client;
 extern const VsaCommand vsa_command_apply;
+extern const VsaCommand vsa_command_broker;
+extern const VsaCommand vsa_command_console;
+extern const VsaCommand vsa_command_watch;
+extern const VsaCommand vsa_command_sessions;
 
 /* The status table of the context's connection (also `apply --status`). */
 gboolean vsa_status_report (VsaContext *ctx, char **only, GError **error);

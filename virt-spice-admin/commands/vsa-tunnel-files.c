@@ -150,20 +150,12 @@ gboolean
 vsa_tunnel_files_check (VsaContext *ctx, GPtrArray *files, gboolean create_users,
                         GPtrArray *ret_missing, GError **error)
 {
-  const VsaRenderedFile *drop_in = g_ptr_array_index (files, 0);
-
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
 
   if (!vsa_tunnel_check_accounts (files, create_users, ret_missing, notes, error))
     return FALSE;
   print_notes (ctx, notes);
-  if (!vsa_sshd_check_drop_in (ctx->config->sshd_binary, ctx->config->sshd_config,
-                               drop_in->content, error))
-    {
-      g_prefix_error (error, "nothing was installed: ");
-      return FALSE;
-    }
-  return TRUE;
+  return vsa_sshd_check_rendered (ctx->config->sshd_binary, ctx->config->sshd_config, files, error);
 }
 
 gboolean

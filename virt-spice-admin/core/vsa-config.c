@@ -171,11 +171,23 @@ parse_priority (const ConfigKey *key, const char *text, void *slot, GError **err
   return TRUE;
 }
 
-/* "90s", "15m", "1h30m" (vsa_parse_duration), in seconds. */
+/* "90s", "15m", "1h30m" (vsa_parse_duration), in seconds; from MIN to
+ * MAX seconds when the key sets MAX. */
 static gboolean
 parse_duration (const ConfigKey *key, const char *text, void *slot, GError **error)
 {
-  return vsa_parse_duration (text, slot, error);
+  gint64 seconds;
+
+  if (!vsa_parse_duration (text, &seconds, error))
+    return FALSE;
+  if (key->max && (seconds < (gint64) key->min || seconds > (gint64) key->max))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "'%s' is not from %" G_GUINT64_FORMAT
+                   "s to %" G_GUINT64_FORMAT "s", text, key->min, key->max);
+      return FALSE;
+    }
+  *(gint64 *) slot = seconds;
+  return TRUE;
 }
 
 /* A duration of at most an hour, kept in milliseconds. */
@@ -206,10 +218,13 @@ parse_port (const char *text, int *ret_port)
   return TRUE;
 }
 
-gboolean
-vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **error)
+/* FIRST-LAST: FIRST goes into the key's field, LAST into OFFSET_LAST. */
+static gboolean
+parse_port_range (const ConfigKey *key, const char *text, void *slot, GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (text, "-", 2);
+  int *first = slot;
+  int *last = (int *) ((char *) slot - key->offset + key->offset_last);
   int min, max;
 
   if (g_strv_length (parts) != 2 || !parse_port (g_strstrip (parts[0]), &min) ||
@@ -220,19 +235,9 @@ vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **err
                    text);
       return FALSE;
     }
-  *ret_min = min;
-  *ret_max = max;
+  *first = min;
+  *last = max;
   return TRUE;
-}
-
-/* FIRST-LAST: FIRST goes into the key's field, LAST into OFFSET_LAST. */
-static gboolean
-parse_port_range (const ConfigKey *key, const char *text, void *slot, GError **error)
-{
-  int *first = slot;
-  int *last = (int *) ((char *) slot - key->offset + key->offset_last);
-
-  return vsa_parse_port_range (text, first, last, error);
 }
 
 /* The enumerations keep their names beside their types in xml/. */
@@ -282,36 +287,6 @@ check_sshd_token (const char *text, const char *what, GError **error)
         g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                      "'%s' cannot be written into sshd_config: no blanks, quotes, '#' or '%%'",
                      text);
-        return FALSE;
-      }
-  return TRUE;
-}
-
-/* sshd runs ForceCommand through the account's shell, so keep it to an
- * absolute program and plain words: nothing a shell would interpret. */
-static gboolean
-check_plain_command (const char *text, GError **error)
-{
-  static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:=+ ";
-
-  if (text[0] != '/' || strspn (text, plain) != strlen (text))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "'%s' must be an absolute program path and plain words "
-                   "(letters, digits, / . _ - : = + and spaces)", text);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-check_certificate_subject (const char *text, GError **error)
-{
-  for (const char *p = text; *p; p++)
-    if (*p < 0x20 || *p >= 0x7f)
-      {
-        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                     "a certificate subject is printable ASCII, such as 'O=Example,CN=mysrv'");
         return FALSE;
       }
   return TRUE;
@@ -402,12 +377,12 @@ static const ConfigKey config_keys[] = {
     "/etc/ssh/virt-spice-admin/authorized_keys", "one key file per tunnel user",
     .check_path = check_sshd_token },
   { GROUP, "tunnel-wait-command", &STRING, FIELD (tunnel_wait_command), "/bin/sleep infinity",
-    "ForceCommand of tunnel accounts", .check = check_plain_command },
+    "ForceCommand of tunnel accounts", .check = vsa_validate_plain_command },
   /* A DNS name or an address literal: it goes into URIs and .vv files. */
   { GROUP, "server-name", &STRING, FIELD (server_name), NULL,
     "name clients connect to; unset: each VM's listen address", .check = vsa_validate_client },
   { GROUP, "server-subject", &OPTIONAL_STRING, FIELD (server_subject), "",
-    "host-subject of .vv files; empty: none", .check = check_certificate_subject },
+    "host-subject of .vv files; empty: none", .check = vsa_validate_certificate_subject },
   { GROUP, "client-group", &GROUP_NAME, FIELD (client_group), "spice-viewer",
     "group remote-viewer is restricted to on clients", .check = check_sudoers_group },
   { GROUP, "client-prefix", &PATH, FIELD (client_prefix), "/",
@@ -420,6 +395,21 @@ static const ConfigKey config_keys[] = {
     "client rules for nft or iptables" },
   { GROUP, "client-nopasswd", &BOOLEAN, FIELD (client_nopasswd), "true",
     "the pinned launcher rules need no password (users may have none)" },
+  { GROUP, "broker-socket", &PATH, FIELD (broker_socket), "/run/virt-spice-admin/broker.sock",
+    "the console broker's UNIX socket" },
+  { GROUP, "ticket-validity", &DURATION, FIELD (ticket_validity_seconds), "30s",
+    "life of a broker ticket and its address binding", .min = 1, .max = 120 },
+  { GROUP, "broker-command", &STRING, FIELD (broker_command), "/usr/bin/virt-spice-admin console",
+    "ForceCommand of console accounts", .check = vsa_validate_plain_command },
+  { GROUP, "console-shell", &PATH, FIELD (console_shell), VSA_LIBEXECDIR "/virt-spice-admin/console-shell",
+    "login shell of console accounts", .check_path = vsa_validate_program_path },
+  { GROUP, "broker-authorized-keys-dir", &PATH, FIELD (broker_authorized_keys_dir),
+    "/etc/ssh/virt-spice-admin/console_keys", "one key file per console user",
+    .check_path = check_sshd_token },
+  { GROUP, "systemd-unit-dir", &PATH, FIELD (systemd_unit_dir), "/etc/systemd/system",
+    "where `broker install` puts its units" },
+  { GROUP, "journal-socket", &PATH, FIELD (journal_socket), "/run/systemd/journal/socket",
+    "journald's native socket (else records go to stderr)" },
 };
 
 static const ConfigKey *

@@ -56,6 +56,14 @@ typedef struct {
   VsaNftRejectMode firewall_reject;
   char *firewall_log_prefix;       /* "": no log rule */
   VsaNetworkBounds client_networks; /* the widest client networks allowed unasked */
+  /* the console broker */
+  char *broker_socket;             /* its UNIX socket */
+  gint64 ticket_validity_seconds;  /* a broker ticket's life, at most 120 s */
+  char *broker_command;            /* ForceCommand of broker accounts */
+  char *console_shell;             /* the shell of broker accounts */
+  char *broker_authorized_keys_dir;
+  char *systemd_unit_dir;          /* where `broker install` puts its units */
+  char *journal_socket;            /* journald's native socket */
   char *time_zone;                 /* of access windows; "": the host's local zone */
   char *schedule_timer;            /* the schedule timer's link when enabled (audit) */
 } VsaConfig;
@@ -67,6 +75,5 @@ gboolean vsa_config_load_data (VsaConfig *config, const char *data, gsize len,
 void vsa_config_free (VsaConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaConfig, vsa_config_free)
 
-gboolean vsa_parse_port_range (const char *text, int *ret_min, int *ret_max, GError **error);
 
 G_END_DECLS

@@ -119,6 +119,26 @@ vsa_firewall_sync (const VsaConfig *config, GPtrArray *vms, GError **error)
   return apply (&settings, "rebuild the rules", script, error);
 }
 
+/* The broker's ticket binding (see vsa_nft_render_bind); PREVIOUS: the
+ * address of the port's last ticket, or NULL. */
+gboolean
+vsa_firewall_bind (const VsaConfig *config, int port, const char *client, const char *previous,
+                   gint64 seconds, GError **error)
+{
+  VsaNftSettings settings;
+  g_autoptr (VsaNftClient) address = vsa_nft_client_parse (client, error);
+  g_autoptr (VsaNftClient) before = previous ? vsa_nft_client_parse (previous, NULL) : NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *what = NULL;
+
+  if (address == NULL)
+    return FALSE;
+  vsa_firewall_settings_from_config (config, &settings);
+  script = vsa_nft_render_bind (&settings, port, address, before, seconds);
+  what = g_strdup_printf ("bind port %d to %s", port, address->text);
+  return apply (&settings, what, script, error);
+}
+
 gboolean
 vsa_firewall_flush (const VsaConfig *config, GError **error)
 {

@@ -41,6 +41,8 @@ gboolean vsa_firewall_update_vm (const VsaConfig *config, const char *vm_name,
                                  const VsaPolicy *policy, int port, GError **error);
 gboolean vsa_firewall_sync (const VsaConfig *config, GPtrArray *vms, GError **error);
 gboolean vsa_firewall_flush (const VsaConfig *config, GError **error);
+gboolean vsa_firewall_bind (const VsaConfig *config, int port, const char *client,
+                            const char *previous, gint64 seconds, GError **error);
 
 VsaNftVm *vsa_firewall_wanted (const VsaPolicy *policy, int port, GDateTime *now,
                                char **ret_invalid);

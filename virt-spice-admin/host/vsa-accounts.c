@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-accounts.h"
 #include "vsa-error.h"
+#include "vsa-run.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -99,4 +100,19 @@ vsa_account_delete (const char *user)
   char *argv[] = { USERDEL, "--", (char *) user, NULL };
 
   run_tool (argv, "userdel", NULL);
+}
+
+/* usermod writes /etc/passwd the way the system's tools expect (locks,
+ * nscd); chsh would want the shell in /etc/shells. */
+gboolean
+vsa_account_set_shell (const char *user, const char *shell, GError **error)
+{
+  const char *argv[] = { "/usr/sbin/usermod", "--shell", shell, "--", user, NULL };
+
+  if (!vsa_run_silent (argv, error))
+    {
+      g_prefix_error (error, "cannot set the shell of user '%s': ", user);
+      return FALSE;
+    }
+  return TRUE;
 }

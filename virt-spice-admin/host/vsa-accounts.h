@@ -22,5 +22,6 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VsaAccount, vsa_account_clear)
 gboolean vsa_account_lookup (const char *user, VsaAccount *ret_account, GError **error);
 gboolean vsa_account_create_tunnel_user (const char *user, GError **error);
 void vsa_account_delete (const char *user);
+gboolean vsa_account_set_shell (const char *user, const char *shell, GError **error);
 
 G_END_DECLS

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-sshd.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-template.h"
 #include "vsa-templates.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static gboolean
 lookup_template (const char *name, const char **ret_text, GError **error)
@@ -106,5 +108,40 @@ vsa_sshd_check_drop_in (const char *sshd_binary, const char *sshd_config,
   g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                "sshd rejects %s with the new tunnel drop-in: %s", sshd_config,
                *complaint ? complaint : "(no message)");
+  return FALSE;
+}
+
+/* The same checks for every key a user gives (tunnel add, assign). */
+VsaSshKey *
+vsa_ssh_key_read_file (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  VsaSshKey *key;
+
+  if (!vsa_file_read_bounded (path, "public key file", VSA_SSH_KEY_FILE_MAX, &text, &len, NULL))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "public key file '%s' is not a readable file of at most %d bytes; give the "
+                   "user's .pub file", path, VSA_SSH_KEY_FILE_MAX);
+      return NULL;
+    }
+  key = vsa_ssh_key_parse (text, len, error);
+  if (key == NULL)
+    g_prefix_error (error, "public key file '%s': ", path);
+  return key;
+}
+
+/* `tunnel install` and `broker install`: sshd must accept the drop-in
+ * (FILES[0]) with the host's sshd_config before anything is installed. */
+gboolean
+vsa_sshd_check_rendered (const char *sshd_binary, const char *sshd_config, GPtrArray *files,
+                         GError **error)
+{
+  const VsaRenderedFile *drop_in = g_ptr_array_index (files, 0);
+
+  if (vsa_sshd_check_drop_in (sshd_binary, sshd_config, drop_in->content, error))
+    return TRUE;
+  g_prefix_error (error, "nothing was installed: ");
   return FALSE;
 }

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "vsa-ssh-key.h"
 #include "vsa-tunnel-render.h"
 
 G_BEGIN_DECLS
@@ -14,5 +15,9 @@ gboolean vsa_sshd_tunnel_templates (VsaTunnelTemplates *ret_templates, GError **
 
 gboolean vsa_sshd_check_drop_in (const char *sshd_binary, const char *sshd_config,
                                  const char *drop_in_content, GError **error);
+
+VsaSshKey *vsa_ssh_key_read_file (const char *path, GError **error);
+gboolean vsa_sshd_check_rendered (const char *sshd_binary, const char *sshd_config,
+                                  GPtrArray *files, GError **error);
 
 G_END_DECLS
