@@ -56,6 +56,7 @@ test_answer_round_trip (void)
   g_assert_true (vsa_broker_answer_parse (refused, strlen (refused), &vv, &refusal, NULL));
   g_assert_null (vv);
   g_assert_cmpstr (refusal, ==, "in use by bob");
+  g_clear_pointer (&refusal, g_free);
   g_assert_false (vsa_broker_answer_parse ("junk", 4, &vv, &refusal, NULL));
 }
 

@@ -164,6 +164,7 @@ test_time_ranges (void)
   g_autoptr (GDateTime) friday_late = at (zone, 2026, 6, 5, 23, 0);
   g_autoptr (GDateTime) monday_noon = at (zone, 2026, 6, 1, 12, 0);
   g_autoptr (GDateTime) saturday_noon = at (zone, 2026, 6, 6, 12, 0);
+  g_autoptr (GDateTime) sunday_evening = NULL;
 
   assert_state ("Mon-Fri 18:00-23:00", friday_evening, TRUE, "2026-06-05 23:00 +02");
   /* The end is exclusive: at 23:00 it is closed until Monday evening. */
@@ -174,8 +175,8 @@ test_time_ranges (void)
   assert_state ("Mon-Fri 18:00-23:00; Sat 09:00-12:00", friday_late, FALSE,
                 "2026-06-06 09:00 +02");
   /* Touching windows are one: no boundary at Monday's midnight. */
-  assert_state ("Sun 20:00-24:00; Mon 00:00-06:00", at (zone, 2026, 6, 7, 21, 0), TRUE,
-                "2026-06-08 06:00 +02");
+  sunday_evening = at (zone, 2026, 6, 7, 21, 0);
+  assert_state ("Sun 20:00-24:00; Mon 00:00-06:00", sunday_evening, TRUE, "2026-06-08 06:00 +02");
 }
 
 static void

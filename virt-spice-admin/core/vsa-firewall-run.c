@@ -5,10 +5,12 @@
 #include "vsa-error.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <nftables/libnftables.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* nft reports "LOCATION: Error: WHAT" followed by the offending command and
@@ -24,6 +26,23 @@ first_nft_error (const char *buffer)
   start += strlen ("Error: ");
   end = strchr (start, '\n');
   return end ? g_strndup (start, (gsize) (end - start)) : g_strdup (start);
+}
+
+/* Without CAP_NET_ADMIN, libnftables writes "Operation not permitted (you
+ * must be root)" to stderr itself, whatever error buffer it was given:
+ * refuse first, in our own one line.  (capget directly: no libcap here.) */
+static gboolean
+check_net_admin (GError **error)
+{
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+
+  if (syscall (SYS_capget, &header, data) != 0 ||
+      (data[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32))) != 0)
+    return TRUE;
+  g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+               "nftables needs CAP_NET_ADMIN: run as root");
+  return FALSE;
 }
 
 /* libnftables calls exit() when it cannot open its netlink socket (a
@@ -53,7 +72,7 @@ shared_context (GError **error)
 {
   static struct nft_ctx *ctx;
 
-  if (ctx == NULL && !check_netfilter_netlink (error))
+  if (ctx == NULL && (!check_net_admin (error) || !check_netfilter_netlink (error)))
     return NULL;
   if (ctx == NULL)
     ctx = nft_ctx_new (NFT_CTX_DEFAULT);
