@@ -71,9 +71,13 @@ check_identity (const char *domain, xmlDoc *doc, xmlDoc *saved, GError **error)
 
   if (g_strcmp0 (name, domain) != 0)
     {
+      /* Escaped: either may hold a newline, and the refusal is one line. */
+      g_autofree char *shown_name = g_strescape (name, NULL);
+      g_autofree char *shown_domain = g_strescape (domain, NULL);
+
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "the domain XML on stdin is VM '%s', not '%s' as libvirt's argument says; "
-                   "acting on neither", name, domain);
+                   "acting on neither", shown_name, shown_domain);
       return FALSE;
     }
   if (saved_uuid && uuid && g_ascii_strcasecmp (saved_uuid, uuid) != 0)
