@@ -11,6 +11,10 @@
 # _fuzz-corpus/crashes/TARGET-*; replay one with
 #   _build/tests/fuzz/fuzz-replay-TARGET FILE
 # and add it to tests/fuzz/corpus/TARGET/ with the fix.
+# The mutations start from a fixed seed (VSA_FUZZ_SEED, default 1), so a
+# run from a clean tree explores the same inputs every time and the test
+# suite's verdict does not change from one run to the next; an open-ended
+# search sets another seed (bench/fuzz: 0, a new random one each run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -40,7 +44,7 @@ run_target() {
   mkdir -p "$work/$t"
   # -rss_limit_mb: libxml2 and GLib keep caches; 2 GB still catches leaks
   # that grow per input.  Crashes and invariant aborts exit non-zero.
-  "$build/tests/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 \
+  "$build/tests/fuzz/fuzz-$t" -seed="${VSA_FUZZ_SEED:-1}" -max_total_time="$seconds" -print_final_stats=1 \
     -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/crashes/$t-" \
     "$work/$t" "tests/fuzz/corpus/$t" >"$work/$t.log" 2>&1
   echo $? >"$work/$t.status"
