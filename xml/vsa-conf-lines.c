@@ -84,6 +84,16 @@ vsa_conf_lines_get (const char *text, const char *key)
 }
 
 char *
+vsa_conf_lines_unquote (const char *value)
+{
+  gsize len = strlen (value);
+
+  if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
+    return g_strndup (value + 1, len - 2);
+  return g_strdup (value);
+}
+
+char *
 vsa_conf_lines_quote (const char *value)
 {
   return g_strdup_printf ("\"%s\"", value);

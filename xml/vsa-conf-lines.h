@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 /* The value of KEY's last active assignment as written (quotes kept), or
  * NULL when the key has none. */
 char *vsa_conf_lines_get (const char *text, const char *key);
+/* VALUE without its double quotes, if it has them. */
+char *vsa_conf_lines_unquote (const char *value);
 /* A string value as qemu.conf writes it: "VALUE". */
 char *vsa_conf_lines_quote (const char *value);
 /* Makes KEY = VALUE (VALUE as written: 1, or a quoted string) the key's

@@ -14,6 +14,7 @@
 #include "vsa-diff.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-libvirt-conf.h"
 #include "vsa-pki.h"
 
 #include <errno.h>
@@ -51,16 +52,6 @@ setup_plan_clear (SetupPlan *plan)
   g_free (plan->config_new);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SetupPlan, setup_plan_clear)
-
-static char *
-unquote (const char *value)
-{
-  gsize len = value ? strlen (value) : 0;
-
-  if (len >= 2 && value[0] == '"' && value[len - 1] == '"')
-    return g_strndup (value + 1, len - 2);
-  return g_strdup (value);
-}
 
 /* The addresses and names the server certificate must carry: every
  * listen address clients use (wildcards name no one), the host name, and
@@ -159,8 +150,6 @@ plan_host_config (VsaContext *ctx, SetupPlan *plan, char **listen, VsaAuthMode a
 static gboolean
 make_plan (VsaContext *ctx, char **listen, VsaAuthMode auth, SetupPlan *plan, GError **error)
 {
-  g_autofree char *qemu_dir = NULL;
-  g_autofree char *text = NULL;
   struct group *gr = getgrnam (ctx->config->qemu_group);
 
   if (gr == NULL)
@@ -169,10 +158,9 @@ make_plan (VsaContext *ctx, char **listen, VsaAuthMode auth, SetupPlan *plan, GE
                         "or set qemu-group", ctx->config->qemu_group), FALSE;
   plan->qemu_gid = gr->gr_gid;
   plan->auth = auth;
-  if (vsa_file_read_bounded (ctx->config->libvirt_qemu_conf, "libvirt's qemu.conf", VSA_FILE_TEXT_MAX,
-                             &text, NULL, NULL))
-    qemu_dir = vsa_conf_lines_get (text, "spice_tls_x509_cert_dir");
-  plan->cert_dir = qemu_dir ? unquote (qemu_dir) : g_path_get_dirname (ctx->config->server_cert);
+  plan->cert_dir = vsa_libvirt_conf_value (ctx->config->libvirt_qemu_conf, "spice_tls_x509_cert_dir");
+  if (plan->cert_dir == NULL)
+    plan->cert_dir = g_path_get_dirname (ctx->config->server_cert);
   plan->ca_key_path = g_build_filename (ctx->config->state_dir, "pki", "ca-key.pem", NULL);
   plan->sans = wanted_names (ctx->config, listen);
   if (!plan_pki (ctx, plan, error) || !plan_qemu_conf (ctx, plan, auth, error))
