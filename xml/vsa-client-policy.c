@@ -24,6 +24,7 @@ vsa_client_policy_free (VsaClientPolicy *policy)
     return;
   g_free (policy->server_name);
   g_free (policy->server_subject);
+  g_free (policy->time_zone);
   g_free (policy->ca_pem);
   g_ptr_array_unref (policy->vms);
   g_free (policy);
@@ -338,6 +339,8 @@ vsa_client_policy_to_xml (const VsaClientPolicy *policy)
     vsa_xml_set (server, "name", policy->server_name);
   if (policy->server_subject)
     vsa_xml_set (server, "subject", policy->server_subject);
+  if (policy->time_zone)
+    vsa_xml_set (server, "time-zone", policy->time_zone);
   xmlNewTextChild (root, ns, BAD_CAST "ca", BAD_CAST policy->ca_pem);
   for (guint i = 0; i < policy->vms->len; i++)
     vm_to_xml (root, ns, g_ptr_array_index (policy->vms, i));
@@ -453,10 +456,12 @@ parse_child (xmlNode *node, VsaClientPolicy *policy, GError **error)
 {
   VsaClientVm *vm;
 
-  if (is_element (node, "server") && policy->server_name == NULL && policy->server_subject == NULL)
+  if (is_element (node, "server") && policy->server_name == NULL && policy->server_subject == NULL &&
+      policy->time_zone == NULL)
     {
       policy->server_name = vsa_xml_get (node, "name");
       policy->server_subject = vsa_xml_get (node, "subject");
+      policy->time_zone = vsa_xml_get (node, "time-zone");
       return TRUE;
     }
   if (is_element (node, "ca") && policy->ca_pem == NULL)

@@ -28,6 +28,8 @@ typedef struct {
 typedef struct {
   char *server_name;    /* host name or address clients connect to; NULL: each VM's address */
   char *server_subject; /* certificate subject for remote-viewer's host-subject, or NULL */
+  char *time_zone;      /* zone the access windows are meant in (the server's
+                         * time-zone key), or NULL: the client's own zone */
   char *ca_pem;         /* PEM CA certificate(s) */
   GPtrArray *vms;       /* VsaClientVm *, in document order */
 } VsaClientPolicy;

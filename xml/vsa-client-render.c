@@ -2,6 +2,7 @@
 #include "vsa-client-render.h"
 #include "vsa-vv.h"
 #include "vsa-client-escape.h"
+#include "vsa-client-windows.h"
 #include "vsa-choice.h"
 #include "vsa-error.h"
 
@@ -99,6 +100,12 @@ vsa_client_render_validate_options (const VsaClientRenderOptions *opts, GError *
     }
   if (!vsa_validate_client (opts->client, error))
     return FALSE;
+  if (opts->now == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "client '%s': no instant to evaluate the access windows at", opts->client);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -223,12 +230,14 @@ add_unique (GPtrArray *list, char *item)
     g_ptr_array_add (list, item);
 }
 
-/* allowed4/6: UID . ADDRESS . PORT for each grant; managed4/6: ADDRESS .
- * PORT of every console in the policy, which everyone else is refused. */
+/* allowed4/6: UID . ADDRESS . PORT for each grant whose window is open
+ * now; managed4/6: ADDRESS . PORT of every console in the policy, which
+ * everyone else is refused. */
 GPtrArray *
 vsa_client_nft_elements (const VsaClientRenderOptions *opts, const char *set_name)
 {
-  g_autoptr (GArray) grants = vsa_client_policy_grants (opts->policy, opts->client);
+  g_autoptr (GArray) all = vsa_client_policy_grants (opts->policy, opts->client);
+  g_autoptr (GArray) grants = vsa_client_grants_open_now (opts, all);
   GPtrArray *elements = g_ptr_array_new_with_free_func (g_free);
   int family = g_str_has_suffix (set_name, "6") ? AF_INET6 : AF_INET;
 
@@ -268,14 +277,15 @@ nft_elements_line (const VsaClientRenderOptions *opts, const char *set_name)
 }
 
 static char *
-render_nft (const VsaClientRenderOptions *opts, GError **error)
+render_nft (const VsaClientRenderOptions *opts, GArray *grants, GError **error)
 {
   g_autofree char *header = header_comment (opts, "#");
+  g_autofree char *windows = vsa_client_windows_comment (opts, grants);
   g_autofree char *allowed4 = nft_elements_line (opts, "allowed4");
   g_autofree char *managed4 = nft_elements_line (opts, "managed4");
   g_autofree char *allowed6 = nft_elements_line (opts, "allowed6");
   g_autofree char *managed6 = nft_elements_line (opts, "managed6");
-  const char *vars[] = { "HEADER", header, "TABLE", VSA_CLIENT_NFT_TABLE,
+  const char *vars[] = { "HEADER", header, "WINDOWS", windows, "TABLE", VSA_CLIENT_NFT_TABLE,
                          "ALLOWED4", allowed4, "MANAGED4", managed4,
                          "ALLOWED6", allowed6, "MANAGED6", managed6, NULL };
 
@@ -306,10 +316,12 @@ render_iptables (const VsaClientRenderOptions *opts, GArray *grants, int family,
   g_autoptr (GString) rules = g_string_new (NULL);
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *header = header_comment (opts, "#");
+  g_autofree char *windows = vsa_client_windows_comment (opts, grants);
+  g_autoptr (GArray) open = vsa_client_grants_open_now (opts, grants);
 
-  for (guint i = 0; i < grants->len; i++)
+  for (guint i = 0; i < open->len; i++)
     {
-      VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
+      VsaClientGrant *grant = &g_array_index (open, VsaClientGrant, i);
       g_autofree char *uid = g_strdup_printf ("%u", uid_of (opts, grant->user));
 
       if (family_of (grant->vm->address) == family &&
@@ -331,7 +343,7 @@ render_iptables (const VsaClientRenderOptions *opts, GArray *grants, int family,
         return NULL;
     }
   {
-    const char *vars[] = { "HEADER", header, "CHAIN", VSA_CLIENT_IPTABLES_CHAIN,
+    const char *vars[] = { "HEADER", header, "WINDOWS", windows, "CHAIN", VSA_CLIENT_IPTABLES_CHAIN,
                            "RULES", rules->str, NULL };
     return vsa_template_expand (opts->templates, "iptables.rules", vars, error);
   }
@@ -346,7 +358,7 @@ render_firewall (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
 
   if (opts->firewall == VSA_FIREWALL_NFT)
     {
-      char *nft = render_nft (opts, error);
+      char *nft = render_nft (opts, grants, error);
 
       if (nft == NULL)
         return FALSE;
@@ -462,7 +474,7 @@ add_unit (GPtrArray *files, const VsaClientRenderOptions *opts, const char *temp
 }
 
 static gboolean
-render_units (const VsaClientRenderOptions *opts, GPtrArray *files, GError **error)
+render_units (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *files, GError **error)
 {
   g_autofree char *header = header_comment (opts, "#");
   g_autofree char *nft = vsa_client_absolute_path (opts->prefix, VSA_CLIENT_NFT_PATH);
@@ -475,13 +487,17 @@ render_units (const VsaClientRenderOptions *opts, GPtrArray *files, GError **err
                          "IP6TABLES_FILE", v6, "TABLE", VSA_CLIENT_NFT_TABLE,
                          "CHAIN", VSA_CLIENT_IPTABLES_CHAIN, "PROGRAM", opts->program,
                          "CONFIG_OPTION", config, "POLICY_FILE", policy, "CLIENT", opts->client,
-                         "CHECK_UNIT", VSA_CLIENT_CHECK_UNIT, NULL };
+                         "CHECK_UNIT", VSA_CLIENT_CHECK_UNIT, "SYNC_UNIT", VSA_CLIENT_SYNC_UNIT,
+                         "FIREWALL_UNIT", VSA_CLIENT_FIREWALL_UNIT, NULL };
 
   return add_unit (files, opts, opts->firewall == VSA_FIREWALL_NFT ? "firewall-nft.service"
                                                                     : "firewall-iptables.service",
                    VSA_CLIENT_FIREWALL_UNIT, vars, error) &&
          add_unit (files, opts, "check.service", VSA_CLIENT_CHECK_UNIT, vars, error) &&
-         add_unit (files, opts, "check.timer", VSA_CLIENT_CHECK_TIMER, vars, error);
+         add_unit (files, opts, "check.timer", VSA_CLIENT_CHECK_TIMER, vars, error) &&
+         (!vsa_client_grants_have_windows (grants) ||
+          (add_unit (files, opts, "sync.service", VSA_CLIENT_SYNC_UNIT, vars, error) &&
+           add_unit (files, opts, "sync.timer", VSA_CLIENT_SYNC_TIMER, vars, error)));
 }
 
 /* --- everything ---------------------------------------------------------- */
@@ -527,7 +543,7 @@ vsa_client_render (const VsaClientRenderOptions *opts, GError **error)
   if ((text = render_launcher (opts, grants, error)) == NULL)
     return NULL;
   add_file (files, VSA_CLIENT_FILE_LAUNCHER, g_strdup (VSA_CLIENT_LAUNCHER_PATH), text, 0755);
-  if (!render_units (opts, files, error))
+  if (!render_units (opts, grants, files, error))
     return NULL;
   if ((text = render_sudoers (opts, grants, users, error)) == NULL)
     return NULL;

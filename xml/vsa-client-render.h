@@ -58,6 +58,7 @@ typedef struct {
   gboolean nopasswd;          /* sudo without the user's password */
   VsaFirewallKind firewall;
   GHashTable *uids;           /* user name -> GUINT_TO_POINTER (uid) */
+  GDateTime *now;             /* the instant access windows are evaluated at, in their zone */
   VsaTemplateLookup templates;
 } VsaClientRenderOptions;
 
@@ -75,12 +76,14 @@ typedef struct {
 #define VSA_CLIENT_FIREWALL_UNIT "virt-spice-admin-client-firewall.service"
 #define VSA_CLIENT_CHECK_UNIT "virt-spice-admin-client-check.service"
 #define VSA_CLIENT_CHECK_TIMER "virt-spice-admin-client-check.timer"
+#define VSA_CLIENT_SYNC_UNIT "virt-spice-admin-client-sync.service"
+#define VSA_CLIENT_SYNC_TIMER "virt-spice-admin-client-sync.timer"
 
 gboolean vsa_client_render_validate_options (const VsaClientRenderOptions *opts, GError **error);
 GPtrArray *vsa_client_render (const VsaClientRenderOptions *opts, GError **error);
 char *vsa_client_absolute_path (const char *prefix, const char *relative);
 
-/* The nft set elements the firewall must hold, as nft prints them
+/* The nft set elements the firewall must hold at opts->now, as nft prints them
  * ("UID . ADDRESS . PORT" / "ADDRESS . PORT"), for the drift check. */
 GPtrArray *vsa_client_nft_elements (const VsaClientRenderOptions *opts, const char *set_name);
 

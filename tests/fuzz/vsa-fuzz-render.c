@@ -271,7 +271,8 @@ vsa_fuzz_render_sudoers (const uint8_t *data, size_t size)
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) out = new_outputs ();
-  VsaClientRenderOptions opts = { 0 };
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  VsaClientRenderOptions opts = { .now = now };
 
   vsa_fuzz_fields_init (&f, data, size);
   opts.nopasswd = g_str_equal (vsa_fuzz_fields_next (&f), "1");

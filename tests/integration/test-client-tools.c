@@ -46,8 +46,9 @@ render (const VsaClientPolicy *policy, const char *client, VsaFirewallKind firew
 {
   g_autoptr (GHashTable) uids = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GError) error = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   VsaClientRenderOptions opts = {
-    .policy = policy, .client = client, .prefix = "/", .group = "spice-viewer",
+    .now = now, .policy = policy, .client = client, .prefix = "/", .group = "spice-viewer",
     .remote_viewer = "/usr/bin/remote-viewer", .launcher = "/usr/libexec/virt-spice-admin-client-open",
     .program = "/bin/true",
     .firewall = firewall, .uids = uids, .templates = vsa_templates_lookup,

@@ -17,6 +17,18 @@
 
 #define CLIENT "192.168.2.22"
 
+/* The instant every render is made at: Monday 7 December 2026, 10:00 in
+ * Berlin (the fixture's windows are meant there). */
+static GDateTime *
+fixed_now (const char *iso)
+{
+  g_autoptr (GTimeZone) berlin = g_time_zone_new_identifier ("Europe/Berlin");
+
+  return g_date_time_new_from_iso8601 (iso, berlin);
+}
+
+static GDateTime *monday_10;
+
 static VsaClientPolicy *
 load_policy_text (const char *text, GError **error)
 {
@@ -61,6 +73,7 @@ init_options (VsaClientRenderOptions *opts, const VsaClientPolicy *policy, GHash
   opts->nopasswd = firewall == VSA_FIREWALL_IPTABLES; /* both variants covered */
   opts->uids = uids;
   opts->templates = vsa_templates_lookup;
+  opts->now = monday_10;
 }
 
 static void
@@ -150,9 +163,11 @@ test_render_modes (void)
 
 /* The export format round-trips and is valid against its schema. */
 static void
-test_policy_round_trip_and_schema (void)
+test_policy_round_trip_and_schema (gconstpointer data)
 {
-  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  g_autofree char *path = vsa_test_data_path ("client", data, NULL);
+  g_autofree char *text = vsa_test_read (path);
+  g_autoptr (VsaClientPolicy) policy = load_policy_text (text, NULL);
   g_autofree char *xml = vsa_client_policy_to_xml (policy);
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
@@ -305,6 +320,104 @@ test_bad_render (gconstpointer data)
   g_assert_null (strchr (error->message, '\n'));
 }
 
+/* --- access windows ------------------------------------------------------ */
+
+/* The office of the articles, windowed (tests/data/client/windows/): at
+ * each instant the firewall admits exactly the users whose window is
+ * open, the file says so, and the drift check expects the same elements.
+ * Golden: tests/data/client/windows/INSTANT/. */
+typedef struct {
+  const char *label;    /* golden directory */
+  const char *instant;  /* ISO 8601, Berlin time */
+  const char *allowed;  /* allowed4 elements, joined by ", " */
+} WindowCase;
+
+static const WindowCase window_cases[] = {
+  /* charlie always; maggie Mon-Tue */
+  { "mon-1000", "2026-12-07T10:00:00", "2001 . 192.168.2.2 . 20011, 2003 . 192.168.2.2 . 20012" },
+  /* boss evenings on weekdays; anne Wed-Thu */
+  { "wed-1900", "2026-12-09T19:00:00", "2001 . 192.168.2.2 . 20011, 2002 . 192.168.2.2 . 20011, 2004 . 192.168.2.2 . 20012" },
+  /* only charlie at the weekend */
+  { "sat-1200", "2026-12-12T12:00:00", "2001 . 192.168.2.2 . 20011" },
+};
+
+static GPtrArray *
+render_windows (const WindowCase *c, VsaFirewallKind firewall, GHashTable *uids,
+                VsaClientPolicy *policy, GDateTime *now)
+{
+  VsaClientRenderOptions opts;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *files;
+
+  init_options (&opts, policy, uids, firewall);
+  opts.now = now;
+  files = vsa_client_render (&opts, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (GPtrArray) allowed = vsa_client_nft_elements (&opts, "allowed4");
+    g_ptr_array_add (allowed, NULL);
+    g_autofree char *joined = g_strjoinv (", ", (char **) allowed->pdata);
+    g_assert_cmpstr (joined, ==, c->allowed);
+  }
+  return files;
+}
+
+static void
+test_render_windows (gconstpointer data)
+{
+  const WindowCase *c = data;
+  g_autofree char *path = vsa_test_data_path ("client", "windows", "policy.xml", NULL);
+  g_autofree char *text = vsa_test_read (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaClientPolicy) policy = load_policy_text (text, &error);
+  g_autoptr (GHashTable) uids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GDateTime) now = fixed_now (c->instant);
+  guint checked = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (policy->time_zone, ==, "Europe/Berlin");
+  g_hash_table_insert (uids, (gpointer) "charlie", GUINT_TO_POINTER (2001));
+  g_hash_table_insert (uids, (gpointer) "boss", GUINT_TO_POINTER (2002));
+  g_hash_table_insert (uids, (gpointer) "maggie", GUINT_TO_POINTER (2003));
+  g_hash_table_insert (uids, (gpointer) "anne", GUINT_TO_POINTER (2004));
+  for (int firewall = VSA_FIREWALL_NFT; firewall <= VSA_FIREWALL_IPTABLES; firewall++)
+    {
+      g_autoptr (GPtrArray) files = render_windows (c, firewall, uids, policy, now);
+      g_autofree char *dir = g_strdup_printf ("windows/%s", c->label);
+
+      for (guint i = 0; i < files->len; i++)
+        {
+          VsaClientFile *file = g_ptr_array_index (files, i);
+
+          if (file->kind == VSA_CLIENT_FILE_NFT || file->kind == VSA_CLIENT_FILE_IPTABLES ||
+              (file->kind == VSA_CLIENT_FILE_UNIT && strstr (file->path, "-sync.")))
+            {
+              assert_golden_file (file, dir);
+              checked++;
+            }
+        }
+    }
+  /* nft, iptables, and the sync service and timer with each */
+  g_assert_cmpuint (checked, ==, 6);
+}
+
+/* Without windows no sync units are rendered: nothing would change. */
+static void
+test_render_no_windows_no_sync (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  g_autoptr (GHashTable) uids = fixed_uids ();
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GError) error = NULL;
+  VsaClientRenderOptions opts;
+
+  init_options (&opts, policy, uids, VSA_FIREWALL_NFT);
+  files = vsa_client_render (&opts, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < files->len; i++)
+    g_assert_null (strstr (((VsaClientFile *) g_ptr_array_index (files, i))->path, "-sync."));
+}
+
 /* --- escaping -------------------------------------------------------------- */
 
 static void
@@ -368,11 +481,21 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  monday_10 = fixed_now ("2026-12-07T10:00:00");
 
   g_test_add_data_func ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden);
   g_test_add_data_func ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden);
   g_test_add_func ("/client-render/modes-and-owners", test_render_modes);
-  g_test_add_func ("/client-render/policy-round-trip-and-schema", test_policy_round_trip_and_schema);
+  for (gsize i = 0; i < G_N_ELEMENTS (window_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/client-render/windows/%s", window_cases[i].label);
+      g_test_add_data_func (path, &window_cases[i], test_render_windows);
+    }
+  g_test_add_func ("/client-render/windows/none-no-sync-units", test_render_no_windows_no_sync);
+  g_test_add_data_func ("/client-render/policy-round-trip-and-schema", "policy.xml",
+                        test_policy_round_trip_and_schema);
+  g_test_add_data_func ("/client-render/policy-round-trip-and-schema/windows", "windows/policy.xml",
+                        test_policy_round_trip_and_schema);
   g_test_add_func ("/client-render/escape/sudoers", test_sudoers_escape);
   g_test_add_func ("/client-render/escape/file-name", test_file_name_encode);
   g_test_add_func ("/client-render/template/missing-value", test_template_missing_value);

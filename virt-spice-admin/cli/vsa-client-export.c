@@ -36,6 +36,8 @@ vsa_client_export_start (const VsaConfig *config, GError **error)
     return NULL;
   policy->server_name = g_strdup (config->server_name);
   policy->server_subject = g_strdup (config->server_subject);
+  /* Clients evaluate the windows in the server's zone when it names one. */
+  policy->time_zone = *config->time_zone ? g_strdup (config->time_zone) : NULL;
   return g_steal_pointer (&policy);
 }
 

@@ -3,6 +3,7 @@
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-templates.h"
+#include "vsa-time.h"
 #include "vsa-xml.h"
 
 #include <pwd.h>
@@ -23,6 +24,7 @@ vsa_client_host_free (VsaClientHost *host)
   g_free (host->program);
   g_free (host->config_path);
   g_clear_pointer (&host->uids, g_hash_table_unref);
+  g_clear_pointer (&host->now, g_date_time_unref);
   g_free (host);
 }
 
@@ -73,6 +75,19 @@ this_program (void)
   return self ? g_steal_pointer (&self) : g_strdup ("/usr/bin/virt-spice-admin");
 }
 
+/* The windows are meant in the server's zone when the policy names one
+ * (so server and client agree), else in this host's configured zone. */
+static GDateTime *
+windows_now (const VsaConfig *config, const VsaClientPolicy *policy, GError **error)
+{
+  if (policy->time_zone && !vsa_time_zone_check (policy->time_zone, error))
+    {
+      g_prefix_error (error, "the client policy's time-zone: ");
+      return NULL;
+    }
+  return vsa_time_now_in_zone (policy->time_zone ? policy->time_zone : config->time_zone);
+}
+
 /* Takes POLICY: the file `client install` reads, or the policy `apply`
  * builds for a client host of its manifest (the same lock-down either way). */
 VsaClientHost *
@@ -94,6 +109,9 @@ vsa_client_host_new (const VsaConfig *config, VsaClientPolicy *policy, const cha
   host->nopasswd = config->client_nopasswd;
   host->firewall = config->client_firewall;
   host->uids = resolve_uids (host->policy, client);
+  host->now = windows_now (config, policy, error);
+  if (host->now == NULL)
+    return NULL;
   return g_steal_pointer (&host);
 }
 
@@ -123,6 +141,7 @@ vsa_client_host_render_options (const VsaClientHost *host, VsaClientRenderOption
   ret_opts->nopasswd = host->nopasswd;
   ret_opts->firewall = host->firewall;
   ret_opts->uids = host->uids;
+  ret_opts->now = host->now;
   ret_opts->templates = vsa_templates_lookup;
 }
 

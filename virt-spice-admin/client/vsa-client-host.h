@@ -24,6 +24,7 @@ typedef struct {
   gboolean nopasswd;
   VsaFirewallKind firewall;
   GHashTable *uids;  /* user -> uid, for the users this client grants */
+  GDateTime *now;    /* when the host was loaded, in the windows' zone */
 } VsaClientHost;
 
 VsaClientHost *vsa_client_host_new (const VsaConfig *config, VsaClientPolicy *policy,
@@ -45,6 +46,8 @@ gboolean vsa_client_sync_tree (GPtrArray *files, const char *root, gboolean writ
 
 gboolean vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes,
                              GError **error);
+gboolean vsa_client_sync (const VsaClientHost *host, GPtrArray *files, gboolean *ret_changed,
+                          GError **error);
 GPtrArray *vsa_client_check (const VsaClientHost *host, GPtrArray *files);
 void vsa_client_check_setid_files (const VsaClientHost *host, GPtrArray *drifts);
 

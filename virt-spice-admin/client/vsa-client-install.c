@@ -133,19 +133,32 @@ refuse_insecure_host (const VsaClientHost *host, GError **error)
   return TRUE;
 }
 
+static gboolean
+renders_unit (GPtrArray *files, const char *unit)
+{
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+      if (file->kind == VSA_CLIENT_FILE_UNIT && g_str_has_suffix (file->path, unit))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
-enable_units (const VsaClientHost *host, GPtrArray *notes)
+enable_units (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes)
 {
   const char *const reload[] = { "systemctl", "daemon-reload", NULL };
+  gboolean sync = renders_unit (files, VSA_CLIENT_SYNC_TIMER);
   const char *const enable[] = { "systemctl", "enable", "--now", VSA_CLIENT_FIREWALL_UNIT,
-                                 VSA_CLIENT_CHECK_TIMER, NULL };
+                                 VSA_CLIENT_CHECK_TIMER, sync ? VSA_CLIENT_SYNC_TIMER : NULL, NULL };
   g_autoptr (GError) error = NULL;
 
   if (g_strcmp0 (host->prefix, "/") != 0 || !g_file_test ("/run/systemd/system", G_FILE_TEST_IS_DIR))
     {
-      g_ptr_array_add (notes, g_strdup ("systemd is not managing this root: enable "
-                                        VSA_CLIENT_FIREWALL_UNIT " and " VSA_CLIENT_CHECK_TIMER
-                                        " where it does"));
+      g_ptr_array_add (notes, g_strdup_printf ("systemd is not managing this root: enable "
+                                               VSA_CLIENT_FIREWALL_UNIT ", " VSA_CLIENT_CHECK_TIMER
+                                               "%s where it does", sync ? " and " VSA_CLIENT_SYNC_TIMER : ""));
       return;
     }
   if (!vsa_run (reload, NULL, &error) || !vsa_run (enable, NULL, &error))
@@ -177,6 +190,50 @@ vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *note
       !vsa_client_lock_remote_viewer (host, gid, notes, error) ||
       !install_file (host, sudoers, error))
     return FALSE;
-  enable_units (host, notes);
+  enable_units (host, files, notes);
+  return TRUE;
+}
+
+/* At a window boundary the firewall files change: write the changed ones
+ * and load them (one transaction); a run between boundaries changes
+ * nothing.  Only an installed lock-down is synced. */
+gboolean
+vsa_client_sync (const VsaClientHost *host, GPtrArray *files, gboolean *ret_changed,
+                 GError **error)
+{
+  gboolean changed = FALSE;
+
+  if (geteuid () != 0)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "client sync loads the firewall and must run as root");
+      return FALSE;
+    }
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+      g_autofree char *path = NULL;
+      g_autofree char *content = NULL;
+
+      if (file->kind != VSA_CLIENT_FILE_NFT && file->kind != VSA_CLIENT_FILE_IPTABLES &&
+          file->kind != VSA_CLIENT_FILE_IP6TABLES)
+        continue;
+      path = vsa_client_host_path (host, file);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,
+                       "%s is missing: the lock-down of client '%s' is not installed; run "
+                       "'virt-spice-admin client install' first", path, host->client);
+          return FALSE;
+        }
+      if (vsa_file_read_bounded (path, "firewall file", strlen (file->content), &content, NULL, NULL) &&
+          g_strcmp0 (content, file->content) == 0)
+        continue;
+      if (!install_file (host, file, error))
+        return FALSE;
+      changed = TRUE;
+    }
+  if (changed && !load_firewall (host, files, error))
+    return FALSE;
+  *ret_changed = changed;
   return TRUE;
 }

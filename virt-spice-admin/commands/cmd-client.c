@@ -7,6 +7,8 @@
 #include "vsa-cli.h"
 #include "vsa-commands.h"
 #include "vsa-client-host.h"
+#include "vsa-client-windows.h"
+#include "vsa-window.h"
 #include "vsa-error.h"
 
 typedef struct {
@@ -123,6 +125,31 @@ client_check (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return FALSE;
 }
 
+/* Run by virt-spice-admin-client-sync.timer every minute. */
+static gboolean
+client_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
+{
+  ClientOptions options = client_options (inv);
+  g_autoptr (VsaClientHost) host = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GDateTime) next = NULL;
+  g_autofree char *at = NULL;
+  VsaClientRenderOptions opts;
+  gboolean changed = FALSE;
+
+  if ((host = load_host (ctx, &options, "sync", error)) == NULL ||
+      (files = vsa_client_host_render (host, error)) == NULL ||
+      !vsa_client_stage_and_validate (files, error) ||
+      !vsa_client_sync (host, files, &changed, error))
+    return FALSE;
+  vsa_client_host_render_options (host, &opts);
+  next = vsa_client_windows_next (&opts);
+  at = next ? vsa_window_format_instant (next) : g_strdup ("none");
+  vsa_context_note (ctx, "client '%s': firewall %s for the windows open now; next boundary: %s",
+                    options.client, changed ? "changed and loaded" : "unchanged", at);
+  return TRUE;
+}
+
 static const GOptionEntry client_options_entries[] = {
   { "policy", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Client policy from 'virt-spice-admin export'", "FILE" },
   { "client", 0, 0, G_OPTION_ARG_STRING, NULL, "This host's name in the policy (the --client of assign)", "NAME" },
@@ -162,8 +189,20 @@ static const VsaCommand client_check_command = {
   .options = client_options_entries,
 };
 
+static const VsaCommand client_sync_command = {
+  .name = "sync",
+  .run = client_sync,
+  .usage = "--policy FILE --client NAME",
+  .summary = "(root) Admit users only inside their access windows, now",
+  .description = "(root) Renders the firewall again for the access windows open now and\n"
+                 "loads it if it changed; a run between boundaries changes nothing.\n"
+                 "virt-spice-admin-client-sync.timer runs it every minute.",
+  .options = client_options_entries,
+};
+
 static const VsaCommand *const client_commands[] = {
-  &client_render_command, &client_install_command, &client_check_command, NULL
+  &client_render_command, &client_install_command, &client_check_command, &client_sync_command,
+  NULL
 };
 
 const VsaCommand vsa_command_client = {
@@ -171,7 +210,8 @@ const VsaCommand vsa_command_client = {
   .summary = "On a client host: render, install or check its lock-down",
   .description = "On a client host: turn the policy 'virt-spice-admin export' wrote into\n"
                  "the host's lock-down (sudo-pinned remote-viewer, per-UID firewall,\n"
-                 "launcher, .vv files, units), install it, or report drift from it.\n"
+                 "launcher, .vv files, units), install it, or report drift from it;\n"
+                 "sync admits users only inside their access windows.\n"
                  "Reads only the policy file and the configuration, never libvirt.",
   .subcommands = client_commands,
 };
