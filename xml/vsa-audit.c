@@ -200,6 +200,8 @@ vsa_audit_domain (const char *name, xmlDoc *doc, const VsaAuditSettings *setting
 
   if (!vsa_policy_from_domain (doc, &policy, &error))
     {
+      if (vsa_audit_stored_windows (name, doc, settings->now, error->message, findings))
+        return;
       vsa_findings_add (findings, "VSA-C00", VSA_SEVERITY_HIGH, object,
                         "fix the metadata with virt-spice-admin, or virsh edit", "%s", error->message);
       return;

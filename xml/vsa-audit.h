@@ -43,4 +43,10 @@ typedef struct {
 void vsa_audit_domain (const char *name, xmlDoc *doc, const VsaAuditSettings *settings,
                        GPtrArray *findings);
 
+/* VSA-W04 for each access window stored in DOC's metadata that can never
+ * open (does not decode, or has no window).  TRUE when one of them is
+ * what DECODE_ERROR (the policy decoder's message, or NULL) is about. */
+gboolean vsa_audit_stored_windows (const char *name, xmlDoc *doc, GDateTime *now,
+                                   const char *decode_error, GPtrArray *findings);
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "vsa-qemu.h"
 #include "vsa-sasl.h"
 #include "vsa-sasl-vault.h"
+#include "vsa-sessions.h"
 #include "vsa-spice.h"
 #include "vsa-test-config.h"
 #include "vsa-test-util.h"
@@ -1067,6 +1068,86 @@ test_audit_unreadable_vm_is_one_finding (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (fx->out, "high   VSA-C00  VM leaptest:"));
 }
 
+/* VSA-W03: the session journal holds maggie's session to the running
+ * debianx open; audit reports it while her window is closed, not while
+ * it is open, and not once the session has ended. */
+static void
+test_audit_session_outside_window (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *open = NULL;
+  g_autofree char *closed = NULL;
+  g_autoptr (VsaSessionTable) table = vsa_session_table_load (fx->state_dir, NULL);
+  g_autoptr (GError) error = NULL;
+  VsaSession *session;
+
+  g_free (fx->ctx->config->time_zone);
+  fx->ctx->config->time_zone = g_strdup ("UTC");
+  g_free (fx->ctx->config->schedule_timer);
+  fx->ctx->config->schedule_timer = g_build_filename (fx->state_dir, "schedule.timer", NULL);
+  windows_around_now (&open, &closed);
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--client", "192.168.2.22",
+          "--when", closed);
+  g_assert_nonnull (table);
+  session = vsa_session_table_open (table, "debianx", "192.168.2.22", "maggie", "ticket", TRUE,
+                                    g_get_real_time () / G_USEC_PER_SEC - 60);
+  g_assert_true (vsa_session_table_save (table, fx->state_dir, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL));
+  g_assert_true (g_regex_match_simple ("high   VSA-W03  VM debianx: maggie's console session from "
+                                       "192\\.168\\.2\\.22, open since [-0-9]+T[0-9:]+Z, is outside "
+                                       "the user's window [A-Za-z]+ \\(it is [A-Z][a-z][a-z] [0-9:]+\\)\n",
+                                       fx->out, 0, 0));
+  g_assert_nonnull (strstr (fx->out, "fix: virt-spice-admin schedule sync (it cuts the session)"));
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", open);
+  run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL);
+  g_assert_null (strstr (fx->out, "VSA-W03"));
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", closed);
+  vsa_session_end (session, g_get_real_time () / G_USEC_PER_SEC);
+  g_assert_true (vsa_session_table_save (table, fx->state_dir, &error));
+  run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL);
+  g_assert_null (strstr (fx->out, "VSA-W03"));
+}
+
+/* VSA-W04: assign refuses a window that can never open, but virsh edit
+ * can store one.  Audit names the user and the window (not a bare
+ * VSA-C00) and still audits the other VMs. */
+static void
+test_audit_stored_window_never_opens (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (virDomain) dom = vsa_libvirt_lookup (fx->ctx->conn, "leaptest", &error);
+  static const char *const stored[] = { "Mon 10:00-10:00", "Funday" };
+
+  g_assert_no_error (error);
+  g_assert_false (run_cmd (fx, &vsa_command_assign, NULL, &error, "assign", "leaptest", "maggie",
+                           "--when", stored[0], NULL));
+  g_assert_nonnull (strstr (error->message, "is an empty time range"));
+  g_clear_error (&error);
+  for (gsize i = 0; i < G_N_ELEMENTS (stored); i++)
+    {
+      g_autofree char *metadata = g_strdup_printf ("<console auth='password'><access user='maggie' "
+                                                   "client='192.168.2.22' when='%s'/></console>",
+                                                   stored[i]);
+
+      g_assert_cmpint (virDomainSetMetadata (dom, VIR_DOMAIN_METADATA_ELEMENT, metadata,
+                                             VSA_METADATA_PREFIX, VSA_METADATA_NS,
+                                             VIR_DOMAIN_AFFECT_CONFIG), ==, 0);
+      g_assert_false (run_cmd (fx, &vsa_command_audit, NULL, &error, "audit", NULL));
+      g_assert_error (error, VSA_ERROR, VSA_ERROR_INSECURE);
+      g_clear_error (&error);
+      g_assert_true (g_regex_match_simple ("high   VSA-W04  VM leaptest: metadata: line [0-9]+: user "
+                                           "maggie: the stored window '[^']+' can never open \\(bad "
+                                           "window", fx->out, 0, 0));
+      g_assert_nonnull (strstr (fx->out, stored[i]));
+      g_assert_null (strstr (fx->out, "VSA-C00"));
+      g_assert_nonnull (strstr (fx->out, "VM debianx: SPICE console not managed"));
+    }
+}
+
 /* --- export -------------------------------------------------------------- */
 
 static VsaClientPolicy *
@@ -2099,6 +2180,8 @@ main (int argc, char **argv)
   ADD ("/cli/status/unreadable-vm-is-one-row", test_status_unreadable_vm_is_one_row);
   ADD ("/cli/status/unreadable-live-metadata", test_status_unreadable_live_metadata);
   ADD ("/cli/audit/unreadable-vm-is-one-finding", test_audit_unreadable_vm_is_one_finding);
+  ADD ("/cli/audit/session-outside-window", test_audit_session_outside_window);
+  ADD ("/cli/audit/stored-window-never-opens", test_audit_stored_window_never_opens);
   ADD ("/cli/assign/password-mode-records-user", test_assign_password_mode_records_user);
   ADD ("/cli/assign/when-stores-windows", test_assign_when_stores_windows);
   ADD ("/cli/assign/sasl-mode-keeps-own-database", test_assign_sasl_mode_keeps_own_database);

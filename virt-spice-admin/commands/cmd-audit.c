@@ -113,7 +113,7 @@ audit_readable (const VsaVmRecord *vm, const VsaAuditSettings *settings, GPtrArr
     vsa_audit_domain (vm->name, vm->config_doc, settings, findings);
   if (vm->unreadable == NULL)
     return TRUE;
-  if (!has_finding_since (findings, before, "VSA-C00"))
+  if (!has_finding_since (findings, before, "VSA-C00") && !has_finding_since (findings, before, "VSA-W04"))
     vsa_findings_add (findings, "VSA-C00", VSA_SEVERITY_HIGH, object,
                       "fix the metadata with virt-spice-admin, or virsh edit", "%s", vm->unreadable);
   return FALSE;
@@ -138,6 +138,37 @@ audit_sessions (const VsaSessionTable *table, const char *vm, GPtrArray *finding
                         "find out who it was: journalctl VSA_EVENT=connected VSA_VM=VM",
                         "a console session from %s, an address no policy allows, %s at %s",
                         s->client, s->until ? "began" : "is open since", when);
+    }
+}
+
+/* schedule sync cuts a session at its window's end (a fresh password,
+ * the firewall admission taken out): one still open outside its user's
+ * window means the sync did not run or could not cut it. */
+static void
+audit_sessions_windows (const VsaSessionTable *table, const VsaVmRecord *vm, GDateTime *now,
+                        GPtrArray *findings)
+{
+  const VsaPolicy *policy = vm->live_policy ? vm->live_policy : vm->policy;
+  g_autofree char *object = g_strdup_printf ("VM %s", vm->name);
+  g_autofree char *at = vsa_window_format_instant (now);
+
+  for (guint i = 0; table && vm->running && i < table->sessions->len; i++)
+    {
+      const VsaSession *s = g_ptr_array_index (table->sessions, i);
+      const VsaAccess *access = s->user ? vsa_policy_find_access (policy, s->user) : NULL;
+      g_autofree char *since = NULL;
+      g_autofree char *when = NULL;
+
+      if (s->until != 0 || g_strcmp0 (s->vm, vm->name) != 0 || access == NULL ||
+          vsa_window_set_is_open (access->when, now, NULL))
+        continue;
+      since = vsa_format_utc (s->since);
+      when = vsa_window_set_to_string (access->when);
+      vsa_findings_add (findings, "VSA-W03", VSA_SEVERITY_HIGH, object,
+                        "virt-spice-admin schedule sync (it cuts the session); keep "
+                        "virt-spice-admin-schedule.timer enabled",
+                        "%s's console session from %s, open since %s, is outside the user's "
+                        "window %s (it is %s)", s->user, s->client, since, when, at);
     }
 }
 
@@ -212,6 +243,7 @@ run_audit (VsaContext *ctx, GPtrArray *vms)
         continue;
       audit_secrets (ctx->config, vm, findings);
       audit_windows (ctx->config, vm, window_now, &uses_windows, findings);
+      audit_sessions_windows (sessions, vm, window_now, findings);
       if (vm->running)
         audit_running (ctx->config, vm, state, state != NULL, findings);
     }
@@ -293,7 +325,8 @@ const VsaCommand vsa_command_audit = {
                  "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
                  "the TLS key, missing firewall elements of running VMs, SASL databases\n"
                  "out of step with the access windows, windows without the schedule\n"
-                 "timer, client networks wider than client-min-prefix-ipv4/-ipv6, and\n"
+                 "timer, sessions open outside their user's window, stored windows that\n"
+                 "can never open, client networks wider than client-min-prefix-ipv4/-ipv6, and\n"
                  "metadata that disagrees with the XML.  A VM that cannot be read is one\n"
                  "finding (VSA-C00) and the others are still audited.  Exits 1 when it\n"
                  "finds anything, 0 when clean.  Finding IDs are stable (docs/audit.md).",
