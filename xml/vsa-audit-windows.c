@@ -34,7 +34,7 @@ window_never_opens (const char *spec, GDateTime *now, char **ret_why)
     }
   if (vsa_window_set_can_open (set, now))
     return FALSE;
-  *ret_why = g_strdup ("it has no window that opens");
+  *ret_why = g_strdup ("it has no window at all");
   return TRUE;
 }
 
@@ -60,7 +60,7 @@ vsa_audit_stored_windows (const char *name, xmlDoc *doc, GDateTime *now, const c
       fix = g_strdup_printf ("virsh edit %s: give %s a when= that opens (%s), or remove it",
                              name, user ? user : "the user", VSA_WINDOW_FORMS);
       vsa_findings_add (findings, "VSA-W04", VSA_SEVERITY_HIGH, object, fix,
-                        "metadata: line %ld: user %s: the stored window '%s' can never open (%s); "
+                        "metadata: line %ld: user %s: the stored window '%s' never opens: %s; "
                         "the VM cannot start and is unreadable until it is fixed",
                         xmlGetLineNo (n), user ? user : "?", spec, why);
       explains = explains || (decode_error && g_str_has_suffix (decode_error, why));

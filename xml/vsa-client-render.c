@@ -237,7 +237,7 @@ GPtrArray *
 vsa_client_nft_elements (const VsaClientRenderOptions *opts, const char *set_name)
 {
   g_autoptr (GArray) all = vsa_client_policy_grants (opts->policy, opts->client);
-  g_autoptr (GArray) grants = vsa_client_grants_open_now (opts, all);
+  g_autoptr (GArray) grants = vsa_client_grants_open_now (all, opts->now);
   GPtrArray *elements = g_ptr_array_new_with_free_func (g_free);
   int family = g_str_has_suffix (set_name, "6") ? AF_INET6 : AF_INET;
 
@@ -280,7 +280,7 @@ static char *
 render_nft (const VsaClientRenderOptions *opts, GArray *grants, GError **error)
 {
   g_autofree char *header = header_comment (opts, "#");
-  g_autofree char *windows = vsa_client_windows_comment (opts, grants);
+  g_autofree char *windows = vsa_client_windows_comment (grants, opts->now);
   g_autofree char *allowed4 = nft_elements_line (opts, "allowed4");
   g_autofree char *managed4 = nft_elements_line (opts, "managed4");
   g_autofree char *allowed6 = nft_elements_line (opts, "allowed6");
@@ -316,8 +316,8 @@ render_iptables (const VsaClientRenderOptions *opts, GArray *grants, int family,
   g_autoptr (GString) rules = g_string_new (NULL);
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *header = header_comment (opts, "#");
-  g_autofree char *windows = vsa_client_windows_comment (opts, grants);
-  g_autoptr (GArray) open = vsa_client_grants_open_now (opts, grants);
+  g_autofree char *windows = vsa_client_windows_comment (grants, opts->now);
+  g_autoptr (GArray) open = vsa_client_grants_open_now (grants, opts->now);
 
   for (guint i = 0; i < open->len; i++)
     {

@@ -11,7 +11,7 @@ grant_when (const VsaClientGrant *grant)
 }
 
 GArray *
-vsa_client_grants_open_now (const VsaClientRenderOptions *opts, GArray *grants)
+vsa_client_grants_open_now (GArray *grants, GDateTime *now)
 {
   GArray *open = g_array_new (FALSE, FALSE, sizeof (VsaClientGrant));
 
@@ -19,7 +19,7 @@ vsa_client_grants_open_now (const VsaClientRenderOptions *opts, GArray *grants)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
 
-      if (vsa_window_set_is_open (grant_when (grant), opts->now, NULL))
+      if (vsa_window_set_is_open (grant_when (grant), now, NULL))
         g_array_append_val (open, *grant);
     }
   return open;
@@ -35,7 +35,7 @@ vsa_client_grants_have_windows (GArray *grants)
 }
 
 char *
-vsa_client_windows_comment (const VsaClientRenderOptions *opts, GArray *grants)
+vsa_client_windows_comment (GArray *grants, GDateTime *now)
 {
   g_autoptr (GString) text = g_string_new (NULL);
 
@@ -54,7 +54,7 @@ vsa_client_windows_comment (const VsaClientRenderOptions *opts, GArray *grants)
 
       if (vsa_window_set_is_always (when))
         continue;
-      open = vsa_window_set_is_open (when, opts->now, &next);
+      open = vsa_window_set_is_open (when, now, &next);
       until = next ? vsa_window_format_instant (next) : NULL;
       g_string_append_printf (text, "#   %s -> %s (%s): %s%s%s\n", grant->user, grant->vm->name,
                               *spec ? spec : "never", open ? "admitted" : "refused",
@@ -64,16 +64,15 @@ vsa_client_windows_comment (const VsaClientRenderOptions *opts, GArray *grants)
 }
 
 GDateTime *
-vsa_client_windows_next (const VsaClientRenderOptions *opts)
+vsa_client_windows_next (GArray *grants, GDateTime *now)
 {
-  g_autoptr (GArray) grants = vsa_client_policy_grants (opts->policy, opts->client);
   GDateTime *earliest = NULL;
 
   for (guint i = 0; i < grants->len; i++)
     {
       GDateTime *next = NULL;
 
-      vsa_window_set_is_open (grant_when (&g_array_index (grants, VsaClientGrant, i)), opts->now, &next);
+      vsa_window_set_is_open (grant_when (&g_array_index (grants, VsaClientGrant, i)), now, &next);
       if (next && (earliest == NULL || g_date_time_compare (next, earliest) < 0))
         {
           g_clear_pointer (&earliest, g_date_time_unref);

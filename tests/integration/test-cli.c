@@ -1100,6 +1100,16 @@ test_audit_session_outside_window (Fixture *fx, gconstpointer data)
                                        "the user's window [A-Za-z]+ \\(it is [A-Z][a-z][a-z] [0-9:]+\\)\n",
                                        fx->out, 0, 0));
   g_assert_nonnull (strstr (fx->out, "fix: virt-spice-admin schedule sync (it cuts the session)"));
+  /* sessions shows her window and that it is closed now. */
+  {
+    g_autofree char *column = g_strdup_printf (" %s: closed until ", closed);
+
+    RUN_OK (fx, &vsa_command_sessions, NULL, "sessions");
+    g_assert_nonnull (strstr (fx->out, "WINDOW\n"));
+    g_assert_nonnull (strstr (fx->out, column));
+    RUN_OK (fx, &vsa_command_sessions, NULL, "sessions", "--json");
+    g_assert_nonnull (strstr (fx->out, "\"window_open\" : false"));
+  }
 
   RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "maggie", "--when", open);
   run_cmd (fx, &vsa_command_audit, NULL, NULL, "audit", "debianx", NULL);
@@ -1140,7 +1150,7 @@ test_audit_stored_window_never_opens (Fixture *fx, gconstpointer data)
       g_assert_error (error, VSA_ERROR, VSA_ERROR_INSECURE);
       g_clear_error (&error);
       g_assert_true (g_regex_match_simple ("high   VSA-W04  VM leaptest: metadata: line [0-9]+: user "
-                                           "maggie: the stored window '[^']+' can never open \\(bad "
+                                           "maggie: the stored window '[^']+' never opens: bad "
                                            "window", fx->out, 0, 0));
       g_assert_nonnull (strstr (fx->out, stored[i]));
       g_assert_null (strstr (fx->out, "VSA-C00"));
@@ -1496,7 +1506,7 @@ static const BadInput bad_inputs[] = {
  { "export-client-meta", &vsa_command_export, { "export", "--client", "a;b" }, NULL, VSA_ERROR_INVALID, "client 'a;b' is neither" },
   { "export-no-ca", &vsa_command_export, { "export" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the CA certificate" },
   { "export-operand", &vsa_command_export, { "export", "debianx" }, NULL, VSA_ERROR_USAGE, "usage:" },
-  { "client-unknown-action", &vsa_command_client, { "client", "deploy", "--policy", "/nonexistent" }, NULL, VSA_ERROR_USAGE, "use render, install or check" },
+  { "client-unknown-action", &vsa_command_client, { "client", "deploy", "--policy", "/nonexistent" }, NULL, VSA_ERROR_USAGE, "use render, install, check or sync" },
   { "client-no-policy", &vsa_command_client, { "client", "check", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --policy FILE" },
   { "client-missing-policy", &vsa_command_client, { "client", "check", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_NOT_FOUND, "cannot read the client policy" },
   { "client-render-no-dest", &vsa_command_client, { "client", "render", "--policy", "/nonexistent/p.xml", "--client", "lap" }, NULL, VSA_ERROR_USAGE, "needs --dest DIR" },

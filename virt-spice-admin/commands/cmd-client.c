@@ -133,8 +133,8 @@ client_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
   g_autoptr (VsaClientHost) host = NULL;
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GDateTime) next = NULL;
+  g_autoptr (GArray) grants = NULL;
   g_autofree char *at = NULL;
-  VsaClientRenderOptions opts;
   gboolean changed = FALSE;
 
   if ((host = load_host (ctx, &options, "sync", error)) == NULL ||
@@ -142,8 +142,8 @@ client_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
       !vsa_client_stage_and_validate (files, error) ||
       !vsa_client_sync (host, files, &changed, error))
     return FALSE;
-  vsa_client_host_render_options (host, &opts);
-  next = vsa_client_windows_next (&opts);
+  grants = vsa_client_policy_grants (host->policy, host->client);
+  next = vsa_client_windows_next (grants, host->now);
   at = next ? vsa_window_format_instant (next) : g_strdup ("none");
   vsa_context_note (ctx, "client '%s': firewall %s for the windows open now; next boundary: %s",
                     options.client, changed ? "changed and loaded" : "unchanged", at);
