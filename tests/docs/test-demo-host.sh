@@ -51,8 +51,9 @@ check "demo.sh exits 0" test "$status" = 0
 check "nothing under /etc or /var changed" diff -u "$work/before" "$work/after"
 check "it shows the diff secure would make" grep -q '^+    <graphics type="spice" autoport="no" listen="127.0.0.1" tlsPort=' "$work/out"
 check "it shows what apply changed, per VM and client host" grep -qx '4 changed, 0 unchanged, 0 failed' "$work/out"
-check "it wrote the office's client host bundle" grep -q '^client host maggie-laptop: changed: 10 of 10 files and directories written under ' "$work/out"
+check "it wrote the office's client host bundle" grep -q '^client host maggie-laptop: changed: 12 of 12 files and directories written under ' "$work/out"
 check "the bundle holds maggie's pinned sudo rule and her .vv" bash -c 'grep -qx "clients/maggie-laptop/etc/sudoers.d/virt-spice-admin" "$0" && grep -qx "clients/maggie-laptop/etc/virt-spice-admin/client/vv/maggie/imap.vv" "$0"' "$work/out"
+check "... and the timer that re-renders her firewall at her windows' boundaries" grep -qx "clients/maggie-laptop/etc/systemd/system/virt-spice-admin-client-sync.timer" "$work/out"
 check "it shows the backups apply saved in its own state directory" grep -q '^state/backups/debianx/.*\.xml$' "$work/out"
 check "its temporary directory is gone" bash -c '! ls -d /tmp/vsa-demo.* 2>/dev/null | grep -qF "$0"' \
     "$(sed -n 's/^\$ cat \(.*\)\/virt-spice-admin.conf$/\1/p' "$work/out")"
