@@ -157,8 +157,9 @@ enable_units (const VsaClientHost *host, GPtrArray *files, GPtrArray *notes)
   if (g_strcmp0 (host->prefix, "/") != 0 || !g_file_test ("/run/systemd/system", G_FILE_TEST_IS_DIR))
     {
       g_ptr_array_add (notes, g_strdup_printf ("systemd is not managing this root: enable "
-                                               VSA_CLIENT_FIREWALL_UNIT ", " VSA_CLIENT_CHECK_TIMER
-                                               "%s where it does", sync ? " and " VSA_CLIENT_SYNC_TIMER : ""));
+                                               VSA_CLIENT_FIREWALL_UNIT "%s" VSA_CLIENT_CHECK_TIMER
+                                               "%s where it does", sync ? ", " : " and ",
+                                               sync ? " and " VSA_CLIENT_SYNC_TIMER : ""));
       return;
     }
   if (!vsa_run (reload, NULL, &error) || !vsa_run (enable, NULL, &error))
