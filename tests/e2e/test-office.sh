@@ -29,13 +29,15 @@ NETNS=vsa-e2e-office
 HOST_IF=vsa-off-h
 CLIENT_IF=vsa-off-c
 
-tap_plan 16
+tap_plan 17
 ip link del "$HOST_IF" 2>/dev/null || true # an earlier run's veth is ours
 NET=$(vsa_test_net4 10.238.0 172.31.238 192.168.238 2>&1) || tap_bail "$NET"
 SERVER=$NET.1
 E2E_EXTRA_SANS="ip:$SERVER"
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
+WATCH=""
 cleanup() {
+    [ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null || true
     e2e_teardown
     ip netns del "$NETNS" 2>/dev/null || true
     ip link del "$HOST_IF" 2>/dev/null || true
@@ -44,6 +46,8 @@ cleanup() {
 }
 trap cleanup EXIT
 vsa_e2e_config
+# watch's records go to stderr (no journald here), not to the host's journal.
+echo "journal-socket = $VSA_E2E_STATE/no-journal.sock" >>"$VIRT_SPICE_ADMIN_CONFIG"
 # The office's client addresses (192.168.2.X) in this test's network.
 declare -A ADDR=([charlie]=$NET.21 [boss]=$NET.24 [maggie]=$NET.25 [anne]=$NET.26 [ralph]=$NET.23)
 veth_netns "$NETNS" "$HOST_IF" "$CLIENT_IF" "$SERVER" "${ADDR[@]}"
@@ -85,6 +89,11 @@ tap_check "a second apply changes nothing" converges '0 changed, 4 unchanged, 0 
 tap_check "the three VMs start (the hook admits the windows open now)" bash -c \
     "virsh -c '$E2E_URI' start $VM1 >/dev/null && virsh -c '$E2E_URI' start $VM2 >/dev/null && virsh -c '$E2E_URI' start $VM3 >/dev/null"
 
+# watch records the sessions the probes below open (and close).
+"$VSA" -c "$E2E_URI" watch 2>"$VSA_E2E_STATE/watch.err" {E2E_LOCK_FD}>&- &
+WATCH=$!
+sleep 2
+
 probe_from() { # USER VM: probe's exit status from USER's address
     from "${ADDR[$1]}"
     ip netns exec "$NETNS" "$VSA" -c "$E2E_URI" probe "$2" --host "$SERVER" --timeout 10 >/dev/null 2>&1
@@ -123,10 +132,37 @@ bool() { [ "${WANT[$1]}" = open ] && echo true || echo false; }
 tap_check "status --json: each user's open flag agrees with the clock" bash -c \
     '[ "$1" = "$2" ]' _ "$(for u in charlie boss; do json_open "$VM1" $u; done; for u in maggie anne; do json_open "$VM2" $u; done; json_open "$VM3" ralph)" \
     "$(for u in charlie boss maggie anne ralph; do bool $u; done)"
+# sessions: one (ended) session per user whose window is open now, none
+# for the others, each with the window's state now.
+session_windows() {
+    local want="" u vm
+    for u in charlie boss maggie anne ralph; do
+        [ "${WANT[$u]}" = open ] && want+="$u:true "
+    done
+    for _ in $(seq 20); do
+        got=$(vsa sessions --all --json | /usr/bin/python3 -c 'import json, sys
+rows = json.load(sys.stdin)["sessions"]
+print(" ".join("%s:%s" % (u, str(o).lower()) for u, o in sorted({(r["user"], r["window_open"]) for r in rows if r["user"]},
+      key=lambda x: ["charlie", "boss", "maggie", "anne", "ralph"].index(x[0]))), end=" ")')
+        [ "$got" = "$want" ] && return 0
+        sleep 0.5
+    done
+    echo "sessions: '$got', expected '$want'"
+    return 1
+}
+tap_check "sessions: a session for each user admitted now, each window open" session_windows
 FW=$VSA_E2E_STATE/clients/maggie-laptop/etc/virt-spice-admin/client/firewall.nft
 verdict() { [ "${WANT[$1]}" = open ] && echo admitted || echo refused; }
 tap_check "maggie's laptop bundle admits her now exactly when the clock says" \
     grep -q "^#   maggie -> $VM2 (Mon-Tue): $(verdict maggie) until " "$FW"
 tap_check "audit finds no session outside a window and no window that never opens" bash -c \
     "! \"\$0\" -c '$E2E_URI' audit $VM1 $VM2 $VM3 2>&1 | grep -q 'VSA-W0[34]'" "$VSA"
+if [ -n "${VSA_OFFICE_SHOW:-}" ]; then # the outputs the admin guide shows
+    for cmd in "status" "show $VM2" "sessions --all" "audit $VM1 $VM2 $VM3"; do
+        echo "\$ virt-spice-admin $cmd"
+        # shellcheck disable=SC2086
+        "$VSA" -c "$E2E_URI" $cmd 2>&1 || true
+    done >"$VSA_OFFICE_SHOW"
+    sed -n '1,12p' "$FW" >>"$VSA_OFFICE_SHOW"
+fi
 tap_done
