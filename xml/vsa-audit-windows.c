@@ -56,6 +56,10 @@ vsa_audit_stored_windows (const char *name, xmlDoc *doc, GDateTime *now, const c
       if (!vsa_xml_is_element_ns (n, VSA_METADATA_NS, "access") ||
           (spec = vsa_xml_get (n, "when")) == NULL || !window_never_opens (spec, now, &why))
         continue;
+      explains = explains || (decode_error && g_str_has_suffix (decode_error, why));
+      /* The accepted forms are in the fix; the message keeps the reason. */
+      if (g_str_has_suffix (why, "; accepted: " VSA_WINDOW_FORMS))
+        why[strlen (why) - strlen ("; accepted: " VSA_WINDOW_FORMS)] = '\0';
       user = vsa_xml_get (n, "user");
       fix = g_strdup_printf ("virsh edit %s: give %s a when= that opens (%s), or remove it",
                              name, user ? user : "the user", VSA_WINDOW_FORMS);
@@ -63,7 +67,6 @@ vsa_audit_stored_windows (const char *name, xmlDoc *doc, GDateTime *now, const c
                         "metadata: line %ld: user %s: the stored window '%s' never opens: %s; "
                         "the VM cannot start and is unreadable until it is fixed",
                         xmlGetLineNo (n), user ? user : "?", spec, why);
-      explains = explains || (decode_error && g_str_has_suffix (decode_error, why));
     }
   return explains;
 }
