@@ -195,13 +195,31 @@ vsa_client_install (const VsaClientHost *host, GPtrArray *files, GPtrArray *note
   return TRUE;
 }
 
+static GPtrArray *
+firewall_files (GPtrArray *files)
+{
+  GPtrArray *firewall = g_ptr_array_new ();
+
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+
+      if (file->kind == VSA_CLIENT_FILE_NFT || file->kind == VSA_CLIENT_FILE_IPTABLES ||
+          file->kind == VSA_CLIENT_FILE_IP6TABLES)
+        g_ptr_array_add (firewall, file);
+    }
+  return firewall;
+}
+
 /* At a window boundary the firewall files change: write the changed ones
  * and load them (one transaction); a run between boundaries changes
- * nothing.  Only an installed lock-down is synced. */
+ * nothing.  Only the firewall is validated (by its tool) and touched, as
+ * this runs every minute; only an installed lock-down is synced. */
 gboolean
 vsa_client_sync (const VsaClientHost *host, GPtrArray *files, gboolean *ret_changed,
                  GError **error)
 {
+  g_autoptr (GPtrArray) firewall = firewall_files (files);
   gboolean changed = FALSE;
 
   if (geteuid () != 0)
@@ -209,16 +227,14 @@ vsa_client_sync (const VsaClientHost *host, GPtrArray *files, gboolean *ret_chan
       g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "client sync loads the firewall and must run as root");
       return FALSE;
     }
-  for (guint i = 0; i < files->len; i++)
+  if (!vsa_client_stage_and_validate (firewall, error))
+    return FALSE;
+  for (guint i = 0; i < firewall->len; i++)
     {
-      VsaClientFile *file = g_ptr_array_index (files, i);
-      g_autofree char *path = NULL;
+      VsaClientFile *file = g_ptr_array_index (firewall, i);
+      g_autofree char *path = vsa_client_host_path (host, file);
       g_autofree char *content = NULL;
 
-      if (file->kind != VSA_CLIENT_FILE_NFT && file->kind != VSA_CLIENT_FILE_IPTABLES &&
-          file->kind != VSA_CLIENT_FILE_IP6TABLES)
-        continue;
-      path = vsa_client_host_path (host, file);
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         {
           g_set_error (error, VSA_ERROR, VSA_ERROR_NOT_FOUND,

@@ -139,7 +139,6 @@ client_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
 
   if ((host = load_host (ctx, &options, "sync", error)) == NULL ||
       (files = vsa_client_host_render (host, error)) == NULL ||
-      !vsa_client_stage_and_validate (files, error) ||
       !vsa_client_sync (host, files, &changed, error))
     return FALSE;
   grants = vsa_client_policy_grants (host->policy, host->client);
