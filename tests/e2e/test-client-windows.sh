@@ -85,7 +85,11 @@ tap_check "bob (window closed) is refused" pair bob refused
 tap_check "the firewall file says so" bash -c \
     "grep -q '^#   alice -> $VM ($OPEN): admitted until ' $FW && grep -q '^#   bob -> $VM ($CLOSED): refused until ' $FW"
 tap_check "client check finds no drift" client -q client check
-sync_unchanged() { client client sync 2>&1 | grep -q "^client '$CLIENT': firewall unchanged for the windows open now; next boundary: "; }
+sync_unchanged() {
+    local out
+    out=$(client client sync 2>&1) || { echo "$out"; return 1; }
+    grep -q "^client '$CLIENT': firewall unchanged for the windows open now; next boundary: " <<<"$out" || { echo "$out"; return 1; }
+}
 tap_check "client sync between boundaries changes nothing" sync_unchanged
 
 # A window ending at the next whole minute, with at least 20 s left.

@@ -113,6 +113,8 @@ validate_units (GPtrArray *files, const char *root, GError **error)
       if (file->kind == VSA_CLIENT_FILE_UNIT)
         g_ptr_array_add (argv, vsa_client_absolute_path (root, file->path));
     }
+  if (argv->len == 2) /* no unit in FILES (client sync validates the firewall alone) */
+    return TRUE;
   g_ptr_array_add (argv, NULL);
   return vsa_run_silent ((const char *const *) argv->pdata, error);
 }
