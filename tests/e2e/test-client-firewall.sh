@@ -74,14 +74,7 @@ all_pairs_open() {
 }
 tap_check "without the client firewall every user reaches both consoles" all_pairs_open
 
-cp /bin/true "$TMP/remote-viewer" # a stand-in: the real one is covered by test-client-check.sh
-cat >"$TMP/client.conf" <<CONF
-[defaults]
-client-group = $CLIENT_GROUP
-client-prefix = $TMP/root
-client-remote-viewer = $TMP/remote-viewer
-client-launcher = $(client_launcher "$VSA")
-CONF
+client_stand_in_config "$TMP" "$VSA" # the real one is covered by test-client-check.sh
 client() { ip netns exec "$NS" "$VSA" --config "$TMP/client.conf" -q client "$@" --policy "$TMP/policy.xml" --client "$CLIENT"; }
 tap_check "client install inside the client namespace" client install
 tap_check "the nft table is loaded in the namespace only" bash -c \

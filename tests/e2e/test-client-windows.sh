@@ -67,14 +67,7 @@ pair() { # USER WANT(open|refused)
 }
 tap_check "without the client lock-down bob reaches the console too" pair bob open
 
-cp /bin/true "$TMP/remote-viewer" # a stand-in: the viewer is not what is tested here
-cat >"$TMP/client.conf" <<CONF
-[defaults]
-client-group = $CLIENT_GROUP
-client-prefix = $TMP/root
-client-remote-viewer = $TMP/remote-viewer
-client-launcher = $(client_launcher "$VSA")
-CONF
+client_stand_in_config "$TMP" "$VSA" # the viewer is not what is tested here
 client() { ip netns exec "$NS" "$VSA" --config "$TMP/client.conf" "$@" --policy "$TMP/policy.xml" --client "$CLIENT"; }
 FW=$TMP/root/etc/virt-spice-admin/client/firewall.nft
 tap_check "client install inside the client namespace" client -q client install

@@ -85,3 +85,17 @@ client_cleanup() {
 client_note_group() {
     getent group "$CLIENT_GROUP" >/dev/null || CLIENT_CREATED_GROUP=1
 }
+
+# client_stand_in_config DIR CLI: DIR/client.conf for a client host under
+# DIR/root whose remote-viewer is a stand-in (/bin/true as DIR/remote-viewer),
+# for tests of what is around the viewer (firewall, windows).
+client_stand_in_config() {
+    cp /bin/true "$1/remote-viewer"
+    cat >"$1/client.conf" <<CONF
+[defaults]
+client-group = $CLIENT_GROUP
+client-prefix = $1/root
+client-remote-viewer = $1/remote-viewer
+client-launcher = $(client_launcher "$2")
+CONF
+}
