@@ -1896,6 +1896,69 @@ test_apply_converges_tunnels (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (vsa_policy_find_tunnel (policy, "charlie")->key->comment, ==, "charlie@laptop");
 }
 
+#define MAGGIE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILYcPGdckKARw1DqtvIiuHHdNQBf5E2xzTihTVWqqfZi maggie@laptop"
+
+/* The console broker's keys and take-over rights converge as `assign
+ * --ssh-key --take-over` records them: after apply, assign with the same
+ * key changes nothing; a second run changes nothing; without --prune a
+ * key the manifest does not give stays, with --prune it goes (--dry-run
+ * first: nothing changes). */
+static void
+test_apply_converges_broker_users (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'><vm name='leaptest' auth='password'>\n"
+    "  <user name='maggie' take-over='yes' ssh-key='" MAGGIE_KEY "'/>\n"
+    "  <user name='ralph'/></vm></host>");
+  g_autofree char *maggie_pub = g_build_filename (fx->state_dir, "maggie.pub", NULL);
+  g_autofree char *bob_pub = vsa_test_data_path ("tunnel", "keys", "bob.pub", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  const VsaBrokerUser *maggie;
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, ", console keys changed (run 'virt-spice-admin broker install')\n"));
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n"));
+  policy = policy_of (fx, "leaptest");
+  maggie = vsa_policy_find_broker_user (policy, "maggie");
+  g_assert_true (maggie->take_over);
+  g_assert_cmpstr (maggie->key->comment, ==, "maggie@laptop");
+  g_assert_null (vsa_policy_find_broker_user (policy, "ralph"));
+  before = domain_xml (fx, "leaptest");
+  g_assert_true (g_file_set_contents (maggie_pub, MAGGIE_KEY "\n", -1, NULL));
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "maggie", "--ssh-key", maggie_pub,
+          "--take-over");
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_clear_pointer (&before, g_free);
+  g_clear_pointer (&after, g_free);
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "ralph", "--ssh-key", bob_pub,
+          "--take-over");
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n")); /* without --prune: kept */
+  before = domain_xml (fx, "leaptest");
+  g_assert_true (run_cmd (fx, &vsa_command_apply, NULL, &error, "apply", manifest, "--prune",
+                          "--dry-run", NULL));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: changed: password, TLS port 20001 on "
+                                     "127.0.0.1, console keys changed (run 'virt-spice-admin "
+                                     "broker install')\n"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_true (run_apply (fx, manifest, "--prune", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&policy, vsa_policy_free);
+  policy = policy_of (fx, "leaptest");
+  g_assert_null (vsa_policy_find_broker_user (policy, "ralph"));
+  g_assert_nonnull (vsa_policy_find_broker_user (policy, "maggie"));
+  g_assert_true (run_apply (fx, manifest, "--prune", &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n"));
+}
+
 /* The running VM takes the policy apply defined, every part of it: the
  * live update gets the edit's final policy, whatever step changed it. */
 static void
@@ -2142,6 +2205,7 @@ main (int argc, char **argv)
   ADD ("/cli/apply/converges-windows", test_apply_converges_windows);
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
   ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
+  ADD ("/cli/apply/converges-broker-users", test_apply_converges_broker_users);
   ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);
   ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);
   ADD ("/cli/apply/host-uris", test_apply_host_uris);
