@@ -1896,6 +1896,42 @@ test_apply_converges_tunnels (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (vsa_policy_find_tunnel (policy, "charlie")->key->comment, ==, "charlie@laptop");
 }
 
+/* sasl mode, a window closed now: apply takes the new credential out of
+ * the VM's database into the vault at once (as assign does), and the
+ * next run finds it there instead of asking for a new one. */
+static void
+test_apply_sasl_closed_window_credential_in_vault (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *open = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *manifest = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *vault = NULL;
+  g_autoptr (GError) error = NULL;
+
+  use_sasl_mode (fx, TRUE);
+  g_free (fx->ctx->config->time_zone);
+  fx->ctx->config->time_zone = g_strdup ("UTC");
+  windows_around_now (&open, &closed);
+  body = g_strdup_printf ("<host name='mysrv'><vm name='leaptest' auth='sasl'>"
+                          "<user name='maggie' when='%s'/><user name='anne' when='%s'/></vm></host>",
+                          closed, open);
+  manifest = write_manifest (fx, body);
+  dir = vsa_sasl_vm_dir (fx->ctx->config, "leaptest");
+  vault = vsa_sasl_vault_dir (fx->ctx->config, "leaptest");
+  g_assert_true (run_apply (fx, manifest, "--generate-passwords", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, ", 2 new SASL credentials\n"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (vault, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (strstr (fx->out, "new SASL credential"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+}
+
 #define MAGGIE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILYcPGdckKARw1DqtvIiuHHdNQBf5E2xzTihTVWqqfZi maggie@laptop"
 
 /* The console broker's keys and take-over rights converge as `assign
@@ -2206,6 +2242,7 @@ main (int argc, char **argv)
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
   ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
   ADD ("/cli/apply/converges-broker-users", test_apply_converges_broker_users);
+  ADD ("/cli/apply/sasl-closed-window-credential-in-vault", test_apply_sasl_closed_window_credential_in_vault);
   ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);
   ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);
   ADD ("/cli/apply/host-uris", test_apply_host_uris);

@@ -343,7 +343,9 @@ users_without_credential (VmRequest *req)
     {
       VsaAccess *access = g_ptr_array_index (req->vm->access, i);
 
-      if (!vsa_sasl_user_exists (req->sasl_dir, access->user))
+      /* Outside her window the credential waits in the vault. */
+      if (!vsa_sasl_user_exists (req->sasl_dir, access->user) &&
+          !vsa_sasl_vault_has_user (req->config, req->vm->name, access->user))
         g_ptr_array_add (users, access->user);
     }
   return users;
@@ -407,6 +409,7 @@ commit_vm (VsaContext *ctx, const char *host, VsaEdit *edit, VmRequest *req,
            GError **error)
 {
   gboolean sasl = req->vm->auth == VSA_AUTH_SASL;
+  g_autoptr (GDateTime) now = vsa_time_now_in_zone (ctx->config->time_zone);
 
   if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
     return FALSE;
@@ -420,6 +423,11 @@ commit_vm (VsaContext *ctx, const char *host, VsaEdit *edit, VmRequest *req,
       forget_credentials (ctx, req, ret_credentials);
       return FALSE;
     }
+  /* As after assign: a closed window takes the credential out of the
+   * VM's database now, not at the next schedule sync. */
+  if (sasl && !vsa_sasl_vault_sync (ctx->config, req->vm->name, edit->policy, now, FALSE, NULL,
+                                    error))
+    return FALSE;
   return !edit->changed || vsa_live_apply_policy (ctx, edit->dom, edit->policy, error);
 }
 
