@@ -564,15 +564,19 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   g_assert_false (vsa_sasl_user_exists (dir, "alice"));
 }
 
-/* Windows computed from the real clock in UTC: OPEN covers today and
- * tomorrow, CLOSED is only the day after tomorrow, so both hold even if
- * the test runs across midnight. */
+/* sasl mode, the windows' zone UTC, and windows computed from the real
+ * clock: OPEN covers today and tomorrow, CLOSED is only the day after
+ * tomorrow, so both hold even if the test runs across midnight. */
 static void
-windows_around_now (char **ret_open, char **ret_closed)
+sasl_windows_around_now (Fixture *fx, char **ret_open, char **ret_closed)
 {
   static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   int today = g_date_time_get_day_of_week (now) - 1;
+
+  use_sasl_mode (fx, TRUE);
+  g_free (fx->ctx->config->time_zone);
+  fx->ctx->config->time_zone = g_strdup ("UTC");
 
   *ret_open = g_strdup_printf ("%s-%s", days[today], days[(today + 1) % 7]);
   *ret_closed = g_strdup (days[(today + 2) % 7]);
@@ -593,10 +597,7 @@ test_schedule_sync_sasl_follows_windows (Fixture *fx, gconstpointer data)
   g_autofree char *audit = NULL;
   struct stat st;
 
-  use_sasl_mode (fx, TRUE);
-  g_free (fx->ctx->config->time_zone);
-  fx->ctx->config->time_zone = g_strdup ("UTC");
-  windows_around_now (&open, &closed);
+  sasl_windows_around_now (fx, &open, &closed);
   dir = vsa_sasl_vm_dir (fx->ctx->config, "debianx");
   vault = vsa_sasl_vault_dir (fx->ctx->config, "debianx");
   vault_db = vsa_sasl_db_path (vault);
@@ -1910,10 +1911,7 @@ test_apply_sasl_closed_window_credential_in_vault (Fixture *fx, gconstpointer da
   g_autofree char *vault = NULL;
   g_autoptr (GError) error = NULL;
 
-  use_sasl_mode (fx, TRUE);
-  g_free (fx->ctx->config->time_zone);
-  fx->ctx->config->time_zone = g_strdup ("UTC");
-  windows_around_now (&open, &closed);
+  sasl_windows_around_now (fx, &open, &closed);
   body = g_strdup_printf ("<host name='mysrv'><vm name='leaptest' auth='sasl'>"
                           "<user name='maggie' when='%s'/><user name='anne' when='%s'/></vm></host>",
                           closed, open);
