@@ -22,6 +22,14 @@ vsa_test_data_path (const char *first, ...)
 }
 
 char *
+vsa_test_case_path (const char *dir, const char *name, const char *suffix)
+{
+  g_autofree char *file = g_strconcat (name, suffix, NULL);
+
+  return vsa_test_data_path (dir, file, NULL);
+}
+
+char *
 vsa_test_read (const char *path)
 {
   g_autoptr (GError) error = NULL;

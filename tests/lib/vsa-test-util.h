@@ -7,6 +7,9 @@ G_BEGIN_DECLS
 
 char *vsa_test_data_path (const char *first, ...) G_GNUC_NULL_TERMINATED;
 char *vsa_test_read (const char *path);
+/* A golden case's file: tests/data/DIR/NAME followed by SUFFIX (".in",
+ * ".out.xml"...). */
+char *vsa_test_case_path (const char *dir, const char *name, const char *suffix);
 void vsa_test_assert_golden (const char *actual, const char *expected_path);
 
 /* A test program's registrations as one table, in their order: a row is

@@ -97,10 +97,8 @@ static void
 run_golden (gconstpointer data)
 {
   const char *name = data;
-  g_autofree char *in_name = g_strconcat (name, ".in", NULL);
-  g_autofree char *out_name = g_strconcat (name, ".out", NULL);
-  g_autofree char *in_path = vsa_test_data_path ("nft", in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path ("nft", out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path ("nft", name, ".in");
+  g_autofree char *out_path = vsa_test_case_path ("nft", name, ".out");
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *actual = NULL;

@@ -301,10 +301,8 @@ static void
 run_render (gconstpointer data)
 {
   const RenderCase *tc = data;
-  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
-  g_autofree char *out_name = g_strconcat (tc->name, ".out.txt", NULL);
-  g_autofree char *in_path = vsa_test_data_path ("tunnel", in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path ("tunnel", out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path ("tunnel", tc->name, ".in.xml");
+  g_autofree char *out_path = vsa_test_case_path ("tunnel", tc->name, ".out.txt");
   g_autoptr (GError) error = NULL;
   g_autofree char *actual = render_case (in_path, &error);
 
