@@ -18,17 +18,13 @@
 # Usage: test-apply-hosts.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 A=vsa-e2e-hosts-a
 B=vsa-e2e-hosts-b
 
 tap_plan 18
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
-vsa_e2e_config
+vsa_e2e_start
 e2e_define_fixture "$A" ""
 e2e_define_fixture "$B" "<graphics type='spice' port='5931' autoport='no' listen='0.0.0.0'/>"
 SECOND="qemu:///system?socket=/var/run/libvirt/libvirt-sock"
