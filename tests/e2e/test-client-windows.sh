@@ -16,12 +16,10 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-. "$HERE/harness.sh"
 . "$HERE/vsa-e2e-lib.sh"
 . "$HERE/vsa-client-lib.sh"
 . "$HERE/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-cwin
 NS=vsa-e2e-cwin
 
@@ -31,8 +29,7 @@ NET=$(vsa_test_net4 10.236.0 172.31.236 192.168.236 2>&1) || tap_bail "$NET"
 SERVER=$NET.1
 CLIENT=$NET.2
 E2E_EXTRA_SANS=$SERVER
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 TMP=$(mktemp -d /tmp/vsa-e2e-cwin.XXXXXX)
 chmod 0755 "$TMP"
 trap 'e2e_teardown; client_cleanup; "$VSA" -q firewall flush 2>/dev/null || true; rm -rf "$VSA_E2E_STATE" "$TMP"' EXIT

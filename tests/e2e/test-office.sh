@@ -17,11 +17,9 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-. "$HERE/harness.sh"
 . "$HERE/vsa-e2e-lib.sh"
 . "$HERE/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM1=vsa-e2e-office-debianx
 VM2=vsa-e2e-office-imap
 VM3=vsa-e2e-office-leaptest
@@ -34,7 +32,7 @@ ip link del "$HOST_IF" 2>/dev/null || true # an earlier run's veth is ours
 NET=$(vsa_test_net4 10.238.0 172.31.238 192.168.238 2>&1) || tap_bail "$NET"
 SERVER=$NET.1
 E2E_EXTRA_SANS="ip:$SERVER"
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
+vsa_e2e_start
 WATCH=""
 cleanup() {
     [ -n "$WATCH" ] && kill "$WATCH" 2>/dev/null || true
@@ -45,7 +43,6 @@ cleanup() {
     rm -rf "$VSA_E2E_STATE"
 }
 trap cleanup EXIT
-vsa_e2e_config
 # watch's records go to stderr (no journald here), not to the host's journal.
 echo "journal-socket = $VSA_E2E_STATE/no-journal.sock" >>"$VIRT_SPICE_ADMIN_CONFIG"
 # The office's client addresses (192.168.2.X) in this test's network.

@@ -27,7 +27,16 @@ fixed_now (const char *iso)
   return g_date_time_new_from_iso8601 (iso, berlin);
 }
 
-static GDateTime *monday_10;
+/* Monday 10:00, made once. */
+static GDateTime *
+monday_10 (void)
+{
+  static GDateTime *instant;
+
+  if (instant == NULL)
+    instant = fixed_now ("2026-12-07T10:00:00");
+  return instant;
+}
 
 static VsaClientPolicy *
 load_policy_text (const char *text, GError **error)
@@ -73,7 +82,7 @@ init_options (VsaClientRenderOptions *opts, const VsaClientPolicy *policy, GHash
   opts->nopasswd = firewall == VSA_FIREWALL_IPTABLES; /* both variants covered */
   opts->uids = uids;
   opts->templates = vsa_templates_lookup;
-  opts->now = monday_10;
+  opts->now = monday_10 ();
 }
 
 static void
@@ -477,37 +486,20 @@ test_template_missing_value (void)
   g_assert_nonnull (strstr (error->message, "no value for @TAG@"));
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-  monday_10 = fixed_now ("2026-12-07T10:00:00");
+static const VsaTestEntry client_render_tests[] = {
+  VSA_TEST_DATA ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden),
+  VSA_TEST_DATA ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden),
+  VSA_TEST ("/client-render/modes-and-owners", test_render_modes),
+  VSA_TEST_CASES ("/client-render/windows", window_cases, test_render_windows),
+  VSA_TEST ("/client-render/windows/none-no-sync-units", test_render_no_windows_no_sync),
+  VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema", "policy.xml", test_policy_round_trip_and_schema),
+  VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/windows", "windows/policy.xml",
+                 test_policy_round_trip_and_schema),
+  VSA_TEST ("/client-render/escape/sudoers", test_sudoers_escape),
+  VSA_TEST ("/client-render/escape/file-name", test_file_name_encode),
+  VSA_TEST ("/client-render/template/missing-value", test_template_missing_value),
+  VSA_TEST_CASES ("/client-render/bad-policy", bad_policies, test_bad_policy),
+  VSA_TEST_CASES ("/client-render/bad-render", bad_renders, test_bad_render),
+};
 
-  g_test_add_data_func ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden);
-  g_test_add_data_func ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden);
-  g_test_add_func ("/client-render/modes-and-owners", test_render_modes);
-  for (gsize i = 0; i < G_N_ELEMENTS (window_cases); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/client-render/windows/%s", window_cases[i].label);
-      g_test_add_data_func (path, &window_cases[i], test_render_windows);
-    }
-  g_test_add_func ("/client-render/windows/none-no-sync-units", test_render_no_windows_no_sync);
-  g_test_add_data_func ("/client-render/policy-round-trip-and-schema", "policy.xml",
-                        test_policy_round_trip_and_schema);
-  g_test_add_data_func ("/client-render/policy-round-trip-and-schema/windows", "windows/policy.xml",
-                        test_policy_round_trip_and_schema);
-  g_test_add_func ("/client-render/escape/sudoers", test_sudoers_escape);
-  g_test_add_func ("/client-render/escape/file-name", test_file_name_encode);
-  g_test_add_func ("/client-render/template/missing-value", test_template_missing_value);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_policies); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/client-render/bad-policy/%s", bad_policies[i].label);
-      g_test_add_data_func (path, &bad_policies[i], test_bad_policy);
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_renders); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/client-render/bad-render/%s", bad_renders[i].label);
-      g_test_add_data_func (path, &bad_renders[i], test_bad_render);
-    }
-  return g_test_run ();
-}
+VSA_TEST_MAIN (client_render_tests)
