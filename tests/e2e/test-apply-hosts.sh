@@ -79,7 +79,7 @@ tap_check "and leaves every bundle file untouched" diff "$VSA_E2E_STATE/times.be
 POLICY=$BUNDLES/desk/etc/virt-spice-admin/client/policy.xml
 echo stray >"$BUNDLES/desk/etc/stray.conf"
 tap_check "a file the bundle does not have is removed, the others stay" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx 'client host desk: changed: 0 of 12 files and directories written under $BUNDLES/desk, stale files removed' '$out' && [ ! -e '$BUNDLES/desk/etc/stray.conf' ] && find '$BUNDLES' -type f -printf '%p %T@\n' | sort | diff '$VSA_E2E_STATE/times.before' -"
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx 'client host desk: changed: 0 of 14 files and directories written under $BUNDLES/desk, stale files removed' '$out' && [ ! -e '$BUNDLES/desk/etc/stray.conf' ] && find '$BUNDLES' -type f -printf '%p %T@\n' | sort | diff '$VSA_E2E_STATE/times.before' -"
 tap_check "the bundle is what 'client render' writes for the same policy" \
     bash -c "'$VSA' -q client render --policy '$POLICY' --client 127.0.0.1 --dest '$VSA_E2E_STATE/render' && diff -r '$VSA_E2E_STATE/render' '$BUNDLES/desk'"
 

@@ -23,7 +23,7 @@ VSA=$1 HOOK=$2
 VM=vsa-e2e-cwin
 NS=vsa-e2e-cwin
 
-tap_plan 19
+tap_plan 23
 ip link del vsa-e2e-h 2>/dev/null || true # an earlier run's veth is ours
 NET=$(vsa_test_net4 10.236.0 172.31.236 192.168.236 2>&1) || tap_bail "$NET"
 SERVER=$NET.1
@@ -108,4 +108,15 @@ tap_check "alice is refused after her window's end" pair alice refused
 tap_check "... by the client: the server still admits the address" bash -c \
     "nft list set inet virt_spice_admin clients4 | tr -s ' \n\t' ' ' | grep -q '$CLIENT \. $PORT'"
 tap_check "client check is clean again" client -q client check
+
+# The iptables variant follows the windows the same way: alice's window
+# open again (today and tomorrow), bob's still closed.
+vsa assign "$VM" alice --when "$OPEN"
+export_policy
+ip netns exec "$NS" nft delete table inet vsa_client
+iptables_install() { client -q client install --firewall iptables; }
+tap_check "client install --firewall iptables" iptables_install
+tap_check "with iptables alice (window open) reaches the console" pair alice open
+tap_check "with iptables bob (window closed) is refused" pair bob refused
+tap_check "client check --firewall iptables finds no drift" client -q client check --firewall iptables
 tap_done
