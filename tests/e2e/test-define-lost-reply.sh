@@ -137,7 +137,7 @@ tap_check "... and reports the VM unknown, with where the old XML is" \
 tap_check "... the tunnels of the unreadable host are left as they are" \
     grep -qx "tunnels of local: failed: the host could not be read; the tunnels of this machine were left as they are" "$out.out"
 tap_check "... summary: 1 unknown" grep -qx "0 changed, 0 unchanged, 1 failed, 1 unknown" "$out.out"
-tap_check "... the error line counts it" grep -qx "virt-spice-admin: 1 of 2 parts (VMs, client hosts, tunnels) failed (left unchanged), 1 unknown; see their lines above" "$out.err"
+tap_check "... the error line counts it" grep -qx "virt-spice-admin: 1 of 2 parts (VMs, client hosts, tunnels, console broker) failed (left unchanged), 1 unknown; see their lines above" "$out.err"
 
 # 4. A single edit through the same transaction: assign.
 run_with_lost_reply after yes "grep -q bob '$CONFIG_FILE'" "$out" "$VSA" -c "$E2E_URI" assign "$VM" bob --client 127.0.0.4
