@@ -46,7 +46,7 @@ for user in "$U1" "$U2"; do
         useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$user"
         CREATED_USERS+=("$user")
     fi
-    usermod -s /usr/sbin/nologin "$user"
+    usermod -s /usr/sbin/nologin "$user" >/dev/null
 done
 SSHD_ROOT=$VSA_E2E_STATE/sshd
 mkdir -p "$SSHD_ROOT"
