@@ -14,11 +14,9 @@
 # Usage: test-apply-broker.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
 . "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 . "$(dirname "$(readlink -f "$0")")/vsa-broker-lib.sh"
 VM=vsa-e2e-apply-broker
 PORT=20939
@@ -26,8 +24,7 @@ PORT=20939
 tap_plan 16
 broker_check_tools
 broker_net 10.237.0 10.238.0 172.31.237 192.168.237
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 broker_setup
 e2e_define_fixture "$VM" ""
 

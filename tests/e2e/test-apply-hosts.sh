@@ -20,10 +20,8 @@
 # Usage: test-apply-hosts.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 A=vsa-e2e-hosts-a
 B=vsa-e2e-hosts-b
 
@@ -32,7 +30,7 @@ U2=vsa-e2e-hosts-u2
 CREATED_USERS=()
 
 tap_plan 19
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
+vsa_e2e_start
 cleanup() {
     local user
     e2e_teardown
@@ -40,7 +38,6 @@ cleanup() {
     rm -rf "$VSA_E2E_STATE"
 }
 trap cleanup EXIT
-vsa_e2e_config
 for user in "$U1" "$U2"; do
     if ! getent passwd "$user" >/dev/null; then
         useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$user"

@@ -224,18 +224,11 @@ test_bad_manifest (gconstpointer data)
   g_assert_null (strchr (error->message, '\n'));
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
+static const VsaTestEntry manifest_tests[] = {
+  VSA_TEST ("/manifest/office-example-parses", test_office_example_parses),
+  VSA_TEST ("/manifest/volumes-and-qemu-parse", test_volumes_and_qemu_parse),
+  VSA_TEST ("/manifest/broker-users-parse", test_broker_users_parse),
+  VSA_TEST_CASES ("/manifest/bad", bad_manifests, test_bad_manifest),
+};
 
-  g_test_add_func ("/manifest/office-example-parses", test_office_example_parses);
-  g_test_add_func ("/manifest/volumes-and-qemu-parse", test_volumes_and_qemu_parse);
-  g_test_add_func ("/manifest/broker-users-parse", test_broker_users_parse);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_manifests); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/manifest/bad/%s", bad_manifests[i].label);
-      g_test_add_data_func (path, &bad_manifests[i], test_bad_manifest);
-    }
-  return g_test_run ();
-}
+VSA_TEST_MAIN (manifest_tests)

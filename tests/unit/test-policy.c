@@ -1163,65 +1163,48 @@ test_choice_parse (void)
   g_assert_cmpstr (error->message, ==, "mode 'x' is unknown; use 'keep' or 'disconnect'");
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
+static const VsaTestEntry policy_tests[] = {
+  VSA_TEST ("/choice/parse", test_choice_parse),
+  VSA_TEST ("/config/defaults", test_config_defaults),
+  VSA_TEST ("/config/all-keys", test_config_all_keys),
+  VSA_TEST ("/config/example-file-loads", test_config_example_file_loads),
+  VSA_TEST ("/config/tunnel-keys", test_config_tunnel_keys),
+  VSA_TEST_NUMBERED ("/config/rejects", bad_configs, test_config_rejects),
+  VSA_TEST ("/config/explicit-missing-file", test_config_explicit_missing_file),
+  VSA_TEST ("/config/env-overrides-default", test_config_env_overrides_default),
+  VSA_TEST ("/time/duration-parses", test_duration_parses),
+  VSA_TEST ("/time/converts-to-utc", test_time_converts_to_utc),
+  VSA_TEST ("/ports/auto-picks-lowest-free", test_port_auto_picks_lowest_free),
+  VSA_TEST ("/ports/explicit-checks", test_port_explicit_checks),
+  VSA_TEST ("/secret/generated-passwords", test_generated_passwords),
+  VSA_TEST ("/names/vm", test_vm_names),
+  VSA_TEST ("/names/volumes", test_volume_names),
+  VSA_TEST ("/names/tokens", test_token_names),
+  VSA_TEST ("/names/client-entries-the-hook-refuses", test_client_entries_the_hook_refuses),
+  VSA_TEST ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4),
+  VSA_TEST ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set),
+  VSA_TEST ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema),
+  VSA_TEST ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema),
+  VSA_TEST ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel),
+  VSA_TEST ("/policy/windows-round-trip-matches-schema", test_policy_windows_round_trip_matches_schema),
+  VSA_TEST ("/policy/refuses-bad-windows", test_policy_refuses_bad_windows),
+  VSA_TEST ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element),
+  VSA_TEST ("/policy/volumes-keep-order", test_policy_volumes_keep_order),
+  VSA_TEST ("/policy/token-volumes-round-trip", test_policy_token_volumes_round_trip),
+  VSA_TEST ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix),
+  VSA_TEST_NUMBERED ("/policy/rejects-bad-volume", bad_volumes, test_policy_rejects_bad_volume),
+  VSA_TEST_CASES ("/policy/refuses-hostile-metadata", hostile_metadata, test_policy_refuses_hostile_metadata),
+  VSA_TEST ("/policy/accepts-metadata-in-schema", test_policy_accepts_metadata_in_schema),
+  VSA_TEST ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched),
+  VSA_TEST ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype),
+  VSA_TEST ("/xml/parse-reports-line", test_xml_parse_reports_line),
+  VSA_TEST ("/file/atomic-write-removes-stale-temps", test_atomic_write_removes_stale_temps),
+  VSA_TEST ("/file/lock-excludes-and-names-holder", test_lock_excludes_and_names_holder),
+  VSA_TEST ("/vv/password-mode", test_vv_password_mode),
+  VSA_TEST ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs),
+  VSA_TEST ("/policy/set-broker-user", test_policy_set_broker_user),
+  VSA_TEST ("/policy/retain-broker-users", test_policy_retain_broker_users),
+  VSA_TEST ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password),
+};
 
-  g_test_add_func ("/choice/parse", test_choice_parse);
-
-  g_test_add_func ("/config/defaults", test_config_defaults);
-  g_test_add_func ("/config/all-keys", test_config_all_keys);
-  g_test_add_func ("/config/example-file-loads", test_config_example_file_loads);
-  g_test_add_func ("/config/tunnel-keys", test_config_tunnel_keys);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_configs); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/config/rejects/%" G_GSIZE_FORMAT, i);
-      g_test_add_data_func (path, &bad_configs[i], test_config_rejects);
-    }
-  g_test_add_func ("/config/explicit-missing-file", test_config_explicit_missing_file);
-  g_test_add_func ("/config/env-overrides-default", test_config_env_overrides_default);
-  g_test_add_func ("/time/duration-parses", test_duration_parses);
-  g_test_add_func ("/time/converts-to-utc", test_time_converts_to_utc);
-  g_test_add_func ("/ports/auto-picks-lowest-free", test_port_auto_picks_lowest_free);
-  g_test_add_func ("/ports/explicit-checks", test_port_explicit_checks);
-  g_test_add_func ("/secret/generated-passwords", test_generated_passwords);
-  g_test_add_func ("/names/vm", test_vm_names);
-  g_test_add_func ("/names/volumes", test_volume_names);
-  g_test_add_func ("/names/tokens", test_token_names);
-  g_test_add_func ("/names/client-entries-the-hook-refuses", test_client_entries_the_hook_refuses);
-  g_test_add_func ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4);
-  g_test_add_func ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set);
-  g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
-  g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
-  g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
-  g_test_add_func ("/policy/windows-round-trip-matches-schema", test_policy_windows_round_trip_matches_schema);
-  g_test_add_func ("/policy/refuses-bad-windows", test_policy_refuses_bad_windows);
-  g_test_add_func ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element);
-  g_test_add_func ("/policy/volumes-keep-order", test_policy_volumes_keep_order);
-  g_test_add_func ("/policy/token-volumes-round-trip", test_policy_token_volumes_round_trip);
-  g_test_add_func ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_volumes); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/policy/rejects-bad-volume/%" G_GSIZE_FORMAT, i);
-      g_test_add_data_func (path, &bad_volumes[i], test_policy_rejects_bad_volume);
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (hostile_metadata); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/policy/refuses-hostile-metadata/%s",
-                                               hostile_metadata[i].label);
-      g_test_add_data_func (path, &hostile_metadata[i], test_policy_refuses_hostile_metadata);
-    }
-  g_test_add_func ("/policy/accepts-metadata-in-schema", test_policy_accepts_metadata_in_schema);
-  g_test_add_func ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched);
-  g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
-  g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);
-  g_test_add_func ("/file/atomic-write-removes-stale-temps", test_atomic_write_removes_stale_temps);
-  g_test_add_func ("/file/lock-excludes-and-names-holder", test_lock_excludes_and_names_holder);
-  g_test_add_func ("/vv/password-mode", test_vv_password_mode);
-  g_test_add_func ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs);
-  g_test_add_func ("/policy/set-broker-user", test_policy_set_broker_user);
-  g_test_add_func ("/policy/retain-broker-users", test_policy_retain_broker_users);
-  g_test_add_func ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password);
-  return g_test_run ();
-}
+VSA_TEST_MAIN (policy_tests)
