@@ -10,7 +10,7 @@
 # console shell; alice's `ssh console VM` through that sshd then gets a
 # .vv from the broker; a second run reports the broker unchanged and
 # touches no file; --json has the row; --prune without bob takes his Match
-# block away.
+# block and his key file away.
 # Usage: test-apply-broker.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -114,6 +114,7 @@ tap_check "--json: the broker row, every member present" json_row
 # --- --prune without bob ------------------------------------------------------
 tap_check "--dry-run --prune without bob changes nothing" \
     bash -c "$(declare -f times); T='$T' KEYS='$KEYS'; '$VSA' -c '$E2E_URI' -q apply --dry-run --prune '$ALICE_ONLY' >'$out' && grep -qx 'console broker of one: changed: would install $DROP_IN, 1 key file(s) and the broker.s units' '$out' && times | diff '$T/times.before' - && grep -qx 'Match User $BOB' '$DROP_IN'"
-tap_check "--prune without bob takes his Match block away, alice's stays" \
-    bash -c "'$VSA' -c '$E2E_URI' -q apply --prune '$ALICE_ONLY' >'$out' && grep -q '^console broker of one: changed: installed ' '$out' && ! grep -q 'Match User $BOB' '$DROP_IN' && grep -qx 'Match User $ALICE' '$DROP_IN'"
+tap_check "--prune without bob takes his Match block and key file away, alice's stay" \
+    bash -c "'$VSA' -c '$E2E_URI' -q apply --prune '$ALICE_ONLY' >'$out' && grep -qx 'console broker of one: changed: installed $DROP_IN, 1 key file(s) and the broker.s units; removed stale keys; reload sshd' '$out' && ! grep -q 'Match User $BOB' '$DROP_IN' && [ ! -e '$KEYS/$BOB' ] && grep -qx 'Match User $ALICE' '$DROP_IN' && [ -f '$KEYS/$ALICE' ]"
+sed 's/^/# /' "$out"
 tap_done

@@ -28,7 +28,7 @@ has_console_keys (GPtrArray *consoles)
 }
 
 static char *
-describe (VsaContext *ctx, const VsaBrokerPlan *plan)
+describe (VsaContext *ctx, const VsaBrokerPlan *plan, guint stale)
 {
   g_autoptr (GString) s = g_string_new (ctx->dry_run ? "would install " : "installed ");
 
@@ -38,6 +38,8 @@ describe (VsaContext *ctx, const VsaBrokerPlan *plan)
   for (guint i = 0; i < plan->to_change->len; i++)
     g_string_append_printf (s, "%s%s", i ? ", " : "; the console shell for ",
                             (const char *) g_ptr_array_index (plan->to_change, i));
+  if (stale > 0)
+    g_string_append (s, "; removed stale keys");
   if (!ctx->dry_run)
     g_string_append (s, "; reload sshd");
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -47,15 +49,16 @@ static VsaApplyOutcome
 converge_broker (VsaContext *ctx, GPtrArray *docs, char **ret_detail, GError **error)
 {
   g_autoptr (VsaBrokerPlan) plan = vsa_broker_plan (ctx, docs, error);
+  guint stale = 0;
 
   if (plan == NULL)
     return VSA_APPLY_FAILED;
   if (vsa_broker_plan_current (plan))
     return VSA_APPLY_UNCHANGED;
   if (!vsa_broker_plan_check (ctx, plan, error) ||
-      (!ctx->dry_run && !vsa_broker_plan_install (ctx, plan, error)))
+      (!ctx->dry_run && !vsa_broker_plan_install (ctx, plan, &stale, error)))
     return VSA_APPLY_FAILED;
-  *ret_detail = describe (ctx, plan);
+  *ret_detail = describe (ctx, plan, stale);
   return VSA_APPLY_CHANGED;
 }
 

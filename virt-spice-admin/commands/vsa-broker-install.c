@@ -293,11 +293,19 @@ vsa_broker_plan_check (VsaContext *ctx, const VsaBrokerPlan *plan, GError **erro
 }
 
 gboolean
-vsa_broker_plan_install (VsaContext *ctx, const VsaBrokerPlan *plan, GError **error)
+vsa_broker_plan_install (VsaContext *ctx, const VsaBrokerPlan *plan, guint *ret_stale,
+                         GError **error)
 {
   g_autoptr (GHashTable) old_shells = current_shells (plan->to_change);
 
-  return install (ctx, plan->files, plan->to_change, old_shells, error);
+  if (!install (ctx, plan->files, plan->to_change, old_shells, error))
+    return FALSE;
+  /* One directory for both kinds of keys would lose the tunnels'. */
+  *ret_stale = g_strcmp0 (ctx->config->broker_authorized_keys_dir,
+                          ctx->config->tunnel_authorized_keys_dir) == 0
+                 ? 0 : vsa_key_files_remove_stale (ctx->config->broker_authorized_keys_dir,
+                                                   plan->files);
+  return TRUE;
 }
 
 gboolean
@@ -306,6 +314,7 @@ vsa_broker_install (VsaContext *ctx, GError **error)
   g_autoptr (GPtrArray) vms = NULL;
   g_autoptr (GPtrArray) docs = g_ptr_array_new ();
   g_autoptr (VsaBrokerPlan) plan = NULL;
+  guint stale = 0;
 
   if (!vsa_context_connect (ctx, error) ||
       (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
@@ -319,12 +328,12 @@ vsa_broker_install (VsaContext *ctx, GError **error)
       vsa_cli_print_checked_files (ctx, plan->files);
       return TRUE;
     }
-  if (!vsa_broker_plan_install (ctx, plan, error))
+  if (!vsa_broker_plan_install (ctx, plan, &stale, error))
     return FALSE;
-  vsa_context_note (ctx, "installed %s for %u console user(s) and the broker's units in %s; reload "
-                    "sshd and run 'systemctl daemon-reload && systemctl enable --now "
+  vsa_context_note (ctx, "installed %s for %u console user(s) and the broker's units in %s%s; "
+                    "reload sshd and run 'systemctl daemon-reload && systemctl enable --now "
                     "virt-spice-admin-broker virt-spice-admin-watch'",
                     ((VsaRenderedFile *) g_ptr_array_index (plan->files, 0))->path, plan->accounts,
-                    ctx->config->systemd_unit_dir);
+                    ctx->config->systemd_unit_dir, stale ? ", removed stale keys" : "");
   return TRUE;
 }

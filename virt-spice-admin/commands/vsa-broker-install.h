@@ -28,8 +28,10 @@ VsaBrokerPlan *vsa_broker_plan (VsaContext *ctx, GPtrArray *docs, GError **error
 gboolean vsa_broker_plan_current (const VsaBrokerPlan *plan);
 /* `sshd -t` with the rendered drop-in. */
 gboolean vsa_broker_plan_check (VsaContext *ctx, const VsaBrokerPlan *plan, GError **error);
-/* Shells, then the files; on failure the shells are put back. */
-gboolean vsa_broker_plan_install (VsaContext *ctx, const VsaBrokerPlan *plan, GError **error);
+/* Shells, then the files; on failure the shells are put back.  Then the
+ * key files of users without a console key go (RET_STALE: how many). */
+gboolean vsa_broker_plan_install (VsaContext *ctx, const VsaBrokerPlan *plan, guint *ret_stale,
+                                  GError **error);
 
 gboolean vsa_broker_install (VsaContext *ctx, GError **error);
 
