@@ -23,17 +23,6 @@ vsa_tunnel_route_free (VsaTunnelRoute *route)
   g_free (route);
 }
 
-static char *
-domain_name (xmlDoc *doc)
-{
-  xmlNode *name = vsa_xml_child (xmlDocGetRootElement (doc), "name");
-  xmlChar *text = name ? xmlNodeGetContent (name) : NULL;
-  char *copy = g_strdup (text ? (const char *) text : "");
-
-  xmlFree (text);
-  return copy;
-}
-
 /* Where sshd (on the VM's host) reaches the console: the listen address
  * itself when it is loopback; a wildcard is reachable on loopback too.
  * Anything but loopback means the console does not need the tunnel, which
@@ -99,7 +88,7 @@ tunnel_destination (const char *vm, const VsaSpiceInfo *spice, GPtrArray *notes,
 gboolean
 vsa_tunnel_routes_from_domain (xmlDoc *doc, GPtrArray *routes, GPtrArray *notes, GError **error)
 {
-  g_autofree char *vm = domain_name (doc);
+  g_autofree char *vm = vsa_domain_name (doc);
   g_autoptr (VsaPolicy) policy = NULL;
   g_auto (VsaSpiceInfo) spice = { 0 };
   g_autofree char *destination = NULL;

@@ -205,17 +205,33 @@ vsa_xml_devices (xmlDoc *doc, GError **error)
   return vsa_xml_ensure_child (root, "devices");
 }
 
-char *
-vsa_domain_uuid (xmlDoc *doc)
+/* The stripped text of the domain's child element NAME, or NULL. */
+static char *
+domain_child_text (xmlDoc *doc, const char *name)
 {
-  xmlNode *uuid = vsa_xml_child (xmlDocGetRootElement (doc), "uuid");
+  xmlNode *child = vsa_xml_child (xmlDocGetRootElement (doc), name);
   xmlChar *text;
   char *copy;
 
-  if (uuid == NULL)
+  if (child == NULL)
     return NULL;
-  text = xmlNodeGetContent (uuid);
+  text = xmlNodeGetContent (child);
   copy = g_strstrip (g_strdup ((const char *) text));
   xmlFree (text);
   return copy;
+}
+
+char *
+vsa_domain_uuid (xmlDoc *doc)
+{
+  return domain_child_text (doc, "uuid");
+}
+
+/* "" when there is none. */
+char *
+vsa_domain_name (xmlDoc *doc)
+{
+  char *name = domain_child_text (doc, "name");
+
+  return name ? name : g_strdup ("");
 }

@@ -36,5 +36,6 @@ void vsa_xml_unset (xmlNode *node, const char *attr);
 void vsa_xml_remove_node (xmlNode *node);
 xmlNode *vsa_xml_devices (xmlDoc *doc, GError **error);
 char *vsa_domain_uuid (xmlDoc *doc);
+char *vsa_domain_name (xmlDoc *doc);
 
 G_END_DECLS

@@ -7,14 +7,16 @@
 # changes and leaves the bundle's files untouched, --dry-run changes
 # nothing, the bundle is what `client render` writes for its policy, a
 # contradicting client host fails naming both sides, and the unreachable
-# host fails only its own VMs (exit 1).  The console broker's side: daemon
+# host fails only its own VMs (exit 1).  The console broker's side: U1
 # has a console key, take-over and a window in the manifest; a key,
-# take-over and window that `assign` gives nobody stay without --prune
+# take-over and window that `assign` gives U2 stay without --prune
 # (the window goes back to always: the manifest gives none), and --prune
 # (after a --dry-run that changes nothing) takes them away, then reports
-# 0 changes.  The console users are two
-# accounts every Debian host has (daemon, nobody) with their UIDs here, so
-# that `client render` on this host resolves the same UIDs as the manifest.
+# 0 changes; both hosts are this machine's, so one broker row covers them
+# (its files under a temp root; tests/e2e/test-apply-broker.sh proves them
+# with real logins).  The console users are two accounts the test creates,
+# with their UIDs here, so that `client render` on this host resolves the
+# same UIDs as the manifest.
 # Usage: test-apply-hosts.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
@@ -23,29 +25,61 @@ VSA=$1 HOOK=$2
 A=vsa-e2e-hosts-a
 B=vsa-e2e-hosts-b
 
-tap_plan 18
+U1=vsa-e2e-hosts-u1
+U2=vsa-e2e-hosts-u2
+CREATED_USERS=()
+
+tap_plan 19
 vsa_e2e_start
+cleanup() {
+    local user
+    e2e_teardown
+    for user in "${CREATED_USERS[@]}"; do userdel "$user" 2>/dev/null; done
+    rm -rf "$VSA_E2E_STATE"
+}
+trap cleanup EXIT
+for user in "$U1" "$U2"; do
+    if ! getent passwd "$user" >/dev/null; then
+        useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$user"
+        CREATED_USERS+=("$user")
+    fi
+    usermod -s /usr/sbin/nologin "$user" >/dev/null
+done
+SSHD_ROOT=$VSA_E2E_STATE/sshd
+mkdir -p "$SSHD_ROOT"
+ssh-keygen -q -t ed25519 -N '' -f "$SSHD_ROOT/host_key"
+printf 'Include %s/sshd_config.d/*.conf\nHostKey %s/host_key\nUsePAM no\nAuthorizedKeysFile none\n' \
+    "$SSHD_ROOT" "$SSHD_ROOT" >"$SSHD_ROOT/sshd_config"
+cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
+sshd-config = $SSHD_ROOT/sshd_config
+sshd-drop-in-dir = $SSHD_ROOT/sshd_config.d
+tunnel-authorized-keys-dir = $SSHD_ROOT/tunnel_keys
+broker-authorized-keys-dir = $SSHD_ROOT/console_keys
+broker-command = $VSA console
+console-shell = $(dirname "$VSA")/console-shell
+systemd-unit-dir = $SSHD_ROOT/units
+CONF
 e2e_define_fixture "$A" ""
 e2e_define_fixture "$B" "<graphics type='spice' port='5931' autoport='no' listen='0.0.0.0'/>"
 SECOND="qemu:///system?socket=/var/run/libvirt/libvirt-sock"
 BUNDLES=$VSA_E2E_STATE/clients
 
-ssh-keygen -q -t ed25519 -N '' -C daemon@desk -f "$VSA_E2E_STATE/daemon"
-ssh-keygen -q -t ed25519 -N '' -C nobody@desk -f "$VSA_E2E_STATE/nobody"
-DAEMON_KEY=$(cut -d' ' -f2 "$VSA_E2E_STATE/daemon.pub")
-BROKER="take-over=\"yes\" when=\"Mon-Fri 08:00-18:00\" ssh-key=\"$(cat "$VSA_E2E_STATE/daemon.pub")\""
+ssh-keygen -q -t ed25519 -N '' -C u1@desk -f "$VSA_E2E_STATE/u1"
+ssh-keygen -q -t ed25519 -N '' -C u2@desk -f "$VSA_E2E_STATE/u2"
+U1_KEY=$(cut -d' ' -f2 "$VSA_E2E_STATE/u1.pub")
+BROKER="take-over=\"yes\" when=\"Mon-Fri 08:00-18:00\" ssh-key=\"$(cat "$VSA_E2E_STATE/u1.pub")\""
 
 manifest() { # manifest FILE A-PORT EXTRA-HOSTS CLIENT-USERS
     cat >"$1" <<XML
 <manifest xmlns="http://virt-spice-admin.org/xmlns/manifest/1.0">
   <host name="one" uri="$E2E_URI">
     <vm name="$A" auth="password" listen="127.0.0.1" tls-port="$2">
-      <user name="daemon" $BROKER><client address="127.0.0.1"/></user>
+      <user name="$U1" $BROKER><client address="127.0.0.1"/></user>
     </vm>
   </host>
   <host name="two" uri="$SECOND">
     <vm name="$B" auth="password" listen="127.0.0.1" tls-port="20922">
-      <user name="nobody"><client address="127.0.0.1"/></user>
+      <user name="$U2"><client address="127.0.0.1"/></user>
     </vm>
   </host>
   $3
@@ -55,24 +89,26 @@ manifest() { # manifest FILE A-PORT EXTRA-HOSTS CLIENT-USERS
 </manifest>
 XML
 }
-USERS="<user name=\"daemon\" uid=\"$(id -u daemon)\"/><user name=\"nobody\" uid=\"$(id -u nobody)\"/>"
+USERS="<user name=\"$U1\" uid=\"$(id -u "$U1")\"/><user name=\"$U2\" uid=\"$(id -u "$U2")\"/>"
 M=$VSA_E2E_STATE/manifest.xml
 manifest "$M" 20921 "" "$USERS"
 out=$VSA_E2E_STATE/out
 run_apply() { "$VSA" -c "$E2E_URI" -q apply --client-dir "$BUNDLES" "$@" >"$out" 2>&1; }
 
 tap_check "the first run converges both hosts' VMs and the client host" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '3 changed, 0 unchanged, 0 failed' '$out'"
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '4 changed, 0 unchanged, 0 failed' '$out'"
 sed 's/^/# /' "$out"
+tap_check "one console broker row for both hosts (one sshd): U1's key file, the console shell" \
+    bash -c "grep -qx \"console broker of one,two: changed: installed $SSHD_ROOT/sshd_config.d/virt-spice-admin-broker.conf, 1 key file(s) and the broker's units; the console shell for $U1; reload sshd\" '$out' && grep -qF \"\$(cut -d' ' -f2 '$VSA_E2E_STATE/u1.pub')\" '$SSHD_ROOT/console_keys/$U1' && grep -qx 'Match User $U1' '$SSHD_ROOT/sshd_config.d/virt-spice-admin-broker.conf' && [ \"\$(getent passwd $U1 | cut -d: -f7)\" = '$(dirname "$VSA")/console-shell' ]"
 tap_check "the report is in manifest order: one, two, the client host" \
     bash -c "[ \"\$(cut -d: -f1 '$out' | head -3 | tr '\n' ' ')\" = 'one/$A two/$B client host desk ' ]"
 tap_check "both VMs have their ports" \
     bash -c "[ \"\$(virsh -c '$E2E_URI' dumpxml --inactive $A | grep -o \"tlsPort='[0-9]*'\")\" = \"tlsPort='20921'\" ] && virsh -c '$E2E_URI' dumpxml --inactive $B | grep -q \"tlsPort='20922'\""
-tap_check "daemon's console key, take-over and window are in its VM's policy" \
-    bash -c "virsh -c '$E2E_URI' dumpxml --inactive $A >'$VSA_E2E_STATE/a.xml' && grep -q '<vsa:broker user=\"daemon\" take-over=\"yes\" type=\"ssh-ed25519\" key=\"$DAEMON_KEY\" comment=\"daemon@desk\"/>' '$VSA_E2E_STATE/a.xml' && grep -q 'user=\"daemon\" client=\"127.0.0.1\" when=\"Mon-Fri 08:00-18:00\"' '$VSA_E2E_STATE/a.xml'"
+tap_check "U1's console key, take-over and window are in its VM's policy" \
+    bash -c "virsh -c '$E2E_URI' dumpxml --inactive $A >'$VSA_E2E_STATE/a.xml' && grep -q '<vsa:broker user=\"$U1\" take-over=\"yes\" type=\"ssh-ed25519\" key=\"$U1_KEY\" comment=\"u1@desk\"/>' '$VSA_E2E_STATE/a.xml' && grep -q 'user=\"$U1\" client=\"127.0.0.1\" when=\"Mon-Fri 08:00-18:00\"' '$VSA_E2E_STATE/a.xml'"
 find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.before"
 tap_check "a second run reports 0 changes" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '0 changed, 3 unchanged, 0 failed' '$out'"
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '0 changed, 4 unchanged, 0 failed' '$out'"
 find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.after"
 tap_check "and leaves every bundle file untouched" diff "$VSA_E2E_STATE/times.before" "$VSA_E2E_STATE/times.after"
 
@@ -94,22 +130,22 @@ tap_check "and changes nothing: not the VM, not the bundle" \
     bash -c "diff '$VSA_E2E_STATE/a.before' '$VSA_E2E_STATE/a.after' && diff '$VSA_E2E_STATE/times.before' '$VSA_E2E_STATE/times.after'"
 
 B_XML="virsh -c $E2E_URI dumpxml --inactive --security-info $B"
-"$VSA" -c "$E2E_URI" -q assign "$B" nobody --ssh-key "$VSA_E2E_STATE/nobody.pub" --take-over --when Mon-Tue
-tap_check "without --prune, nobody's key stays and her window goes back to always" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -q '^two/$B: changed' '$out' && $B_XML | grep -q '<vsa:broker user=\"nobody\" take-over=\"yes\"' && ! $B_XML | grep -q 'when='"
-"$VSA" -c "$E2E_URI" -q assign "$B" nobody --when Mon-Tue
+"$VSA" -c "$E2E_URI" -q assign "$B" "$U2" --ssh-key "$VSA_E2E_STATE/u2.pub" --take-over --when Mon-Tue
+tap_check "without --prune, U2's key stays and her window goes back to always" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -q '^two/$B: changed' '$out' && $B_XML | grep -q '<vsa:broker user=\"$U2\" take-over=\"yes\"' && ! $B_XML | grep -q 'when='"
+"$VSA" -c "$E2E_URI" -q assign "$B" "$U2" --when Mon-Tue
 $B_XML >"$VSA_E2E_STATE/b.before"
 tap_check "--prune --dry-run shows the key going and changes nothing" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune --dry-run '$M' && grep -q \"^two/$B: changed: .*, console keys changed (run 'virt-spice-admin broker install')\$\" '$out' && $B_XML | diff '$VSA_E2E_STATE/b.before' -"
-tap_check "--prune removes nobody's key, take-over and window; daemon's stay" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune '$M' && grep -q '^two/$B: changed: .*, console keys changed' '$out' && grep -qx 'one/$A: unchanged' '$out' && ! $B_XML | grep -q 'vsa:broker\|when=' && virsh -c '$E2E_URI' dumpxml --inactive $A | grep -q '<vsa:broker user=\"daemon\" take-over=\"yes\"'"
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune --dry-run '$M' && grep -q \"^two/$B: changed: .*, console keys changed\$\" '$out' && $B_XML | diff '$VSA_E2E_STATE/b.before' -"
+tap_check "--prune removes U2's key, take-over and window; U1's stay" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune '$M' && grep -q '^two/$B: changed: .*, console keys changed' '$out' && grep -qx 'one/$A: unchanged' '$out' && ! $B_XML | grep -q 'vsa:broker\|when=' && virsh -c '$E2E_URI' dumpxml --inactive $A | grep -q '<vsa:broker user=\"$U1\" take-over=\"yes\"'"
 tap_check "a second --prune run reports 0 changes" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune '$M' && grep -qx '0 changed, 3 unchanged, 0 failed' '$out'"
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune '$M' && grep -qx '0 changed, 4 unchanged, 0 failed' '$out'"
 
 M3=$VSA_E2E_STATE/contradiction.xml
-manifest "$M3" 20921 "" "<user name=\"daemon\" uid=\"$(id -u daemon)\"/>"
+manifest "$M3" 20921 "" "<user name=\"$U1\" uid=\"$(id -u "$U1")\"/>"
 tap_check "a client host missing a user the VMs admit from it fails, naming both" \
-    bash -c "! '$VSA' -c '$E2E_URI' -q apply --client-dir '$BUNDLES' '$M3' >'$out' 2>&1 && grep -qx \"client host desk: failed: VM '$B' admits user 'nobody' from 127.0.0.1, but client host 'desk' does not list nobody; .*\" '$out'"
+    bash -c "! '$VSA' -c '$E2E_URI' -q apply --client-dir '$BUNDLES' '$M3' >'$out' 2>&1 && grep -qx \"client host desk: failed: VM '$B' admits user '$U2' from 127.0.0.1, but client host 'desk' does not list $U2; .*\" '$out'"
 
 M4=$VSA_E2E_STATE/unreachable.xml
 GONE='<host name="gone" uri="qemu+unix:///system?socket=/nonexistent"><vm name="vsa-e2e-hosts-c" auth="password"/></host>'

@@ -30,8 +30,9 @@ broker_check_tools() {
 }
 
 # broker_net CANDIDATE...: a /24 no address or route of the host touches.
+# It runs before e2e_setup takes the lock (the certificate names the
+# address), so it leaves the veth pair alone: another test may be using it.
 broker_net() {
-    ip link del "$HOST_IF" 2>/dev/null || true
     NET=$(vsa_test_net4 "$@" 2>&1) || tap_bail "$NET"
     HOST_ADDR=$NET.1
     ALICE_ADDR=$NET.2
@@ -115,6 +116,7 @@ CONF
 _broker_netns() {
     local a
     ip netns del "$NETNS" 2>/dev/null || true
+    ip link del "$HOST_IF" 2>/dev/null || true
     ip netns add "$NETNS"
     ip link add "$HOST_IF" type veth peer name "$CLIENT_IF"
     ip link set "$CLIENT_IF" netns "$NETNS"

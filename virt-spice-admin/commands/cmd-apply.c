@@ -23,6 +23,20 @@ load_manifest (const char *path, GError **error)
   return vsa_manifest_parse (text, len, path, error);
 }
 
+/* "WHAT NAME: OUTCOME[: DETAIL]", NAME the row's hosts or client host. */
+static void
+print_rows (VsaContext *ctx, const char *what, GPtrArray *rows, gboolean by_host)
+{
+  for (guint i = 0; i < rows->len; i++)
+    {
+      VsaApplyVmReport *row = g_ptr_array_index (rows, i);
+
+      fprintf (ctx->out, "%s %s: %s%s%s\n", what, by_host ? row->host : row->vm,
+               vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
+               row->detail ? row->detail : "");
+    }
+}
+
 static void
 print_text (VsaContext *ctx, const VsaApplyReport *report)
 {
@@ -36,22 +50,9 @@ print_text (VsaContext *ctx, const VsaApplyReport *report)
                vsa_apply_outcome_to_string (vm->outcome), vm->detail ? ": " : "",
                vm->detail ? vm->detail : "");
     }
-  for (guint i = 0; i < report->client_hosts->len; i++)
-    {
-      VsaApplyVmReport *row = g_ptr_array_index (report->client_hosts, i);
-
-      fprintf (ctx->out, "client host %s: %s%s%s\n", row->vm,
-               vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
-               row->detail ? row->detail : "");
-    }
-  for (guint i = 0; i < report->tunnels->len; i++)
-    {
-      VsaApplyVmReport *row = g_ptr_array_index (report->tunnels, i);
-
-      fprintf (ctx->out, "tunnels of %s: %s%s%s\n", row->host,
-               vsa_apply_outcome_to_string (row->outcome), row->detail ? ": " : "",
-               row->detail ? row->detail : "");
-    }
+  print_rows (ctx, "client host", report->client_hosts, FALSE);
+  print_rows (ctx, "tunnels of", report->tunnels, TRUE);
+  print_rows (ctx, "console broker of", report->broker, TRUE);
   for (guint i = 0; i < report->credentials->len; i++)
     {
       VsaApplyCredential *c = g_ptr_array_index (report->credentials, i);
@@ -87,7 +88,8 @@ build_vm_rows (JsonBuilder *b, const VsaApplyReport *report)
   json_builder_end_array (b);
 }
 
-/* Client hosts and the tunnels' sshd side: one object per row. */
+/* Client hosts, the tunnels' and the console broker's sshd side: one
+ * object per row. */
 static void
 build_rows (JsonBuilder *b, const char *member, const char *key, GPtrArray *rows,
             gboolean by_host)
@@ -138,6 +140,7 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
   build_vm_rows (b, report);
   build_rows (b, "client_hosts", "name", report->client_hosts, FALSE);
   build_rows (b, "tunnels", "hosts", report->tunnels, TRUE);
+  build_rows (b, "broker", "hosts", report->broker, TRUE);
   build_credentials (b, report);
   vsa_cli_json_add_int (b, "changed", report->changed);
   vsa_cli_json_add_int (b, "unchanged", report->unchanged);
@@ -151,9 +154,9 @@ print_json (VsaContext *ctx, const VsaApplyReport *report)
 static void
 set_summary_error (const VsaApplyReport *report, GError **error)
 {
-  guint parts = report->vms->len + report->client_hosts->len + report->tunnels->len;
-  const char *what = report->client_hosts->len + report->tunnels->len > 0
-                       ? "parts (VMs, client hosts, tunnels)" : "VMs";
+  guint others = report->client_hosts->len + report->tunnels->len + report->broker->len;
+  guint parts = report->vms->len + others;
+  const char *what = others > 0 ? "parts (VMs, client hosts, tunnels, console broker)" : "VMs";
 
   if (report->unknown == 0)
     g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,

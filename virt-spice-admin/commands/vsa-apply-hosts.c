@@ -219,5 +219,6 @@ vsa_apply_manifest (VsaContext *ctx, const VsaManifest *manifest, const VsaApply
 
   vsa_apply_hosts (ctx, manifest, opts, report, consoles);
   vsa_apply_tunnels (ctx, manifest, consoles, report);
+  vsa_apply_broker (ctx, manifest, consoles, report);
   vsa_apply_client_hosts (ctx, manifest, opts, consoles, report);
 }

@@ -40,9 +40,32 @@ gboolean vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host,
 void vsa_apply_hosts (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyOptions *opts,
                       VsaApplyReport *report, GPtrArray *ret_consoles);
 
+/* A part of apply that lives in this machine's sshd. */
+typedef struct {
+  GPtrArray *rows;           /* its rows in the report */
+  const char *install;       /* the command that installs it on a host ("tunnel install") */
+  const char *render;        /* the command that shows its files ("tunnel render") */
+  const char *what;          /* "the tunnels", in a failed row */
+  const char *drop_in_name;  /* its sshd drop-in: there to be emptied when nothing wants it */
+  gboolean (*wanted) (GPtrArray *consoles);  /* VsaApplyConsole * of a host, or NULL */
+  /* Renders from DOCS (xmlDoc *), checks, installs unless --dry-run. */
+  VsaApplyOutcome (*converge) (VsaContext *ctx, GPtrArray *docs, char **ret_detail,
+                               GError **error);
+} VsaApplySshdPart;
+
+/* PART for the manifest's hosts whose sshd is this machine's, from their
+ * CONSOLES, one row; a checked row for every other host whose consoles
+ * want it; a failed row when a host here could not be read. */
+void vsa_apply_sshd_part (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
+                          const VsaApplySshdPart *part, VsaApplyReport *report);
+
 /* The sshd side of the tunnels of the hosts on this machine. */
 void vsa_apply_tunnels (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
                         VsaApplyReport *report);
+
+/* The console broker's sshd side and units, for the hosts on this machine. */
+void vsa_apply_broker (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
+                       VsaApplyReport *report);
 
 void vsa_apply_client_hosts (VsaContext *ctx, const VsaManifest *manifest,
                              const VsaApplyOptions *opts, GPtrArray *consoles,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* apply's report: one row per VM (what it is now), per set of tunnels and
- * per client host, the SASL credentials generated, and the counts the
+/* apply's report: one row per VM (what it is now), per set of tunnels, per
+ * console broker and per client host, the SASL credentials generated, and the counts the
  * summary line prints. */
 #include "vsa-apply-private.h"
 #include "vsa-error.h"
@@ -33,6 +33,7 @@ vsa_apply_report_new (void)
   report->vms = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
   report->client_hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
   report->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
+  report->broker = g_ptr_array_new_with_free_func ((GDestroyNotify) vm_report_free);
   report->credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_credential_free);
   return report;
 }
@@ -45,6 +46,7 @@ vsa_apply_report_free (VsaApplyReport *report)
   g_ptr_array_unref (report->vms);
   g_ptr_array_unref (report->client_hosts);
   g_ptr_array_unref (report->tunnels);
+  g_ptr_array_unref (report->broker);
   g_ptr_array_unref (report->credentials);
   g_free (report);
 }

@@ -459,8 +459,8 @@ console_key_differs (const VsaPolicy *a, const VsaPolicy *b, const char *user)
   return g_strcmp0 (line_a, line_b) != 0;
 }
 
-/* The console keys live in sshd's files, which `broker install` writes
- * from every VM's policy: a changed key is not in use before it runs. */
+/* The console keys live in sshd's files, which apply's console broker row
+ * installs (or says where to run `broker install`). */
 static gboolean
 console_keys_changed (const VsaEdit *edit)
 {
@@ -488,7 +488,7 @@ describe_change (const VmRequest *req, guint new_credentials, guint pruned, gboo
   if (pruned > 0)
     g_string_append_printf (s, ", %u user%s pruned", pruned, pruned == 1 ? "" : "s");
   if (keys_changed)
-    g_string_append (s, ", console keys changed (run 'virt-spice-admin broker install')");
+    g_string_append (s, ", console keys changed");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 

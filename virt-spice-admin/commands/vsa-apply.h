@@ -52,6 +52,7 @@ typedef struct {
   GPtrArray *vms;              /* VsaApplyVmReport *, in manifest order */
   GPtrArray *client_hosts;     /* VsaApplyVmReport * (host NULL), in manifest order */
   GPtrArray *tunnels;          /* VsaApplyVmReport * (vm NULL): the sshd side, per host */
+  GPtrArray *broker;           /* VsaApplyVmReport * (vm NULL): the console broker's, per host */
   GPtrArray *credentials;      /* VsaApplyCredential * */
   guint changed;
   guint unchanged;

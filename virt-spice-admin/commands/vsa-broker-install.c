@@ -10,9 +10,11 @@
 #include "vsa-cli.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
+#include "vsa-inventory.h"
 #include "vsa-libvirt.h"
 #include "vsa-sshd.h"
 #include "vsa-staged-files.h"
+#include "vsa-tunnel-files.h"
 #include "vsa-xml.h"
 
 #include <string.h>
@@ -61,15 +63,14 @@ add_key (VsaBrokerAccount *account, const VsaBrokerUser *broker_user, const char
 }
 
 static gboolean
-collect_domain (virDomain *dom, GHashTable *accounts, GError **error)
+collect_doc (xmlDoc *doc, GHashTable *accounts, GError **error)
 {
-  g_autoptr (xmlDoc) doc = vsa_libvirt_get_doc (dom, VIR_DOMAIN_XML_INACTIVE, error);
   g_autoptr (VsaPolicy) policy = NULL;
   g_autoptr (GPtrArray) routes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_tunnel_route_free);
   g_autoptr (GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  const char *vm = virDomainGetName (dom);
+  g_autofree char *vm = vsa_domain_name (doc);
 
-  if (doc == NULL || !vsa_policy_from_domain (doc, &policy, error))
+  if (!vsa_policy_from_domain (doc, &policy, error))
     return FALSE;
   if (policy == NULL || !vsa_tunnel_routes_from_domain (doc, routes, notes, error))
     return policy == NULL;
@@ -110,28 +111,16 @@ compare_accounts (gconstpointer a, gconstpointer b)
 /* Every account with a key, sorted by user.  Tunnels of VMs listed
  * after a user's first broker VM are collected in a second pass. */
 static GPtrArray *
-collect_accounts (VsaContext *ctx, GError **error)
+collect_accounts (GPtrArray *docs, GError **error)
 {
   g_autoptr (GHashTable) accounts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                            (GDestroyNotify) vsa_broker_account_free);
   g_autoptr (GPtrArray) sorted = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_broker_account_free);
-  virDomainPtr *domains = NULL;
   gboolean ok = TRUE;
-  int n;
 
-  if (!vsa_context_connect (ctx, error))
-    return NULL;
-  if ((n = virConnectListAllDomains (ctx->conn, &domains, 0)) < 0)
-    {
-      vsa_libvirt_set_error (error, "cannot list the VMs to collect their console users");
-      return NULL;
-    }
   for (int pass = 0; pass < 2; pass++)
-    for (int i = 0; ok && i < n; i++)
-      ok = collect_domain (domains[i], accounts, error);
-  for (int i = 0; i < n; i++)
-    virDomainFree (domains[i]);
-  free (domains);
+    for (guint i = 0; ok && i < docs->len; i++)
+      ok = collect_doc (g_ptr_array_index (docs, i), accounts, error);
   if (!ok)
     return NULL;
   {
@@ -256,40 +245,95 @@ current_shells (GPtrArray *users)
   return shells;
 }
 
-gboolean
-vsa_broker_install (VsaContext *ctx, GError **error)
+void
+vsa_broker_plan_free (VsaBrokerPlan *plan)
 {
+  if (plan == NULL)
+    return;
+  g_clear_pointer (&plan->files, g_ptr_array_unref);
+  g_clear_pointer (&plan->to_change, g_ptr_array_unref);
+  g_free (plan);
+}
+
+VsaBrokerPlan *
+vsa_broker_plan (VsaContext *ctx, GPtrArray *docs, GError **error)
+{
+  g_autoptr (VsaBrokerPlan) plan = g_new0 (VsaBrokerPlan, 1);
   g_autoptr (GPtrArray) accounts = NULL;
-  g_autoptr (GPtrArray) files = NULL;
-  g_autoptr (GPtrArray) to_change = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GHashTable) old_shells = NULL;
   VsaBrokerRenderOptions opts;
 
-  if ((accounts = collect_accounts (ctx, error)) == NULL ||
+  if ((accounts = collect_accounts (docs, error)) == NULL ||
       !check_console_shell (ctx->config->console_shell, error))
-    return FALSE;
+    return NULL;
   opts = (VsaBrokerRenderOptions) { ctx->config->sshd_drop_in_dir,
     ctx->config->broker_authorized_keys_dir, ctx->config->tunnel_authorized_keys_dir,
     ctx->config->broker_command, ctx->config->systemd_unit_dir };
-  if ((files = vsa_broker_render (accounts, &opts, error)) == NULL)
-    return FALSE;
+  if ((plan->files = vsa_broker_render (accounts, &opts, error)) == NULL)
+    return NULL;
+  plan->to_change = g_ptr_array_new_with_free_func (g_free);
+  plan->accounts = accounts->len;
   for (guint i = 0; i < accounts->len; i++)
-    if (!check_account (ctx, g_ptr_array_index (accounts, i), to_change, error))
-      return FALSE;
-  if (!vsa_sshd_check_rendered (ctx->config->sshd_binary, ctx->config->sshd_config, files, error))
+    if (!check_account (ctx, g_ptr_array_index (accounts, i), plan->to_change, error))
+      return NULL;
+  return g_steal_pointer (&plan);
+}
+
+/* As stage_files puts them: root's. */
+gboolean
+vsa_broker_plan_current (const VsaBrokerPlan *plan)
+{
+  return plan->to_change->len == 0 && vsa_tunnel_files_current (plan->files);
+}
+
+gboolean
+vsa_broker_plan_check (VsaContext *ctx, const VsaBrokerPlan *plan, GError **error)
+{
+  return vsa_sshd_check_rendered (ctx->config->sshd_binary, ctx->config->sshd_config, plan->files,
+                                  error);
+}
+
+gboolean
+vsa_broker_plan_install (VsaContext *ctx, const VsaBrokerPlan *plan, guint *ret_stale,
+                         GError **error)
+{
+  g_autoptr (GHashTable) old_shells = current_shells (plan->to_change);
+
+  if (!install (ctx, plan->files, plan->to_change, old_shells, error))
+    return FALSE;
+  /* One directory for both kinds of keys would lose the tunnels'. */
+  *ret_stale = g_strcmp0 (ctx->config->broker_authorized_keys_dir,
+                          ctx->config->tunnel_authorized_keys_dir) == 0
+                 ? 0 : vsa_key_files_remove_stale (ctx->config->broker_authorized_keys_dir,
+                                                   plan->files);
+  return TRUE;
+}
+
+gboolean
+vsa_broker_install (VsaContext *ctx, GError **error)
+{
+  g_autoptr (GPtrArray) vms = NULL;
+  g_autoptr (GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr (VsaBrokerPlan) plan = NULL;
+  guint stale = 0;
+
+  if (!vsa_context_connect (ctx, error) ||
+      (vms = vsa_inventory_collect (ctx->conn, NULL, 0, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < vms->len; i++)
+    g_ptr_array_add (docs, ((VsaVmRecord *) g_ptr_array_index (vms, i))->config_doc);
+  if ((plan = vsa_broker_plan (ctx, docs, error)) == NULL || !vsa_broker_plan_check (ctx, plan, error))
     return FALSE;
   if (ctx->dry_run)
     {
-      vsa_cli_print_checked_files (ctx, files);
+      vsa_cli_print_checked_files (ctx, plan->files);
       return TRUE;
     }
-  old_shells = current_shells (to_change);
-  if (!install (ctx, files, to_change, old_shells, error))
+  if (!vsa_broker_plan_install (ctx, plan, &stale, error))
     return FALSE;
-  vsa_context_note (ctx, "installed %s for %u console user(s) and the broker's units in %s; reload "
-                    "sshd and run 'systemctl daemon-reload && systemctl enable --now "
+  vsa_context_note (ctx, "installed %s for %u console user(s) and the broker's units in %s%s; "
+                    "reload sshd and run 'systemctl daemon-reload && systemctl enable --now "
                     "virt-spice-admin-broker virt-spice-admin-watch'",
-                    ((VsaRenderedFile *) g_ptr_array_index (files, 0))->path, accounts->len,
-                    ctx->config->systemd_unit_dir);
+                    ((VsaRenderedFile *) g_ptr_array_index (plan->files, 0))->path, plan->accounts,
+                    ctx->config->systemd_unit_dir, stale ? ", removed stale keys" : "");
   return TRUE;
 }

@@ -116,18 +116,18 @@ create_accounts (GPtrArray *missing, CreatedAccounts *accounts, GError **error)
 }
 
 static gboolean
-is_rendered_owner (GPtrArray *files, const char *name)
+is_rendered (GPtrArray *files, const char *path)
 {
   for (guint i = 0; i < files->len; i++)
-    if (g_strcmp0 (((VsaRenderedFile *) g_ptr_array_index (files, i))->owner, name) == 0)
+    if (g_str_equal (((VsaRenderedFile *) g_ptr_array_index (files, i))->path, path))
       return TRUE;
   return FALSE;
 }
 
-/* Keys of users who no longer have a tunnel.  Only regular files named
- * like tunnel users are touched: the directory is ours, but be careful. */
-static guint
-remove_stale_keys (const char *dir, GPtrArray *files)
+/* Only regular files named like a user who may have a key file are
+ * touched: the directory is ours, but be careful. */
+guint
+vsa_key_files_remove_stale (const char *dir, GPtrArray *files)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
@@ -138,7 +138,7 @@ remove_stale_keys (const char *dir, GPtrArray *files)
       g_autofree char *path = g_build_filename (dir, name, NULL);
       GStatBuf st;
 
-      if (!is_rendered_owner (files, name) && vsa_validate_tunnel_user (name, NULL) &&
+      if (!is_rendered (files, path) && vsa_validate_tunnel_user (name, NULL) &&
           g_lstat (path, &st) == 0 && S_ISREG (st.st_mode) && g_unlink (path) == 0)
         removed++;
     }
@@ -167,6 +167,6 @@ vsa_tunnel_files_install (GPtrArray *files, GPtrArray *missing, const char *keys
   if (!create_accounts (missing, &created, error) || !vsa_tunnel_install_files (files, error))
     return FALSE;
   created.keep = TRUE;
-  *ret_stale = remove_stale_keys (keys_dir, files);
+  *ret_stale = vsa_key_files_remove_stale (keys_dir, files);
   return TRUE;
 }

@@ -30,4 +30,8 @@ gboolean vsa_tunnel_files_check (VsaContext *ctx, GPtrArray *files, gboolean cre
 gboolean vsa_tunnel_files_install (GPtrArray *files, GPtrArray *missing, const char *keys_dir,
                                    guint *ret_stale, GError **error);
 
+/* Removes the key files in DIR that FILES (the rendered ones) does not
+ * have: the keys of users who have none any more.  How many went. */
+guint vsa_key_files_remove_stale (const char *dir, GPtrArray *files);
+
 G_END_DECLS
