@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* pipe2 */
 #include "vsa-volume.h"
 #include "vsa-error.h"
+#include "vsa-file.h"
 #include "vsa-volume-libs.h"
 
 #include <errno.h>
@@ -86,22 +87,6 @@ open_one_by_one (GPtrArray *volumes, GError **error)
   return TRUE;
 }
 
-static void
-write_all (int fd, const char *data, gsize len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return;
-      data += n;
-      len -= (gsize) n;
-    }
-}
-
 /* The child: dies with its parent (the hook gate kills a worker that
  * overruns its timeout), opens one volume, reports, and leaves without
  * running the parent's exit handlers. */
@@ -120,9 +105,9 @@ run_child (const VsaVolume *volume, pid_t parent, int fd)
   head[REPORT_CODE] = (char) (opened ? 0 : error->code);
   head[REPORT_LV_ACTIVATED] = (char) outcome.lv_activated;
   head[REPORT_MAPPING_OPENED] = (char) outcome.mapping_opened;
-  write_all (fd, head, sizeof head);
-  if (!opened)
-    write_all (fd, error->message, strlen (error->message));
+  /* A lost report reads as a child that died: its mapping is closed. */
+  if (vsa_fd_write_all (fd, head, sizeof head) && !opened)
+    vsa_fd_write_all (fd, error->message, strlen (error->message));
   _exit (0);
 }
 
