@@ -201,8 +201,12 @@ collect (VolumeJob *jobs, guint count, guint *running)
       if (fds[j].revents == 0 || (got = read (job->fd, buf, sizeof buf)) < 0)
         continue;
       if (got > 0)
-        g_string_append_len (job->report, buf, got);
-      else if ((*running)--, !finish_job (job))
+        {
+          g_string_append_len (job->report, buf, got);
+          continue;
+        }
+      (*running)--;
+      if (!finish_job (job))
         all_opened = FALSE;
     }
   return all_opened;
