@@ -99,7 +99,7 @@ run_prepare (VsaHookPlan *plan, const VsaConfig *config)
     }
   if (!vsa_firewall_add_vm (config, plan->domain, plan->policy, plan->tls_port, &error))
     return refuse_start (plan->domain, error->message);
-  if (!vsa_volumes_open_all (plan->volumes, &error))
+  if (!vsa_volumes_open_all (config, plan->volumes, &error))
     {
       g_autoptr (GError) undo_error = NULL;
 

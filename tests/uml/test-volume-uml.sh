@@ -3,6 +3,7 @@
 # Linux (DESIGN §5) with the host's root on hostfs and one ubd disk, runs
 # uml-volume-tests.sh there as init, and passes its TAP lines on.
 # Usage: test-volume-uml.sh PATH-TO-virt-spice-admin PATH-TO-hook   (root)
+# About 130 s on 2 shared cores (UML_TIMEOUT, 220 s, bounds the boot).
 set -euo pipefail
 CLI=$(readlink -f "$1")
 HOOK=$(readlink -f "$2")
@@ -12,5 +13,5 @@ HERE=$(dirname "$(readlink -f "$0")")
 WORK=$(mktemp -d /tmp/vsa-uml.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-uml_boot "$WORK" 160M "$HERE/uml-volume-tests.sh" "VSA_CLI=$CLI" "VSA_HOOK=$HOOK"
+UML_TIMEOUT=${UML_TIMEOUT:-220} uml_boot "$WORK" 160M "$HERE/uml-volume-tests.sh" "VSA_CLI=$CLI" "VSA_HOOK=$HOOK"
 uml_report_tap "$WORK"

@@ -246,6 +246,101 @@ check "volume list shows it open with its token" bash -c "'$CLI' -c test://$W/to
 check "volume close (CLI) closes it" bash -c "'$CLI' -q -c test://$W/token-host.xml volume close vsa-uml-vm && ! dmsetup info cr_mail && ! test -e /dev/$VG/mail"
 keyctl invalidate "$key_id" >&2
 
+# --- Several volumes side by side: one process per volume.  This UML
+# kernel has one CPU, so the default (one job per CPU) would open them
+# one after the other, as every test above did; volume-open-jobs = 4
+# runs them at once, interleaved by the scheduler.
+for lv in spool backup; do
+    lvcreate -q -an -Zn -n "$lv" -L 24M "$VG" >&2 && "$CLI" -q volume format "$VG/$lv" >&2 ||
+        echo "Bail out! cannot format $VG/$lv"
+done
+sed 's/^firewall = false$/&\nvolume-open-jobs = 4/' "$W/vsa.conf" >"$W/vsa-jobs.conf"
+hook_jobs() { VIRT_SPICE_ADMIN_CONFIG=$W/vsa-jobs.conf hook "$@"; }
+LVS=(archive mail spool backup)
+# volumes_xml K [BAD-INDEX BAD-KEYFILE]: a domain with the first K volumes.
+volumes_xml() {
+    local k=$1 i key volumes=""
+    for ((i = 0; i < k; i++)); do
+        key=$KEYS/${LVS[i]}.key
+        [ "${2:-}" = "$i" ] && key=$3
+        volumes+="$(volume_xml "$VG/${LVS[i]}" "cr_${LVS[i]}" "$key")"$'\n'
+    done
+    domain_xml vsa-uml-vm "$volumes"
+}
+all_open() { local i; for ((i = 0; i < $1; i++)); do mapping_exists "cr_${LVS[i]}" && lv_active "${LVS[i]}" || { echo "cr_${LVS[i]} not open"; return 1; }; done; }
+none_open() {
+    local lv
+    for lv in "${LVS[@]}"; do
+        ! mapping_exists "cr_$lv" && lv_inactive "$lv" || { echo "cr_$lv left open"; dmsetup ls; return 1; }
+    done
+}
+for k in 2 3 4; do
+    volumes_xml "$k" >"$W/k$k.xml"
+    hook_jobs vsa-uml-vm prepare begin "$W/k$k.xml"
+    check "k=$k volumes side by side: prepare exits 0" expect_clean_exit
+    check "k=$k: every mapping is open on its active LV" all_open "$k"
+    hook_jobs vsa-uml-vm release end "$W/k$k.xml"
+    check "k=$k: release closes them all" none_open
+done
+
+# Proof that they ran at once: the worker forks one process per volume,
+# all of them before the first one ends (strace -f of the real hook).
+forked_all_before_any_ended() {
+    local trace=$W/k3.strace worker
+    VIRT_SPICE_ADMIN_CONFIG=$W/vsa-jobs.conf strace -f -qq -e trace=execve,clone,clone3,fork,vfork \
+        -e signal=none -o "$trace" "$HOOK" vsa-uml-vm prepare begin - <"$W/k3.xml" >/dev/null 2>&1 || return 1
+    VIRT_SPICE_ADMIN_CONFIG=$W/vsa-jobs.conf "$HOOK" vsa-uml-vm release end - <"$W/k3.xml" >&2
+    worker=$(awk '/execve\(.*hook-worker/ && / = 0$/ { print $1; exit }' "$trace")
+    awk -v w="$worker" '
+        $1 == w && /clone|fork/ && !/CLONE_THREAD/ && $NF ~ /^[0-9]+$/ { kids[$NF] = 1; forks++; if (ended) late++ }
+        ($1 in kids) && /\+\+\+ exited/ { ended++ }
+        END { if (forks != 3 || late) { printf "forks %d, forked after a child ended %d\n", forks, late; exit 1 } }' "$trace" ||
+        { sed 's/^/trace: /' "$trace" | tail -n 40; return 1; }
+}
+check "k=3: the worker forks three unlocking processes, all before the first ends" forked_all_before_any_ended
+
+volumes_xml 4 2 "$W/wrong.key" >"$W/k4-bad.xml"
+hook_jobs vsa-uml-vm prepare begin "$W/k4-bad.xml"
+check "k=4, the third has a wrong key: prepare refused with one line naming it" \
+    expect_refusal "volume 'cr_spool' ($VG/spool): wrong key: keyfile '$W/wrong.key'"
+check "k=4, one failing: the other three were closed, nothing is left open" none_open
+hook_jobs vsa-uml-vm release end "$W/k4-bad.xml"
+check "release after it is fine" expect_clean_exit
+
+domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")
+$(volume_xml "$VG/mail" cr_mail "$W/wrong.key")
+$(volume_xml "$VG/gone" cr_gone "$KEYS/mail.key")" >"$W/two-bad-jobs.xml"
+hook_jobs vsa-uml-vm prepare begin "$W/two-bad-jobs.xml"
+check "two failing side by side: the refusal names the first in metadata order" \
+    expect_refusal "volume 'cr_mail' ($VG/mail): wrong key"
+check "and nothing is left open" none_open
+
+# The gate's timeout still bounds the worker, and kills its children with
+# it: a slow key slot (pbkdf2 benchmarked to 4 s) beside a fast one.
+sed 's/^luks-pbkdf-iterations = 1000$/luks-pbkdf-time-ms = 4000/' "$W/vsa.conf" >"$W/vsa-slow.conf"
+lvcreate -q -an -Zn -n slow -L 24M "$VG" >&2 && VIRT_SPICE_ADMIN_CONFIG=$W/vsa-slow.conf "$CLI" -q volume format "$VG/slow" >&2 ||
+    echo "Bail out! cannot format $VG/slow"
+domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")
+$(volume_xml "$VG/slow" cr_slow "$KEYS/slow.key")" >"$W/slow.xml"
+VIRT_SPICE_ADMIN_HOOK_TIMEOUT=1 hook_jobs vsa-uml-vm prepare begin "$W/slow.xml"
+check "a slow volume past the hook's timeout: prepare refused with the timeout's one line" \
+    expect_refusal "the hook did not finish within 1 s"
+workers_gone() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        pgrep -f virt-spice-admin-hook-worker >/dev/null || return 0
+        sleep 0.1
+    done
+    echo "still running:"; pgrep -af virt-spice-admin-hook-worker; return 1
+}
+check "the killed worker's unlocking processes died with it" workers_gone
+hook_jobs vsa-uml-vm release end "$W/slow.xml"
+check "release after the timeout closes what was opened" bash -c '! dmsetup info cr_archive && ! dmsetup info cr_slow && ! test -e /dev/'"$VG"'/archive && ! test -e /dev/'"$VG"'/slow'
+printf '%s' "$(domain_xml vsa-uml-vm "$(volume_xml "$VG/archive" cr_archive "$KEYS/archive.key")")" >"$W/no-newline.xml"
+hook_jobs vsa-uml-vm prepare begin "$W/no-newline.xml"
+check "the domain XML read from stdin (no final newline) still opens its volume" all_open 1
+hook_jobs vsa-uml-vm release end "$W/no-newline.xml"
+
 key_hex=$(od -An -tx1 "$KEYS/mail.key" | tr -d ' \n')
 check "the hook log holds no key material" bash -c "! grep -qi '$key_hex' '$W/hook.log' && ! grep -qi '${key_hex:0:16}' '$W/hook.log'"
 check "the hook log names what it did" grep -q "release: 1 encrypted volume(s) closed" "$W/hook.log"

@@ -114,8 +114,11 @@ collect_named (virConnect *conn, char **only, VsaInventoryFlags flags, GPtrArray
   return TRUE;
 }
 
+/* A domain named in KNOWN gets a record with its name only: the caller
+ * has its definition already, and reading it again would cost a dump. */
 static gboolean
-collect_all (virConnect *conn, VsaInventoryFlags flags, GPtrArray *records, GError **error)
+collect_all (virConnect *conn, GHashTable *known, VsaInventoryFlags flags, GPtrArray *records,
+             GError **error)
 {
   virDomainPtr *domains = NULL;
   int n = virConnectListAllDomains (conn, &domains, 0);
@@ -125,7 +128,16 @@ collect_all (virConnect *conn, VsaInventoryFlags flags, GPtrArray *records, GErr
     return vsa_libvirt_set_error (error, "cannot list the domains");
   for (int i = 0; i < n; i++)
     {
-      if (ok)
+      const char *name = virDomainGetName (domains[i]);
+
+      if (ok && known != NULL && g_hash_table_contains (known, name))
+        {
+          VsaVmRecord *record = g_new0 (VsaVmRecord, 1);
+
+          record->name = g_strdup (name);
+          g_ptr_array_add (records, record);
+        }
+      else if (ok)
         ok = add_record (records, domains[i], flags, error);
       virDomainFree (domains[i]);
     }
@@ -143,7 +155,20 @@ vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags, G
   gboolean named = only != NULL && only[0] != NULL;
 
   if (!(named ? collect_named (conn, only, flags, records, error)
-              : collect_all (conn, flags, records, error)))
+              : collect_all (conn, NULL, flags, records, error)))
+    return NULL;
+  g_ptr_array_sort (records, compare_by_name);
+  return g_steal_pointer (&records);
+}
+
+/* Every domain, by name, those in KNOWN (a set of names) as a name only. */
+GPtrArray *
+vsa_inventory_collect_except (virConnect *conn, GHashTable *known, VsaInventoryFlags flags,
+                              GError **error)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_vm_record_free);
+
+  if (!collect_all (conn, known, flags, records, error))
     return NULL;
   g_ptr_array_sort (records, compare_by_name);
   return g_steal_pointer (&records);

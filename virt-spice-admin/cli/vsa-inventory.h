@@ -39,6 +39,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaVmRecord, vsa_vm_record_free)
 
 GPtrArray *vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFlags flags,
                                   GError **error);
+GPtrArray *vsa_inventory_collect_except (virConnect *conn, GHashTable *known,
+                                         VsaInventoryFlags flags, GError **error);
 guint vsa_inventory_count_unreadable (GPtrArray *records, char **ret_names);
 GHashTable *vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error);
 

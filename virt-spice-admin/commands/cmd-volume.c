@@ -276,7 +276,7 @@ run_on_volumes (VsaContext *ctx, VsaInvocation *inv, VolumesAction action, const
 static gboolean
 open_action (VsaContext *ctx, VsaPolicy *policy, GError **error)
 {
-  return vsa_volumes_open_all (policy->volumes, error);
+  return vsa_volumes_open_all (ctx->config, policy->volumes, error);
 }
 
 static gboolean

@@ -91,10 +91,15 @@ static GPtrArray *
 host_consoles (GPtrArray *jobs, HostJob *job)
 {
   g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GHashTable) converged = g_hash_table_new (g_str_hash, g_str_equal);
   GPtrArray *consoles;
 
+  /* The VMs this host converged are not read again. */
+  for (guint i = 0; i < job->converged->len; i++)
+    g_hash_table_add (converged, ((VsaApplyConsole *) g_ptr_array_index (job->converged, i))->name);
   if (!job->reachable || !ensure_alive (&job->conn, NULL) ||
-      (records = vsa_inventory_collect (job->conn, NULL, VSA_INVENTORY_BEST_EFFORT, NULL)) == NULL)
+      (records = vsa_inventory_collect_except (job->conn, converged, VSA_INVENTORY_BEST_EFFORT,
+                                               NULL)) == NULL)
     return NULL;
   consoles = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_console_free);
   for (guint i = 0; i < records->len; i++)

@@ -30,7 +30,7 @@ vsa_apply_console_new (const char *name, const VsaPolicy *policy, const char *li
   console->policy = vsa_policy_copy (policy);
   console->listen = g_strdup (listen);
   console->tls_port = tls_port;
-  console->doc = xmlCopyDoc (doc, 1);
+  console->doc = doc ? xmlCopyDoc (doc, 1) : NULL;
   return console;
 }
 
@@ -519,6 +519,7 @@ vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaMani
   g_autoptr (GPtrArray) credentials = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_apply_credential_free);
   g_autofree char *diff = NULL;
   g_autofree char *detail = NULL;
+  VsaApplyConsole *console;
   gboolean changed;
 
   req.used_ports = ports_of_others (host_ports, vm->name);
@@ -548,8 +549,11 @@ vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaMani
       detail = checked;
     }
   record_port (host_ports, vm->name, req.console.tls_port);
-  g_ptr_array_add (consoles, vsa_apply_console_new (vm->name, edit->policy, req.console.listen,
-                                                    req.console.tls_port, edit->doc));
+  /* The edit ends here: its document moves to the console, uncopied. */
+  console = vsa_apply_console_new (vm->name, edit->policy, req.console.listen,
+                                   req.console.tls_port, NULL);
+  console->doc = g_steal_pointer (&edit->doc);
+  g_ptr_array_add (consoles, console);
   g_ptr_array_extend_and_steal (report->credentials, g_steal_pointer (&credentials));
   vsa_apply_report_add (report, host, vm->name, changed ? VSA_APPLY_CHANGED : VSA_APPLY_UNCHANGED,
                         g_steal_pointer (&detail), g_steal_pointer (&diff));

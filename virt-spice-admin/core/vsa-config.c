@@ -367,6 +367,8 @@ static const ConfigKey config_keys[] = {
     "fixed PBKDF cost, no benchmark; 0: benchmark", .min = 0, .max = G_MAXUINT32 },
   { GROUP, "deactivate-lv-on-close", &BOOLEAN, FIELD (deactivate_lv_on_close), "true",
     "deactivate a volume's LV when the VM stops" },
+  { GROUP, "volume-open-jobs", &COUNT, FIELD (volume_open_jobs), "0",
+    "volumes unlocked at once (one process each); 0: one per CPU", .min = 0, .max = 64 },
   { GROUP, "sshd-binary", &PATH, FIELD (sshd_binary), "/usr/sbin/sshd",
     "sshd that validates tunnel configuration (sshd -t)" },
   { GROUP, "sshd-config", &PATH, FIELD (sshd_config), "/etc/ssh/sshd_config",

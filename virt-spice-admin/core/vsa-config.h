@@ -44,6 +44,7 @@ typedef struct {
   guint luks_pbkdf_time_ms;       /* benchmarked unlock time of a new key slot */
   guint luks_pbkdf_iterations;    /* 0: benchmark; N: fixed cost, no benchmark (tests) */
   gboolean deactivate_lv_on_close;
+  guint volume_open_jobs;         /* volumes unlocked at once; 0: one per CPU */
   char *libvirt_config_dir;
   char *sasl_dir;
   char *libvirt_qemu_conf;

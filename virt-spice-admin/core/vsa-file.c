@@ -19,8 +19,9 @@ set_errno_error (GError **error, const char *action, const char *path, int saved
   return FALSE;
 }
 
-static gboolean
-write_all (int fd, const char *data, gsize len)
+/* All of DATA, across short writes and signals. */
+gboolean
+vsa_fd_write_all (int fd, const char *data, gsize len)
 {
   while (len > 0)
     {
@@ -143,7 +144,8 @@ vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode
 
   if (fd < 0)
     return FALSE;
-  if (fchown (fd, uid, gid) != 0 || fchmod (fd, mode) != 0 || !write_all (fd, data, len) ||
+  if (fchown (fd, uid, gid) != 0 || fchmod (fd, mode) != 0 ||
+      !vsa_fd_write_all (fd, data, len) ||
       fsync (fd) != 0)
     {
       saved_errno = errno;

@@ -34,4 +34,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaLock, vsa_lock_release)
 
 gboolean vsa_dir_ensure (const char *path, mode_t mode, GError **error);
 
+gboolean vsa_fd_write_all (int fd, const char *data, gsize len);
+
 G_END_DECLS

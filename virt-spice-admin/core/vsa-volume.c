@@ -235,74 +235,13 @@ vsa_volume_close (const VsaVolume *volume, gboolean deactivate_lv, GError **erro
   return TRUE;
 }
 
-static void
-prefix_volume (GError **error, const VsaVolume *volume)
-{
-  g_prefix_error (error, "volume '%s' (%s): ", volume->name, volume->lv);
-}
-
-/* Undoes exactly what OUTCOME says this run did. */
-static gboolean
-undo_open (const VsaVolume *volume, const VsaOpenOutcome *outcome, GError **error)
+/* Undoes exactly what OUTCOME says one open did. */
+gboolean
+vsa_volume_undo_open (const VsaVolume *volume, const VsaOpenOutcome *outcome, GError **error)
 {
   if (outcome->mapping_opened && !close_mapping (volume, error))
     return FALSE;
   return !outcome->lv_activated || vsa_lvm_deactivate (volume->lv, error);
-}
-
-/* Keeps the one-line error: a failed rollback is added to its end. */
-static void append_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-append_error (GError **error, const char *format, ...)
-{
-  g_autofree char *extra = NULL;
-  g_autofree char *old = NULL;
-  va_list args;
-
-  if (error == NULL || *error == NULL)
-    return;
-  va_start (args, format);
-  extra = g_strdup_vprintf (format, args);
-  va_end (args);
-  old = (*error)->message;
-  (*error)->message = g_strconcat (old, extra, NULL);
-}
-
-static void
-roll_back (GPtrArray *volumes, const VsaOpenOutcome *outcomes, guint count, GError **error)
-{
-  for (guint i = count; i-- > 0;)
-    {
-      VsaVolume *volume = g_ptr_array_index (volumes, i);
-      g_autoptr (GError) undo_error = NULL;
-
-      if (!undo_open (volume, &outcomes[i], &undo_error))
-        append_error (error, "; rolling back volume '%s' failed too: %s", volume->name,
-                      undo_error->message);
-    }
-}
-
-/* In metadata order; on the first failure, closes what this call opened
- * (and deactivates the LVs it activated), newest first, and fails with
- * the first volume's error. */
-gboolean
-vsa_volumes_open_all (GPtrArray *volumes, GError **error)
-{
-  g_autofree VsaOpenOutcome *outcomes = g_new0 (VsaOpenOutcome, volumes->len + 1);
-
-  for (guint i = 0; i < volumes->len; i++)
-    {
-      VsaVolume *volume = g_ptr_array_index (volumes, i);
-
-      if (!vsa_volume_open (volume, &outcomes[i], error))
-        {
-          prefix_volume (error, volume);
-          roll_back (volumes, outcomes, i, error);
-          return FALSE;
-        }
-    }
-  return TRUE;
 }
 
 /* Newest first, every one attempted; the errors are joined in one line. */

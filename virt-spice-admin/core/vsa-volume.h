@@ -57,7 +57,9 @@ gboolean vsa_volume_check_token (const char *device, const char *token, GError *
 gboolean vsa_volume_check_token_present (const char *device, const char *token, GError **error);
 gboolean vsa_volume_open (const VsaVolume *volume, VsaOpenOutcome *ret_outcome, GError **error);
 gboolean vsa_volume_close (const VsaVolume *volume, gboolean deactivate_lv, GError **error);
-gboolean vsa_volumes_open_all (GPtrArray *volumes, GError **error);
+gboolean vsa_volume_undo_open (const VsaVolume *volume, const VsaOpenOutcome *outcome,
+                               GError **error);
+gboolean vsa_volumes_open_all (const VsaConfig *config, GPtrArray *volumes, GError **error);
 gboolean vsa_volumes_close_all (const VsaConfig *config, GPtrArray *volumes, GError **error);
 
 G_END_DECLS
