@@ -29,6 +29,10 @@ typedef struct {
   char *server_name;    /* host name or address clients connect to; NULL: each VM's address */
   char *server_subject; /* certificate subject for remote-viewer's host-subject, or NULL */
   char *ca_pem;         /* PEM CA certificate(s) */
+  /* The console broker: `ssh USER@SERVER_NAME -p BROKER_PORT console VM`,
+   * the server's sshd host key pinned.  0 and NULL: no broker. */
+  int broker_port;
+  char *broker_host_key; /* "TYPE BASE64" */
   GPtrArray *vms;       /* VsaClientVm *, in document order */
 } VsaClientPolicy;
 
@@ -52,6 +56,7 @@ char *vsa_inet_canonical (const char *text, int *ret_family);
 gboolean vsa_validate_ca_pem (const char *pem, GError **error);
 gboolean vsa_client_policy_validate (const VsaClientPolicy *policy, GError **error);
 
+gboolean vsa_client_grant_uses_broker (const VsaClientPolicy *policy, const VsaClientGrant *grant);
 const char *vsa_client_vm_host (const VsaClientPolicy *policy, const VsaClientVm *vm);
 gboolean vsa_client_matches (const char *a, const char *b);
 GArray *vsa_client_policy_grants (const VsaClientPolicy *policy, const char *client);

@@ -162,11 +162,17 @@ user_commands (const VsaClientRenderOptions *opts, GArray *grants, const char *u
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
       g_autofree char *vv = NULL;
 
+      g_autofree char *port = g_strdup_printf ("%d", grant->vm->tls_port);
+      const char *host = vsa_client_vm_host (opts->policy, grant->vm);
+
       if (g_strcmp0 (grant->user, user) != 0)
         continue;
       vv = vv_absolute_path (opts, user, grant->vm);
-      if (!append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--", opts->remote_viewer,
-                                                                    opts->group, vv, NULL }, error))
+      if (vsa_client_grant_uses_broker (opts->policy, grant)
+              ? !append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--stdin", "--",
+                                        opts->remote_viewer, opts->group, host, port, NULL }, error)
+              : !append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--",
+                                        opts->remote_viewer, opts->group, vv, NULL }, error))
         return FALSE;
     }
   return TRUE;
@@ -378,17 +384,26 @@ render_launcher (const VsaClientRenderOptions *opts, GArray *grants, GError **er
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
-      g_autofree char *vv = vv_absolute_path (opts, grant->user, grant->vm);
+      gboolean broker = vsa_client_grant_uses_broker (opts->policy, grant);
+      g_autofree char *vv = broker ? g_strdup ("") : vv_absolute_path (opts, grant->user, grant->vm);
       g_autofree char *q_user = g_shell_quote (grant->user);
       g_autofree char *q_vm = g_shell_quote (grant->vm->name);
       g_autofree char *q_vv = g_shell_quote (vv);
+      g_autofree char *q_host = g_shell_quote (vsa_client_vm_host (opts->policy, grant->vm));
 
-      g_string_append_printf (assignments, "\t%s %s %s\n", q_user, q_vm, q_vv);
+      g_string_append_printf (assignments, "\t%s %s %s %s %d\n", q_user, q_vm, q_vv, q_host,
+                              grant->vm->tls_port);
     }
   {
+    g_autofree char *broker_host = g_shell_quote (opts->policy->broker_port ? opts->policy->server_name : "");
+    g_autofree char *broker_port = g_strdup_printf ("%d", opts->policy->broker_port);
+    g_autofree char *known_hosts = vsa_client_absolute_path (opts->prefix, VSA_CLIENT_KNOWN_HOSTS_PATH);
+    g_autofree char *q_known_hosts = g_shell_quote (known_hosts);
     const char *vars[] = { "HEADER", header, "GROUP", group, "REMOTE_VIEWER", program,
                            "LAUNCHER", launcher, "ASSIGNMENTS", assignments->str,
-                           "NEEDS_PASSWORD", opts->nopasswd ? "no" : "yes", NULL };
+                           "NEEDS_PASSWORD", opts->nopasswd ? "no" : "yes",
+                           "BROKER_HOST", broker_host, "BROKER_PORT", broker_port,
+                           "KNOWN_HOSTS", q_known_hosts, NULL };
     return vsa_template_expand (opts->templates, "spice-connect", vars, error);
   }
 }
@@ -437,13 +452,35 @@ render_vv_files (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
-      char *vv = render_vv (opts, grant->user, grant->vm, error);
+      char *vv;
 
-      if (vv == NULL)
+      if (vsa_client_grant_uses_broker (opts->policy, grant))
+        continue;
+      if ((vv = render_vv (opts, grant->user, grant->vm, error)) == NULL)
         return FALSE;
       add_file (files, VSA_CLIENT_FILE_VV, vv_relative_path (grant->user, grant->vm), vv, 0600);
     }
   return TRUE;
+}
+
+/* The broker's sshd host key, the only one spice-connect's ssh accepts
+ * for it: a fresh laptop never asks "are you sure?". */
+static void
+render_known_hosts (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *files)
+{
+  const VsaClientPolicy *policy = opts->policy;
+
+  for (guint i = 0; i < grants->len; i++)
+    if (vsa_client_grant_uses_broker (policy, &g_array_index (grants, VsaClientGrant, i)))
+      {
+        char *line = policy->broker_port == 22
+                         ? g_strdup_printf ("%s %s\n", policy->server_name, policy->broker_host_key)
+                         : g_strdup_printf ("[%s]:%d %s\n", policy->server_name, policy->broker_port,
+                                            policy->broker_host_key);
+
+        add_file (files, VSA_CLIENT_FILE_KNOWN_HOSTS, g_strdup (VSA_CLIENT_KNOWN_HOSTS_PATH), line, 0644);
+        return;
+      }
 }
 
 /* --- systemd units ------------------------------------------------------- */
@@ -524,6 +561,7 @@ vsa_client_render (const VsaClientRenderOptions *opts, GError **error)
   if (!render_vv_files (opts, grants, users, files, error) ||
       !render_firewall (opts, grants, files, error))
     return NULL;
+  render_known_hosts (opts, grants, files);
   if ((text = render_launcher (opts, grants, error)) == NULL)
     return NULL;
   add_file (files, VSA_CLIENT_FILE_LAUNCHER, g_strdup (VSA_CLIENT_LAUNCHER_PATH), text, 0755);

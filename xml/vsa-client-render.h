@@ -34,6 +34,7 @@ typedef enum {
   VSA_CLIENT_FILE_VV,
   VSA_CLIENT_FILE_UNIT,
   VSA_CLIENT_FILE_POLICY,
+  VSA_CLIENT_FILE_KNOWN_HOSTS,
 } VsaClientFileKind;
 
 typedef struct {
@@ -70,6 +71,7 @@ typedef struct {
 #define VSA_CLIENT_IPTABLES_PATH VSA_CLIENT_CONF_DIR "/iptables.rules"
 #define VSA_CLIENT_IP6TABLES_PATH VSA_CLIENT_CONF_DIR "/ip6tables.rules"
 #define VSA_CLIENT_VV_DIR VSA_CLIENT_CONF_DIR "/vv"
+#define VSA_CLIENT_KNOWN_HOSTS_PATH VSA_CLIENT_CONF_DIR "/ssh_known_hosts"
 #define VSA_CLIENT_LAUNCHER_PATH "usr/local/bin/spice-connect"
 #define VSA_CLIENT_UNIT_DIR "etc/systemd/system"
 #define VSA_CLIENT_FIREWALL_UNIT "virt-spice-admin-client-firewall.service"

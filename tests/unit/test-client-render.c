@@ -24,15 +24,21 @@ load_policy_text (const char *text, GError **error)
 }
 
 static VsaClientPolicy *
-load_fixture (void)
+load_named_fixture (const char *name)
 {
-  g_autofree char *path = vsa_test_data_path ("client", "policy.xml", NULL);
+  g_autofree char *path = vsa_test_data_path ("client", name, NULL);
   g_autofree char *text = vsa_test_read (path);
   g_autoptr (GError) error = NULL;
   VsaClientPolicy *policy = load_policy_text (text, &error);
 
   g_assert_no_error (error);
   return policy;
+}
+
+static VsaClientPolicy *
+load_fixture (void)
+{
+  return load_named_fixture ("policy.xml");
 }
 
 static GHashTable *
@@ -105,6 +111,42 @@ test_render_golden (gconstpointer data)
                    VSA_CLIENT_FILE_SUDOERS);
 }
 
+/* policy-broker.xml: bob asks the broker for leaptest, so his launcher
+ * row and sudo rule name its host and port (--stdin), the client gets the
+ * broker's pinned host key, and no leaptest.vv. */
+static void
+test_render_golden_broker (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-broker.xml");
+  g_autoptr (GHashTable) uids = fixed_uids ();
+  g_autoptr (GPtrArray) files = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = NULL;
+  g_autoptr (VsaClientPolicy) again = NULL;
+  VsaClientRenderOptions opts;
+  guint n_files = 0;
+
+  init_options (&opts, policy, uids, VSA_FIREWALL_NFT);
+  files = vsa_client_render (&opts, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < files->len; i++)
+    {
+      VsaClientFile *file = g_ptr_array_index (files, i);
+
+      if (file->kind == VSA_CLIENT_FILE_DIR)
+        continue;
+      g_assert_null (strstr (file->path, "leaptest.vv"));
+      assert_golden_file (file, "golden-broker");
+      n_files++;
+    }
+  /* policy, 2 .vv, known hosts, firewall, launcher, 3 units, sudoers */
+  g_assert_cmpuint (n_files, ==, 10);
+  xml = vsa_client_policy_to_xml (policy);
+  again = load_policy_text (xml, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->broker_port, ==, 2222);
+}
+
 static const VsaClientFile *
 find_kind (GPtrArray *files, VsaClientFileKind kind, const char *path_part)
 {
@@ -150,9 +192,9 @@ test_render_modes (void)
 
 /* The export format round-trips and is valid against its schema. */
 static void
-test_policy_round_trip_and_schema (void)
+test_policy_round_trip_and_schema (gconstpointer fixture)
 {
-  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture (fixture);
   g_autofree char *xml = vsa_client_policy_to_xml (policy);
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
@@ -182,6 +224,13 @@ typedef struct {
 } BadPolicy;
 
 static const BadPolicy bad_policies[] = {
+  { "broker-user-without-broker", "user=\"bob\" client=\"192.168.2.22\"/>\n    <access user=\"alice\" client=\"mylap",
+    "user=\"bob\" client=\"192.168.2.22\" broker=\"yes\"/>\n    <access user=\"alice\" client=\"mylap",
+    "users ask the console broker but the policy names none" },
+  { "broker-bad-host-key", "<ca>", "<broker port=\"22\" host-key=\"ssh-ed25519 not-base64\"/><ca>",
+    "the broker's sshd host key: " },
+  { "broker-no-server-name", "<server name=\"mysrv.example\"", "<broker port=\"22\" host-key=\"ssh-ed25519 AAAA\"/><server",
+    "needs the server's name" },
   { "doctype", "<client-policy ", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><client-policy ", "document type declarations are not allowed" },
   { "wrong-namespace", "xmlns/client-policy/1.0", "xmlns/console/1.0", "not a version 1 virt-spice-admin client policy" },
   { "wrong-version", "version=\"1\"", "version=\"2\"", "not a version 1" },
@@ -371,8 +420,12 @@ main (int argc, char **argv)
 
   g_test_add_data_func ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden);
   g_test_add_data_func ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden);
+  g_test_add_func ("/client-render/golden/broker", test_render_golden_broker);
   g_test_add_func ("/client-render/modes-and-owners", test_render_modes);
-  g_test_add_func ("/client-render/policy-round-trip-and-schema", test_policy_round_trip_and_schema);
+  g_test_add_data_func ("/client-render/policy-round-trip-and-schema", "policy.xml",
+                        test_policy_round_trip_and_schema);
+  g_test_add_data_func ("/client-render/policy-round-trip-and-schema/broker", "policy-broker.xml",
+                        test_policy_round_trip_and_schema);
   g_test_add_func ("/client-render/escape/sudoers", test_sudoers_escape);
   g_test_add_func ("/client-render/escape/file-name", test_file_name_encode);
   g_test_add_func ("/client-render/template/missing-value", test_template_missing_value);

@@ -30,4 +30,9 @@ VsaClientVm *vsa_client_export_vm (const char *name, const VsaPolicy *policy, co
  * pinned (no XML, no SPICE, no fixed TLS port on one address). */
 VsaClientVm *vsa_client_export_unreadable_vm (const char *name, xmlDoc *config_doc);
 
+/* After the consoles: the broker's sshd (port, host key) when some user
+ * asks the broker. */
+gboolean vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy,
+                                   GError **error);
+
 G_END_DECLS

@@ -39,7 +39,8 @@ build_policy (const VsaConfig *config, const VsaManifest *manifest, GPtrArray *c
           vsa_client_policy_add_vm (policy, vm);
         }
     }
-  if (policy == NULL || !vsa_client_policy_validate (policy, error))
+  if (policy == NULL || !vsa_client_export_finish (config, policy, error) ||
+      !vsa_client_policy_validate (policy, error))
     return NULL;
   return g_steal_pointer (&policy);
 }
