@@ -104,33 +104,20 @@ live_tuple() { # ADDR: "CLIENT CPORT SERVER SPORT" of the established ssh from A
     ss -tnH state established "( sport = :$SSH_PORT )" | awk -v a="$1" '{ split($3, l, ":"); split($4, r, ":") }
         r[1] == a { print r[1], r[2], l[1], l[2]; exit }'
 }
-forged_live() {
+claims_live() { # OWNER ADDR: OWNER's live ssh -N session from ADDR, claimed by alice by hand
     local pid tuple out status=0
-    from "$BOB_ADDR"
-    ip netns exec "$NETNS" ssh "${SSH_OPTIONS[@]}" -i "$T/$BOB" -N "$BOB@$HOST_ADDR" </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
+    from "$2"
+    ip netns exec "$NETNS" ssh "${SSH_OPTIONS[@]}" -i "$T/$1" -N "$1@$HOST_ADDR" </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
     pid=$!
-    wait_for bash -c "ss -tnH state established '( sport = :$SSH_PORT )' | grep -q '$BOB_ADDR:'"
-    tuple=$(live_tuple "$BOB_ADDR")
-    echo "bob's live connection: $tuple"
+    wait_for bash -c "ss -tnH state established '( sport = :$SSH_PORT )' | grep -q '$2:'"
+    tuple=$(live_tuple "$2")
     out=$(runuser -u "$ALICE" -- env "SSH_CONNECTION=$tuple" "$VSA" --config "$CONF" console "$VM" 2>&1) || status=$?
     kill "$pid"
-    echo "status $status: $out"
+    echo "$1's live connection: $tuple; status $status: $out"
     [ -n "$tuple" ] && [ "$status" = 1 ] && grep -q "$FORGED" <<<"$out" && ! grep -q '^\[virt-viewer\]' <<<"$out"
 }
-tap_check "alice claiming bob's live SSH connection is refused" forged_live
-own_outside() {
-    local pid tuple out status=0
-    from "$ALICE_ADDR"
-    ip netns exec "$NETNS" ssh "${SSH_OPTIONS[@]}" -i "$T/$ALICE" -N "$ALICE@$HOST_ADDR" </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
-    pid=$!
-    wait_for bash -c "ss -tnH state established '( sport = :$SSH_PORT )' | grep -q '$ALICE_ADDR:'"
-    tuple=$(live_tuple "$ALICE_ADDR")
-    out=$(runuser -u "$ALICE" -- env "SSH_CONNECTION=$tuple" "$VSA" --config "$CONF" console "$VM" 2>&1) || status=$?
-    kill "$pid"
-    echo "status $status: $out"
-    [ -n "$tuple" ] && [ "$status" = 1 ] && grep -q "$FORGED" <<<"$out"
-}
-tap_check "alice's own live connection claimed from outside its session is refused" own_outside
+tap_check "alice claiming bob's live SSH connection is refused" claims_live "$BOB" "$BOB_ADDR"
+tap_check "alice's own live connection claimed from outside its session is refused" claims_live "$ALICE" "$ALICE_ADDR"
 tap_check "the journal records the forged origin as a refusal" grep -q "VSA_EVENT=refused .*VSA_REASON=origin" "$T/journal.log"
 refuses_other() {
     local out

@@ -80,21 +80,21 @@ assert_golden_file (const VsaClientFile *file, const char *golden_dir)
   vsa_test_assert_golden (file->content, path);
 }
 
-static void
-test_render_golden (gconstpointer data)
+/* Renders POLICY for CLIENT and compares every file with GOLDEN_DIR;
+ * returns the rendered files (directories left out of the count). */
+static GPtrArray *
+render_against_golden (const VsaClientPolicy *policy, VsaFirewallKind firewall,
+                       const char *golden_dir, guint *ret_n_files)
 {
-  VsaFirewallKind firewall = GPOINTER_TO_INT (data);
-  const char *golden_dir = firewall == VSA_FIREWALL_NFT ? "golden-nft" : "golden-iptables";
-  g_autoptr (VsaClientPolicy) policy = load_fixture ();
   g_autoptr (GHashTable) uids = fixed_uids ();
-  g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) error = NULL;
   VsaClientRenderOptions opts;
-  guint n_files = 0;
+  GPtrArray *files;
 
   init_options (&opts, policy, uids, firewall);
   files = vsa_client_render (&opts, &error);
   g_assert_no_error (error);
+  *ret_n_files = 0;
   for (guint i = 0; i < files->len; i++)
     {
       VsaClientFile *file = g_ptr_array_index (files, i);
@@ -102,8 +102,21 @@ test_render_golden (gconstpointer data)
       if (file->kind == VSA_CLIENT_FILE_DIR)
         continue;
       assert_golden_file (file, golden_dir);
-      n_files++;
+      (*ret_n_files)++;
     }
+  return files;
+}
+
+static void
+test_render_golden (gconstpointer data)
+{
+  VsaFirewallKind firewall = GPOINTER_TO_INT (data);
+  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  guint n_files = 0;
+  g_autoptr (GPtrArray) files = render_against_golden (policy, firewall,
+                                                       firewall == VSA_FIREWALL_NFT ? "golden-nft" : "golden-iptables",
+                                                       &n_files);
+
   /* policy, 3 .vv, firewall (1 or 2), launcher, 3 units, sudoers */
   g_assert_cmpuint (n_files, ==, firewall == VSA_FIREWALL_NFT ? 10 : 11);
   /* The last file is sudoers: installed once all it relies on is there. */
@@ -118,31 +131,16 @@ static void
 test_render_golden_broker (void)
 {
   g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-broker.xml");
-  g_autoptr (GHashTable) uids = fixed_uids ();
-  g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *xml = NULL;
-  g_autoptr (VsaClientPolicy) again = NULL;
-  VsaClientRenderOptions opts;
   guint n_files = 0;
+  g_autoptr (GPtrArray) files = render_against_golden (policy, VSA_FIREWALL_NFT, "golden-broker", &n_files);
+  g_autofree char *xml = vsa_client_policy_to_xml (policy);
+  g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
 
-  init_options (&opts, policy, uids, VSA_FIREWALL_NFT);
-  files = vsa_client_render (&opts, &error);
-  g_assert_no_error (error);
   for (guint i = 0; i < files->len; i++)
-    {
-      VsaClientFile *file = g_ptr_array_index (files, i);
-
-      if (file->kind == VSA_CLIENT_FILE_DIR)
-        continue;
-      g_assert_null (strstr (file->path, "leaptest.vv"));
-      assert_golden_file (file, "golden-broker");
-      n_files++;
-    }
+    g_assert_null (strstr (((VsaClientFile *) g_ptr_array_index (files, i))->path, "leaptest.vv"));
   /* policy, 2 .vv, known hosts, firewall, launcher, 3 units, sudoers */
   g_assert_cmpuint (n_files, ==, 10);
-  xml = vsa_client_policy_to_xml (policy);
-  again = load_policy_text (xml, &error);
   g_assert_no_error (error);
   g_assert_cmpint (again->broker_port, ==, 2222);
 }
