@@ -6,18 +6,14 @@
 # Usage: test-apply-kill.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 N=50
 KILLS=6
 
 tap_plan 9
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 sed -i 's/^tls-port-range = .*/tls-port-range = 21001-21100/' "$VIRT_SPICE_ADMIN_CONFIG"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
 
 vms=()
 for i in $(seq -w 0 $((N - 1))); do

@@ -9,10 +9,8 @@
 # Usage: test-apply-tunnels.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-apply-tun
 TUSER=vsa-e2e-tun
 SSHD=/usr/sbin/sshd
@@ -21,8 +19,7 @@ tap_plan 10
 for tool in "$SSHD" ssh-keygen useradd userdel; do
     command -v "$tool" >/dev/null || tap_bail "$tool not found (bash build-aux/install-deps.sh test)"
 done
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 TUN=$(mktemp -d "$E2E_STATE_DIR/apply-tunnels.XXXXXX")
 chmod 0755 "$TUN"
 CREATED=no

@@ -6,17 +6,13 @@
 # Usage: test-apply.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 A=vsa-e2e-apply-a
 B=vsa-e2e-apply-b
 
 tap_plan 9
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
-vsa_e2e_config
+vsa_e2e_start
 e2e_define_fixture "$A" ""
 e2e_define_fixture "$B" "<graphics type='spice' port='5930' autoport='no' listen='0.0.0.0'/>"
 

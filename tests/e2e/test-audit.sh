@@ -6,16 +6,13 @@
 # Usage: test-audit.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-audit
 KEY=
 
 tap_plan 11
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 KEY=$E2E_PKI_DIR/server-key.pem
 KEY_MODE=$(stat -c %a "$KEY")
 trap 'chmod "$KEY_MODE" "$KEY"; e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT

@@ -17,11 +17,9 @@
 # Usage: test-broker-client.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
 . "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 . "$(dirname "$(readlink -f "$0")")/vsa-broker-lib.sh"
 VM=vsa-e2e-broker-client
 PORT=20941
@@ -35,8 +33,7 @@ tap_plan 16
 broker_check_tools remote-viewer xvfb-run sudo visudo
 [ -x "$OPEN" ] || tap_bail "the client launcher is not built next to $VSA"
 broker_net 10.241.0 10.242.0 172.31.241 192.168.241
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 broker_setup
 CREATED_GROUP=0
 getent group "$GROUP" >/dev/null || { groupadd --system "$GROUP"; CREATED_GROUP=1; }

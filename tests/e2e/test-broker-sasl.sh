@@ -11,11 +11,9 @@
 # Usage: test-broker-sasl.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
 . "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 . "$(dirname "$(readlink -f "$0")")/vsa-broker-lib.sh"
 VM=vsa-e2e-broker-sasl
 PORT=20937
@@ -23,8 +21,7 @@ PORT=20937
 tap_plan 13
 broker_check_tools remote-viewer xvfb-run
 broker_net 10.237.0 10.238.0 172.31.237 192.168.237
-e2e_setup "$HOOK" sasl || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start_sasl
 SASL_DIR=$E2E_STATE_DIR/vsa-broker-sasl
 rm -rf "$SASL_DIR"
 BROKER_CONF_EXTRA="auth-mode = sasl

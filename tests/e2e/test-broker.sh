@@ -15,11 +15,9 @@
 # Usage: test-broker.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
 . "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 . "$(dirname "$(readlink -f "$0")")/vsa-broker-lib.sh"
 VM=vsa-e2e-broker
 OFF=vsa-e2e-broker-off
@@ -28,8 +26,7 @@ PORT=20935
 tap_plan 40
 broker_check_tools remote-viewer xvfb-run strace
 broker_net 10.235.0 10.236.0 172.31.235 192.168.235
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 broker_setup
 e2e_define_fixture "$VM" ""
 e2e_define_fixture "$OFF" ""

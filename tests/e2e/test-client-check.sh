@@ -14,8 +14,7 @@ set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/harness.sh"
 . "$HERE/vsa-client-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 POLICY=$HERE/../data/client/policy.xml
 RV=/usr/bin/remote-viewer
 NS=vsa-e2e-check

@@ -21,12 +21,10 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-. "$HERE/harness.sh"
 . "$HERE/vsa-e2e-lib.sh"
 . "$HERE/vsa-client-lib.sh"
 . "$HERE/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 DEBIANX=vsa-e2e-debianx
 LEAPTEST=vsa-e2e-leaptest
 NS=vsa-e2e-client
@@ -37,8 +35,7 @@ NET=$(vsa_test_net4 10.232.0 10.234.0 172.31.232 192.168.232 2>&1) || tap_bail "
 SERVER=$NET.1
 CLIENT=$NET.2
 E2E_EXTRA_SANS=$SERVER
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 TMP=$(mktemp -d /tmp/vsa-e2e-client.XXXXXX)
 chmod 0755 "$TMP"
 trap 'e2e_teardown; client_cleanup; rm -rf "$VSA_E2E_STATE" "$TMP"' EXIT

@@ -17,8 +17,7 @@ set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
 . "$HERE/harness.sh"
 . "$HERE/vsa-client-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 POLICY=$HERE/../data/client/policy.xml
 DROPIN=/etc/sudoers.d/vsa-e2e-client
 REAL_DROPIN=/etc/sudoers.d/vsa-e2e-client-real

@@ -17,11 +17,9 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-. "$HERE/harness.sh"
 . "$HERE/vsa-e2e-lib.sh"
 . "$HERE/vsa-client-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 ALICE=vsa-e2e-gtk-alice
 BOB=vsa-e2e-gtk-bob
 DEBIANX=vsa-e2e-debianx
@@ -34,8 +32,7 @@ tap_plan 15
 for tool in xvfb-run gcc sudo visudo /usr/bin/remote-viewer; do
     command -v "$tool" >/dev/null || tap_bail "$tool not found (bash build-aux/install-deps.sh test)"
 done
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 TMP=$(mktemp -d /tmp/vsa-e2e-module.XXXXXX)
 chmod 0755 "$TMP"
 ROOT=$TMP/root

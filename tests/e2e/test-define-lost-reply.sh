@@ -9,17 +9,14 @@
 # Usage: test-define-lost-reply.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-lost
 CONFIG_FILE=/etc/libvirt/qemu/$VM.xml
 
 tap_plan 18
 command -v strace >/dev/null || tap_bail "strace not found (apt-get install strace)"
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 tracer=""
 cleanup() {
     [[ -n $tracer ]] && kill "$tracer" 2>/dev/null

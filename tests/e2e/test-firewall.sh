@@ -12,11 +12,9 @@
 # Usage: test-firewall.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
 . "$(dirname "$(readlink -f "$0")")/../lib/vsa-test-net.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-fw
 VM2=vsa-e2e-fw2
 PORT=20930

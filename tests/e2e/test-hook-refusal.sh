@@ -5,17 +5,13 @@
 # Usage: test-hook-refusal.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-refuse
 PLAIN=vsa-e2e-unmanaged
 
 tap_plan 14
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
-vsa_e2e_config
+vsa_e2e_start
 
 # edit_behind_back SED-EXPR: redefine $VM with its XML edited by sed.
 edit_behind_back() {

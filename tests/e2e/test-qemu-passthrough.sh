@@ -5,16 +5,12 @@
 # Usage: test-qemu-passthrough.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-qemu
 
 tap_plan 13
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
-vsa_e2e_config
+vsa_e2e_start
 e2e_define_fixture "$VM" ""
 
 # Without -q, so the note about libvirt's taint reaches stderr.

@@ -7,17 +7,14 @@
 # Usage: test-sasl-matrix.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 DEBIANX=vsa-e2e-debianx
 LEAPTEST=vsa-e2e-leaptest
 declare -A PW=([alice]=Alice-pw-2026 [bob]=Bob-pw-2026 [carol]=Carol-pw-2026)
 
 tap_plan 20
-e2e_setup "$HOOK" sasl || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start_sasl
 SASL_DIR=$E2E_STATE_DIR/vsa-sasl
 rm -rf "$SASL_DIR"
 trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE" "$SASL_DIR"' EXIT

@@ -8,17 +8,14 @@
 # Usage: test-secrets.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-secrets
 SECRET=Known-Secret-4711-xyzzy
 VIEWER=
 
 tap_plan 13
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 T=$VSA_E2E_STATE
 trap '[ -n "$VIEWER" ] && kill "$VIEWER" 2>/dev/null; e2e_teardown; rm -rf "$T"' EXIT
 echo "server-cert = $E2E_PKI_DIR/server-cert.pem" >>"$VIRT_SPICE_ADMIN_CONFIG"

@@ -7,10 +7,8 @@
 # Usage: test-setup-libvirtd.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-setup
 SETUP_DIR=$(mktemp -d /tmp/vsa-e2e-setup.XXXXXX)
 chmod 0755 "$SETUP_DIR"  # qemu (libvirt-qemu) reads the PKI below it

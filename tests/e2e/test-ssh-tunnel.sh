@@ -15,10 +15,8 @@
 # Usage: test-ssh-tunnel.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 DEBIANX=vsa-e2e-debianx
 LEAPTEST=vsa-e2e-leaptest
 SSH_PORT=2299
@@ -36,8 +34,7 @@ tap_plan 38
 for tool in "$SSHD" ssh ssh-keygen useradd userdel; do
     command -v "$tool" >/dev/null || tap_bail "$tool not found (bash build-aux/install-deps.sh test)"
 done
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 # Not under /tmp: sshd's StrictModes wants every directory above a user's
 # authorized_keys owned by root and not group/world writable.
 TUN=$(mktemp -d "$E2E_STATE_DIR/ssh-tunnel.XXXXXX")

@@ -8,16 +8,13 @@
 # Usage: test-ticket.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-ticket
 OFF=vsa-e2e-ticket-off
 
 tap_plan 20
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-vsa_e2e_config
+vsa_e2e_start
 T=$VSA_E2E_STATE
 VIEWER_PID=
 trap '[ -n "$VIEWER_PID" ] && kill "$VIEWER_PID" 2>/dev/null; e2e_teardown; rm -rf "$T"' EXIT

@@ -6,18 +6,14 @@
 # Usage: test-volume-prepare.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-volume
 LV=vsa-e2e-novg/lv0
 MAPPING=vsa-e2e-cr0
 
 tap_plan 7
-e2e_setup "$HOOK" || tap_bail "e2e setup failed"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
-vsa_e2e_config
+vsa_e2e_start
 KEY=$VSA_E2E_STATE/$MAPPING.key
 head -c 64 /dev/urandom >"$KEY"
 chmod 0400 "$KEY"

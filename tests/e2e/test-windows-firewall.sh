@@ -13,10 +13,8 @@
 # Usage: test-windows-firewall.sh CLI HOOK   (TAP, as root)
 # shellcheck disable=SC2317
 set -euo pipefail
-. "$(dirname "$(readlink -f "$0")")/harness.sh"
 . "$(dirname "$(readlink -f "$0")")/vsa-e2e-lib.sh"
-VSA=$1
-HOOK=$2
+VSA=$1 HOOK=$2
 VM=vsa-e2e-win
 PORT=20935
 NETNS=vsa-e2e-winclient

@@ -3,7 +3,11 @@
 # (the harness's CA and server certificate, so audit never looks at a PKI
 # the host has of its own; a throw-away state directory) on the harness's
 # libvirtd.
-# Source after harness.sh and e2e_setup.  Needs VSA (path to the CLI).
+# Sourcing it sources harness.sh too (unless the test did already); its
+# functions need VSA (path to the CLI), and all but vsa_e2e_start need
+# e2e_setup done.
+
+declare -F e2e_setup >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 vsa_e2e_config() {
     VSA_E2E_STATE=$(mktemp -d /tmp/vsa-e2e-state.XXXXXX)
@@ -18,6 +22,18 @@ tls-port-range = 20901-20949
 listen = 127.0.0.1
 CONF
     export VIRT_SPICE_ADMIN_CONFIG
+}
+
+# vsa_e2e_start, vsa_e2e_start_sasl: how a test of the CLI starts, after
+# its tap_plan: the harness's libvirtd with the hook $HOOK (with SASL),
+# then the private configuration; on exit the teardown and the state go
+# (a test with more to clean sets its own trap after this).
+vsa_e2e_start() { _vsa_e2e_start ""; }
+vsa_e2e_start_sasl() { _vsa_e2e_start sasl; }
+_vsa_e2e_start() {
+    e2e_setup "${HOOK:?}" ${1:+"$1"} || tap_bail "e2e setup failed"
+    trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE"' EXIT
+    vsa_e2e_config
 }
 
 vsa() { "$VSA" -c "$E2E_URI" -q "$@"; }

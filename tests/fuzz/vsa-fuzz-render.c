@@ -72,6 +72,16 @@ vsa_fuzz_check_outputs (GPtrArray *files)
     }
 }
 
+int
+vsa_fuzz_render_one (VsaFuzzRenderFunc render, const uint8_t *data, size_t size)
+{
+  g_autoptr (GPtrArray) files = render (data, size);
+
+  if (files != NULL)
+    vsa_fuzz_check_outputs (files);
+  return 0;
+}
+
 /* --- sudoers (client render) --------------------------------------------- */
 
 /* Every rule needs a CA; its content is not what is being fuzzed. */

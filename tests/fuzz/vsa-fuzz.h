@@ -72,5 +72,8 @@ void vsa_fuzz_check_outputs (GPtrArray *files);
 
 typedef GPtrArray *(*VsaFuzzRenderFunc) (const uint8_t *data, size_t size);
 VsaFuzzRenderFunc vsa_fuzz_renderer (const char *target);
+/* The body of a renderer's fuzz target: RENDER on the input, and what it
+ * rendered, if it accepted the input, checked by vsa_fuzz_check_outputs. */
+int vsa_fuzz_render_one (VsaFuzzRenderFunc render, const uint8_t *data, size_t size);
 
 G_END_DECLS

@@ -165,6 +165,18 @@ test_cli_render (void)
   g_assert_cmpint (system (cmd), ==, 0);
 }
 
+static const VsaTestEntry client_tools_tests[] = {
+  VSA_TEST_DATA ("/client-tools/fixture/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_fixture_accepted),
+  VSA_TEST_DATA ("/client-tools/fixture/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_fixture_accepted),
+  VSA_TEST_DATA ("/client-tools/hostile-names/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_hostile_names_accepted),
+  VSA_TEST_DATA ("/client-tools/hostile-names/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_hostile_names_accepted),
+  VSA_TEST_DATA ("/client-tools/refusal/visudo", "visudo", test_tool_refusal_stops),
+  VSA_TEST_DATA ("/client-tools/refusal/nft", "nft", test_tool_refusal_stops),
+  VSA_TEST_DATA ("/client-tools/refusal/bash", "bash", test_tool_refusal_stops),
+  VSA_TEST_DATA ("/client-tools/refusal/systemd-analyze", "systemd-analyze", test_tool_refusal_stops),
+  VSA_TEST ("/client-tools/cli-render", test_cli_render),
+};
+
 int
 main (int argc, char **argv)
 {
@@ -175,14 +187,6 @@ main (int argc, char **argv)
       g_printerr ("test-client-tools needs root (nft -c, iptables-restore --test)\n");
       return 1;
     }
-  g_test_add_data_func ("/client-tools/fixture/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_fixture_accepted);
-  g_test_add_data_func ("/client-tools/fixture/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_fixture_accepted);
-  g_test_add_data_func ("/client-tools/hostile-names/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_hostile_names_accepted);
-  g_test_add_data_func ("/client-tools/hostile-names/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_hostile_names_accepted);
-  g_test_add_data_func ("/client-tools/refusal/visudo", "visudo", test_tool_refusal_stops);
-  g_test_add_data_func ("/client-tools/refusal/nft", "nft", test_tool_refusal_stops);
-  g_test_add_data_func ("/client-tools/refusal/bash", "bash", test_tool_refusal_stops);
-  g_test_add_data_func ("/client-tools/refusal/systemd-analyze", "systemd-analyze", test_tool_refusal_stops);
-  g_test_add_func ("/client-tools/cli-render", test_cli_render);
+  VSA_TEST_ADD (client_tools_tests);
   return g_test_run ();
 }

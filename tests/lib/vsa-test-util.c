@@ -22,6 +22,14 @@ vsa_test_data_path (const char *first, ...)
 }
 
 char *
+vsa_test_case_path (const char *dir, const char *name, const char *suffix)
+{
+  g_autofree char *file = g_strconcat (name, suffix, NULL);
+
+  return vsa_test_data_path (dir, file, NULL);
+}
+
+char *
 vsa_test_read (const char *path)
 {
   g_autoptr (GError) error = NULL;
@@ -50,4 +58,32 @@ vsa_test_assert_golden (const char *actual, const char *expected_path)
   if (g_strcmp0 (actual, expected) != 0)
     g_error ("%s differs from the transform's output:\n--- expected\n%s--- actual\n%s",
              expected_path, expected, actual);
+}
+
+static void
+add_cases (const VsaTestEntry *entry)
+{
+  for (gsize i = 0; i < entry->n_cases; i++)
+    {
+      gconstpointer one = (const char *) entry->data + i * entry->case_size;
+      g_autofree char *path = entry->numbered
+        ? g_strdup_printf ("%s/%" G_GSIZE_FORMAT, entry->path, i)
+        : g_strdup_printf ("%s/%s", entry->path, *(const char *const *) one);
+
+      g_test_add_data_func (path, one, entry->data_func);
+    }
+}
+
+void
+vsa_test_add (const VsaTestEntry *tests, gsize n_tests)
+{
+  for (gsize i = 0; i < n_tests; i++)
+    {
+      if (tests[i].func != NULL)
+        g_test_add_func (tests[i].path, tests[i].func);
+      else if (tests[i].n_cases == 0)
+        g_test_add_data_func (tests[i].path, tests[i].data, tests[i].data_func);
+      else
+        add_cases (&tests[i]);
+    }
 }

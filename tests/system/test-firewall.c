@@ -385,6 +385,23 @@ test_state_from_bad_json_is_an_error (void)
   g_assert_nonnull (error);
 }
 
+static const VsaTestEntry firewall_tests[] = {
+  VSA_TEST ("/firewall/add-installs-port-clients-counter", test_add_installs_port_clients_counter),
+  VSA_TEST ("/firewall/add-twice-is-idempotent", test_add_twice_is_idempotent),
+  VSA_TEST ("/firewall/remove-leaves-nothing-and-repeats", test_remove_leaves_nothing_and_repeats),
+  VSA_TEST ("/firewall/remove-without-table-succeeds", test_remove_without_table_succeeds),
+  VSA_TEST ("/firewall/update-makes-clients-exactly-the-policy", test_update_makes_clients_exactly_the_policy),
+  VSA_TEST ("/firewall/update-of-uninstalled-vm-adds-it", test_update_of_uninstalled_vm_adds_it),
+  VSA_TEST ("/firewall/sync-restores-exactly-the-given-vms", test_sync_restores_exactly_the_given_vms),
+  VSA_TEST ("/firewall/flush-removes-only-our-table", test_flush_removes_only_our_table),
+  VSA_TEST ("/firewall/disabled-firewall-changes-nothing", test_disabled_firewall_changes_nothing),
+  VSA_TEST ("/firewall/host-name-client-fails-in-one-line", test_host_name_client_fails_in_one_line),
+  VSA_TEST ("/firewall/kernel-refusal-reported-in-one-line", test_kernel_refusal_reported_in_one_line),
+  VSA_TEST ("/firewall/goldens-accepted-by-kernel", test_goldens_accepted_by_kernel),
+  VSA_TEST ("/firewall/state-from-json-forms", test_state_from_json_forms),
+  VSA_TEST ("/firewall/state-from-bad-json-is-an-error", test_state_from_bad_json_is_an_error),
+};
+
 int
 main (int argc, char **argv)
 {
@@ -393,20 +410,6 @@ main (int argc, char **argv)
     g_error ("cannot create a private network namespace (%s): this test needs root",
              g_strerror (errno));
 
-  g_test_add_func ("/firewall/add-installs-port-clients-counter", test_add_installs_port_clients_counter);
-  g_test_add_func ("/firewall/add-twice-is-idempotent", test_add_twice_is_idempotent);
-  g_test_add_func ("/firewall/remove-leaves-nothing-and-repeats", test_remove_leaves_nothing_and_repeats);
-  g_test_add_func ("/firewall/remove-without-table-succeeds", test_remove_without_table_succeeds);
-  g_test_add_func ("/firewall/update-makes-clients-exactly-the-policy", test_update_makes_clients_exactly_the_policy);
-  g_test_add_func ("/firewall/update-of-uninstalled-vm-adds-it", test_update_of_uninstalled_vm_adds_it);
-  g_test_add_func ("/firewall/sync-restores-exactly-the-given-vms", test_sync_restores_exactly_the_given_vms);
-  g_test_add_func ("/firewall/flush-removes-only-our-table", test_flush_removes_only_our_table);
-  g_test_add_func ("/firewall/disabled-firewall-changes-nothing", test_disabled_firewall_changes_nothing);
-  g_test_add_func ("/firewall/host-name-client-fails-in-one-line", test_host_name_client_fails_in_one_line);
-  g_test_add_func ("/firewall/kernel-refusal-reported-in-one-line", test_kernel_refusal_reported_in_one_line);
-  g_test_add_func ("/firewall/goldens-accepted-by-kernel", test_goldens_accepted_by_kernel);
-  g_test_add_func ("/firewall/state-from-json-forms", test_state_from_json_forms);
-  g_test_add_func ("/firewall/state-from-bad-json-is-an-error", test_state_from_bad_json_is_an_error);
-
+  VSA_TEST_ADD (firewall_tests);
   return g_test_run ();
 }

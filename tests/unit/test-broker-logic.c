@@ -30,10 +30,17 @@ test_request_round_trip (void)
   g_assert_cmpstr (back.ssh_connection, ==, "10.0.0.2 50000 10.0.0.1 22");
 }
 
+static const char *const bad_requests[] = {
+  "VSA-CONSOLE 2\nvm x\n", "VSA-CONSOLE 1\n", "VSA-CONSOLE 1\nvm a\nvm b\n",
+  "VSA-CONSOLE 1\nvm a\nuser root\n", "VSA-CONSOLE 1\nvm a\ntake-over maybe\n",
+  "VSA-CONSOLE 1\nvm a/b\n",
+};
+
+/* DATA points at one of bad_requests. */
 static void
 test_request_refused (gconstpointer data)
 {
-  const char *text = data;
+  const char *text = *(const char *const *) data;
   g_auto (VsaBrokerRequest) back = { 0 };
   g_autoptr (GError) error = NULL;
 
@@ -271,33 +278,17 @@ test_render_golden (void)
   vsa_test_assert_golden (text, golden);
 }
 
-int
-main (int argc, char **argv)
-{
-  static const char *const bad_requests[] = {
-    "VSA-CONSOLE 2\nvm x\n", "VSA-CONSOLE 1\n", "VSA-CONSOLE 1\nvm a\nvm b\n",
-    "VSA-CONSOLE 1\nvm a\nuser root\n", "VSA-CONSOLE 1\nvm a\ntake-over maybe\n",
-    "VSA-CONSOLE 1\nvm a/b\n",
-  };
+static const VsaTestEntry broker_logic_tests[] = {
+  VSA_TEST ("/broker/request/round-trip", test_request_round_trip),
+  VSA_TEST_NUMBERED ("/broker/request/refused", bad_requests, test_request_refused),
+  VSA_TEST ("/broker/answer/round-trip", test_answer_round_trip),
+  VSA_TEST ("/broker/ssh-connection", test_ssh_connection),
+  VSA_TEST ("/broker/console-command", test_console_command),
+  VSA_TEST_CASES ("/broker/decide", decide_cases, test_decide),
+  VSA_TEST ("/broker/decide-window", test_decide_window),
+  VSA_TEST ("/broker/user-of-client", test_user_of_client),
+  VSA_TEST ("/broker/element", test_broker_element),
+  VSA_TEST ("/broker/render/two-users", test_render_golden),
+};
 
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/broker/request/round-trip", test_request_round_trip);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_requests); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/broker/request/refused/%" G_GSIZE_FORMAT, i);
-      g_test_add_data_func (path, bad_requests[i], test_request_refused);
-    }
-  g_test_add_func ("/broker/answer/round-trip", test_answer_round_trip);
-  g_test_add_func ("/broker/ssh-connection", test_ssh_connection);
-  g_test_add_func ("/broker/console-command", test_console_command);
-  for (gsize i = 0; i < G_N_ELEMENTS (decide_cases); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/broker/decide/%s", decide_cases[i].label);
-      g_test_add_data_func (path, &decide_cases[i], test_decide);
-    }
-  g_test_add_func ("/broker/decide-window", test_decide_window);
-  g_test_add_func ("/broker/user-of-client", test_user_of_client);
-  g_test_add_func ("/broker/element", test_broker_element);
-  g_test_add_func ("/broker/render/two-users", test_render_golden);
-  return g_test_run ();
-}
+VSA_TEST_MAIN (broker_logic_tests)

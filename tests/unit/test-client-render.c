@@ -411,31 +411,19 @@ test_template_missing_value (void)
   g_assert_nonnull (strstr (error->message, "no value for @TAG@"));
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
+static const VsaTestEntry client_render_tests[] = {
+  VSA_TEST_DATA ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden),
+  VSA_TEST_DATA ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden),
+  VSA_TEST ("/client-render/golden/broker", test_render_golden_broker),
+  VSA_TEST ("/client-render/modes-and-owners", test_render_modes),
+  VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema", "policy.xml", test_policy_round_trip_and_schema),
+  VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/broker", "policy-broker.xml",
+                 test_policy_round_trip_and_schema),
+  VSA_TEST ("/client-render/escape/sudoers", test_sudoers_escape),
+  VSA_TEST ("/client-render/escape/file-name", test_file_name_encode),
+  VSA_TEST ("/client-render/template/missing-value", test_template_missing_value),
+  VSA_TEST_CASES ("/client-render/bad-policy", bad_policies, test_bad_policy),
+  VSA_TEST_CASES ("/client-render/bad-render", bad_renders, test_bad_render),
+};
 
-  g_test_add_data_func ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden);
-  g_test_add_data_func ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden);
-  g_test_add_func ("/client-render/golden/broker", test_render_golden_broker);
-  g_test_add_func ("/client-render/modes-and-owners", test_render_modes);
-  g_test_add_data_func ("/client-render/policy-round-trip-and-schema", "policy.xml",
-                        test_policy_round_trip_and_schema);
-  g_test_add_data_func ("/client-render/policy-round-trip-and-schema/broker", "policy-broker.xml",
-                        test_policy_round_trip_and_schema);
-  g_test_add_func ("/client-render/escape/sudoers", test_sudoers_escape);
-  g_test_add_func ("/client-render/escape/file-name", test_file_name_encode);
-  g_test_add_func ("/client-render/template/missing-value", test_template_missing_value);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_policies); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/client-render/bad-policy/%s", bad_policies[i].label);
-      g_test_add_data_func (path, &bad_policies[i], test_bad_policy);
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_renders); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/client-render/bad-render/%s", bad_renders[i].label);
-      g_test_add_data_func (path, &bad_renders[i], test_bad_render);
-    }
-  return g_test_run ();
-}
+VSA_TEST_MAIN (client_render_tests)

@@ -19,10 +19,8 @@ static void
 run_case (gconstpointer data)
 {
   const char *name = data;
-  g_autofree char *in_name = g_strconcat (name, ".in", NULL);
-  g_autofree char *out_name = g_strconcat (name, ".out", NULL);
-  g_autofree char *in_path = vsa_test_data_path ("conf-lines", in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path ("conf-lines", out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path ("conf-lines", name, ".in");
+  g_autofree char *out_path = vsa_test_case_path ("conf-lines", name, ".out");
   g_autofree char *text = vsa_test_read (in_path);
   g_autofree char *again = NULL;
 

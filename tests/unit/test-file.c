@@ -3,6 +3,7 @@
  * run leaves behind is cleaned up, a refused write names the file it was
  * writing, and a released lock leaves no file. */
 #include "vsa-file.h"
+#include "vsa-test-util.h"
 #include "vsa-error.h"
 
 #include <errno.h>
@@ -172,13 +173,11 @@ test_lock_exclusive_across_unlink (void)
     }
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/file/stale-temp-of-another-name", test_stale_temp_of_other_name);
-  g_test_add_func ("/file/write-error-names-target", test_write_error_names_target);
-  g_test_add_func ("/lock/file-removed-on-release", test_lock_file_removed);
-  g_test_add_func ("/lock/exclusive-across-unlink", test_lock_exclusive_across_unlink);
-  return g_test_run ();
-}
+static const VsaTestEntry file_tests[] = {
+  VSA_TEST ("/file/stale-temp-of-another-name", test_stale_temp_of_other_name),
+  VSA_TEST ("/file/write-error-names-target", test_write_error_names_target),
+  VSA_TEST ("/lock/file-removed-on-release", test_lock_file_removed),
+  VSA_TEST ("/lock/exclusive-across-unlink", test_lock_exclusive_across_unlink),
+};
+
+VSA_TEST_MAIN (file_tests)

@@ -40,10 +40,8 @@ static void
 run_golden (gconstpointer data)
 {
   const GoldenCase *tc = data;
-  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
-  g_autofree char *out_name = g_strconcat (tc->name, ".out.xml", NULL);
-  g_autofree char *in_path = vsa_test_data_path (tc->transform, in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path (tc->transform, out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path (tc->transform, tc->name, ".in.xml");
+  g_autofree char *out_path = vsa_test_case_path (tc->transform, tc->name, ".out.xml");
   g_autoptr (GError) error = NULL;
   g_autofree char *actual = apply (tc, in_path, &error);
   g_autofree char *again = NULL;
@@ -253,10 +251,8 @@ static void
 run_audit_golden (gconstpointer data)
 {
   const AuditCase *tc = data;
-  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
-  g_autofree char *out_name = g_strconcat (tc->name, ".out.txt", NULL);
-  g_autofree char *in_path = vsa_test_data_path ("audit", in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path ("audit", out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path ("audit", tc->name, ".in.xml");
+  g_autofree char *out_path = vsa_test_case_path ("audit", tc->name, ".out.txt");
   g_autofree char *input = vsa_test_read (in_path);
   g_autoptr (xmlDoc) doc = vsa_xml_parse (input, strlen (input), in_path, NULL);
   g_autoptr (GPtrArray) findings = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_finding_free);

@@ -4,6 +4,7 @@
 #include "vsa-error.h"
 #include "vsa-hook-plan.h"
 #include "vsa-policy.h"
+#include "vsa-test-util.h"
 #include "vsa-xml.h"
 
 #include <string.h>
@@ -330,27 +331,24 @@ test_what_gets_judged (void)
     }
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/hook-plan/phase-table", test_phase_table);
-  g_test_add_func ("/hook-plan/unmanaged-is-not-parsed", test_unmanaged_is_not_parsed);
-  g_test_add_func ("/hook-plan/secure-managed-passes", test_secure_managed_passes);
-  g_test_add_func ("/hook-plan/insecure-managed-refused-in-one-line", test_insecure_managed_refused_in_one_line);
-  g_test_add_func ("/hook-plan/sasl-needs-per-vm-config", test_sasl_needs_per_vm_config);
-  g_test_add_func ("/hook-plan/tls-port-out-of-range-refused", test_tls_port_out_of_range_refused);
-  g_test_add_func ("/hook-plan/release-never-refuses", test_release_never_refuses);
-  g_test_add_func ("/hook-plan/managed-plan-carries-tls-port", test_managed_plan_carries_tls_port);
-  g_test_add_func ("/hook-plan/malformed-managed-is-an-error", test_malformed_managed_is_an_error);
-  g_test_add_func ("/hook-plan/volumes-in-metadata-order", test_volumes_in_metadata_order);
-  g_test_add_func ("/hook-plan/unmanaged-has-no-volumes", test_unmanaged_has_no_volumes);
-  g_test_add_func ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error);
-  g_test_add_func ("/hook-plan/nul-before-metadata-is-an-error", test_nul_before_metadata_is_an_error);
-  g_test_add_func ("/hook-plan/parse-error-is-one-line", test_parse_error_is_one_line);
-  g_test_add_func ("/hook-plan/name-mismatch-is-an-error", test_name_mismatch_is_an_error);
-  g_test_add_func ("/hook-plan/saved-definition-of-another-domain-is-an-error",
-                   test_saved_definition_of_another_domain_is_an_error);
-  g_test_add_func ("/hook-plan/what-gets-judged", test_what_gets_judged);
-  return g_test_run ();
-}
+static const VsaTestEntry hook_plan_tests[] = {
+  VSA_TEST ("/hook-plan/phase-table", test_phase_table),
+  VSA_TEST ("/hook-plan/unmanaged-is-not-parsed", test_unmanaged_is_not_parsed),
+  VSA_TEST ("/hook-plan/secure-managed-passes", test_secure_managed_passes),
+  VSA_TEST ("/hook-plan/insecure-managed-refused-in-one-line", test_insecure_managed_refused_in_one_line),
+  VSA_TEST ("/hook-plan/sasl-needs-per-vm-config", test_sasl_needs_per_vm_config),
+  VSA_TEST ("/hook-plan/tls-port-out-of-range-refused", test_tls_port_out_of_range_refused),
+  VSA_TEST ("/hook-plan/release-never-refuses", test_release_never_refuses),
+  VSA_TEST ("/hook-plan/managed-plan-carries-tls-port", test_managed_plan_carries_tls_port),
+  VSA_TEST ("/hook-plan/malformed-managed-is-an-error", test_malformed_managed_is_an_error),
+  VSA_TEST ("/hook-plan/volumes-in-metadata-order", test_volumes_in_metadata_order),
+  VSA_TEST ("/hook-plan/unmanaged-has-no-volumes", test_unmanaged_has_no_volumes),
+  VSA_TEST ("/hook-plan/bad-volume-entry-is-an-error", test_bad_volume_entry_is_an_error),
+  VSA_TEST ("/hook-plan/nul-before-metadata-is-an-error", test_nul_before_metadata_is_an_error),
+  VSA_TEST ("/hook-plan/parse-error-is-one-line", test_parse_error_is_one_line),
+  VSA_TEST ("/hook-plan/name-mismatch-is-an-error", test_name_mismatch_is_an_error),
+  VSA_TEST ("/hook-plan/saved-definition-of-another-domain-is-an-error", test_saved_definition_of_another_domain_is_an_error),
+  VSA_TEST ("/hook-plan/what-gets-judged", test_what_gets_judged),
+};
+
+VSA_TEST_MAIN (hook_plan_tests)

@@ -97,10 +97,8 @@ static void
 run_golden (gconstpointer data)
 {
   const char *name = data;
-  g_autofree char *in_name = g_strconcat (name, ".in", NULL);
-  g_autofree char *out_name = g_strconcat (name, ".out", NULL);
-  g_autofree char *in_path = vsa_test_data_path ("nft", in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path ("nft", out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path ("nft", name, ".in");
+  g_autofree char *out_path = vsa_test_case_path ("nft", name, ".out");
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *actual = NULL;
@@ -323,6 +321,19 @@ test_reject_modes (void)
   g_assert_nonnull (strstr (error->message, "use 'reset' or 'drop'"));
 }
 
+static const VsaTestEntry nft_tests[] = {
+  VSA_TEST ("/nft/client/forms", test_client_forms),
+  VSA_TEST ("/nft/client/host-name-refused-with-reason", test_host_name_refused_with_reason),
+  VSA_TEST ("/nft/policy/clients-deduplicated", test_policy_clients_deduplicated),
+  VSA_TEST ("/nft/policy/windows-admit-open-users", test_policy_windows_admit_open_users),
+  VSA_TEST ("/nft/policy/nested-networks-merged", test_nested_networks_merged),
+  VSA_TEST ("/nft/policy/host-name-names-user", test_policy_host_name_names_user),
+  VSA_TEST ("/nft/port-must-be-fixed", test_port_must_be_fixed),
+  VSA_TEST ("/nft/settings/table-names", test_table_names),
+  VSA_TEST ("/nft/settings/log-prefixes", test_log_prefixes),
+  VSA_TEST ("/nft/settings/reject-modes", test_reject_modes),
+};
+
 int
 main (int argc, char **argv)
 {
@@ -342,16 +353,6 @@ main (int argc, char **argv)
   DO_TEST ("sync-no-vms");
   DO_TEST ("flush");
 
-  g_test_add_func ("/nft/client/forms", test_client_forms);
-  g_test_add_func ("/nft/client/host-name-refused-with-reason", test_host_name_refused_with_reason);
-  g_test_add_func ("/nft/policy/clients-deduplicated", test_policy_clients_deduplicated);
-  g_test_add_func ("/nft/policy/windows-admit-open-users", test_policy_windows_admit_open_users);
-  g_test_add_func ("/nft/policy/nested-networks-merged", test_nested_networks_merged);
-  g_test_add_func ("/nft/policy/host-name-names-user", test_policy_host_name_names_user);
-  g_test_add_func ("/nft/port-must-be-fixed", test_port_must_be_fixed);
-  g_test_add_func ("/nft/settings/table-names", test_table_names);
-  g_test_add_func ("/nft/settings/log-prefixes", test_log_prefixes);
-  g_test_add_func ("/nft/settings/reject-modes", test_reject_modes);
-
+  VSA_TEST_ADD (nft_tests);
   return g_test_run ();
 }

@@ -998,6 +998,70 @@ test_policy_retain_access_prunes_pairs (void)
   g_assert_null (vsa_policy_find_access (policy, "carol"));
 }
 
+static VsaBrokerUser *
+broker_user (const char *user, const char *comment, gboolean take_over)
+{
+  VsaBrokerUser *entry = vsa_broker_user_new (user);
+
+  entry->take_over = take_over;
+  if (comment)
+    entry->key = vsa_ssh_key_new ("ssh-ed25519",
+                                  "AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD",
+                                  comment);
+  return entry;
+}
+
+/* assign's and apply's one path: a key replaces the user's, take-over
+ * only adds; nothing given records nothing. */
+static void
+test_policy_set_broker_user (void)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (VsaBrokerUser) first = broker_user ("alice", "first", FALSE);
+  g_autoptr (VsaBrokerUser) second = broker_user ("alice", "second", FALSE);
+  VsaBrokerUser *alice;
+
+  vsa_policy_set_broker_user (policy, "bob", NULL, FALSE);
+  g_assert_cmpuint (policy->broker_users->len, ==, 0);
+  vsa_policy_set_broker_user (policy, "alice", first->key, TRUE);
+  vsa_policy_set_broker_user (policy, "alice", second->key, FALSE);
+  alice = vsa_policy_find_broker_user (policy, "alice");
+  g_assert_cmpstr (alice->key->comment, ==, "second");
+  g_assert_true (alice->take_over);
+  vsa_policy_set_broker_user (policy, "alice", NULL, FALSE);
+  g_assert_cmpstr (alice->key->comment, ==, "second");
+}
+
+/* apply --prune: keys and take-over rights WANTED does not give go, an
+ * entry left with neither goes, what WANTED gives stays. */
+static void
+test_policy_retain_broker_users (void)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (GPtrArray) wanted = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_broker_user_free);
+  VsaBrokerUser *alice, *bob;
+
+  g_ptr_array_add (policy->broker_users, broker_user ("alice", "alice@office", TRUE));
+  g_ptr_array_add (policy->broker_users, broker_user ("bob", "bob@office", TRUE));
+  g_ptr_array_add (policy->broker_users, broker_user ("mallory", "mallory@x", TRUE));
+  g_ptr_array_add (policy->broker_users, broker_user ("carol", NULL, TRUE));
+  g_ptr_array_add (wanted, broker_user ("alice", "alice@office", TRUE));
+  g_ptr_array_add (wanted, broker_user ("bob", NULL, TRUE));     /* her key goes */
+  g_ptr_array_add (wanted, broker_user ("carol", "carol@x", FALSE)); /* not added here */
+
+  g_assert_cmpuint (vsa_policy_retain_broker_users (policy, wanted), ==, 3);
+  g_assert_cmpuint (policy->broker_users->len, ==, 2);
+  alice = vsa_policy_find_broker_user (policy, "alice");
+  g_assert_cmpstr (alice->key->comment, ==, "alice@office");
+  g_assert_true (alice->take_over);
+  bob = vsa_policy_find_broker_user (policy, "bob");
+  g_assert_null (bob->key);
+  g_assert_true (bob->take_over);
+  g_assert_null (vsa_policy_find_broker_user (policy, "mallory"));
+  g_assert_null (vsa_policy_find_broker_user (policy, "carol"));
+  g_assert_cmpuint (vsa_policy_retain_broker_users (policy, wanted), ==, 0);
+}
+
 /* A writer killed before its rename leaves ".NAME.vsa-PID-XXXXXX"; the
  * next write into the directory removes it when PID is gone, whatever
  * NAME (backups are named by time), never a live writer's. */
@@ -1099,63 +1163,48 @@ test_choice_parse (void)
   g_assert_cmpstr (error->message, ==, "mode 'x' is unknown; use 'keep' or 'disconnect'");
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
+static const VsaTestEntry policy_tests[] = {
+  VSA_TEST ("/choice/parse", test_choice_parse),
+  VSA_TEST ("/config/defaults", test_config_defaults),
+  VSA_TEST ("/config/all-keys", test_config_all_keys),
+  VSA_TEST ("/config/example-file-loads", test_config_example_file_loads),
+  VSA_TEST ("/config/tunnel-keys", test_config_tunnel_keys),
+  VSA_TEST_NUMBERED ("/config/rejects", bad_configs, test_config_rejects),
+  VSA_TEST ("/config/explicit-missing-file", test_config_explicit_missing_file),
+  VSA_TEST ("/config/env-overrides-default", test_config_env_overrides_default),
+  VSA_TEST ("/time/duration-parses", test_duration_parses),
+  VSA_TEST ("/time/converts-to-utc", test_time_converts_to_utc),
+  VSA_TEST ("/ports/auto-picks-lowest-free", test_port_auto_picks_lowest_free),
+  VSA_TEST ("/ports/explicit-checks", test_port_explicit_checks),
+  VSA_TEST ("/secret/generated-passwords", test_generated_passwords),
+  VSA_TEST ("/names/vm", test_vm_names),
+  VSA_TEST ("/names/volumes", test_volume_names),
+  VSA_TEST ("/names/tokens", test_token_names),
+  VSA_TEST ("/names/client-entries-the-hook-refuses", test_client_entries_the_hook_refuses),
+  VSA_TEST ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4),
+  VSA_TEST ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set),
+  VSA_TEST ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema),
+  VSA_TEST ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema),
+  VSA_TEST ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel),
+  VSA_TEST ("/policy/windows-round-trip-matches-schema", test_policy_windows_round_trip_matches_schema),
+  VSA_TEST ("/policy/refuses-bad-windows", test_policy_refuses_bad_windows),
+  VSA_TEST ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element),
+  VSA_TEST ("/policy/volumes-keep-order", test_policy_volumes_keep_order),
+  VSA_TEST ("/policy/token-volumes-round-trip", test_policy_token_volumes_round_trip),
+  VSA_TEST ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix),
+  VSA_TEST_NUMBERED ("/policy/rejects-bad-volume", bad_volumes, test_policy_rejects_bad_volume),
+  VSA_TEST_CASES ("/policy/refuses-hostile-metadata", hostile_metadata, test_policy_refuses_hostile_metadata),
+  VSA_TEST ("/policy/accepts-metadata-in-schema", test_policy_accepts_metadata_in_schema),
+  VSA_TEST ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched),
+  VSA_TEST ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype),
+  VSA_TEST ("/xml/parse-reports-line", test_xml_parse_reports_line),
+  VSA_TEST ("/file/atomic-write-removes-stale-temps", test_atomic_write_removes_stale_temps),
+  VSA_TEST ("/file/lock-excludes-and-names-holder", test_lock_excludes_and_names_holder),
+  VSA_TEST ("/vv/password-mode", test_vv_password_mode),
+  VSA_TEST ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs),
+  VSA_TEST ("/policy/set-broker-user", test_policy_set_broker_user),
+  VSA_TEST ("/policy/retain-broker-users", test_policy_retain_broker_users),
+  VSA_TEST ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password),
+};
 
-  g_test_add_func ("/choice/parse", test_choice_parse);
-
-  g_test_add_func ("/config/defaults", test_config_defaults);
-  g_test_add_func ("/config/all-keys", test_config_all_keys);
-  g_test_add_func ("/config/example-file-loads", test_config_example_file_loads);
-  g_test_add_func ("/config/tunnel-keys", test_config_tunnel_keys);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_configs); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/config/rejects/%" G_GSIZE_FORMAT, i);
-      g_test_add_data_func (path, &bad_configs[i], test_config_rejects);
-    }
-  g_test_add_func ("/config/explicit-missing-file", test_config_explicit_missing_file);
-  g_test_add_func ("/config/env-overrides-default", test_config_env_overrides_default);
-  g_test_add_func ("/time/duration-parses", test_duration_parses);
-  g_test_add_func ("/time/converts-to-utc", test_time_converts_to_utc);
-  g_test_add_func ("/ports/auto-picks-lowest-free", test_port_auto_picks_lowest_free);
-  g_test_add_func ("/ports/explicit-checks", test_port_explicit_checks);
-  g_test_add_func ("/secret/generated-passwords", test_generated_passwords);
-  g_test_add_func ("/names/vm", test_vm_names);
-  g_test_add_func ("/names/volumes", test_volume_names);
-  g_test_add_func ("/names/tokens", test_token_names);
-  g_test_add_func ("/names/client-entries-the-hook-refuses", test_client_entries_the_hook_refuses);
-  g_test_add_func ("/names/mapped-ipv4-client-goes-to-ipv4", test_mapped_ipv4_client_goes_to_ipv4);
-  g_test_add_func ("/names/mapped-ipv4-client-in-ipv4-set", test_mapped_ipv4_client_in_ipv4_set);
-  g_test_add_func ("/policy/round-trip-matches-schema", test_policy_round_trip_matches_schema);
-  g_test_add_func ("/policy/tunnels-round-trip-matches-schema", test_policy_tunnels_round_trip_matches_schema);
-  g_test_add_func ("/policy/refuses-bad-tunnel", test_policy_refuses_bad_tunnel);
-  g_test_add_func ("/policy/windows-round-trip-matches-schema", test_policy_windows_round_trip_matches_schema);
-  g_test_add_func ("/policy/refuses-bad-windows", test_policy_refuses_bad_windows);
-  g_test_add_func ("/policy/rejects-unknown-element", test_policy_rejects_unknown_element);
-  g_test_add_func ("/policy/volumes-keep-order", test_policy_volumes_keep_order);
-  g_test_add_func ("/policy/token-volumes-round-trip", test_policy_token_volumes_round_trip);
-  g_test_add_func ("/policy/access-and-volumes-mix", test_policy_access_and_volumes_mix);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_volumes); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/policy/rejects-bad-volume/%" G_GSIZE_FORMAT, i);
-      g_test_add_data_func (path, &bad_volumes[i], test_policy_rejects_bad_volume);
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (hostile_metadata); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/policy/refuses-hostile-metadata/%s",
-                                               hostile_metadata[i].label);
-      g_test_add_data_func (path, &hostile_metadata[i], test_policy_refuses_hostile_metadata);
-    }
-  g_test_add_func ("/policy/accepts-metadata-in-schema", test_policy_accepts_metadata_in_schema);
-  g_test_add_func ("/policy/other-metadata-untouched", test_policy_other_metadata_untouched);
-  g_test_add_func ("/xml/parse-refuses-doctype", test_xml_parse_refuses_doctype);
-  g_test_add_func ("/xml/parse-reports-line", test_xml_parse_reports_line);
-  g_test_add_func ("/file/atomic-write-removes-stale-temps", test_atomic_write_removes_stale_temps);
-  g_test_add_func ("/file/lock-excludes-and-names-holder", test_lock_excludes_and_names_holder);
-  g_test_add_func ("/vv/password-mode", test_vv_password_mode);
-  g_test_add_func ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs);
-  g_test_add_func ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password);
-  return g_test_run ();
-}
+VSA_TEST_MAIN (policy_tests)

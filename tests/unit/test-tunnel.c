@@ -301,10 +301,8 @@ static void
 run_render (gconstpointer data)
 {
   const RenderCase *tc = data;
-  g_autofree char *in_name = g_strconcat (tc->name, ".in.xml", NULL);
-  g_autofree char *out_name = g_strconcat (tc->name, ".out.txt", NULL);
-  g_autofree char *in_path = vsa_test_data_path ("tunnel", in_name, NULL);
-  g_autofree char *out_path = vsa_test_data_path ("tunnel", out_name, NULL);
+  g_autofree char *in_path = vsa_test_case_path ("tunnel", tc->name, ".in.xml");
+  g_autofree char *out_path = vsa_test_case_path ("tunnel", tc->name, ".out.txt");
   g_autoptr (GError) error = NULL;
   g_autofree char *actual = render_case (in_path, &error);
 
@@ -328,24 +326,23 @@ run_render (gconstpointer data)
 #define DO_TEST(name) DO_TEST_FULL (name, 0, NULL)
 #define DO_TEST_FAIL(name, err, part) DO_TEST_FULL (name, err, part)
 
+static const VsaTestEntry tunnel_tests[] = {
+  VSA_TEST ("/tunnel/key/accepts-every-supported-type", test_key_accepts_every_supported_type),
+  VSA_TEST ("/tunnel/key/tolerates-blank-lines-and-tabs", test_key_tolerates_blank_lines_and_tabs),
+  VSA_TEST ("/tunnel/key/refuses-embedded-nul", test_key_refuses_embedded_nul),
+  VSA_TEST ("/tunnel/key/refuses-weak-rsa", test_key_refuses_weak_rsa),
+  VSA_TEST_CASES ("/tunnel/key/refuses", bad_keys, test_key_refused),
+  VSA_TEST ("/tunnel/user-names", test_tunnel_user_names),
+  VSA_TEST ("/tunnel/from-addresses", test_ssh_from_addresses),
+  VSA_TEST ("/tunnel/render/uses-given-templates", test_render_uses_given_templates),
+};
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/tunnel/key/accepts-every-supported-type", test_key_accepts_every_supported_type);
-  g_test_add_func ("/tunnel/key/tolerates-blank-lines-and-tabs", test_key_tolerates_blank_lines_and_tabs);
-  g_test_add_func ("/tunnel/key/refuses-embedded-nul", test_key_refuses_embedded_nul);
-  g_test_add_func ("/tunnel/key/refuses-weak-rsa", test_key_refuses_weak_rsa);
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_keys); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/tunnel/key/refuses/%s", bad_keys[i].label);
-      g_test_add_data_func (path, &bad_keys[i], test_key_refused);
-    }
-  g_test_add_func ("/tunnel/user-names", test_tunnel_user_names);
-  g_test_add_func ("/tunnel/from-addresses", test_ssh_from_addresses);
-
-  g_test_add_func ("/tunnel/render/uses-given-templates", test_render_uses_given_templates);
+  VSA_TEST_ADD (tunnel_tests);
   DO_TEST ("two-users");
   DO_TEST ("two-keys");
   DO_TEST ("two-networks");

@@ -5,6 +5,7 @@
  * 25 October 03:00 CEST -> 02:00 CET), so the tests mean the same on any
  * host whatever its own zone. */
 #include "vsa-error.h"
+#include "vsa-test-util.h"
 #include "vsa-window.h"
 
 #include <string.h>
@@ -295,20 +296,18 @@ test_format_instant (void)
   g_assert_cmpstr (text, ==, "Wed 10:02");
 }
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/window/parse/canonical-forms", test_canonical_forms);
-  g_test_add_func ("/window/parse/windows-add-up", test_windows_add_up);
-  g_test_add_func ("/window/parse/bad-specs-name-the-token", test_bad_specs_name_the_token);
-  g_test_add_func ("/window/open/weekdays", test_weekdays);
-  g_test_add_func ("/window/open/time-ranges", test_time_ranges);
-  g_test_add_func ("/window/open/midnight-crossing", test_midnight_crossing);
-  g_test_add_func ("/window/dst/spring-forward", test_spring_forward);
-  g_test_add_func ("/window/dst/fall-back", test_fall_back);
-  g_test_add_func ("/window/open/always-and-never", test_always_and_never);
-  g_test_add_func ("/window/open/zone-of-the-instant", test_zone_of_the_instant);
-  g_test_add_func ("/window/format-instant", test_format_instant);
-  return g_test_run ();
-}
+static const VsaTestEntry window_tests[] = {
+  VSA_TEST ("/window/parse/canonical-forms", test_canonical_forms),
+  VSA_TEST ("/window/parse/windows-add-up", test_windows_add_up),
+  VSA_TEST ("/window/parse/bad-specs-name-the-token", test_bad_specs_name_the_token),
+  VSA_TEST ("/window/open/weekdays", test_weekdays),
+  VSA_TEST ("/window/open/time-ranges", test_time_ranges),
+  VSA_TEST ("/window/open/midnight-crossing", test_midnight_crossing),
+  VSA_TEST ("/window/dst/spring-forward", test_spring_forward),
+  VSA_TEST ("/window/dst/fall-back", test_fall_back),
+  VSA_TEST ("/window/open/always-and-never", test_always_and_never),
+  VSA_TEST ("/window/open/zone-of-the-instant", test_zone_of_the_instant),
+  VSA_TEST ("/window/format-instant", test_format_instant),
+};
+
+VSA_TEST_MAIN (window_tests)

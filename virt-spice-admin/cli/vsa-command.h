@@ -23,6 +23,10 @@ typedef enum {
    * through untouched (qemu arguments start with '-'), but for the first
    * "--" after the VM, the usual end-of-options marker, which is dropped. */
   VSA_COMMAND_RAW_OPERANDS = 1 << 2,
+  /* The usual sets, by name, so that a row says what it does: none of
+   * the above, or looks the VM up and changes it. */
+  VSA_COMMAND_PLAIN = 0,
+  VSA_COMMAND_CHANGES_VM = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
 } VsaCommandFlags;
 
 typedef struct _VsaCommand VsaCommand;
@@ -43,6 +47,27 @@ struct _VsaCommand {
   const GOptionEntry *options;
   const VsaCommand *const *subcommands; /* a group: NULL-terminated rows */
 };
+
+/* A row as one line of data and its help text: a leaf runs NAME's handler
+ * RUN on USAGE's operands, MIN to MAX of them (G_MAXUINT: no limit), with
+ * its FLAGS and OPTIONS (NULL: none), then the one-line SUMMARY and the
+ * DESCRIPTION; a group has NAME, SUMMARY, DESCRIPTION and its rows. */
+#define VSA_COMMAND_LEAF(name_, run_, usage_, min_, max_, flags_, options_, summary_, description_) \
+  { .name = (name_), .run = (run_), .usage = (usage_), .summary = (summary_), \
+    .description = (description_), .min_args = (min_), .max_args = (max_), \
+    .flags = (flags_), .options = (options_) }
+#define VSA_COMMAND_GROUP(name_, summary_, description_, ...) \
+  { .name = (name_), .summary = (summary_), .description = (description_), \
+    .subcommands = (const VsaCommand *const[]) { __VA_ARGS__, NULL } }
+
+/* Option rows, read as "--LONG VALUE  HELP"; KIND is a GOptionArg without
+ * its G_OPTION_ARG_ prefix (STRING, FILENAME, INT, STRING_ARRAY).  A
+ * table ends with VSA_OPTION_END. */
+#define VSA_OPTION(kind_, long_, value_, help_) \
+  { (long_), 0, 0, G_OPTION_ARG_##kind_, NULL, (help_), (value_) }
+#define VSA_OPTION_FLAG(long_, help_) \
+  { (long_), 0, 0, G_OPTION_ARG_NONE, NULL, (help_), NULL }
+#define VSA_OPTION_END { NULL }
 
 struct _VsaInvocation {
   const VsaCommand *command;

@@ -216,37 +216,29 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry apply_options[] = {
-  { "status", 0, 0, G_OPTION_ARG_NONE, NULL, "Then print the status table of the -c host (same connection)", NULL },
-  { "prune", 0, 0, G_OPTION_ARG_NONE, NULL, "Remove users and clients of the named VMs that the manifest does not list", NULL },
-  { "generate-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Give new SASL users a generated password, printed once", NULL },
-  { "allow-wide-network", 0, 0, G_OPTION_ARG_NONE, NULL, "Take client networks wider than client-min-prefix-ipv4/-ipv6", NULL },
-  { "client-dir", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write each client host's lock-down to DIR/NAME (only files that differ)", "DIR" },
+  VSA_OPTION_FLAG ("status", "Then print the status table of the -c host (same connection)"),
+  VSA_OPTION_FLAG ("prune", "Remove users and clients of the named VMs that the manifest does not list"),
+  VSA_OPTION_FLAG ("generate-passwords", "Give new SASL users a generated password, printed once"),
+  VSA_OPTION_FLAG ("allow-wide-network", "Take client networks wider than client-min-prefix-ipv4/-ipv6"),
+  VSA_OPTION (FILENAME, "client-dir", "DIR", "Write each client host's lock-down to DIR/NAME (only files that differ)"),
   { "jobs", 'j', 0, G_OPTION_ARG_INT, NULL, "Converge at most N hosts at once (default: one per host, at most 8)", "N" },
-  { NULL }
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_apply = {
-  .name = "apply",
-  .run = run_apply,
-  .usage = "MANIFEST [--dry-run] [--prune] [--generate-passwords] [--allow-wide-network] "
-           "[--client-dir DIR] [--jobs N]",
-  .summary = "Converge many VMs to a manifest (--dry-run shows diffs)",
-  .description = "Converges every VM the manifest names (see docs/examples/office.xml and\n"
-                 "the schema vsa-manifest.rng), the hosts in parallel (one connection and\n"
-                 "one worker each, --jobs at a time): each VM in one define, so a VM that\n"
-                 "fails is left as it was while the others go on.  Then renders and\n"
-                 "validates each client host's lock-down, written to --client-dir DIR/NAME.\n"
-                 "Prints one line per VM and client host (changed, unchanged, failed:\n"
-                 "REASON) and \"N changed, N unchanged, N failed\".  --dry-run prints each\n"
-                 "domain's unified diff instead and changes nothing.  A SASL user without\n"
-                 "a credential fails its VM unless --generate-passwords.  A define\n"
-                 "libvirt does not confirm (libvirtd gone before it replied) is checked\n"
-                 "by reading the VM again, on a new connection if needed: changed, failed\n"
-                 "(the old definition is in place) or unknown (\", N unknown\" in the\n"
-                 "summary).  A client network wider than client-min-prefix-ipv4 (/8) or\n"
-                 "-ipv6 (/32) refuses the whole manifest unless --allow-wide-network.\n"
-                 "man virt-spice-admin(1), APPLY, says what each part of a manifest becomes.",
-  .min_args = 1,
-  .max_args = 1,
-  .options = apply_options,
-};
+const VsaCommand vsa_command_apply = VSA_COMMAND_LEAF ("apply", run_apply, "MANIFEST [--dry-run] [--prune] [--generate-passwords] [--allow-wide-network] [--client-dir DIR] [--jobs N]", 1, 1, VSA_COMMAND_PLAIN, apply_options,
+  "Converge many VMs to a manifest (--dry-run shows diffs)",
+  "Converges every VM the manifest names (see docs/examples/office.xml and\n"
+  "the schema vsa-manifest.rng), the hosts in parallel (one connection and\n"
+  "one worker each, --jobs at a time): each VM in one define, so a VM that\n"
+  "fails is left as it was while the others go on.  Then renders and\n"
+  "validates each client host's lock-down, written to --client-dir DIR/NAME.\n"
+  "Prints one line per VM and client host (changed, unchanged, failed:\n"
+  "REASON) and \"N changed, N unchanged, N failed\".  --dry-run prints each\n"
+  "domain's unified diff instead and changes nothing.  A SASL user without\n"
+  "a credential fails its VM unless --generate-passwords.  A define\n"
+  "libvirt does not confirm (libvirtd gone before it replied) is checked\n"
+  "by reading the VM again, on a new connection if needed: changed, failed\n"
+  "(the old definition is in place) or unknown (\", N unknown\" in the\n"
+  "summary).  A client network wider than client-min-prefix-ipv4 (/8) or\n"
+  "-ipv6 (/32) refuses the whole manifest unless --allow-wide-network.\n"
+  "man virt-spice-admin(1), APPLY, says what each part of a manifest becomes.");

@@ -31,22 +31,6 @@ typedef struct {
   gboolean take_over;
 } AssignRequest;
 
-static void
-record_broker_user (VsaPolicy *policy, const AssignRequest *req)
-{
-  VsaBrokerUser *broker_user;
-
-  if (req->key == NULL && !req->take_over)
-    return;
-  broker_user = vsa_policy_ensure_broker_user (policy, req->user);
-  if (req->key)
-    {
-      vsa_ssh_key_free (broker_user->key);
-      broker_user->key = vsa_ssh_key_new (req->key->type, req->key->blob, req->key->comment);
-    }
-  broker_user->take_over |= req->take_over;
-}
-
 static gboolean
 assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
@@ -60,7 +44,7 @@ assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **
       return FALSE;
     }
   vsa_policy_assign (*policy, req->user, req->clients);
-  record_broker_user (*policy, req);
+  vsa_policy_set_broker_user (*policy, req->user, req->key, req->take_over);
   if (req->when)
     vsa_policy_set_when (*policy, req->user, req->when);
   if ((*policy)->auth != VSA_AUTH_SASL)
@@ -167,14 +151,14 @@ commit (VsaContext *ctx, VsaEdit *edit, const char *user, const VsaSecret *secre
 }
 
 static const GOptionEntry assign_options[] = {
-  { "client", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Client host (address or name) the user connects from; repeatable", "ADDR" },
-  { "allow-wide-network", 0, 0, G_OPTION_ARG_NONE, NULL, "Take a --client network wider than client-min-prefix-ipv4/-ipv6", NULL },
-  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: read the user's password from stdin", NULL },
-  { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "sasl mode: generate the user's password and print it", NULL },
-  { "when", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL, "Access window (Mon-Tue, Mon-Fri 18:00-23:00, always...); repeatable, they add up", "SPEC" },
-  { "ssh-key", 0, 0, G_OPTION_ARG_FILENAME, NULL, "The user's public key (.pub) for console requests over SSH (one per user)", "PUBFILE" },
-  { "take-over", 0, 0, G_OPTION_ARG_NONE, NULL, "The user may take the console over from another user", NULL },
-  { NULL }
+  VSA_OPTION (STRING_ARRAY, "client", "ADDR", "Client host (address or name) the user connects from; repeatable"),
+  VSA_OPTION_FLAG ("allow-wide-network", "Take a --client network wider than client-min-prefix-ipv4/-ipv6"),
+  VSA_OPTION_FLAG ("password-stdin", "sasl mode: read the user's password from stdin"),
+  VSA_OPTION_FLAG ("generate", "sasl mode: generate the user's password and print it"),
+  VSA_OPTION (STRING_ARRAY, "when", "SPEC", "Access window (Mon-Tue, Mon-Fri 18:00-23:00, always...); repeatable, they add up"),
+  VSA_OPTION (FILENAME, "ssh-key", "PUBFILE", "The user's public key (.pub) for console requests over SSH (one per user)"),
+  VSA_OPTION_FLAG ("take-over", "The user may take the console over from another user"),
+  VSA_OPTION_END
 };
 
 /* The union of every --when, or NULL when none was given. */
@@ -262,27 +246,19 @@ run_assign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-const VsaCommand vsa_command_assign = {
-  .name = "assign",
-  .run = run_assign,
-  .usage = "VM USER [OPTIONS]",
-  .summary = "Give a user (and client hosts) a VM's console",
-  .description = "Records USER (and the client hosts) in the VM's policy.\n"
-                 "sasl mode: USER's credential is stored in the VM's own SASL database\n"
-                 "(created on first use), so it opens this VM and no other.  A new user\n"
-                 "needs --password-stdin or --generate.  A --client network wider than\n"
-                 "client-min-prefix-ipv4 (/8) or -ipv6 (/32) is refused unless\n"
-                 "--allow-wide-network.\n"
-                 "password mode: the VM's SPICE password is the credential.\n"
-                 "--when replaces USER's access windows with the union of the given\n"
-                 "ones (host's local time, or the zone in the configuration); without\n"
-                 "it they stay as they were (always, for a new user).\n"
-
-                 "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
-                 "(one per user; see 'virt-spice-admin broker install'); --take-over:\n"
-                 "USER may take the console from another user.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-  .options = assign_options,
-};
+const VsaCommand vsa_command_assign = VSA_COMMAND_LEAF ("assign", run_assign, "VM USER [OPTIONS]", 2, 2, VSA_COMMAND_CHANGES_VM, assign_options,
+  "Give a user (and client hosts) a VM's console",
+  "Records USER (and the client hosts) in the VM's policy.\n"
+  "sasl mode: USER's credential is stored in the VM's own SASL database\n"
+  "(created on first use), so it opens this VM and no other.  A new user\n"
+  "needs --password-stdin or --generate.  A --client network wider than\n"
+  "client-min-prefix-ipv4 (/8) or -ipv6 (/32) is refused unless\n"
+  "--allow-wide-network.\n"
+  "password mode: the VM's SPICE password is the credential.\n"
+  "--when replaces USER's access windows with the union of the given\n"
+  "ones (host's local time, or the zone in the configuration); without\n"
+  "it they stay as they were (always, for a new user).\n"
+  
+  "--ssh-key: the key USER's 'ssh USER@SERVER console VM' logs in with\n"
+  "(one per user; see 'virt-spice-admin broker install'); --take-over:\n"
+  "USER may take the console from another user.");

@@ -282,21 +282,15 @@ run_audit_command (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return FALSE;
 }
 
-const VsaCommand vsa_command_audit = {
-  .name = "audit",
-  .run = run_audit_command,
-  .usage = "[VM...]",
-  .summary = "Find insecure or drifted configuration (exit 1 if any)",
-  .description = "Finds insecure or drifted configuration: plain SPICE ports, insecure\n"
-                 "channels, wildcard listens, missing or expiring credentials, VMs that\n"
-                 "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
-                 "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
-                 "the TLS key, missing firewall elements of running VMs, SASL databases\n"
-                 "out of step with the access windows, windows without the schedule\n"
-                 "timer, client networks wider than client-min-prefix-ipv4/-ipv6, and\n"
-                 "metadata that disagrees with the XML.  A VM that cannot be read is one\n"
-                 "finding (VSA-C00) and the others are still audited.  Exits 1 when it\n"
-                 "finds anything, 0 when clean.  Finding IDs are stable (docs/audit.md).",
-  .min_args = 0,
-  .max_args = G_MAXUINT,
-};
+const VsaCommand vsa_command_audit = VSA_COMMAND_LEAF ("audit", run_audit_command, "[VM...]", 0, G_MAXUINT, VSA_COMMAND_PLAIN, NULL,
+  "Find insecure or drifted configuration (exit 1 if any)",
+  "Finds insecure or drifted configuration: plain SPICE ports, insecure\n"
+  "channels, wildcard listens, missing or expiring credentials, VMs that\n"
+  "would fall back to libvirt's global SASL database, weak SASL mechanisms,\n"
+  "wrong owners or modes of SASL databases, keyfiles, header backups and\n"
+  "the TLS key, missing firewall elements of running VMs, SASL databases\n"
+  "out of step with the access windows, windows without the schedule\n"
+  "timer, client networks wider than client-min-prefix-ipv4/-ipv6, and\n"
+  "metadata that disagrees with the XML.  A VM that cannot be read is one\n"
+  "finding (VSA-C00) and the others are still audited.  Exits 1 when it\n"
+  "finds anything, 0 when clean.  Finding IDs are stable (docs/audit.md).");

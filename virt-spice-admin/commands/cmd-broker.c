@@ -22,17 +22,13 @@ broker_serve (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return vsa_broker_serve (ctx, error);
 }
 
-static const VsaCommand broker_serve_command = {
-  .name = "serve",
-  .run = broker_serve,
-  .usage = "",
-  .summary = "Run the console broker in the foreground",
-  .description = "Runs the console broker in the foreground (what its systemd unit\n"
-                 "runs): answers 'virt-spice-admin console' requests on the socket\n"
-                 "named by broker-socket, one at a time, and journals each decision.\n"
-                 "Needs root: it sets passwords on running VMs and binds their ports\n"
-                 "in the firewall.",
-};
+static const VsaCommand broker_serve_command = VSA_COMMAND_LEAF ("serve", broker_serve, "", 0, 0, VSA_COMMAND_PLAIN, NULL,
+  "Run the console broker in the foreground",
+  "Runs the console broker in the foreground (what its systemd unit\n"
+  "runs): answers 'virt-spice-admin console' requests on the socket\n"
+  "named by broker-socket, one at a time, and journals each decision.\n"
+  "Needs root: it sets passwords on running VMs and binds their ports\n"
+  "in the firewall.");
 
 static gboolean
 broker_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
@@ -40,28 +36,18 @@ broker_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return vsa_broker_install (ctx, error);
 }
 
-static const VsaCommand broker_install_command = {
-  .name = "install",
-  .run = broker_install,
-  .usage = "",
-  .summary = "Install the sshd Match blocks, console shell and units",
-  .description = "Renders and installs what the console broker needs: an sshd Match\n"
-                 "block per user with a console key (key only, no terminal, no\n"
-                 "forwarding beyond the user's tunnels, ForceCommand console), the\n"
-                 "root-owned key files, the console shell as those users' shell (only\n"
-                 "replacing nologin or false), and the broker's systemd units.  The\n"
-                 "drop-in is checked with 'sshd -t' first; on any failure nothing is\n"
-                 "installed.  With --dry-run: check and print only.",
-};
+static const VsaCommand broker_install_command = VSA_COMMAND_LEAF ("install", broker_install, "", 0, 0, VSA_COMMAND_PLAIN, NULL,
+  "Install the sshd Match blocks, console shell and units",
+  "Renders and installs what the console broker needs: an sshd Match\n"
+  "block per user with a console key (key only, no terminal, no\n"
+  "forwarding beyond the user's tunnels, ForceCommand console), the\n"
+  "root-owned key files, the console shell as those users' shell (only\n"
+  "replacing nologin or false), and the broker's systemd units.  The\n"
+  "drop-in is checked with 'sshd -t' first; on any failure nothing is\n"
+  "installed.  With --dry-run: check and print only.");
 
-static const VsaCommand *const broker_commands[] = {
-  &broker_serve_command, &broker_install_command, NULL
-};
-
-const VsaCommand vsa_command_broker = {
-  .name = "broker",
-  .summary = "Console broker: serve, install (sshd, console shell, units)",
-  .description = "The console broker: users ask over SSH ('ssh USER@SERVER console VM')\n"
-                 "and get a one-time .vv for their own address.",
-  .subcommands = broker_commands,
-};
+const VsaCommand vsa_command_broker = VSA_COMMAND_GROUP ("broker",
+  "Console broker: serve, install (sshd, console shell, units)",
+  "The console broker: users ask over SSH ('ssh USER@SERVER console VM')\n"
+  "and get a one-time .vv for their own address.",
+  &broker_serve_command, &broker_install_command);

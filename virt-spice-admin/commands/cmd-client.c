@@ -124,54 +124,33 @@ client_check (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry client_options_entries[] = {
-  { "policy", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Client policy from 'virt-spice-admin export'", "FILE" },
-  { "client", 0, 0, G_OPTION_ARG_STRING, NULL, "This host's name in the policy (the --client of assign)", "NAME" },
-  { "dest", 0, 0, G_OPTION_ARG_FILENAME, NULL, "render: staging root to write", "DIR" },
-  { "firewall", 0, 0, G_OPTION_ARG_STRING, NULL, "nft (default: client-firewall) or iptables", "KIND" },
-  { NULL }
+  VSA_OPTION (FILENAME, "policy", "FILE", "Client policy from 'virt-spice-admin export'"),
+  VSA_OPTION (STRING, "client", "NAME", "This host's name in the policy (the --client of assign)"),
+  VSA_OPTION (FILENAME, "dest", "DIR", "render: staging root to write"),
+  VSA_OPTION (STRING, "firewall", "KIND", "nft (default: client-firewall) or iptables"),
+  VSA_OPTION_END
 };
 
-static const VsaCommand client_render_command = {
-  .name = "render",
-  .run = client_render,
-  .usage = "--policy FILE --client NAME --dest DIR",
-  .summary = "Write the client's files under DIR, each validated by its tool",
-  .description = "Writes the client's files under DIR, each validated by its tool\n"
-                 "(visudo, nft/iptables-restore, bash -n, systemd-analyze); DIR gets\n"
-                 "nothing unless every file passed.",
-  .options = client_options_entries,
-};
+static const VsaCommand client_render_command = VSA_COMMAND_LEAF ("render", client_render, "--policy FILE --client NAME --dest DIR", 0, 0, VSA_COMMAND_PLAIN, client_options_entries,
+  "Write the client's files under DIR, each validated by its tool",
+  "Writes the client's files under DIR, each validated by its tool\n"
+  "(visudo, nft/iptables-restore, bash -n, systemd-analyze); DIR gets\n"
+  "nothing unless every file passed.");
 
-static const VsaCommand client_install_command = {
-  .name = "install",
-  .run = client_install,
-  .usage = "--policy FILE --client NAME",
-  .summary = "(root) Install the lock-down; nothing if a check fails",
-  .description = "(root) Creates the group, restricts remote-viewer to it\n"
-                 "(dpkg-statoverride where dpkg owns it), installs the files atomically,\n"
-                 "loads the firewall; nothing if a check fails.",
-  .options = client_options_entries,
-};
+static const VsaCommand client_install_command = VSA_COMMAND_LEAF ("install", client_install, "--policy FILE --client NAME", 0, 0, VSA_COMMAND_PLAIN, client_options_entries,
+  "(root) Install the lock-down; nothing if a check fails",
+  "(root) Creates the group, restricts remote-viewer to it\n"
+  "(dpkg-statoverride where dpkg owns it), installs the files atomically,\n"
+  "loads the firewall; nothing if a check fails.");
 
-static const VsaCommand client_check_command = {
-  .name = "check",
-  .run = client_check,
-  .usage = "--policy FILE --client NAME",
-  .summary = "Report drift (one line each); exit 1 if there is any",
-  .description = "Reports drift from the policy, one line each, and exits 1 if there is any.",
-  .options = client_options_entries,
-};
+static const VsaCommand client_check_command = VSA_COMMAND_LEAF ("check", client_check, "--policy FILE --client NAME", 0, 0, VSA_COMMAND_PLAIN, client_options_entries,
+  "Report drift (one line each); exit 1 if there is any",
+  "Reports drift from the policy, one line each, and exits 1 if there is any.");
 
-static const VsaCommand *const client_commands[] = {
-  &client_render_command, &client_install_command, &client_check_command, NULL
-};
-
-const VsaCommand vsa_command_client = {
-  .name = "client",
-  .summary = "On a client host: render, install or check its lock-down",
-  .description = "On a client host: turn the policy 'virt-spice-admin export' wrote into\n"
-                 "the host's lock-down (sudo-pinned remote-viewer, per-UID firewall,\n"
-                 "launcher, .vv files, units), install it, or report drift from it.\n"
-                 "Reads only the policy file and the configuration, never libvirt.",
-  .subcommands = client_commands,
-};
+const VsaCommand vsa_command_client = VSA_COMMAND_GROUP ("client",
+  "On a client host: render, install or check its lock-down",
+  "On a client host: turn the policy 'virt-spice-admin export' wrote into\n"
+  "the host's lock-down (sudo-pinned remote-viewer, per-UID firewall,\n"
+  "launcher, .vv files, units), install it, or report drift from it.\n"
+  "Reads only the policy file and the configuration, never libvirt.",
+  &client_render_command, &client_install_command, &client_check_command);

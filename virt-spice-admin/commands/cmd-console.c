@@ -65,23 +65,16 @@ run_console (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry console_options[] = {
-  { "take-over", 0, 0, G_OPTION_ARG_NONE, NULL, "Take the console over from the user connected now (if the policy allows you)", NULL },
-  { NULL }
+  VSA_OPTION_FLAG ("take-over", "Take the console over from the user connected now (if the policy allows you)"),
+  VSA_OPTION_END
 };
 
 /* No NEEDS_DOMAIN: the user cannot read the VM; the broker looks it up. */
-const VsaCommand vsa_command_console = {
-  .name = "console",
-  .run = run_console,
-  .usage = "[VM] [--take-over]",
-  .summary = "Ask the broker for a one-time .vv (what 'ssh USER@SERVER console VM' runs)",
-  .description = "Asks the console broker for a one-time connection to VM's console and\n"
-                 "prints the remote-viewer file (.vv) on stdout.  Run over SSH as\n"
-                 "'ssh USER@SERVER console VM': who asks is the account, where from is\n"
-                 "the SSH client's address, which must be one of yours.  Without VM the\n"
-                 "request is read from SSH_ORIGINAL_COMMAND (sshd's ForceCommand).  A\n"
-                 "refusal is one line on stderr, exit status 1.",
-  .min_args = 0,
-  .max_args = 1,
-  .options = console_options,
-};
+const VsaCommand vsa_command_console = VSA_COMMAND_LEAF ("console", run_console, "[VM] [--take-over]", 0, 1, VSA_COMMAND_PLAIN, console_options,
+  "Ask the broker for a one-time .vv (what 'ssh USER@SERVER console VM' runs)",
+  "Asks the console broker for a one-time connection to VM's console and\n"
+  "prints the remote-viewer file (.vv) on stdout.  Run over SSH as\n"
+  "'ssh USER@SERVER console VM': who asks is the account, where from is\n"
+  "the SSH client's address, which must be one of yours.  Without VM the\n"
+  "request is read from SSH_ORIGINAL_COMMAND (sshd's ForceCommand).  A\n"
+  "refusal is one line on stderr, exit status 1.");

@@ -126,22 +126,17 @@ run_export (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry export_options[] = {
-  { "client", 0, 0, G_OPTION_ARG_STRING, NULL, "Only this client host's users", "NAME" },
-  { "include-passwords", 0, 0, G_OPTION_ARG_NONE, NULL, "Include VM passwords (password mode) for the client's .vv files", NULL },
+  VSA_OPTION (STRING, "client", "NAME", "Only this client host's users"),
+  VSA_OPTION_FLAG ("include-passwords", "Include VM passwords (password mode) for the client's .vv files"),
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, NULL, "Write to FILE (0600 with passwords) instead of stdout", "FILE" },
-  { NULL }
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_export = {
-  .name = "export",
-  .run = run_export,
-  .usage = "[OPTIONS]",
-  .summary = "Write the policy client hosts need (XML)",
-  .description = "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
-                 "every managed console's address and TLS port, the users assigned to it\n"
-                 "and the clients they connect from, the server name and CA certificate.\n"
-                 "Passwords only with --include-passwords.  A VM whose metadata cannot\n"
-                 "be read is exported with no users (client hosts refuse its console to\n"
-                 "everyone) and the exit status is 1.",
-  .options = export_options,
-};
+const VsaCommand vsa_command_export = VSA_COMMAND_LEAF ("export", run_export, "[OPTIONS]", 0, 0, VSA_COMMAND_PLAIN, export_options,
+  "Write the policy client hosts need (XML)",
+  "Writes the policy client hosts need (for 'virt-spice-admin client'):\n"
+  "every managed console's address and TLS port, the users assigned to it\n"
+  "and the clients they connect from, the server name and CA certificate.\n"
+  "Passwords only with --include-passwords.  A VM whose metadata cannot\n"
+  "be read is exported with no users (client hosts refuse its console to\n"
+  "everyone) and the exit status is 1.");

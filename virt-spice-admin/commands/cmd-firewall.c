@@ -318,54 +318,33 @@ firewall_flush (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-static const VsaCommand firewall_status_command = {
-  .name = "status",
-  .run = firewall_status,
-  .usage = "[VM]",
-  .summary = "Per running managed VM: port, clients, rejected packets, state",
-  .description = "Per running managed VM: port, allowed clients, packets rejected, and\n"
-                 "state: ok, missing (not installed), drift (installed clients differ),\n"
-                 "invalid-client; plus stray ports no running VM owns.  --json for scripts.\n\n"
-                 "Example:\n"
-                 "  virt-spice-admin firewall status debianx",
-  .min_args = 0,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-};
+static const VsaCommand firewall_status_command = VSA_COMMAND_LEAF ("status", firewall_status, "[VM]", 0, 1, VSA_COMMAND_NEEDS_DOMAIN, NULL,
+  "Per running managed VM: port, clients, rejected packets, state",
+  "Per running managed VM: port, allowed clients, packets rejected, and\n"
+  "state: ok, missing (not installed), drift (installed clients differ),\n"
+  "invalid-client; plus stray ports no running VM owns.  --json for scripts.\n\n"
+  "Example:\n"
+  "  virt-spice-admin firewall status debianx");
 
-static const VsaCommand firewall_sync_command = {
-  .name = "sync",
-  .run = firewall_sync,
-  .usage = "",
-  .summary = "Rebuild the table from every running managed VM's XML",
-  .description = "Rebuilds the table from every running managed VM's XML in one\n"
-                 "transaction (after a host firewall reload, `nft flush ruleset`, or a\n"
-                 "change of firewall-priority); counters restart.  --dry-run prints the\n"
-                 "nft transaction instead.\n\n"
-                 "Example:\n"
-                 "  nft flush ruleset; virt-spice-admin firewall sync",
-};
+static const VsaCommand firewall_sync_command = VSA_COMMAND_LEAF ("sync", firewall_sync, "", 0, 0, VSA_COMMAND_PLAIN, NULL,
+  "Rebuild the table from every running managed VM's XML",
+  "Rebuilds the table from every running managed VM's XML in one\n"
+  "transaction (after a host firewall reload, `nft flush ruleset`, or a\n"
+  "change of firewall-priority); counters restart.  --dry-run prints the\n"
+  "nft transaction instead.\n\n"
+  "Example:\n"
+  "  nft flush ruleset; virt-spice-admin firewall sync");
 
-static const VsaCommand firewall_flush_command = {
-  .name = "flush",
-  .run = firewall_flush,
-  .usage = "",
-  .summary = "Delete the project's table (and nothing else)",
-  .description = "Deletes the project's nftables table (firewall-table) and nothing else.",
-};
+static const VsaCommand firewall_flush_command = VSA_COMMAND_LEAF ("flush", firewall_flush, "", 0, 0, VSA_COMMAND_PLAIN, NULL,
+  "Delete the project's table (and nothing else)",
+  "Deletes the project's nftables table (firewall-table) and nothing else.");
 
-static const VsaCommand *const firewall_commands[] = {
-  &firewall_status_command, &firewall_sync_command, &firewall_flush_command, NULL
-};
-
-const VsaCommand vsa_command_firewall = {
-  .name = "firewall",
-  .summary = "Server firewall: status [VM], sync, flush",
-  .description = "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
-                 "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
-                 "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
-                 "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
-                 "removes them when it stops; everything lives in one nftables table of our\n"
-                 "own (firewall-table), never touching other rules.",
-  .subcommands = firewall_commands,
-};
+const VsaCommand vsa_command_firewall = VSA_COMMAND_GROUP ("firewall",
+  "Server firewall: status [VM], sync, flush",
+  "Each managed VM's TLS port accepts only the clients its metadata assigns\n"
+  "(<vsa:access client=ADDRESS>) and the host itself (loopback: SSH tunnels);\n"
+  "other connections get a TCP reset (or are dropped: firewall-reject) and\n"
+  "are counted.  The libvirt hook adds a VM's elements before qemu starts and\n"
+  "removes them when it stops; everything lives in one nftables table of our\n"
+  "own (firewall-table), never touching other rules.",
+  &firewall_status_command, &firewall_sync_command, &firewall_flush_command);

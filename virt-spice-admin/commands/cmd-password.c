@@ -98,14 +98,14 @@ print_result (VsaContext *ctx, const char *vm, PasswordRequest *req, gboolean li
 }
 
 static const GOptionEntry password_options[] = {
-  { "generate", 0, 0, G_OPTION_ARG_NONE, NULL, "Generate a random password (the default)", NULL },
-  { "stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read the password from the first line of stdin", NULL },
-  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "Expire after DURATION (e.g. 90s, 8h, 30d)", "DURATION" },
-  { "valid-to", 0, 0, G_OPTION_ARG_STRING, NULL, "Expire at TIME (ISO 8601, UTC unless a zone is given)", "TIME" },
-  { "connected", 0, 0, G_OPTION_ARG_STRING, NULL, "Open sessions on change: keep, disconnect or fail", "POLICY" },
-  { "live", 0, 0, G_OPTION_ARG_NONE, NULL, "Also change the running VM now (no restart)", NULL },
-  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the new password on stdout", NULL },
-  { NULL }
+  VSA_OPTION_FLAG ("generate", "Generate a random password (the default)"),
+  VSA_OPTION_FLAG ("stdin", "Read the password from the first line of stdin"),
+  VSA_OPTION (STRING, "valid-for", "DURATION", "Expire after DURATION (e.g. 90s, 8h, 30d)"),
+  VSA_OPTION (STRING, "valid-to", "TIME", "Expire at TIME (ISO 8601, UTC unless a zone is given)"),
+  VSA_OPTION (STRING, "connected", "POLICY", "Open sessions on change: keep, disconnect or fail"),
+  VSA_OPTION_FLAG ("live", "Also change the running VM now (no restart)"),
+  VSA_OPTION_FLAG ("show", "Print the new password on stdout"),
+  VSA_OPTION_END
 };
 
 /* The expiry as libvirt writes it, from --valid-for or --valid-to. */
@@ -223,16 +223,8 @@ run_password (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-const VsaCommand vsa_command_password = {
-  .name = "password",
-  .run = run_password,
-  .usage = "VM [OPTIONS]",
-  .summary = "Set a VM's SPICE password (generated, expiring, live)",
-  .description = "Sets the VM's SPICE password.  A generated password comes from the\n"
-                 "kernel CSPRNG (142 bits) and is printed only with --show.\n"
-                 "With --live the running VM takes it at once through libvirt.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-  .options = password_options,
-};
+const VsaCommand vsa_command_password = VSA_COMMAND_LEAF ("password", run_password, "VM [OPTIONS]", 1, 1, VSA_COMMAND_CHANGES_VM, password_options,
+  "Set a VM's SPICE password (generated, expiring, live)",
+  "Sets the VM's SPICE password.  A generated password comes from the\n"
+  "kernel CSPRNG (142 bits) and is printed only with --show.\n"
+  "With --live the running VM takes it at once through libvirt.");

@@ -149,25 +149,17 @@ run_probe (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry probe_options[] = {
-  { "user", 0, 0, G_OPTION_ARG_STRING, NULL, "SASL user name (sasl mode)", "NAME" },
-  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read the password from stdin (default in password mode: the VM's own)", NULL },
-  { "timeout", 0, 0, G_OPTION_ARG_INT, NULL, "Give up after S seconds (default 10)", "S" },
-  { "host", 0, 0, G_OPTION_ARG_STRING, NULL, "Connect to ADDR instead of the listen address", "ADDR" },
-  { "port", 0, 0, G_OPTION_ARG_STRING, NULL, "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)", "N" },
-  { NULL }
+  VSA_OPTION (STRING, "user", "NAME", "SASL user name (sasl mode)"),
+  VSA_OPTION_FLAG ("password-stdin", "Read the password from stdin (default in password mode: the VM's own)"),
+  VSA_OPTION (INT, "timeout", "S", "Give up after S seconds (default 10)"),
+  VSA_OPTION (STRING, "host", "ADDR", "Connect to ADDR instead of the listen address"),
+  VSA_OPTION (STRING, "port", "N", "Connect to TLS port N instead of the VM's (e.g. the local end of an SSH tunnel)"),
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_probe = {
-  .name = "probe",
-  .run = run_probe,
-  .usage = "VM [OPTIONS]",
-  .summary = "Connect to a VM's console and report what happens",
-  .description = "Connects to the VM's SPICE console over TLS (CA: ca-file from the\n"
-                 "configuration) as a real client would, and reports one of: opened,\n"
-                 "auth-refused, tls-error, connect-error.  In password mode it uses\n"
-                 "the VM's password unless --password-stdin gives another.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-  .options = probe_options,
-};
+const VsaCommand vsa_command_probe = VSA_COMMAND_LEAF ("probe", run_probe, "VM [OPTIONS]", 1, 1, VSA_COMMAND_NEEDS_DOMAIN, probe_options,
+  "Connect to a VM's console and report what happens",
+  "Connects to the VM's SPICE console over TLS (CA: ca-file from the\n"
+  "configuration) as a real client would, and reports one of: opened,\n"
+  "auth-refused, tls-error, connect-error.  In password mode it uses\n"
+  "the VM's password unless --password-stdin gives another.");

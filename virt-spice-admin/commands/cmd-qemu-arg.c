@@ -46,51 +46,24 @@ run_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return vsa_cli_print_qemu_passthrough (ctx, inv->dom, vsa_qemu_args_list, "args", error);
 }
 
-static const VsaCommand qemu_arg_add = {
-  .name = "add",
-  .run = run_add,
-  .usage = "VM [--] ARG...",
-  .summary = "Append arguments to the VM's <qemu:commandline>",
-  .description = "Appends the arguments as <qemu:arg> entries, in their order, declaring\n"
-                 "xmlns:qemu on <domain> when needed; adding a run that is already there\n"
-                 "changes nothing.  Options go before VM; everything after VM is an ARG.\n"
-                 "libvirt marks a domain using qemu passthrough as tainted.",
-  .min_args = 2,
-  .max_args = G_MAXUINT,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES | VSA_COMMAND_RAW_OPERANDS,
-};
+static const VsaCommand qemu_arg_add = VSA_COMMAND_LEAF ("add", run_add, "VM [--] ARG...", 2, G_MAXUINT, VSA_COMMAND_CHANGES_VM | VSA_COMMAND_RAW_OPERANDS, NULL,
+  "Append arguments to the VM's <qemu:commandline>",
+  "Appends the arguments as <qemu:arg> entries, in their order, declaring\n"
+  "xmlns:qemu on <domain> when needed; adding a run that is already there\n"
+  "changes nothing.  Options go before VM; everything after VM is an ARG.\n"
+  "libvirt marks a domain using qemu passthrough as tainted.");
 
-static const VsaCommand qemu_arg_remove = {
-  .name = "remove",
-  .run = run_remove,
-  .usage = "VM [--] ARG...",
-  .summary = "Remove a run of arguments from it",
-  .description = "Removes the run of <qemu:arg> entries equal to the arguments.  Options\n"
-                 "go before VM; everything after VM is an ARG.",
-  .min_args = 2,
-  .max_args = G_MAXUINT,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES | VSA_COMMAND_RAW_OPERANDS,
-};
+static const VsaCommand qemu_arg_remove = VSA_COMMAND_LEAF ("remove", run_remove, "VM [--] ARG...", 2, G_MAXUINT, VSA_COMMAND_CHANGES_VM | VSA_COMMAND_RAW_OPERANDS, NULL,
+  "Remove a run of arguments from it",
+  "Removes the run of <qemu:arg> entries equal to the arguments.  Options\n"
+  "go before VM; everything after VM is an ARG.");
 
-static const VsaCommand qemu_arg_list = {
-  .name = "list",
-  .run = run_list,
-  .usage = "VM",
-  .summary = "List them, one per line (--json: {\"args\": [...]})",
-  .description = "Lists the VM's <qemu:arg> entries in their order.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-};
+static const VsaCommand qemu_arg_list = VSA_COMMAND_LEAF ("list", run_list, "VM", 1, 1, VSA_COMMAND_NEEDS_DOMAIN, NULL,
+  "List them, one per line (--json: {\"args\": [...]})",
+  "Lists the VM's <qemu:arg> entries in their order.");
 
-static const VsaCommand *const qemu_arg_commands[] = {
-  &qemu_arg_add, &qemu_arg_remove, &qemu_arg_list, NULL
-};
-
-const VsaCommand vsa_command_qemu_arg = {
-  .name = "qemu-arg",
-  .summary = "Add, remove or list <qemu:arg> passthrough",
-  .description = "libvirt's <qemu:arg> passthrough in the VM's <qemu:commandline>, for\n"
-                 "what the domain XML cannot say.",
-  .subcommands = qemu_arg_commands,
-};
+const VsaCommand vsa_command_qemu_arg = VSA_COMMAND_GROUP ("qemu-arg",
+  "Add, remove or list <qemu:arg> passthrough",
+  "libvirt's <qemu:arg> passthrough in the VM's <qemu:commandline>, for\n"
+  "what the domain XML cannot say.",
+  &qemu_arg_add, &qemu_arg_remove, &qemu_arg_list);

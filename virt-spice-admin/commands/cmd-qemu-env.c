@@ -61,49 +61,22 @@ run_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return vsa_cli_print_qemu_passthrough (ctx, inv->dom, vsa_qemu_env_list, "env", error);
 }
 
-static const VsaCommand qemu_env_set = {
-  .name = "set",
-  .run = run_set,
-  .usage = "VM NAME[=VALUE]",
-  .summary = "Set a variable of qemu's environment",
-  .description = "Sets NAME (to VALUE, or empty) in the VM's <qemu:commandline>,\n"
-                 "declaring xmlns:qemu on <domain> when needed.  libvirt marks a domain\n"
-                 "using qemu passthrough as tainted.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+static const VsaCommand qemu_env_set = VSA_COMMAND_LEAF ("set", run_set, "VM NAME[=VALUE]", 2, 2, VSA_COMMAND_CHANGES_VM, NULL,
+  "Set a variable of qemu's environment",
+  "Sets NAME (to VALUE, or empty) in the VM's <qemu:commandline>,\n"
+  "declaring xmlns:qemu on <domain> when needed.  libvirt marks a domain\n"
+  "using qemu passthrough as tainted.");
 
-static const VsaCommand qemu_env_unset = {
-  .name = "unset",
-  .run = run_unset,
-  .usage = "VM NAME",
-  .summary = "Remove a variable",
-  .description = "Removes NAME's <qemu:env> entry from the VM.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+static const VsaCommand qemu_env_unset = VSA_COMMAND_LEAF ("unset", run_unset, "VM NAME", 2, 2, VSA_COMMAND_CHANGES_VM, NULL,
+  "Remove a variable",
+  "Removes NAME's <qemu:env> entry from the VM.");
 
-static const VsaCommand qemu_env_list = {
-  .name = "list",
-  .run = run_list,
-  .usage = "VM",
-  .summary = "List them as NAME=VALUE (--json: {\"env\": [...]})",
-  .description = "Lists the VM's <qemu:env> entries.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-};
+static const VsaCommand qemu_env_list = VSA_COMMAND_LEAF ("list", run_list, "VM", 1, 1, VSA_COMMAND_NEEDS_DOMAIN, NULL,
+  "List them as NAME=VALUE (--json: {\"env\": [...]})",
+  "Lists the VM's <qemu:env> entries.");
 
-static const VsaCommand *const qemu_env_commands[] = {
-  &qemu_env_set, &qemu_env_unset, &qemu_env_list, NULL
-};
-
-const VsaCommand vsa_command_qemu_env = {
-  .name = "qemu-env",
-  .summary = "Set, unset or list <qemu:env> passthrough",
-  .description = "libvirt's <qemu:env> passthrough in the VM's <qemu:commandline>: the\n"
-                 "environment qemu starts with (how a VM gets its own SASL_CONF_PATH).",
-  .subcommands = qemu_env_commands,
-};
+const VsaCommand vsa_command_qemu_env = VSA_COMMAND_GROUP ("qemu-env",
+  "Set, unset or list <qemu:env> passthrough",
+  "libvirt's <qemu:env> passthrough in the VM's <qemu:commandline>: the\n"
+  "environment qemu starts with (how a VM gets its own SASL_CONF_PATH).",
+  &qemu_env_set, &qemu_env_unset, &qemu_env_list);

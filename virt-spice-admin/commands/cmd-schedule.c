@@ -209,31 +209,23 @@ schedule_sync (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return ctx->dry_run || write_last_sync (ctx->config, now, error);
 }
 
-static const VsaCommand schedule_sync_command = {
-  .name = "sync",
-  .run = schedule_sync,
-  .usage = "",
-  .summary = "Put databases and firewall in the state the windows ask for now",
-  .description = "For every managed VM: in sasl mode, the VM's SASL database holds the\n"
-                 "credentials of the users whose windows are open now and no other (the\n"
-                 "others wait, root-only, in STATE-DIR/sasl-vault/VM); for a running VM, the\n"
-                 "server firewall admits only the open users' client addresses, which also\n"
-                 "ends a session still open when its window closed; in password mode a\n"
-                 "fresh live password with connected='disconnect' ends it too (the\n"
-                 "persistent password is unchanged).  Prints each change and\n"
-                 "the next boundary; changes nothing when nothing is due.  --dry-run prints\n"
-                 "the changes only.  virt-spice-admin-schedule.timer runs it every minute.\n\n"
-                 "Example:\n"
-                 "  virt-spice-admin schedule sync",
-};
+static const VsaCommand schedule_sync_command = VSA_COMMAND_LEAF ("sync", schedule_sync, "", 0, 0, VSA_COMMAND_PLAIN, NULL,
+  "Put databases and firewall in the state the windows ask for now",
+  "For every managed VM: in sasl mode, the VM's SASL database holds the\n"
+  "credentials of the users whose windows are open now and no other (the\n"
+  "others wait, root-only, in STATE-DIR/sasl-vault/VM); for a running VM, the\n"
+  "server firewall admits only the open users' client addresses, which also\n"
+  "ends a session still open when its window closed; in password mode a\n"
+  "fresh live password with connected='disconnect' ends it too (the\n"
+  "persistent password is unchanged).  Prints each change and\n"
+  "the next boundary; changes nothing when nothing is due.  --dry-run prints\n"
+  "the changes only.  virt-spice-admin-schedule.timer runs it every minute.\n\n"
+  "Example:\n"
+  "  virt-spice-admin schedule sync");
 
-static const VsaCommand *const schedule_commands[] = { &schedule_sync_command, NULL };
-
-const VsaCommand vsa_command_schedule = {
-  .name = "schedule",
-  .summary = "Access windows: sync",
-  .description = "Access windows (assign --when) are enforced by `schedule sync`, which\n"
-                 "virt-spice-admin-schedule.timer runs at every minute, at boot and after\n"
-                 "a clock or time-zone change.",
-  .subcommands = schedule_commands,
-};
+const VsaCommand vsa_command_schedule = VSA_COMMAND_GROUP ("schedule",
+  "Access windows: sync",
+  "Access windows (assign --when) are enforced by `schedule sync`, which\n"
+  "virt-spice-admin-schedule.timer runs at every minute, at boot and after\n"
+  "a clock or time-zone change.",
+  &schedule_sync_command);

@@ -124,14 +124,14 @@ print_result (VsaContext *ctx, const char *vm, SecureRequest *req, gboolean chan
 }
 
 static const GOptionEntry secure_options[] = {
-  { "tls-port", 0, 0, G_OPTION_ARG_STRING, NULL, "TLS port, or auto (default: keep, else lowest free in tls-port-range)", "N|auto" },
-  { "listen", 0, 0, G_OPTION_ARG_STRING, NULL, "Listen address (default: keep, else the configured listen)", "ADDR" },
-  { "password", 0, 0, G_OPTION_ARG_STRING, NULL, "Password: generate, stdin, keep or none (default: keep, else generate)", "MODE" },
-  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "Password expires after DURATION (e.g. 30d)", "DURATION" },
-  { "compression", 0, 0, G_OPTION_ARG_STRING, NULL, "Image compression: auto_glz, auto_lz, quic, glz, lz, off", "MODE" },
-  { "replace-vnc", 0, 0, G_OPTION_ARG_NONE, NULL, "Replace VNC graphics instead of refusing", NULL },
-  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, "Print a newly set password on stdout", NULL },
-  { NULL }
+  VSA_OPTION (STRING, "tls-port", "N|auto", "TLS port, or auto (default: keep, else lowest free in tls-port-range)"),
+  VSA_OPTION (STRING, "listen", "ADDR", "Listen address (default: keep, else the configured listen)"),
+  VSA_OPTION (STRING, "password", "MODE", "Password: generate, stdin, keep or none (default: keep, else generate)"),
+  VSA_OPTION (STRING, "valid-for", "DURATION", "Password expires after DURATION (e.g. 30d)"),
+  VSA_OPTION (STRING, "compression", "MODE", "Image compression: auto_glz, auto_lz, quic, glz, lz, off"),
+  VSA_OPTION_FLAG ("replace-vnc", "Replace VNC graphics instead of refusing"),
+  VSA_OPTION_FLAG ("show", "Print a newly set password on stdout"),
+  VSA_OPTION_END
 };
 
 /* Everything from the command line, checked before the VM is touched. */
@@ -200,17 +200,9 @@ run_secure (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-const VsaCommand vsa_command_secure = {
-  .name = "secure",
-  .run = run_secure,
-  .usage = "VM [OPTIONS]",
-  .summary = "Make a VM's SPICE console TLS-only with a credential",
-  .description = "Makes the VM's SPICE console TLS-only: tlsPort set, no plain port,\n"
-                 "autoport='no', defaultMode='secure', one explicit <listen type='address'>.\n"
-                 "A VM without SPICE gets it (with a qxl video device if it has none).\n"
-                 "Running it again changes nothing.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-  .options = secure_options,
-};
+const VsaCommand vsa_command_secure = VSA_COMMAND_LEAF ("secure", run_secure, "VM [OPTIONS]", 1, 1, VSA_COMMAND_CHANGES_VM, secure_options,
+  "Make a VM's SPICE console TLS-only with a credential",
+  "Makes the VM's SPICE console TLS-only: tlsPort set, no plain port,\n"
+  "autoport='no', defaultMode='secure', one explicit <listen type='address'>.\n"
+  "A VM without SPICE gets it (with a qxl video device if it has none).\n"
+  "Running it again changes nothing.");

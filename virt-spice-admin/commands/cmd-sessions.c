@@ -82,20 +82,13 @@ run_sessions (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry sessions_options[] = {
-  { "all", 0, 0, G_OPTION_ARG_NONE, NULL, "Also the ended sessions, with their end", NULL },
-  { NULL }
+  VSA_OPTION_FLAG ("all", "Also the ended sessions, with their end"),
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_sessions = {
-  .name = "sessions",
-  .run = run_sessions,
-  .usage = "[VM] [--all]",
-  .summary = "Who is connected to which console now (--all: and before)",
-  .description = "Prints the session journal's table (see 'watch'): VM, user, where\n"
-                 "the user name comes from (ticket: the broker issued this address a\n"
-                 "ticket; assignment: the policy lists the address), client address\n"
-                 "and since when.  --all adds ended sessions with their end.",
-  .min_args = 0,
-  .max_args = 1,
-  .options = sessions_options,
-};
+const VsaCommand vsa_command_sessions = VSA_COMMAND_LEAF ("sessions", run_sessions, "[VM] [--all]", 0, 1, VSA_COMMAND_PLAIN, sessions_options,
+  "Who is connected to which console now (--all: and before)",
+  "Prints the session journal's table (see 'watch'): VM, user, where\n"
+  "the user name comes from (ticket: the broker issued this address a\n"
+  "ticket; assignment: the policy lists the address), client address\n"
+  "and since when.  --all adds ended sessions with their end.");

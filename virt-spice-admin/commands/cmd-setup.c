@@ -290,21 +290,14 @@ run_setup (VsaContext *ctx, VsaInvocation *inv, GError **error)
 static const GOptionEntry setup_options[] = {
   { "listen", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
     "An address SPICE listens on (repeatable); the certificate names each", "ADDR" },
-  { "auth-mode", 0, 0, G_OPTION_ARG_STRING, NULL, "password (default) or sasl", "MODE" },
-  { NULL }
+  VSA_OPTION (STRING, "auth-mode", "MODE", "password (default) or sasl"),
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_setup = {
-  .name = "setup",
-  .run = run_setup,
-  .usage = "",
-  .summary = "Make a fresh host ready: SPICE PKI, qemu.conf, configuration",
-  .description = "Makes a fresh host ready for TLS-only SPICE: a CA and server certificate\n"
-                 "in libvirt's spice_tls_x509_cert_dir (an existing PKI is kept and checked),\n"
-                 "the spice_tls lines of qemu.conf (old file backed up), and the host\n"
-                 "configuration file when missing.  A second run has nothing to do.\n"
-                 "It never restarts libvirtd; it says when that is needed.",
-  .min_args = 0,
-  .max_args = 0,
-  .options = setup_options,
-};
+const VsaCommand vsa_command_setup = VSA_COMMAND_LEAF ("setup", run_setup, "", 0, 0, VSA_COMMAND_PLAIN, setup_options,
+  "Make a fresh host ready: SPICE PKI, qemu.conf, configuration",
+  "Makes a fresh host ready for TLS-only SPICE: a CA and server certificate\n"
+  "in libvirt's spice_tls_x509_cert_dir (an existing PKI is kept and checked),\n"
+  "the spice_tls lines of qemu.conf (old file backed up), and the host\n"
+  "configuration file when missing.  A second run has nothing to do.\n"
+  "It never restarts libvirtd; it says when that is needed.");

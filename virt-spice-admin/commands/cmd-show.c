@@ -176,20 +176,12 @@ run_show (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry show_options[] = {
-  { "show-password", 0, 0, G_OPTION_ARG_NONE, NULL, "Include the SPICE password", NULL },
-  { NULL }
+  VSA_OPTION_FLAG ("show-password", "Include the SPICE password"),
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_show = {
-  .name = "show",
-  .run = run_show,
-  .usage = "VM",
-  .summary = "Show a VM's console settings",
-  .description = "Shows the VM's console settings from its persistent configuration:\n"
-                 "mode, listen address, ports, password state and expiry, users, and\n"
-                 "whether the console is secure (and if not, why).",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-  .options = show_options,
-};
+const VsaCommand vsa_command_show = VSA_COMMAND_LEAF ("show", run_show, "VM", 1, 1, VSA_COMMAND_NEEDS_DOMAIN, show_options,
+  "Show a VM's console settings",
+  "Shows the VM's console settings from its persistent configuration:\n"
+  "mode, listen address, ports, password state and expiry, users, and\n"
+  "whether the console is secure (and if not, why).");

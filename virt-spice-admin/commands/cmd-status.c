@@ -401,17 +401,11 @@ run_status (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return vsa_status_report (ctx, inv->args, error);
 }
 
-const VsaCommand vsa_command_status = {
-  .name = "status",
-  .run = run_status,
-  .usage = "[VM...]",
-  .summary = "One row per VM: ports, users, volumes, firewall",
-  .description = "One row per domain (or per VM named): state, auth mode, listen address,\n"
-                 "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
-                 "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
-                 "A VM whose XML or metadata cannot be read is a row in state\n"
-                 "\"unreadable\" with the reason, and the exit status is 1.\n"
-                 "--json prints the schema documented in docs/status-json.md.",
-  .min_args = 0,
-  .max_args = G_MAXUINT,
-};
+const VsaCommand vsa_command_status = VSA_COMMAND_LEAF ("status", run_status, "[VM...]", 0, G_MAXUINT, VSA_COMMAND_PLAIN, NULL,
+  "One row per VM: ports, users, volumes, firewall",
+  "One row per domain (or per VM named): state, auth mode, listen address,\n"
+  "TLS port, plain port (should be none), users, clients, encrypted volumes\n"
+  "(open/closed), firewall (ok, missing, drift, off), password expiry.\n"
+  "A VM whose XML or metadata cannot be read is a row in state\n"
+  "\"unreadable\" with the reason, and the exit status is 1.\n"
+  "--json prints the schema documented in docs/status-json.md.");

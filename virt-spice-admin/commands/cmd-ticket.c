@@ -204,27 +204,19 @@ run_ticket (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry ticket_options[] = {
-  { "user", 0, 0, G_OPTION_ARG_STRING, NULL, "The ticket is for USER (must be assigned to the VM)", "USER" },
-  { "valid-for", 0, 0, G_OPTION_ARG_STRING, NULL, "VsaTicket lifetime (default 60s, at most ticket-max-validity)", "DURATION" },
-  { "vv", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write a remote-viewer file (mode 0600), or - for stdout", "FILE" },
-  { "launch", 0, 0, G_OPTION_ARG_NONE, NULL, "Run remote-viewer on the file", NULL },
-  { "host", 0, 0, G_OPTION_ARG_STRING, NULL, "Address users connect to (default: the listen address)", "ADDR" },
-  { "show", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the ticket on stdout", NULL },
-  { NULL }
+  VSA_OPTION (STRING, "user", "USER", "The ticket is for USER (must be assigned to the VM)"),
+  VSA_OPTION (STRING, "valid-for", "DURATION", "VsaTicket lifetime (default 60s, at most ticket-max-validity)"),
+  VSA_OPTION (FILENAME, "vv", "FILE", "Write a remote-viewer file (mode 0600), or - for stdout"),
+  VSA_OPTION_FLAG ("launch", "Run remote-viewer on the file"),
+  VSA_OPTION (STRING, "host", "ADDR", "Address users connect to (default: the listen address)"),
+  VSA_OPTION_FLAG ("show", "Print the ticket on stdout"),
+  VSA_OPTION_END
 };
 
-const VsaCommand vsa_command_ticket = {
-  .name = "ticket",
-  .run = run_ticket,
-  .usage = "VM [OPTIONS]",
-  .summary = "Issue a one-time console ticket and .vv file",
-  .description = "Issues a one-time console ticket.  Password mode: a new random\n"
-                 "password on the running VM only, expiring after DURATION, open\n"
-                 "sessions kept; the previous ticket stops working.  SASL mode: no\n"
-                 "password, the .vv carries the user name.  The ticket is printed only\n"
-                 "into the .vv or with --show.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-  .options = ticket_options,
-};
+const VsaCommand vsa_command_ticket = VSA_COMMAND_LEAF ("ticket", run_ticket, "VM [OPTIONS]", 1, 1, VSA_COMMAND_NEEDS_DOMAIN, ticket_options,
+  "Issue a one-time console ticket and .vv file",
+  "Issues a one-time console ticket.  Password mode: a new random\n"
+  "password on the running VM only, expiring after DURATION, open\n"
+  "sessions kept; the previous ticket stops working.  SASL mode: no\n"
+  "password, the .vv carries the user name.  The ticket is printed only\n"
+  "into the .vv or with --show.");

@@ -136,25 +136,17 @@ tunnel_add (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry add_options[] = {
-  { "key", 0, 0, G_OPTION_ARG_FILENAME, NULL, "The user's public key (.pub file); required", "PUBKEYFILE" },
-  { "from", 0, 0, G_OPTION_ARG_STRING, NULL, "Accept the key only from this address or network (CIDR)", "ADDR" },
-  { NULL }
+  VSA_OPTION (FILENAME, "key", "PUBKEYFILE", "The user's public key (.pub file); required"),
+  VSA_OPTION (STRING, "from", "ADDR", "Accept the key only from this address or network (CIDR)"),
+  VSA_OPTION_END
 };
 
-static const VsaCommand tunnel_add_command = {
-  .name = "add",
-  .run = tunnel_add,
-  .usage = "VM USER --key PUBKEYFILE [--from ADDR]",
-  .summary = "Let a user reach a VM's console through ssh -L with a key",
-  .description = "Lets USER reach the VM's SPICE console with 'ssh -N -L' using this key\n"
-                 "(one key per user and VM; adding again replaces it).  Takes effect\n"
-                 "with 'virt-spice-admin tunnel install'.  The VM should listen on\n"
-                 "loopback only, so that the tunnel is the only way in.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-  .options = add_options,
-};
+static const VsaCommand tunnel_add_command = VSA_COMMAND_LEAF ("add", tunnel_add, "VM USER --key PUBKEYFILE [--from ADDR]", 2, 2, VSA_COMMAND_CHANGES_VM, add_options,
+  "Let a user reach a VM's console through ssh -L with a key",
+  "Lets USER reach the VM's SPICE console with 'ssh -N -L' using this key\n"
+  "(one key per user and VM; adding again replaces it).  Takes effect\n"
+  "with 'virt-spice-admin tunnel install'.  The VM should listen on\n"
+  "loopback only, so that the tunnel is the only way in.");
 
 static gboolean
 tunnel_remove (VsaContext *ctx, VsaInvocation *inv, GError **error)
@@ -170,17 +162,10 @@ tunnel_remove (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-static const VsaCommand tunnel_remove_command = {
-  .name = "remove",
-  .run = tunnel_remove,
-  .usage = "VM USER",
-  .summary = "Take a user's tunnel to a VM away",
-  .description = "Removes USER's tunnel to the VM from its policy.  Takes effect with\n"
-                 "'virt-spice-admin tunnel install'.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+static const VsaCommand tunnel_remove_command = VSA_COMMAND_LEAF ("remove", tunnel_remove, "VM USER", 2, 2, VSA_COMMAND_CHANGES_VM, NULL,
+  "Take a user's tunnel to a VM away",
+  "Removes USER's tunnel to the VM from its policy.  Takes effect with\n"
+  "'virt-spice-admin tunnel install'.");
 
 /* --- render ---------------------------------------------------------------- */
 
@@ -222,21 +207,16 @@ tunnel_render (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry render_options[] = {
-  { "dest", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Write the files under DIR (DIR/etc/ssh/...) instead of printing them", "DIR" },
-  { NULL }
+  VSA_OPTION (FILENAME, "dest", "DIR", "Write the files under DIR (DIR/etc/ssh/...) instead of printing them"),
+  VSA_OPTION_END
 };
 
-static const VsaCommand tunnel_render_command = {
-  .name = "render",
-  .run = tunnel_render,
-  .usage = "[--dest DIR]",
-  .summary = "Print (or write under DIR) the sshd drop-in and keys of every VM",
-  .description = "Renders the tunnels of every VM: the sshd drop-in (one Match User\n"
-                 "block per user) and each user's authorized_keys file.  Prints them,\n"
-                 "each under a '# ==> PATH (owner, mode) <==' line, or writes them\n"
-                 "below DIR at their paths.  Installs nothing.",
-  .options = render_options,
-};
+static const VsaCommand tunnel_render_command = VSA_COMMAND_LEAF ("render", tunnel_render, "[--dest DIR]", 0, 0, VSA_COMMAND_PLAIN, render_options,
+  "Print (or write under DIR) the sshd drop-in and keys of every VM",
+  "Renders the tunnels of every VM: the sshd drop-in (one Match User\n"
+  "block per user) and each user's authorized_keys file.  Prints them,\n"
+  "each under a '# ==> PATH (owner, mode) <==' line, or writes them\n"
+  "below DIR at their paths.  Installs nothing.");
 
 /* --- install --------------------------------------------------------------- */
 
@@ -265,34 +245,23 @@ tunnel_install (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry install_options[] = {
-  { "create-user", 0, 0, G_OPTION_ARG_NONE, NULL, "Create missing tunnel users as no-login, key-only accounts", NULL },
-  { NULL }
+  VSA_OPTION_FLAG ("create-user", "Create missing tunnel users as no-login, key-only accounts"),
+  VSA_OPTION_END
 };
 
-static const VsaCommand tunnel_install_command = {
-  .name = "install",
-  .run = tunnel_install,
-  .usage = "[--create-user]",
-  .summary = "Check them with sshd -t and install them together",
-  .description = "Renders the tunnels of every VM (see 'tunnel render'), checks the\n"
-                 "sshd drop-in with 'sshd -t' together with the host's sshd_config, and\n"
-                 "installs the drop-in and every user's authorized_keys (root's, mode\n"
-                 "0640, readable by the user's group) at once; removes the keys of users\n"
-                 "without tunnels.  Refuses accounts whose shell runs startup files.\n"
-                 "If anything fails, nothing is installed.  With --dry-run: check and\n"
-                 "print only.  sshd reads the drop-in when it is reloaded.",
-  .options = install_options,
-};
+static const VsaCommand tunnel_install_command = VSA_COMMAND_LEAF ("install", tunnel_install, "[--create-user]", 0, 0, VSA_COMMAND_PLAIN, install_options,
+  "Check them with sshd -t and install them together",
+  "Renders the tunnels of every VM (see 'tunnel render'), checks the\n"
+  "sshd drop-in with 'sshd -t' together with the host's sshd_config, and\n"
+  "installs the drop-in and every user's authorized_keys (root's, mode\n"
+  "0640, readable by the user's group) at once; removes the keys of users\n"
+  "without tunnels.  Refuses accounts whose shell runs startup files.\n"
+  "If anything fails, nothing is installed.  With --dry-run: check and\n"
+  "print only.  sshd reads the drop-in when it is reloaded.");
 
-static const VsaCommand *const tunnel_commands[] = {
-  &tunnel_add_command, &tunnel_remove_command, &tunnel_render_command, &tunnel_install_command, NULL
-};
-
-const VsaCommand vsa_command_tunnel = {
-  .name = "tunnel",
-  .summary = "SSH tunnels to consoles: add, remove, render, install",
-  .description = "SSH tunnels to VM consoles: each user may forward to the SPICE ports\n"
-                 "of the VMs that list a tunnel for the user, with the listed key,\n"
-                 "and do nothing else over SSH.",
-  .subcommands = tunnel_commands,
-};
+const VsaCommand vsa_command_tunnel = VSA_COMMAND_GROUP ("tunnel",
+  "SSH tunnels to consoles: add, remove, render, install",
+  "SSH tunnels to VM consoles: each user may forward to the SPICE ports\n"
+  "of the VMs that list a tunnel for the user, with the listed key,\n"
+  "and do nothing else over SSH.",
+  &tunnel_add_command, &tunnel_remove_command, &tunnel_render_command, &tunnel_install_command);

@@ -48,16 +48,9 @@ run_unassign (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-const VsaCommand vsa_command_unassign = {
-  .name = "unassign",
-  .run = run_unassign,
-  .usage = "VM USER",
-  .summary = "Take a VM's console away from a user",
-  .description = "Removes USER from the VM's policy; in sasl mode also deletes USER's\n"
-                 "credential from the VM's SASL database, which takes effect for the\n"
-                 "next connection without a restart.  Removing the last user leaves a\n"
-                 "VM nobody can open.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+const VsaCommand vsa_command_unassign = VSA_COMMAND_LEAF ("unassign", run_unassign, "VM USER", 2, 2, VSA_COMMAND_CHANGES_VM, NULL,
+  "Take a VM's console away from a user",
+  "Removes USER from the VM's policy; in sasl mode also deletes USER's\n"
+  "credential from the VM's SASL database, which takes effect for the\n"
+  "next connection without a restart.  Removing the last user leaves a\n"
+  "VM nobody can open.");

@@ -80,27 +80,20 @@ volume_format (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry format_options[] = {
-  { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Use this existing keyfile (default: a new one under key-dir)", "PATH" },
-  { "passphrase-stdin", 0, 0, G_OPTION_ARG_NONE, NULL, "Read a passphrase from standard input instead", NULL },
-  { "force", 0, 0, G_OPTION_ARG_NONE, NULL, "Overwrite an existing signature or keyfile (destroys data)", NULL },
-  { NULL }
+  VSA_OPTION (FILENAME, "keyfile", "PATH", "Use this existing keyfile (default: a new one under key-dir)"),
+  VSA_OPTION_FLAG ("passphrase-stdin", "Read a passphrase from standard input instead"),
+  VSA_OPTION_FLAG ("force", "Overwrite an existing signature or keyfile (destroys data)"),
+  VSA_OPTION_END
 };
 
-static const VsaCommand volume_format_command = {
-  .name = "format",
-  .run = volume_format,
-  .usage = "VG/LV",
-  .summary = "Make a logical volume LUKS2 (new keyfile, header backup)",
-  .description = "Formats the logical volume as LUKS2 with aes-xts-plain64, a 512-bit key\n"
-                 "and sha512 (PBKDF: luks-pbkdf, luks-pbkdf-time-ms).  The key is a new\n"
-                 "random keyfile KEY-DIR/VG/LV.key (0400, directory 0700), --keyfile, or a\n"
-                 "passphrase on standard input.  The header is backed up to\n"
-                 "STATE-DIR/luks-headers/VG/LV.img (0600).  A volume with any signature\n"
-                 "(LUKS, filesystem, RAID...) is refused unless --force.",
-  .min_args = 1,
-  .max_args = 1,
-  .options = format_options,
-};
+static const VsaCommand volume_format_command = VSA_COMMAND_LEAF ("format", volume_format, "VG/LV", 1, 1, VSA_COMMAND_PLAIN, format_options,
+  "Make a logical volume LUKS2 (new keyfile, header backup)",
+  "Formats the logical volume as LUKS2 with aes-xts-plain64, a 512-bit key\n"
+  "and sha512 (PBKDF: luks-pbkdf, luks-pbkdf-time-ms).  The key is a new\n"
+  "random keyfile KEY-DIR/VG/LV.key (0400, directory 0700), --keyfile, or a\n"
+  "passphrase on standard input.  The header is backed up to\n"
+  "STATE-DIR/luks-headers/VG/LV.img (0600).  A volume with any signature\n"
+  "(LUKS, filesystem, RAID...) is refused unless --force.");
 
 /* --- attach / detach ---------------------------------------------------- */
 
@@ -195,30 +188,22 @@ volume_attach (VsaContext *ctx, VsaInvocation *inv, GError **error)
 }
 
 static const GOptionEntry attach_options[] = {
-  { "name", 0, 0, G_OPTION_ARG_STRING, NULL, "Mapping name: the guest disk is /dev/mapper/NAME (required)", "NAME" },
-  { "target", 0, 0, G_OPTION_ARG_STRING, NULL, "Guest disk name (default: the first free vdX)", "vdX" },
-  { "keyfile", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Keyfile the hook opens it with (default: KEY-DIR/VG/LV.key)", "PATH" },
-  { "token", 0, 0, G_OPTION_ARG_STRING, NULL, "Open it with this LUKS2 token of its header instead: its id 0..31, or any", "any|N" },
-  { NULL }
+  VSA_OPTION (STRING, "name", "NAME", "Mapping name: the guest disk is /dev/mapper/NAME (required)"),
+  VSA_OPTION (STRING, "target", "vdX", "Guest disk name (default: the first free vdX)"),
+  VSA_OPTION (FILENAME, "keyfile", "PATH", "Keyfile the hook opens it with (default: KEY-DIR/VG/LV.key)"),
+  VSA_OPTION (STRING, "token", "any|N", "Open it with this LUKS2 token of its header instead: its id 0..31, or any"),
+  VSA_OPTION_END
 };
 
-static const VsaCommand volume_attach_command = {
-  .name = "attach",
-  .run = volume_attach,
-  .usage = "VM VG/LV --name NAME [--target vdX] [--keyfile PATH | --token any|N]",
-  .summary = "Add a formatted volume to a VM as a virtio disk",
-  .description = "Adds the formatted logical volume to the VM as a virtio disk\n"
-                 "<disk type='block'> on /dev/mapper/NAME (raw, cache='none', io='native')\n"
-                 "and records it in the VM's metadata; the hook opens it before every\n"
-                 "start and closes it after.  Running it again changes nothing.\n"
-                 "The key is a keyfile (default KEY-DIR/VG/LV.key) or, with --token, a\n"
-                 "LUKS2 token of the volume's header (e.g. luks2-keyring: a user key in\n"
-                 "root's kernel keyring); a header without that token is refused.",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-  .options = attach_options,
-};
+static const VsaCommand volume_attach_command = VSA_COMMAND_LEAF ("attach", volume_attach, "VM VG/LV --name NAME [--target vdX] [--keyfile PATH | --token any|N]", 2, 2, VSA_COMMAND_CHANGES_VM, attach_options,
+  "Add a formatted volume to a VM as a virtio disk",
+  "Adds the formatted logical volume to the VM as a virtio disk\n"
+  "<disk type='block'> on /dev/mapper/NAME (raw, cache='none', io='native')\n"
+  "and records it in the VM's metadata; the hook opens it before every\n"
+  "start and closes it after.  Running it again changes nothing.\n"
+  "The key is a keyfile (default KEY-DIR/VG/LV.key) or, with --token, a\n"
+  "LUKS2 token of the volume's header (e.g. luks2-keyring: a user key in\n"
+  "root's kernel keyring); a header without that token is refused.");
 
 static gboolean
 detach_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
@@ -244,18 +229,11 @@ volume_detach (VsaContext *ctx, VsaInvocation *inv, GError **error)
          (edit = vsa_edit_run (ctx, inv->dom, detach_transform, inv->args[1], error)) != NULL;
 }
 
-static const VsaCommand volume_detach_command = {
-  .name = "detach",
-  .run = volume_detach,
-  .usage = "VM NAME",
-  .summary = "Remove a volume from a VM",
-  .description = "Removes volume NAME's disk and metadata entry from the VM.  The\n"
-                 "logical volume and its key are kept; an open mapping stays open until\n"
-                 "'volume close' (run it before detaching, while the VM is shut off).",
-  .min_args = 2,
-  .max_args = 2,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+static const VsaCommand volume_detach_command = VSA_COMMAND_LEAF ("detach", volume_detach, "VM NAME", 2, 2, VSA_COMMAND_CHANGES_VM, NULL,
+  "Remove a volume from a VM",
+  "Removes volume NAME's disk and metadata entry from the VM.  The\n"
+  "logical volume and its key are kept; an open mapping stays open until\n"
+  "'volume close' (run it before detaching, while the VM is shut off).");
 
 /* --- open / close / list ------------------------------------------------ */
 
@@ -319,31 +297,17 @@ volume_close (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return run_on_volumes (ctx, inv, close_action, "closed", error);
 }
 
-static const VsaCommand volume_open_command = {
-  .name = "open",
-  .run = volume_open,
-  .usage = "VM",
-  .summary = "Open a VM's volumes, as the hook does before start",
-  .description = "Opens the VM's volumes as the hook does before a start: activates each\n"
-                 "logical volume and opens its LUKS mapping with its keyfile or token, in\n"
-                 "metadata order; on a failure closes again what it opened.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+static const VsaCommand volume_open_command = VSA_COMMAND_LEAF ("open", volume_open, "VM", 1, 1, VSA_COMMAND_CHANGES_VM, NULL,
+  "Open a VM's volumes, as the hook does before start",
+  "Opens the VM's volumes as the hook does before a start: activates each\n"
+  "logical volume and opens its LUKS mapping with its keyfile or token, in\n"
+  "metadata order; on a failure closes again what it opened.");
 
-static const VsaCommand volume_close_command = {
-  .name = "close",
-  .run = volume_close,
-  .usage = "VM",
-  .summary = "Close a VM's volumes, as the hook does after stop",
-  .description = "Closes the VM's volumes as the hook does after it stops: each LUKS\n"
-                 "mapping, then its logical volume (deactivate-lv-on-close).  A mapping\n"
-                 "still in use stays open and is reported with what uses it.",
-  .min_args = 1,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN | VSA_COMMAND_WRITES,
-};
+static const VsaCommand volume_close_command = VSA_COMMAND_LEAF ("close", volume_close, "VM", 1, 1, VSA_COMMAND_CHANGES_VM, NULL,
+  "Close a VM's volumes, as the hook does after stop",
+  "Closes the VM's volumes as the hook does after it stops: each LUKS\n"
+  "mapping, then its logical volume (deactivate-lv-on-close).  A mapping\n"
+  "still in use stays open and is reported with what uses it.");
 
 typedef struct {
   char *vm;
@@ -429,27 +393,13 @@ volume_list (VsaContext *ctx, VsaInvocation *inv, GError **error)
   return TRUE;
 }
 
-static const VsaCommand volume_list_command = {
-  .name = "list",
-  .run = volume_list,
-  .usage = "[VM]",
-  .summary = "List the volumes of one VM or of all",
-  .description = "Lists the encrypted volumes of VM (or of every VM): mapping name,\n"
-                 "logical volume, guest disk, whether the mapping is open here, and its\n"
-                 "key: a keyfile or a LUKS2 token.",
-  .min_args = 0,
-  .max_args = 1,
-  .flags = VSA_COMMAND_NEEDS_DOMAIN,
-};
+static const VsaCommand volume_list_command = VSA_COMMAND_LEAF ("list", volume_list, "[VM]", 0, 1, VSA_COMMAND_NEEDS_DOMAIN, NULL,
+  "List the volumes of one VM or of all",
+  "Lists the encrypted volumes of VM (or of every VM): mapping name,\n"
+  "logical volume, guest disk, whether the mapping is open here, and its\n"
+  "key: a keyfile or a LUKS2 token.");
 
-static const VsaCommand *const volume_commands[] = {
-  &volume_format_command, &volume_attach_command, &volume_detach_command,
-  &volume_open_command, &volume_close_command, &volume_list_command, NULL
-};
-
-const VsaCommand vsa_command_volume = {
-  .name = "volume",
-  .summary = "Encrypted disks: format, attach, detach, open, close, list",
-  .description = "Encrypted guest disks: LUKS2 on raw LVM logical volumes.",
-  .subcommands = volume_commands,
-};
+const VsaCommand vsa_command_volume = VSA_COMMAND_GROUP ("volume",
+  "Encrypted disks: format, attach, detach, open, close, list",
+  "Encrypted guest disks: LUKS2 on raw LVM logical volumes.",
+  &volume_format_command, &volume_attach_command, &volume_detach_command, &volume_open_command, &volume_close_command, &volume_list_command);
