@@ -150,3 +150,10 @@ vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy, GErr
   policy->broker_host_key = g_strdup_printf ("%s %s", key->type, key->blob);
   return TRUE;
 }
+
+void
+vsa_client_export_drop_broker (VsaClientPolicy *policy)
+{
+  for (guint i = 0; i < policy->vms->len; i++)
+    g_ptr_array_set_size (((VsaClientVm *) g_ptr_array_index (policy->vms, i))->policy->broker_users, 0);
+}

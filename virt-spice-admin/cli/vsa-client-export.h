@@ -35,4 +35,7 @@ VsaClientVm *vsa_client_export_unreadable_vm (const char *name, xmlDoc *config_d
 gboolean vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy,
                                    GError **error);
 
+/* No broker: every user gets a .vv file (apply's multi-server bundles). */
+void vsa_client_export_drop_broker (VsaClientPolicy *policy);
+
 G_END_DECLS
