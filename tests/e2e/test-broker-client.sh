@@ -29,7 +29,7 @@ RV=/usr/bin/remote-viewer
 DROPIN=/etc/sudoers.d/vsa-e2e-broker-client
 DEBUG_DROPIN=/etc/sudoers.d/vsa-e2e-broker-client-debug
 
-tap_plan 16
+tap_plan 18
 broker_check_tools remote-viewer xvfb-run sudo visudo
 [ -x "$OPEN" ] || tap_bail "the client launcher is not built next to $VSA"
 broker_net 10.241.0 10.242.0 172.31.241 192.168.241
@@ -176,6 +176,9 @@ tap_check "a crafted .vv for a host not in her policy is refused by the launcher
     crafted "is not for $HOST_ADDR port $PORT" "$OTHER" "$PORT"
 tap_check "a crafted .vv for another port is refused" crafted "is not for $HOST_ADDR port $PORT" "$HOST_ADDR" $((PORT + 1))
 tap_check "a crafted .vv with a proxy is refused (known keys only)" crafted "has 'proxy'" "$HOST_ADDR" "$PORT" $'proxy=http://10.0.0.9:3128\n'
+# GKeyFile keeps the last of two equal keys: a second host line must not slip by.
+tap_check "a crafted .vv with a second host line is refused" crafted "has 'host'" "$HOST_ADDR" "$PORT" "host=$OTHER"$'\n'
+tap_check "a crafted .vv with another group is refused" crafted "has '\[ovirt\]'" "$HOST_ADDR" "$PORT" $'[ovirt]\nhost=x\n'
 well_formed() { # the same path does run the viewer for a well-formed .vv: the checks above are real
     vv_for "$HOST_ADDR" "$PORT" | as_alice sudo -n -u root -- "$OPEN" --stdin -- "$T/must-not-run" "$GROUP" "$HOST_ADDR" "$PORT" &&
         [ -e "$RUN_A/ran" ] && rm -f "$RUN_A/ran"
