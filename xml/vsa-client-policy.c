@@ -3,6 +3,7 @@
 #include "vsa-address.h"
 #include "vsa-error.h"
 #include "vsa-spice.h"
+#include "vsa-ssh-key.h"
 #include "vsa-xml.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@ vsa_client_policy_free (VsaClientPolicy *policy)
   g_free (policy->server_subject);
   g_free (policy->time_zone);
   g_free (policy->ca_pem);
+  g_free (policy->broker_host_key);
   g_ptr_array_unref (policy->vms);
   g_free (policy);
 }
@@ -126,7 +128,7 @@ validate_subject (const char *subject, GError **error)
 }
 
 static gboolean
-validate_vm (const VsaClientVm *vm, GError **error)
+validate_vm (const VsaClientVm *vm, gboolean broker, GError **error)
 {
   g_autofree char *canonical = vsa_inet_canonical (vm->address, NULL);
 
@@ -167,7 +169,49 @@ validate_vm (const VsaClientVm *vm, GError **error)
         if (!vsa_validate_client (g_ptr_array_index (access->clients, j), error))
           return FALSE;
     }
+  if (vm->policy->broker_users->len > 0 && !broker)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s': users ask the console broker but the policy names none "
+                   "(<broker port host-key>); export it again", vm->name);
+      return FALSE;
+    }
   return TRUE;
+}
+
+/* The broker is reached by the server's name, its host key pinned. */
+static gboolean
+validate_broker (const VsaClientPolicy *policy, GError **error)
+{
+  g_auto (GStrv) words = g_strsplit (policy->broker_host_key ? policy->broker_host_key : "", " ", -1);
+
+  if (policy->broker_port == 0 && policy->broker_host_key == NULL)
+    return TRUE;
+  if (policy->server_name == NULL || policy->broker_port < 1 || policy->broker_port > 65535)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "the console broker needs the server's name and an sshd port (1-65535); "
+                   "set server-name on the server and export again");
+      return FALSE;
+    }
+  if (g_strv_length (words) != 2)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "the broker's sshd host key is not 'TYPE BASE64'; export the policy again");
+      return FALSE;
+    }
+  if (!vsa_ssh_key_validate (words[0], words[1], NULL, error))
+    {
+      g_prefix_error (error, "the broker's sshd host key: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vsa_client_grant_uses_broker (const VsaClientPolicy *policy, const VsaClientGrant *grant)
+{
+  return policy->broker_port > 0 && vsa_policy_find_broker_user (grant->vm->policy, grant->user);
 }
 
 static gboolean
@@ -209,10 +253,10 @@ vsa_client_policy_validate (const VsaClientPolicy *policy, GError **error)
     }
   if (policy->server_subject && !validate_subject (policy->server_subject, error))
     return FALSE;
-  if (!vsa_validate_ca_pem (policy->ca_pem, error))
+  if (!vsa_validate_ca_pem (policy->ca_pem, error) || !validate_broker (policy, error))
     return FALSE;
   for (guint i = 0; i < policy->vms->len; i++)
-    if (!validate_vm (g_ptr_array_index (policy->vms, i), error))
+    if (!validate_vm (g_ptr_array_index (policy->vms, i), policy->broker_port > 0, error))
       return FALSE;
   return validate_unique_vms (policy, error);
 }
@@ -319,6 +363,8 @@ vm_to_xml (xmlNode *root, xmlNs *ns, const VsaClientVm *vm)
           vsa_xml_set (a, "client", g_ptr_array_index (access->clients, j));
           if (!vsa_window_set_is_always (access->when))
             vsa_xml_set (a, "when", when);
+          if (vsa_policy_find_broker_user (vm->policy, access->user))
+            vsa_xml_set (a, "broker", "yes");
         }
     }
 }
@@ -341,6 +387,14 @@ vsa_client_policy_to_xml (const VsaClientPolicy *policy)
     vsa_xml_set (server, "subject", policy->server_subject);
   if (policy->time_zone)
     vsa_xml_set (server, "time-zone", policy->time_zone);
+  if (policy->broker_port > 0)
+    {
+      xmlNode *broker = xmlNewChild (root, ns, BAD_CAST "broker", NULL);
+      g_autofree char *port = g_strdup_printf ("%d", policy->broker_port);
+
+      vsa_xml_set (broker, "port", port);
+      vsa_xml_set (broker, "host-key", policy->broker_host_key);
+    }
   xmlNewTextChild (root, ns, BAD_CAST "ca", BAD_CAST policy->ca_pem);
   for (guint i = 0; i < policy->vms->len; i++)
     vm_to_xml (root, ns, g_ptr_array_index (policy->vms, i));
@@ -381,6 +435,7 @@ parse_access (xmlNode *node, VsaClientVm *vm, GError **error)
   g_autofree char *user = vsa_xml_get (node, "user");
   g_autofree char *client = vsa_xml_get (node, "client");
   g_autofree char *spec = vsa_xml_get (node, "when");
+  g_autofree char *broker = vsa_xml_get (node, "broker");
   g_autoptr (VsaWindowSet) when = NULL;
   const char *clients[] = { client, NULL };
   VsaAccess *known;
@@ -399,8 +454,16 @@ parse_access (xmlNode *node, VsaClientVm *vm, GError **error)
                    xmlGetLineNo (node), user);
       return FALSE;
     }
+  if (broker && !g_str_equal (broker, "yes"))
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "line %ld: broker is 'yes' or absent",
+                   xmlGetLineNo (node));
+      return FALSE;
+    }
   vsa_policy_assign (vm->policy, user, clients);
   vsa_policy_set_when (vm->policy, user, when);
+  if (broker)
+    vsa_policy_ensure_broker_user (vm->policy, user);
   return TRUE;
 }
 
@@ -462,6 +525,15 @@ parse_child (xmlNode *node, VsaClientPolicy *policy, GError **error)
       policy->server_name = vsa_xml_get (node, "name");
       policy->server_subject = vsa_xml_get (node, "subject");
       policy->time_zone = vsa_xml_get (node, "time-zone");
+      return TRUE;
+    }
+  if (is_element (node, "broker") && policy->broker_port == 0)
+    {
+      g_autofree char *port = vsa_xml_get (node, "port");
+
+      policy->broker_host_key = vsa_xml_get (node, "host-key");
+      if (!parse_port (port, &policy->broker_port))
+        policy->broker_port = -1; /* validate_broker says why */
       return TRUE;
     }
   if (is_element (node, "ca") && policy->ca_pem == NULL)

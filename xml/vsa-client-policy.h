@@ -31,6 +31,10 @@ typedef struct {
   char *time_zone;      /* zone the access windows are meant in (the server's
                          * time-zone key), or NULL: the client's own zone */
   char *ca_pem;         /* PEM CA certificate(s) */
+  /* The console broker: `ssh USER@SERVER_NAME -p BROKER_PORT console VM`,
+   * the server's sshd host key pinned.  0 and NULL: no broker. */
+  int broker_port;
+  char *broker_host_key; /* "TYPE BASE64" */
   GPtrArray *vms;       /* VsaClientVm *, in document order */
 } VsaClientPolicy;
 
@@ -54,6 +58,7 @@ char *vsa_inet_canonical (const char *text, int *ret_family);
 gboolean vsa_validate_ca_pem (const char *pem, GError **error);
 gboolean vsa_client_policy_validate (const VsaClientPolicy *policy, GError **error);
 
+gboolean vsa_client_grant_uses_broker (const VsaClientPolicy *policy, const VsaClientGrant *grant);
 const char *vsa_client_vm_host (const VsaClientPolicy *policy, const VsaClientVm *vm);
 gboolean vsa_client_matches (const char *a, const char *b);
 GArray *vsa_client_policy_grants (const VsaClientPolicy *policy, const char *client);

@@ -34,6 +34,7 @@ typedef enum {
   VSA_CLIENT_FILE_VV,
   VSA_CLIENT_FILE_UNIT,
   VSA_CLIENT_FILE_POLICY,
+  VSA_CLIENT_FILE_KNOWN_HOSTS,
 } VsaClientFileKind;
 
 typedef struct {
@@ -71,6 +72,7 @@ typedef struct {
 #define VSA_CLIENT_IPTABLES_PATH VSA_CLIENT_CONF_DIR "/iptables.rules"
 #define VSA_CLIENT_IP6TABLES_PATH VSA_CLIENT_CONF_DIR "/ip6tables.rules"
 #define VSA_CLIENT_VV_DIR VSA_CLIENT_CONF_DIR "/vv"
+#define VSA_CLIENT_KNOWN_HOSTS_PATH VSA_CLIENT_CONF_DIR "/ssh_known_hosts"
 #define VSA_CLIENT_LAUNCHER_PATH "usr/local/bin/spice-connect"
 #define VSA_CLIENT_UNIT_DIR "etc/systemd/system"
 #define VSA_CLIENT_FIREWALL_UNIT "virt-spice-admin-client-firewall.service"
@@ -89,5 +91,14 @@ GPtrArray *vsa_client_nft_elements (const VsaClientRenderOptions *opts, const ch
 
 /* How many of FILES are directories (DIRECTORIES) or files (!DIRECTORIES). */
 guint vsa_client_files_count (GPtrArray *files, gboolean directories);
+
+/* For the renderer's own files (vsa-client-render.c, the firewall in
+ * vsa-client-firewall-render.c). */
+void vsa_client_add_file (GPtrArray *files, VsaClientFileKind kind, char *path, char *content,
+                          guint mode);
+guint vsa_client_uid_of (const VsaClientRenderOptions *opts, const char *user);
+char *vsa_client_header_comment (const VsaClientRenderOptions *opts, const char *comment_start);
+gboolean vsa_client_render_firewall (const VsaClientRenderOptions *opts, GArray *grants,
+                                     GPtrArray *files, GError **error);
 
 G_END_DECLS

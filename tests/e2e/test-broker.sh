@@ -23,7 +23,7 @@ VM=vsa-e2e-broker
 OFF=vsa-e2e-broker-off
 PORT=20935
 
-tap_plan 37
+tap_plan 40
 broker_check_tools remote-viewer xvfb-run strace
 broker_net 10.235.0 10.236.0 172.31.235 192.168.235
 vsa_e2e_start
@@ -86,12 +86,36 @@ tap_check "the journal recorded the issue with user, VM and address" \
 tap_check "a VM that is off: one line, exit 1" one_line_failure console_as "$ALICE" "$ALICE_ADDR" "$OFF"
 tap_check "... saying it is not running" grep -q "not running" "$T/last-refusal"
 tap_check "sshd refuses alice's key from an address not hers" expect_status 255 console_as "$ALICE" "$OTHER" "$VM"
-# The broker's own address check, past sshd: the console run by hand.
-tap_check "the broker refuses an address not hers: one line, exit 1" one_line_failure \
-    runuser -u "$ALICE" -- env "SSH_CONNECTION=$OTHER 5555 $HOST_ADDR 22" "$VSA" --config "$CONF" console "$VM"
-tap_check "... naming her addresses" grep -q "only from $ALICE_ADDR, not from $OTHER" "$T/last-refusal"
-tap_check "a user not assigned: one line, exit 1" one_line_failure \
-    runuser -u nobody -- env "SSH_CONNECTION=$ALICE_ADDR 5555 $HOST_ADDR 22" "$VSA" --config "$CONF" console "$VM"
+# SSH_CONNECTION is believed only when the kernel shows that connection
+# held by a root sshd and the user's own sshd among the asker's ancestors.
+FORGED="comes from no SSH session of yours"
+tap_check "a forged SSH_CONNECTION (alice's uid, run by hand): one line, exit 1" one_line_failure \
+    runuser -u "$ALICE" -- env "SSH_CONNECTION=$ALICE_ADDR 5555 $HOST_ADDR $SSH_PORT" "$VSA" --config "$CONF" console "$VM"
+tap_check "... saying it is no SSH session of hers" grep -q "$FORGED" "$T/last-refusal"
+tap_check "a user not assigned, by hand: one line, exit 1" one_line_failure \
+    runuser -u nobody -- env "SSH_CONNECTION=$ALICE_ADDR 5555 $HOST_ADDR $SSH_PORT" "$VSA" --config "$CONF" console "$VM"
+# A real, live connection in the socket table, claimed by someone it does
+# not serve: bob's tunnel session claimed by alice, and alice's own
+# session claimed from outside it.
+live_tuple() { # ADDR: "CLIENT CPORT SERVER SPORT" of the established ssh from ADDR
+    ss -tnH state established "( sport = :$SSH_PORT )" | awk -v a="$1" '{ split($3, l, ":"); split($4, r, ":") }
+        r[1] == a { print r[1], r[2], l[1], l[2]; exit }'
+}
+claims_live() { # OWNER ADDR: OWNER's live ssh -N session from ADDR, claimed by alice by hand
+    local pid tuple out status=0
+    from "$2"
+    ip netns exec "$NETNS" ssh "${SSH_OPTIONS[@]}" -i "$T/$1" -N "$1@$HOST_ADDR" </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
+    pid=$!
+    wait_for bash -c "ss -tnH state established '( sport = :$SSH_PORT )' | grep -q '$2:'"
+    tuple=$(live_tuple "$2")
+    out=$(runuser -u "$ALICE" -- env "SSH_CONNECTION=$tuple" "$VSA" --config "$CONF" console "$VM" 2>&1) || status=$?
+    kill "$pid"
+    echo "$1's live connection: $tuple; status $status: $out"
+    [ -n "$tuple" ] && [ "$status" = 1 ] && grep -q "$FORGED" <<<"$out" && ! grep -q '^\[virt-viewer\]' <<<"$out"
+}
+tap_check "alice claiming bob's live SSH connection is refused" claims_live "$BOB" "$BOB_ADDR"
+tap_check "alice's own live connection claimed from outside its session is refused" claims_live "$ALICE" "$ALICE_ADDR"
+tap_check "the journal records the forged origin as a refusal" grep -q "VSA_EVENT=refused .*VSA_REASON=origin" "$T/journal.log"
 refuses_other() {
     local out
     from "$ALICE_ADDR"

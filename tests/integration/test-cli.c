@@ -1258,6 +1258,35 @@ test_export_carries_windows (Fixture *fx, gconstpointer data)
     vsa_policy_find_access (find_vm (policy, "debianx")->policy, "alice")->when));
 }
 
+/* A user with a broker key asks the broker: her access says so and the
+ * policy names the broker's sshd (port, host key); without server-name
+ * the client could not reach it, so export refuses in one line. */
+static void
+test_export_names_the_broker (Fixture *fx, gconstpointer data)
+{
+  static const char *const for_lap[] = { "--client", "192.168.2.22", NULL };
+  g_autofree char *bob_pub = vsa_test_data_path ("tunnel", "keys", "bob.pub", NULL);
+  g_autofree char *host_key = vsa_test_data_path ("tunnel", "keys", "ed25519.pub", NULL);
+  g_autoptr (VsaClientPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+
+  prepare_two_consoles (fx);
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "debianx", "alice", "--client", "192.168.2.22",
+          "--ssh-key", bob_pub);
+  g_assert_false (run_argv (fx, &vsa_command_export, NULL,
+                            (char **) (const char *[]) { "export", NULL }, &error));
+  g_assert_nonnull (strstr (error->message, "set server-name in the configuration"));
+  fx->ctx->config->server_name = g_strdup ("mysrv.example");
+  g_free (fx->ctx->config->broker_host_key);
+  fx->ctx->config->broker_host_key = g_strdup (host_key);
+  fx->ctx->config->broker_ssh_port = 2222;
+  policy = export_policy (fx, for_lap);
+  g_assert_nonnull (strstr (fx->out, "<broker port=\"2222\" host-key=\"ssh-ed25519 AAAA"));
+  g_assert_nonnull (strstr (fx->out, "<access user=\"alice\" client=\"192.168.2.22\" broker=\"yes\"/>"));
+  g_assert_cmpint (policy->broker_port, ==, 2222);
+  g_assert_nonnull (vsa_policy_find_broker_user (find_vm (policy, "debianx")->policy, "alice"));
+}
+
 static void
 test_export_refuses_unpinnable_console (Fixture *fx, gconstpointer data)
 {
@@ -2352,6 +2381,7 @@ main (int argc, char **argv)
   ADD ("/cli/firewall/sync-refused-when-disabled", test_firewall_sync_refused_when_disabled);
   ADD ("/cli/export/for-one-client", test_export_for_one_client);
   ADD ("/cli/export/carries-windows", test_export_carries_windows);
+  ADD ("/cli/export/names-the-broker", test_export_names_the_broker);
   ADD ("/cli/export/refuses-unpinnable-console", test_export_refuses_unpinnable_console);
   ADD ("/cli/export/unreadable-vm-has-no-users", test_export_unreadable_vm_has_no_users);
   ADD ("/cli/volume/attach-adds-disk-and-metadata", test_volume_attach_adds_disk_and_metadata);

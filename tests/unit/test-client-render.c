@@ -45,15 +45,21 @@ load_policy_text (const char *text, GError **error)
 }
 
 static VsaClientPolicy *
-load_fixture (void)
+load_named_fixture (const char *name)
 {
-  g_autofree char *path = vsa_test_data_path ("client", "policy.xml", NULL);
+  g_autofree char *path = vsa_test_data_path ("client", name, NULL);
   g_autofree char *text = vsa_test_read (path);
   g_autoptr (GError) error = NULL;
   VsaClientPolicy *policy = load_policy_text (text, &error);
 
   g_assert_no_error (error);
   return policy;
+}
+
+static VsaClientPolicy *
+load_fixture (void)
+{
+  return load_named_fixture ("policy.xml");
 }
 
 static GHashTable *
@@ -96,21 +102,21 @@ assert_golden_file (const VsaClientFile *file, const char *golden_dir)
   vsa_test_assert_golden (file->content, path);
 }
 
-static void
-test_render_golden (gconstpointer data)
+/* Renders POLICY for CLIENT and compares every file with GOLDEN_DIR;
+ * returns the rendered files (directories left out of the count). */
+static GPtrArray *
+render_against_golden (const VsaClientPolicy *policy, VsaFirewallKind firewall,
+                       const char *golden_dir, guint *ret_n_files)
 {
-  VsaFirewallKind firewall = GPOINTER_TO_INT (data);
-  const char *golden_dir = firewall == VSA_FIREWALL_NFT ? "golden-nft" : "golden-iptables";
-  g_autoptr (VsaClientPolicy) policy = load_fixture ();
   g_autoptr (GHashTable) uids = fixed_uids ();
-  g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GError) error = NULL;
   VsaClientRenderOptions opts;
-  guint n_files = 0;
+  GPtrArray *files;
 
   init_options (&opts, policy, uids, firewall);
   files = vsa_client_render (&opts, &error);
   g_assert_no_error (error);
+  *ret_n_files = 0;
   for (guint i = 0; i < files->len; i++)
     {
       VsaClientFile *file = g_ptr_array_index (files, i);
@@ -118,13 +124,47 @@ test_render_golden (gconstpointer data)
       if (file->kind == VSA_CLIENT_FILE_DIR)
         continue;
       assert_golden_file (file, golden_dir);
-      n_files++;
+      (*ret_n_files)++;
     }
+  return files;
+}
+
+static void
+test_render_golden (gconstpointer data)
+{
+  VsaFirewallKind firewall = GPOINTER_TO_INT (data);
+  g_autoptr (VsaClientPolicy) policy = load_fixture ();
+  guint n_files = 0;
+  g_autoptr (GPtrArray) files = render_against_golden (policy, firewall,
+                                                       firewall == VSA_FIREWALL_NFT ? "golden-nft" : "golden-iptables",
+                                                       &n_files);
+
   /* policy, 3 .vv, firewall (1 or 2), launcher, 3 units, sudoers */
   g_assert_cmpuint (n_files, ==, firewall == VSA_FIREWALL_NFT ? 10 : 11);
   /* The last file is sudoers: installed once all it relies on is there. */
   g_assert_cmpint (((VsaClientFile *) g_ptr_array_index (files, files->len - 1))->kind, ==,
                    VSA_CLIENT_FILE_SUDOERS);
+}
+
+/* policy-broker.xml: bob asks the broker for leaptest, so his launcher
+ * row and sudo rule name its host and port (--stdin), the client gets the
+ * broker's pinned host key, and no leaptest.vv. */
+static void
+test_render_golden_broker (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-broker.xml");
+  g_autoptr (GError) error = NULL;
+  guint n_files = 0;
+  g_autoptr (GPtrArray) files = render_against_golden (policy, VSA_FIREWALL_NFT, "golden-broker", &n_files);
+  g_autofree char *xml = vsa_client_policy_to_xml (policy);
+  g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
+
+  for (guint i = 0; i < files->len; i++)
+    g_assert_null (strstr (((VsaClientFile *) g_ptr_array_index (files, i))->path, "leaptest.vv"));
+  /* policy, 2 .vv, known hosts, firewall, launcher, 3 units, sudoers */
+  g_assert_cmpuint (n_files, ==, 10);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->broker_port, ==, 2222);
 }
 
 static const VsaClientFile *
@@ -172,11 +212,9 @@ test_render_modes (void)
 
 /* The export format round-trips and is valid against its schema. */
 static void
-test_policy_round_trip_and_schema (gconstpointer data)
+test_policy_round_trip_and_schema (gconstpointer fixture)
 {
-  g_autofree char *path = vsa_test_data_path ("client", data, NULL);
-  g_autofree char *text = vsa_test_read (path);
-  g_autoptr (VsaClientPolicy) policy = load_policy_text (text, NULL);
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture (fixture);
   g_autofree char *xml = vsa_client_policy_to_xml (policy);
   g_autoptr (GError) error = NULL;
   g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
@@ -206,6 +244,13 @@ typedef struct {
 } BadPolicy;
 
 static const BadPolicy bad_policies[] = {
+  { "broker-user-without-broker", "user=\"bob\" client=\"192.168.2.22\"/>\n    <access user=\"alice\" client=\"mylap",
+    "user=\"bob\" client=\"192.168.2.22\" broker=\"yes\"/>\n    <access user=\"alice\" client=\"mylap",
+    "users ask the console broker but the policy names none" },
+  { "broker-bad-host-key", "<ca>", "<broker port=\"22\" host-key=\"ssh-ed25519 not-base64\"/><ca>",
+    "the broker's sshd host key: " },
+  { "broker-no-server-name", "<server name=\"mysrv.example\"", "<broker port=\"22\" host-key=\"ssh-ed25519 AAAA\"/><server",
+    "needs the server's name" },
   { "doctype", "<client-policy ", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><client-policy ", "document type declarations are not allowed" },
   { "wrong-namespace", "xmlns/client-policy/1.0", "xmlns/console/1.0", "not a version 1 virt-spice-admin client policy" },
   { "wrong-version", "version=\"1\"", "version=\"2\"", "not a version 1" },
@@ -489,11 +534,14 @@ test_template_missing_value (void)
 static const VsaTestEntry client_render_tests[] = {
   VSA_TEST_DATA ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden),
   VSA_TEST_DATA ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden),
+  VSA_TEST ("/client-render/golden/broker", test_render_golden_broker),
   VSA_TEST ("/client-render/modes-and-owners", test_render_modes),
   VSA_TEST_CASES ("/client-render/windows", window_cases, test_render_windows),
   VSA_TEST ("/client-render/windows/none-no-sync-units", test_render_no_windows_no_sync),
   VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema", "policy.xml", test_policy_round_trip_and_schema),
   VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/windows", "windows/policy.xml",
+                 test_policy_round_trip_and_schema),
+  VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/broker", "policy-broker.xml",
                  test_policy_round_trip_and_schema),
   VSA_TEST ("/client-render/escape/sudoers", test_sudoers_escape),
   VSA_TEST ("/client-render/escape/file-name", test_file_name_encode),

@@ -58,8 +58,12 @@ copy_access (const char *client, const VsaPolicy *from, VsaClientVm *vm)
 
           if (client && !vsa_client_matches (address, client))
             continue;
+          VsaBrokerUser *broker_user = vsa_policy_find_broker_user (from, access->user);
+
           vsa_policy_assign (vm->policy, access->user, clients);
           vsa_policy_set_when (vm->policy, access->user, access->when);
+          if (broker_user && broker_user->key)
+            vsa_policy_ensure_broker_user (vm->policy, access->user);
           any = TRUE;
         }
     }
@@ -114,4 +118,44 @@ vsa_client_export_unreadable_vm (const char *name, xmlDoc *config_doc)
   address = vsa_inet_canonical (spice.listen, NULL);
   return vsa_client_vm_new (name, address, spice.tls_port,
                             sasl_env ? VSA_AUTH_SASL : VSA_AUTH_PASSWORD);
+}
+
+/* Users with a broker key ask `ssh USER@SERVER console VM`: the client
+ * needs the server's name, the sshd port and sshd's host key to pin. */
+gboolean
+vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (VsaSshKey) key = NULL;
+  gboolean any = FALSE;
+  gsize len = 0;
+
+  for (guint i = 0; i < policy->vms->len; i++)
+    any |= ((VsaClientVm *) g_ptr_array_index (policy->vms, i))->policy->broker_users->len > 0;
+  if (!any)
+    return TRUE;
+  if (config->server_name == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
+                   "users ask the console broker, so clients need the server's name; "
+                   "set server-name in the configuration");
+      return FALSE;
+    }
+  if (!vsa_file_read_bounded (config->broker_host_key, "sshd's host key", VSA_SSH_KEY_FILE_MAX,
+                              &text, &len, error) ||
+      (key = vsa_ssh_key_parse (text, len, error)) == NULL)
+    {
+      g_prefix_error (error, "broker-host-key: ");
+      return FALSE;
+    }
+  policy->broker_port = (int) config->broker_ssh_port;
+  policy->broker_host_key = g_strdup_printf ("%s %s", key->type, key->blob);
+  return TRUE;
+}
+
+void
+vsa_client_export_drop_broker (VsaClientPolicy *policy)
+{
+  for (guint i = 0; i < policy->vms->len; i++)
+    g_ptr_array_set_size (((VsaClientVm *) g_ptr_array_index (policy->vms, i))->policy->broker_users, 0);
 }

@@ -30,4 +30,12 @@ VsaClientVm *vsa_client_export_vm (const char *name, const VsaPolicy *policy, co
  * pinned (no XML, no SPICE, no fixed TLS port on one address). */
 VsaClientVm *vsa_client_export_unreadable_vm (const char *name, xmlDoc *config_doc);
 
+/* After the consoles: the broker's sshd (port, host key) when some user
+ * asks the broker. */
+gboolean vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy,
+                                   GError **error);
+
+/* No broker: every user gets a .vv file (apply's multi-server bundles). */
+void vsa_client_export_drop_broker (VsaClientPolicy *policy);
+
 G_END_DECLS

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* virt-spice-admin-client-open -- REMOTE-VIEWER GROUP FILE: the root half of
- * spice-connect.  sudo runs it as root with exactly the arguments the
- * sudoers rule pins for the calling user (her own .vv file among them).
+/* virt-spice-admin-client-open -- REMOTE-VIEWER GROUP FILE
+ * virt-spice-admin-client-open --stdin -- REMOTE-VIEWER GROUP HOST TLS-PORT
+ * The root half of spice-connect.  sudo runs it as root with exactly the
+ * arguments the sudoers rule pins for the calling user (her own .vv file,
+ * or the host and port of one of her consoles, among them).
  *
  * The .vv files are root:root 0600 in root-only directories, so no group
  * reads them.  This program reads the caller's own file, then becomes the
@@ -11,6 +13,13 @@
  * remote-viewer on /dev/fd/3.  Whatever code remote-viewer loads (a GTK
  * module from her settings.ini or her display's XSETTINGS) runs with
  * nothing another user's files would let it read.
+ *
+ * With --stdin the .vv is the one-time file the console broker sent her
+ * (`ssh USER@SERVER console VM`), on a pipe from her spice-connect.  She
+ * wrote what arrives there, so it is read only after the switch, by her,
+ * and handed on only if it is a plain SPICE .vv (known keys only, no
+ * proxy, no plain port) for the HOST and TLS-PORT her rule pins: a
+ * crafted file opens nothing she could not open anyway.
  *
  * libc only, as small as it can be: it runs as root under sudo. */
 #define _GNU_SOURCE
@@ -31,6 +40,13 @@
 #define VV_MAX (1024 * 1024) /* a CA bundle of a few certificates and some keys */
 #define VV_FD 3
 #define MAX_GROUPS 1024
+
+/* What vsa_vv_render writes; anything else (proxy, port, usb-filter, an
+ * [ovirt] group...) is refused. */
+static const char *const vv_keys[] = {
+  "type", "title", "host", "tls-port", "secure-channels", "host-subject", "ca", "username",
+  "password", "delete-this-file", NULL,
+};
 
 static void __attribute__ ((noreturn, format (printf, 1, 2)))
 die (const char *format, ...)
@@ -127,6 +143,89 @@ read_own_file (const char *file, size_t *ret_len)
   return data;
 }
 
+static char *
+read_stdin (size_t *ret_len)
+{
+  char *data = malloc (VV_MAX + 1);
+  size_t len = 0;
+
+  if (data == NULL)
+    die ("out of memory");
+  for (;;)
+    {
+      ssize_t n = read (STDIN_FILENO, data + len, VV_MAX + 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        die ("cannot read the connection file from the broker: %s", strerror (errno));
+      if (n == 0)
+        break;
+      len += (size_t) n;
+      if (len > VV_MAX)
+        die ("the connection file from the broker is over %d bytes; ask the administrator", VV_MAX);
+    }
+  if (len == 0)
+    die ("the broker sent no connection file");
+  data[len] = '\0';
+  *ret_len = len;
+  return data;
+}
+
+static int
+key_index (const char *line, size_t key_len)
+{
+  for (int i = 0; vv_keys[i]; i++)
+    if (strlen (vv_keys[i]) == key_len && strncmp (line, vv_keys[i], key_len) == 0)
+      return i;
+  return -1;
+}
+
+static int
+value_is (const char *value, size_t len, const char *wanted)
+{
+  return len == strlen (wanted) && strncmp (value, wanted, len) == 0;
+}
+
+/* One [virt-viewer] group of known keys, each once; type spice, every
+ * channel on TLS, to exactly HOST and TLS-PORT. */
+static void
+check_vv (const char *data, size_t len, const char *host, const char *tls_port)
+{
+  unsigned seen = 0;
+  int in_group = 0;
+
+  if (memchr (data, '\0', len) != NULL)
+    die ("the connection file from the broker is not text");
+  for (const char *line = data; line < data + len;)
+    {
+      const char *end = memchr (line, '\n', (size_t) (data + len - line));
+      size_t line_len = end ? (size_t) (end - line) : (size_t) (data + len - line);
+      const char *eq = memchr (line, '=', line_len);
+      int key = eq ? key_index (line, (size_t) (eq - line)) : -1;
+      const char *value = eq ? eq + 1 : NULL;
+      size_t value_len = eq ? line_len - (size_t) (eq + 1 - line) : 0;
+
+      if (line_len == 0 || line[0] == '#')
+        ;
+      else if (!in_group && value_is (line, line_len, "[virt-viewer]"))
+        in_group = 1;
+      else if (!in_group || key < 0 || (seen & (1u << key)))
+        die ("the connection file from the broker has '%.*s', which a console .vv does not; refused",
+             (int) (eq ? (size_t) (eq - line) : line_len > 40 ? 40 : line_len), line);
+      else if ((key == 0 && !value_is (value, value_len, "spice")) ||
+               (key == 2 && !value_is (value, value_len, host)) ||
+               (key == 3 && !value_is (value, value_len, tls_port)) ||
+               (key == 4 && !value_is (value, value_len, "all")))
+        die ("the connection file from the broker is not for %s port %s over TLS (%.*s); refused",
+             host, tls_port, (int) (value_len > 80 ? 80 : value_len), value);
+      else
+        seen |= 1u << key;
+      line = end ? end + 1 : data + len;
+    }
+  if ((seen & 0x1d) != 0x1d) /* type, host, tls-port, secure-channels */
+    die ("the connection file from the broker lacks type, host, tls-port or secure-channels; refused");
+}
+
 /* Her own groups, and GROUP so that she may execute remote-viewer. */
 static void
 become (const struct passwd *pw, const char *group)
@@ -187,6 +286,15 @@ set_session (const struct passwd *pw)
     die ("cannot change to '/': %s", strerror (errno));
 }
 
+static void __attribute__ ((noreturn))
+run_viewer (const struct passwd *pw, const char *viewer, char *data, size_t len)
+{
+  hand_over (data, len);
+  set_session (pw);
+  execv (viewer, (char *[]) { (char *) viewer, (char *) "--", (char *) "/dev/fd/3", NULL });
+  die ("cannot run %s: %s", viewer, strerror (errno));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,14 +302,21 @@ main (int argc, char **argv)
   char *data;
   size_t len = 0;
 
+  if (argc == 7 && strcmp (argv[1], "--stdin") == 0 && strcmp (argv[2], "--") == 0 &&
+      argv[3][0] == '/')
+    {
+      pw = caller ();
+      become (pw, argv[4]);
+      data = read_stdin (&len);
+      check_vv (data, len, argv[5], argv[6]);
+      run_viewer (pw, argv[3], data, len);
+    }
   if (argc != 5 || strcmp (argv[1], "--") != 0 || argv[2][0] != '/')
-    die ("usage: virt-spice-admin-client-open -- REMOTE-VIEWER GROUP FILE (through sudo; use spice-connect)");
+    die ("usage: virt-spice-admin-client-open [--stdin] -- REMOTE-VIEWER GROUP FILE|HOST TLS-PORT "
+         "(through sudo; use spice-connect)");
   pw = caller ();
   check_path (argv[4], pw->pw_name);
   data = read_own_file (argv[4], &len);
   become (pw, argv[3]);
-  hand_over (data, len);
-  set_session (pw);
-  execv (argv[2], (char *[]) { argv[2], (char *) "--", (char *) "/dev/fd/3", NULL });
-  die ("cannot run %s: %s", argv[2], strerror (errno));
+  run_viewer (pw, argv[2], data, len);
 }

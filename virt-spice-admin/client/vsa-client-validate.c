@@ -90,6 +90,8 @@ validate_file (const VsaClientFile *file, const char *path, GError **error)
       return validate_vv (path, error);
     case VSA_CLIENT_FILE_POLICY:
       return validate_policy_copy (path, error);
+    case VSA_CLIENT_FILE_KNOWN_HOSTS:
+      return vsa_run ((const char *const[]) { "ssh-keygen", "-l", "-f", path, NULL }, NULL, error);
     case VSA_CLIENT_FILE_UNIT: /* all units at once, below */
     case VSA_CLIENT_FILE_DIR:
       return TRUE;

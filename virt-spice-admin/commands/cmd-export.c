@@ -74,7 +74,8 @@ build_policy (VsaContext *ctx, const ExportRequest *req, GPtrArray **ret_vms, GE
       if (vm)
         vsa_client_policy_add_vm (policy, vm);
     }
-  if (!vsa_client_policy_validate (policy, error))
+  if (!vsa_client_export_finish (ctx->config, policy, error) ||
+      !vsa_client_policy_validate (policy, error))
     return NULL;
   *ret_vms = g_steal_pointer (&vms);
   return g_steal_pointer (&policy);

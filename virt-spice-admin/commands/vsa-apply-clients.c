@@ -39,6 +39,10 @@ build_policy (const VsaConfig *config, const VsaManifest *manifest, GPtrArray *c
           vsa_client_policy_add_vm (policy, vm);
         }
     }
+  /* A manifest's consoles span several servers, and a client policy
+   * names one broker: apply's bundles keep per-user .vv files. */
+  if (policy)
+    vsa_client_export_drop_broker (policy);
   if (policy == NULL || !vsa_client_policy_validate (policy, error))
     return NULL;
   return g_steal_pointer (&policy);

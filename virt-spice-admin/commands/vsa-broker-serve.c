@@ -7,6 +7,7 @@
 #include "vsa-journal.h"
 #include "vsa-libvirt.h"
 #include "vsa-sessions.h"
+#include "vsa-ssh-origin.h"
 #include "vsa-ticket.h"
 #include "vsa-time.h"
 
@@ -247,6 +248,9 @@ answer (VsaContext *ctx, const VsaPeer *peer, const char *text, gsize len)
       !vsa_broker_request_parse (text, len, &r.request, &error) ||
       (r.client = vsa_ssh_connection_client (r.request.ssh_connection, &error)) == NULL)
     return refused (&r, "request", error->message);
+  if (!vsa_ssh_origin_verify (peer->pid, peer->uid, r.request.ssh_connection,
+                              ctx->config->sshd_binary, &error))
+    return refused (&r, "origin", error->message);
   if (!load_vm (&r, &error))
     {
       journal (&r, VSA_JOURNAL_ERR, "failed", "error", error->message, NULL);

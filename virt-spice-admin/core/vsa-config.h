@@ -63,6 +63,8 @@ typedef struct {
   char *broker_command;            /* ForceCommand of broker accounts */
   char *console_shell;             /* the shell of broker accounts */
   char *broker_authorized_keys_dir;
+  guint broker_ssh_port;           /* the sshd port clients ask the broker on */
+  char *broker_host_key;           /* sshd's public host key, which clients pin */
   char *systemd_unit_dir;          /* where `broker install` puts its units */
   char *journal_socket;            /* journald's native socket */
   char *time_zone;                 /* of access windows; "": the host's local zone */
