@@ -1394,7 +1394,7 @@ test_edit_recheck_sees_new_definition (Fixture *fx, gconstpointer data)
   g_autoptr (VsaEdit) edit = prepare_edit (fx, "leaptest", assign_alice);
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (vsa_libvirt_define (fx->ctx->conn, edit->new_canonical, TRUE, &error));
+  g_assert_true (vsa_libvirt_define (fx->ctx->conn, edit->new_canonical, TRUE, NULL, &error));
   g_assert_cmpint (vsa_edit_recheck (edit, &error), ==, VSA_DEFINE_CHANGED);
   g_assert_no_error (error);
 }
@@ -1424,7 +1424,7 @@ test_edit_recheck_cannot_tell (Fixture *fx, gconstpointer data)
 
   xmlNodeSetContent (vsa_xml_child (xmlDocGetRootElement (other), "vcpu"), BAD_CAST "2");
   other_xml = vsa_xml_serialize (other);
-  g_assert_true (vsa_libvirt_define (fx->ctx->conn, other_xml, TRUE, &error));
+  g_assert_true (vsa_libvirt_define (fx->ctx->conn, other_xml, TRUE, NULL, &error));
   g_assert_cmpint (vsa_edit_recheck (edit, &error), ==, VSA_DEFINE_UNKNOWN);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_UNCONFIRMED);
   g_assert_cmpstr (error->message, ==, "its definition is now neither the old one nor the one requested");

@@ -267,6 +267,7 @@ gboolean
 vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
 {
   g_autoptr (GError) define_error = NULL;
+  gboolean running = TRUE;
 
   if (!edit->changed)
     return TRUE;
@@ -275,8 +276,12 @@ vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
       g_prefix_error (error, "not changed: ");
       return FALSE;
     }
-  if (vsa_libvirt_define (edit->conn, edit->new_canonical, edit->validate, &define_error))
-    return TRUE;
+  if (vsa_libvirt_define (edit->conn, edit->new_canonical, edit->validate, &running,
+                          &define_error))
+    {
+      edit->defined_shut_off = !running;
+      return TRUE;
+    }
   return report_failed_define (ctx, edit, define_error, error);
 }
 

@@ -49,6 +49,8 @@ typedef struct {
   VsaPolicy *policy;    /* as defined; NULL: not managed */
   gboolean changed;
   gboolean reply_lost;  /* commit: libvirt did not confirm the define, a re-read did */
+  gboolean defined_shut_off; /* commit: libvirt's reply said the domain was not running: its
+                              * next start reads the new definition, nothing live to update */
   char *backup;         /* commit: where the old XML was saved */
   gboolean validate;    /* the change needs libvirt's schema check on define */
 } VsaEdit;

@@ -10,6 +10,7 @@ vsa_vm_record_free (VsaVmRecord *record)
   if (record == NULL)
     return;
   g_free (record->name);
+  g_clear_pointer (&record->dom, virDomainFree);
   g_clear_pointer (&record->config_doc, xmlFreeDoc);
   g_clear_pointer (&record->live_doc, xmlFreeDoc);
   vsa_policy_free (record->policy);
@@ -54,7 +55,11 @@ read_record (virDomain *dom, VsaInventoryFlags flags, GError **error)
   gboolean running_only = (flags & VSA_INVENTORY_RUNNING_ONLY) != 0;
 
   record->name = g_strdup (virDomainGetName (dom));
-  record->running = virDomainIsActive (dom) == 1;
+  /* The id came with the listing or the lookup (-1: shut off): what
+   * virDomainIsActive would answer, without one more call per domain. */
+  record->running = virDomainGetID (dom) != (unsigned int) -1;
+  virDomainRef (dom);
+  record->dom = dom;
   if (running_only && !record->running)
     return NULL;
   if (running_only || read_config (dom, record, flags, error))
@@ -195,15 +200,26 @@ vsa_inventory_count_unreadable (GPtrArray *records, char **ret_names)
   return n;
 }
 
+static void
+free_domain (gpointer dom)
+{
+  virDomainFree (dom);
+}
+
 /* Every graphics port any other domain configures or (when running)
- * really uses, mapped to that domain's name.  A domain that cannot be
+ * really uses, mapped to that domain's name; *RET_DOMAINS (if not NULL)
+ * every domain listed, by name, for a caller that goes on to edit them.  A domain that cannot be
  * read holds no port here: libvirt refuses a clash at start anyway. */
 GHashTable *
-vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error)
+vsa_inventory_ports_in_use (virConnect *conn, const char *except, GHashTable **ret_domains,
+                            GError **error)
 {
   g_autoptr (GPtrArray) vms = vsa_inventory_collect (conn, NULL, VSA_INVENTORY_LIVE |
                                                      VSA_INVENTORY_BEST_EFFORT, error);
   g_autoptr (GHashTable) used = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  g_autoptr (GHashTable) domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                          free_domain);
 
   if (vms == NULL)
     return NULL;
@@ -212,6 +228,8 @@ vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error
       VsaVmRecord *vm = g_ptr_array_index (vms, i);
       g_autoptr (GArray) ports = g_array_new (FALSE, FALSE, sizeof (int));
 
+      if (vm->dom != NULL)
+        g_hash_table_insert (domains, g_strdup (vm->name), g_steal_pointer (&vm->dom));
       if (g_strcmp0 (vm->name, except) == 0)
         continue;
       if (vm->config_doc != NULL)
@@ -222,5 +240,7 @@ vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error
         g_hash_table_replace (used, GINT_TO_POINTER (g_array_index (ports, int, j)),
                               g_strdup (vm->name));
     }
+  if (ret_domains != NULL)
+    *ret_domains = g_steal_pointer (&domains);
   return g_steal_pointer (&used);
 }

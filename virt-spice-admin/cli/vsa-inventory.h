@@ -23,6 +23,7 @@ typedef enum {
 
 typedef struct {
   char *name;
+  virDomain *dom;          /* the handle listed or looked up (it carries the id) */
   gboolean running;
   xmlDoc *config_doc;      /* inactive; NULL with RUNNING_ONLY */
   xmlDoc *live_doc;        /* NULL when shut off or not asked for */
@@ -42,6 +43,7 @@ GPtrArray *vsa_inventory_collect (virConnect *conn, char **only, VsaInventoryFla
 GPtrArray *vsa_inventory_collect_except (virConnect *conn, GHashTable *known,
                                          VsaInventoryFlags flags, GError **error);
 guint vsa_inventory_count_unreadable (GPtrArray *records, char **ret_names);
-GHashTable *vsa_inventory_ports_in_use (virConnect *conn, const char *except, GError **error);
+GHashTable *vsa_inventory_ports_in_use (virConnect *conn, const char *except,
+                                        GHashTable **ret_domains, GError **error);
 
 G_END_DECLS

@@ -139,14 +139,20 @@ vsa_libvirt_is_active (virDomain *dom, GError **error)
 }
 
 gboolean
-vsa_libvirt_define (virConnect *conn, const char *xml, gboolean validate, GError **error)
+vsa_libvirt_define (virConnect *conn, const char *xml, gboolean validate,
+                    gboolean *ret_running, GError **error)
 {
   g_autoptr (virDomain) dom = virDomainDefineXMLFlags (conn, xml,
                                                        validate ? VIR_DOMAIN_DEFINE_VALIDATE : 0);
   g_autofree char *detail = NULL;
 
   if (dom != NULL)
-    return TRUE;
+    {
+      /* The reply carries the domain's id, -1 while it is shut off. */
+      if (ret_running != NULL)
+        *ret_running = virDomainGetID (dom) != (unsigned int) -1;
+      return TRUE;
+    }
   /* Taken first: asking whether the connection lives clears it. */
   detail = g_strdup (virGetLastErrorMessage ());
   /* libvirtd may have saved the new definition and died before replying. */

@@ -19,9 +19,11 @@ virDomain *vsa_libvirt_lookup (virConnect *conn, const char *name, GError **erro
 char *vsa_libvirt_get_xml (virDomain *dom, unsigned int flags, GError **error);
 xmlDoc *vsa_libvirt_get_doc (virDomain *dom, unsigned int flags, GError **error);
 gboolean vsa_libvirt_is_active (virDomain *dom, GError **error);
-/* VALIDATE: against libvirt's domain schema (see vsa-define-check.h). */
+/* VALIDATE: against libvirt's domain schema (see vsa-define-check.h).
+ * *RET_RUNNING (if not NULL): whether the domain ran when libvirt stored
+ * the definition, from its reply. */
 gboolean vsa_libvirt_define (virConnect *conn, const char *xml, gboolean validate,
-                             GError **error);
+                             gboolean *ret_running, GError **error);
 gboolean vsa_libvirt_set_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

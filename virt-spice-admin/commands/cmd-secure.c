@@ -161,7 +161,7 @@ read_request (VsaContext *ctx, VsaInvocation *inv, SecureRequest *req, GError **
        req->new_password == NULL) ||
       (req->new_password && !vsa_spice_validate_password (req->new_password, error)))
     return FALSE;
-  req->used_ports = vsa_inventory_ports_in_use (ctx->conn, inv->vm, error);
+  req->used_ports = vsa_inventory_ports_in_use (ctx->conn, inv->vm, NULL, error);
   return req->used_ports != NULL;
 }
 

@@ -125,11 +125,13 @@ run_host (gpointer data, gpointer user_data)
   HostJob *job = data;
   g_autoptr (GError) error = g_steal_pointer (&job->connect_error);
   g_autoptr (GHashTable) host_ports = NULL;
+  g_autoptr (GHashTable) host_domains = NULL;
 
   (void) user_data;
   if (error == NULL && job->conn == NULL)
     job->conn = vsa_libvirt_open (job->host->uri, &error);
-  if (error != NULL || (host_ports = vsa_inventory_ports_in_use (job->conn, NULL, &error)) == NULL)
+  if (error != NULL || (host_ports = vsa_inventory_ports_in_use (job->conn, NULL, &host_domains,
+                                                                    &error)) == NULL)
     {
       fail_vms_from (job, 0, error);
       return;
@@ -147,7 +149,7 @@ run_host (gpointer data, gpointer user_data)
           return;
         }
       if (!vsa_apply_vm (job->ctx, job->conn, job->host->name, vm, job->opts, host_ports,
-                         job->report, job->converged, &vm_error))
+                         host_domains, job->report, job->converged, &vm_error))
         vsa_apply_report_failure (job->report, job->host->name, vm->name, vm_error);
     }
 }

@@ -32,8 +32,8 @@ void vsa_apply_report_merge (VsaApplyReport *into, VsaApplyReport *from);
 /* One VM over CONN; adds its row to REPORT and its console to CONSOLES. */
 gboolean vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host,
                        const VsaManifestVm *vm, const VsaApplyOptions *opts,
-                       GHashTable *host_ports, VsaApplyReport *report, GPtrArray *consoles,
-                       GError **error);
+                       GHashTable *host_ports, GHashTable *host_domains,
+                       VsaApplyReport *report, GPtrArray *consoles, GError **error);
 
 /* Every host, in parallel; RET_CONSOLES gets, per host in manifest order,
  * a GPtrArray of VsaApplyConsole * (NULL when the host could not be read). */

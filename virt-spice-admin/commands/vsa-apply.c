@@ -6,6 +6,7 @@
 #include "vsa-error.h"
 #include "vsa-inventory.h"
 #include "vsa-libvirt.h"
+#include "vsa-names.h"
 #include "vsa-live.h"
 #include "vsa-nft.h"
 #include "vsa-qemu.h"
@@ -16,6 +17,7 @@
 #include "vsa-volume.h"
 #include "vsa-sasl-vault.h"
 
+#include <libvirt/virterror.h>
 #include <string.h>
 
 /* --- the consoles the client hosts see ------------------------------------ */
@@ -428,7 +430,8 @@ commit_vm (VsaContext *ctx, const char *host, VsaEdit *edit, VmRequest *req,
   if (sasl && !vsa_sasl_vault_sync (ctx->config, req->vm->name, edit->policy, now, FALSE, NULL,
                                     error))
     return FALSE;
-  return !edit->changed || vsa_live_apply_policy (ctx, edit->dom, edit->policy, error);
+  return !edit->changed || edit->defined_shut_off ||
+         vsa_live_apply_policy (ctx, edit->dom, edit->policy, error);
 }
 
 /* The users the edit took away (--prune), in the order they were listed. */
@@ -506,10 +509,45 @@ record_port (GHashTable *host_ports, const char *vm, int port)
   g_hash_table_insert (host_ports, GINT_TO_POINTER (port), g_strdup (vm));
 }
 
+/* The handle the host's listing gave (one lookup less), else a lookup. */
+static virDomain *
+find_domain (virConnect *conn, GHashTable *host_domains, const char *name, GError **error)
+{
+  virDomain *listed = g_hash_table_lookup (host_domains, name);
+
+  if (listed == NULL)
+    return vsa_libvirt_lookup (conn, name, error);
+  if (!vsa_validate_vm_name (name, error))
+    return NULL;
+  virDomainRef (listed);
+  return listed;
+}
+
+/* Under the VM's lock, as vsa_edit_prepare reads it.  A listed handle
+ * names the domain by its UUID: one undefined (or defined anew) since the
+ * listing is looked up by name again, as it would have been without it. */
+static VsaEdit *
+prepare_edit (VsaContext *ctx, virConnect *conn, virDomain **dom, VmRequest *req,
+              GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  VsaEdit *edit = vsa_edit_prepare (ctx, *dom, converge_vm_transform, req, &local_error);
+
+  if (edit == NULL && virGetLastErrorCode () == VIR_ERR_NO_DOMAIN)
+    {
+      g_clear_pointer (dom, virDomainFree);
+      *dom = vsa_libvirt_lookup (conn, req->vm->name, error);
+      return *dom ? vsa_edit_prepare (ctx, *dom, converge_vm_transform, req, error) : NULL;
+    }
+  if (edit == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return edit;
+}
+
 gboolean
 vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaManifestVm *vm,
-              const VsaApplyOptions *opts, GHashTable *host_ports, VsaApplyReport *report,
-              GPtrArray *consoles, GError **error)
+              const VsaApplyOptions *opts, GHashTable *host_ports, GHashTable *host_domains,
+              VsaApplyReport *report, GPtrArray *consoles, GError **error)
 {
   g_auto (VmRequest) req = { ctx->config, vm, opts };
   g_autoptr (virDomain) dom = NULL;
@@ -523,9 +561,9 @@ vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaMani
   gboolean changed;
 
   req.used_ports = ports_of_others (host_ports, vm->name);
-  if ((dom = vsa_libvirt_lookup (conn, vm->name, error)) == NULL ||
+  if ((dom = find_domain (conn, host_domains, vm->name, error)) == NULL ||
       !prepare_inputs (ctx->config, &req, error) ||
-      (edit = vsa_edit_prepare (ctx, dom, converge_vm_transform, &req, error)) == NULL)
+      (edit = prepare_edit (ctx, conn, &dom, &req, error)) == NULL)
     return FALSE;
   new_users = users_without_credential (&req);
   pruned = removed_users (edit);
