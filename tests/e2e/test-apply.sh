@@ -11,7 +11,7 @@ VSA=$1 HOOK=$2
 A=vsa-e2e-apply-a
 B=vsa-e2e-apply-b
 
-tap_plan 9
+tap_plan 12
 vsa_e2e_start
 e2e_define_fixture "$A" ""
 e2e_define_fixture "$B" "<graphics type='spice' port='5930' autoport='no' listen='0.0.0.0'/>"
@@ -44,4 +44,32 @@ tap_check "qemu got the declared environment" bash -c "tr '\\0' '\\n' </proc/$pi
 tap_check "a second apply reports 0 changes" bash -c "\"\$0\" -c '$E2E_URI' -q apply '$MANIFEST' >'$out' && grep -qx '0 changed, 2 unchanged, 0 failed' '$out'" "$VSA"
 tap_check "--dry-run then prints no diff" bash -c "\"\$0\" -c '$E2E_URI' -q apply --dry-run '$MANIFEST' >'$out' && ! grep -q '^---' '$out'" "$VSA"
 tap_check "the console still opens (the running VM was not disturbed)" expect_status 0 "$VSA" -c "$E2E_URI" probe "$A" --timeout 20
+
+# A change to the running VM reaches its live metadata (the define's reply
+# says it runs), not only its next start.
+sed 's|<user name="alice">|<user name="carol"/><user name="alice">|' "$MANIFEST" >"$MANIFEST.carol"
+tap_check "a change to the running VM is applied to its live metadata too" bash -c "\"\$0\" -c '$E2E_URI' -q apply '$MANIFEST.carol' >'$out' && grep -qx '1 changed, 1 unchanged, 0 failed' '$out' && virsh -c '$E2E_URI' metadata '$A' --live --uri http://virt-spice-admin.org/xmlns/console/1.0 | grep -q 'user=.carol.'" "$VSA"
+
+# The listing apply starts with names each domain by its UUID: a VM
+# defined anew (new UUID) while apply waits for its lock is read by name
+# again and converged as it is then.  A holder of B's lock keeps apply
+# waiting between its listing and B's edit.
+mkdir -p "$VSA_E2E_STATE/locks"
+flock "$VSA_E2E_STATE/locks/$B.lock" -c "while [ ! -e '$VSA_E2E_STATE/release' ]; do sleep 0.05; done" {E2E_LOCK_FD}>&- &
+holder=$!
+sed 's|<user name="bob"/>|<user name="bob"/><user name="dave"/>|' "$MANIFEST" >"$MANIFEST.dave"
+"$VSA" -c "$E2E_URI" -q apply "$MANIFEST.dave" >"$out" 2>&1 {E2E_LOCK_FD}>&- &
+applier=$!
+for _ in $(seq 200); do
+    ls -l "/proc/$applier/fd" 2>/dev/null | grep -q "$B.lock" && break
+    sleep 0.05
+done
+tap_check "apply waits for B's lock after listing the domains" bash -c "ls -l /proc/$applier/fd | grep -q '$B.lock'"
+e2e_define_fixture "$B" "<graphics type='spice' port='5930' autoport='no' listen='0.0.0.0'/>" >&2
+touch "$VSA_E2E_STATE/release"
+wait "$holder" || true
+apply_rc=0
+wait "$applier" || apply_rc=$?
+sed 's/^/# /' "$out"
+tap_check "B, defined anew meanwhile, is converged (looked up by name again)" bash -c "[ $apply_rc = 0 ] && grep -qx '1 changed, 1 unchanged, 0 failed' '$out' && virsh -c '$E2E_URI' dumpxml --inactive '$B' | grep -q 'user=.dave.'"
 tap_done

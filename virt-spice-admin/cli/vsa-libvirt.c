@@ -95,15 +95,21 @@ vsa_libvirt_lookup (virConnect *conn, const char *name, GError **error)
   return dom;
 }
 
+/* The name is taken first: each libvirt call clears the last error. */
 char *
 vsa_libvirt_get_xml (virDomain *dom, unsigned int flags, GError **error)
 {
+  const char *name = virDomainGetName (dom);
   char *raw = virDomainGetXMLDesc (dom, flags);
   char *copy;
 
   if (raw == NULL)
     {
-      vsa_libvirt_set_error (error, "cannot read the XML of VM '%s'", virDomainGetName (dom));
+      /* NO_DOMAIN: undefined since DOM was looked up or listed. */
+      g_set_error (error, VSA_ERROR,
+                   virGetLastErrorCode () == VIR_ERR_NO_DOMAIN ? VSA_ERROR_NOT_FOUND
+                                                               : VSA_ERROR_LIBVIRT,
+                   "cannot read the XML of VM '%s': %s", name, virGetLastErrorMessage ());
       return NULL;
     }
   /* Move into GLib's allocator so callers can g_autofree it. */
@@ -130,11 +136,11 @@ vsa_libvirt_get_doc (virDomain *dom, unsigned int flags, GError **error)
 gboolean
 vsa_libvirt_is_active (virDomain *dom, GError **error)
 {
+  const char *name = virDomainGetName (dom);
   int active = virDomainIsActive (dom);
 
   if (active < 0)
-    return vsa_libvirt_set_error (error, "cannot tell whether VM '%s' is running",
-                                  virDomainGetName (dom));
+    return vsa_libvirt_set_error (error, "cannot tell whether VM '%s' is running", name);
   return active == 1;
 }
 

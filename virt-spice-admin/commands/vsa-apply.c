@@ -17,7 +17,6 @@
 #include "vsa-volume.h"
 #include "vsa-sasl-vault.h"
 
-#include <libvirt/virterror.h>
 #include <string.h>
 
 /* --- the consoles the client hosts see ------------------------------------ */
@@ -533,7 +532,7 @@ prepare_edit (VsaContext *ctx, virConnect *conn, virDomain **dom, VmRequest *req
   g_autoptr (GError) local_error = NULL;
   VsaEdit *edit = vsa_edit_prepare (ctx, *dom, converge_vm_transform, req, &local_error);
 
-  if (edit == NULL && virGetLastErrorCode () == VIR_ERR_NO_DOMAIN)
+  if (edit == NULL && g_error_matches (local_error, VSA_ERROR, VSA_ERROR_NOT_FOUND))
     {
       g_clear_pointer (dom, virDomainFree);
       *dom = vsa_libvirt_lookup (conn, req->vm->name, error);
