@@ -16,6 +16,7 @@
 #include "vsa-config.h"
 #include "vsa-firewall.h"
 #include "vsa-nft.h"
+#include "bench-median.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -54,20 +55,6 @@ client_address (guint vm, guint which)
   return g_strdup_printf ("10.%u.%u.%u", vm / 250, vm % 250, which + 1);
 }
 
-static int
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *samples)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, samples->len / 2);
-}
 
 static double
 elapsed_ms (gint64 start)
@@ -132,8 +119,8 @@ nft_measure (const VsaConfig *config, guint n_vms, Cost *ret_cost, GError **erro
       ms = elapsed_ms (start);
       g_array_append_val (removes, ms);
     }
-  ret_cost->add_ms = median (adds);
-  ret_cost->remove_ms = median (removes);
+  ret_cost->add_ms = bench_median (adds);
+  ret_cost->remove_ms = bench_median (removes);
   return vsa_firewall_flush (config, error);
 }
 
@@ -242,8 +229,8 @@ iptables_measure (const Backend *backend, guint n_vms, Cost *ret_cost, GError **
       ms = elapsed_ms (start);
       g_array_append_val (removes, ms);
     }
-  ret_cost->add_ms = median (adds);
-  ret_cost->remove_ms = median (removes);
+  ret_cost->add_ms = bench_median (adds);
+  ret_cost->remove_ms = bench_median (removes);
   return iptables_clear (backend, error);
 }
 

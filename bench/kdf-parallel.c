@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include "vsa-volume.h"
 #include "vsa-volume-libs.h"
+#include "bench-median.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -141,26 +142,6 @@ run_parallel (guint k, guint jobs)
   return now_ms () - start;
 }
 
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  g_autoptr (GArray) sorted = g_array_copy (values);
-
-  g_array_sort (sorted, compare_doubles);
-  if (sorted->len % 2)
-    return g_array_index (sorted, double, sorted->len / 2);
-  return (g_array_index (sorted, double, sorted->len / 2 - 1) +
-          g_array_index (sorted, double, sorted->len / 2)) / 2;
-}
-
 static void
 bench_pbkdf (const char *dir, const char *pbkdf, const char *time_ms, guint rounds, guint cores)
 {
@@ -188,14 +169,14 @@ bench_pbkdf (const char *dir, const char *pbkdf, const char *time_ms, guint roun
           ms = run_parallel (cases[c].k, cases[c].jobs ? cases[c].jobs : cores);
         g_array_append_val (cases[c].ms, ms);
       }
-  kdf = median (cases[0].ms);
+  kdf = bench_median (cases[0].ms);
   printf ("\n%s (formatted with --iter-time %s): one key check in process %.0f ms\n", pbkdf,
           time_ms, kdf);
   printf ("%-3s %5s %9s %9s %8s %9s\n", "k", "jobs", "ms", "bound_ms", "vs_kdf", "vs_bound");
   for (guint c = 1; c < G_N_ELEMENTS (cases); c++)
     {
       guint jobs = cases[c].jobs ? cases[c].jobs : cores;
-      double ms = median (cases[c].ms);
+      double ms = bench_median (cases[c].ms);
       double bound = (cases[c].k + cores - 1) / cores * kdf + BOUND_SLACK_MS;
 
       printf ("%-3u %5u %9.0f %9.0f %8.2f %9.2f\n", cases[c].k, jobs, ms, bound, ms / kdf,
