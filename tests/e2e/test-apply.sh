@@ -60,11 +60,18 @@ holder=$!
 sed 's|<user name="bob"/>|<user name="bob"/><user name="dave"/>|' "$MANIFEST" >"$MANIFEST.dave"
 "$VSA" -c "$E2E_URI" -q apply "$MANIFEST.dave" >"$out" 2>&1 {E2E_LOCK_FD}>&- &
 applier=$!
+opened_lock() { # PID: whether it has B's lock file open
+    local fd
+    for fd in /proc/"$1"/fd/*; do
+        [[ $(readlink "$fd" 2>/dev/null) == */locks/"$B".lock ]] && return 0
+    done
+    return 1
+}
 for _ in $(seq 200); do
-    ls -l "/proc/$applier/fd" 2>/dev/null | grep -q "$B.lock" && break
+    opened_lock "$applier" && break
     sleep 0.05
 done
-tap_check "apply waits for B's lock after listing the domains" bash -c "ls -l /proc/$applier/fd | grep -q '$B.lock'"
+tap_check "apply waits for B's lock after listing the domains" opened_lock "$applier"
 e2e_define_fixture "$B" "<graphics type='spice' port='5930' autoport='no' listen='0.0.0.0'/>" >&2
 touch "$VSA_E2E_STATE/release"
 wait "$holder" || true
