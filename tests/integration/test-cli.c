@@ -1259,7 +1259,7 @@ test_export_carries_windows (Fixture *fx, gconstpointer data)
 }
 
 /* A user with a broker key asks the broker: her access says so and the
- * policy names the broker's sshd (port, host key); without server-name
+ * VM names the broker (host, port, sshd host key); without server-name
  * the client could not reach it, so export refuses in one line. */
 static void
 test_export_names_the_broker (Fixture *fx, gconstpointer data)
@@ -1281,9 +1281,9 @@ test_export_names_the_broker (Fixture *fx, gconstpointer data)
   fx->ctx->config->broker_host_key = g_strdup (host_key);
   fx->ctx->config->broker_ssh_port = 2222;
   policy = export_policy (fx, for_lap);
-  g_assert_nonnull (strstr (fx->out, "<broker port=\"2222\" host-key=\"ssh-ed25519 AAAA"));
+  g_assert_nonnull (strstr (fx->out, "<broker host=\"mysrv.example\" port=\"2222\" host-key=\"ssh-ed25519 AAAA"));
   g_assert_nonnull (strstr (fx->out, "<access user=\"alice\" client=\"192.168.2.22\" broker=\"yes\"/>"));
-  g_assert_cmpint (policy->broker_port, ==, 2222);
+  g_assert_cmpint (find_vm (policy, "debianx")->broker_port, ==, 2222);
   g_assert_nonnull (vsa_policy_find_broker_user (find_vm (policy, "debianx")->policy, "alice"));
 }
 
