@@ -264,6 +264,20 @@ render_vv (const VsaClientRenderOptions *opts, const char *user, const VsaClient
   return vsa_vv_render (&vv);
 }
 
+/* A user who asks the broker for every console has no file, so no directory. */
+static gboolean
+has_vv (GArray *grants, const char *user)
+{
+  for (guint i = 0; i < grants->len; i++)
+    {
+      const VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
+
+      if (g_str_equal (grant->user, user) && !vsa_client_grant_uses_broker (grant))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Per user a directory root:root 0700 and per console a file root:root
  * 0600: no group reads them, so no code run with the viewer group (a GTK
  * module the user slipped into remote-viewer, say) reads another user's.
@@ -275,9 +289,10 @@ render_vv_files (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
 {
   vsa_client_add_file (files, VSA_CLIENT_FILE_DIR, g_strdup (VSA_CLIENT_VV_DIR), NULL, 0755);
   for (guint i = 0; i < users->len; i++)
-    vsa_client_add_file (files, VSA_CLIENT_FILE_DIR,
-              g_strdup_printf (VSA_CLIENT_VV_DIR "/%s", (char *) g_ptr_array_index (users, i)),
-              NULL, 0700);
+    if (has_vv (grants, g_ptr_array_index (users, i)))
+      vsa_client_add_file (files, VSA_CLIENT_FILE_DIR,
+                g_strdup_printf (VSA_CLIENT_VV_DIR "/%s", (char *) g_ptr_array_index (users, i)),
+                NULL, 0700);
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
