@@ -53,7 +53,7 @@ tap_check "from an address nobody has: refused at TCP (exit 5)" expect_status 5 
 tap_check "from bob's address, with bob's credential, while alice's binding lives: refused at TCP" \
     expect_status 5 probe_as "$BOB_ADDR" "$BOB" "$B_PW"
 tap_check "the journal recorded the issue with user, VM and address" \
-    grep -q "VSA_EVENT=issued | VSA_VM=$VM | VSA_USER=$ALICE | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
+    wait_for grep -q "VSA_EVENT=issued | VSA_VM=$VM | VSA_USER=$ALICE | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
 
 # alice's remote-viewer holds a session (her password added to a copy of
 # the .vv: remote-viewer answers SASL with it).
