@@ -115,7 +115,7 @@ parse_broker (const VsaManifestParse *st, xmlNode *node, VsaManifestHost *host, 
 
   if (key == NULL)
     {
-      g_prefix_error (error, "%s:%ld: host '%s': <broker host-key>: ", st->what,
+      g_prefix_error (error, "%s: line %ld: host '%s': <broker host-key>: ", st->what,
                       xmlGetLineNo (node), host->name);
       return FALSE;
     }
