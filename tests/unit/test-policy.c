@@ -686,8 +686,7 @@ test_policy_rejects_bad_volume (gconstpointer data)
 
   g_assert_false (vsa_policy_from_domain (doc, &policy, &error));
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  if (strstr (error->message, bad->message) == NULL)
-    g_error ("'%s' does not contain '%s'", error->message, bad->message);
+  vsa_test_assert_message_has (error, bad->message);
   g_assert_null (policy);
   /* The duplicate is a rule of the model, not of the grammar. */
   if (strstr (bad->message, "repeats") == NULL)

@@ -105,8 +105,7 @@ test_key_refused (gconstpointer data)
 
   g_assert_null (key);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  if (strstr (error->message, bad->message_part) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  vsa_test_assert_message_has (error, bad->message_part);
   g_assert_null (strchr (error->message, '\n'));
 }
 
@@ -310,8 +309,7 @@ run_render (gconstpointer data)
     {
       g_assert_error (error, VSA_ERROR, tc->expected_error);
       g_assert_null (actual);
-      if (strstr (error->message, tc->message_part) == NULL)
-        g_error ("'%s' lacks '%s'", error->message, tc->message_part);
+      vsa_test_assert_message_has (error, tc->message_part);
       return;
     }
   g_assert_no_error (error);
