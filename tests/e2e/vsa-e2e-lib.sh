@@ -36,6 +36,39 @@ _vsa_e2e_start() {
     vsa_e2e_config
 }
 
+# vsa_e2e_sasl_dir NAME: the SASL mode of the configuration, with the VMs'
+# SASL databases under $E2E_STATE_DIR/NAME ($SASL_DIR, emptied now and at
+# exit).
+vsa_e2e_sasl_dir() {
+    SASL_DIR=$E2E_STATE_DIR/$1
+    rm -rf "$SASL_DIR"
+    trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE" "$SASL_DIR"' EXIT
+    cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
+auth-mode = sasl
+sasl-dir = $SASL_DIR
+CONF
+    chmod 0755 "$E2E_STATE_DIR"
+}
+
+# vsa_e2e_tunnel_config DIR: the CLI's tunnel files for sshd $SSHD under
+# DIR (sshd_config, sshd_config.d, authorized_keys).
+vsa_e2e_tunnel_config() {
+    cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
+sshd-binary = ${SSHD:?}
+sshd-config = $1/sshd_config
+sshd-drop-in-dir = $1/sshd_config.d
+tunnel-authorized-keys-dir = $1/authorized_keys
+CONF
+}
+
+# vsa_e2e_sshd_settings: the lines a test's private sshd has after its
+# address, host key and pid file: keys only (from the Match blocks), no
+# PAM, strict modes, verbose log.
+vsa_e2e_sshd_settings() {
+    printf '%s\n' 'UsePAM no' 'StrictModes yes' 'PasswordAuthentication no' \
+        'KbdInteractiveAuthentication no' 'AuthorizedKeysFile none' 'LogLevel VERBOSE'
+}
+
 vsa() { "$VSA" -c "$E2E_URI" -q "$@"; }
 
 # vsa_json_int KEY: the integer member KEY of the JSON on stdin.
