@@ -146,6 +146,16 @@ broker_start() {
 }
 
 in_client() { ip netns exec "$NETNS" "$@"; }
+# broker_viewer VV ADDR: remote-viewer on VV in the client, from ADDR, in
+# the background (pid $VIEWER, log $T/viewer.log); viewer_opened: its main
+# channel opened within 20 s.
+broker_viewer() {
+    from "$2"
+    in_client xvfb-run -a remote-viewer --debug "$1" >"$T/viewer.log" 2>&1 {E2E_LOCK_FD}>&- &
+    VIEWER=$!
+    PIDS+=("$VIEWER")
+}
+viewer_opened() { for _ in $(seq 100); do grep -q "main channel: opened" "$T/viewer.log" && return 0; sleep 0.2; done; cat "$T/viewer.log"; return 1; }
 
 SSH_OPTIONS=(-F /dev/null -p "$SSH_PORT" -o IdentitiesOnly=yes -o IdentityAgent=none
     -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10
