@@ -22,8 +22,29 @@ first_shared_lv (const VsaManifestVm *vm, const VsaManifestVm *other)
   return NULL;
 }
 
+/* A user's console key of VM that OTHER gives another key, or NULL. */
+static const VsaBrokerUser *
+first_other_key (const VsaManifestVm *vm, const VsaManifestVm *other)
+{
+  for (guint i = 0; i < vm->broker_users->len; i++)
+    {
+      const VsaBrokerUser *mine = g_ptr_array_index (vm->broker_users, i);
+
+      for (guint j = 0; mine->key && j < other->broker_users->len; j++)
+        {
+          const VsaBrokerUser *theirs = g_ptr_array_index (other->broker_users, j);
+
+          if (g_str_equal (mine->user, theirs->user) && theirs->key &&
+              !vsa_ssh_key_same (mine->key, theirs->key))
+            return mine;
+        }
+    }
+  return NULL;
+}
+
 /* Within one host: a VM once, an explicit port and a logical volume for
- * one VM only. */
+ * one VM only, one console key per user (`broker install` writes one key
+ * line per user for all her VMs). */
 static gboolean
 check_vm_against_host (const VsaManifestParse *st, xmlNode *node, const VsaManifestHost *host,
                        const VsaManifestVm *vm, GError **error)
@@ -32,6 +53,7 @@ check_vm_against_host (const VsaManifestParse *st, xmlNode *node, const VsaManif
   for (guint i = 0; i + 1 < host->vms->len; i++)
     {
       const VsaManifestVm *other = g_ptr_array_index (host->vms, i);
+      const VsaBrokerUser *other_key;
       const char *shared_lv;
 
       if (g_str_equal (other->name, vm->name))
@@ -43,6 +65,12 @@ check_vm_against_host (const VsaManifestParse *st, xmlNode *node, const VsaManif
                                      "TLS port %d of VM '%s' is also given to VM '%s'; "
                                      "pick another or use auto",
                                      vm->tls_port, vm->name, other->name);
+      other_key = first_other_key (vm, other);
+      if (other_key)
+        return vsa_manifest_fail_at (st, node, error,
+                                     "user '%s' has one console key for VM '%s' and another for "
+                                     "VM '%s'; give both the same ssh-key",
+                                     other_key->user, other->name, vm->name);
       shared_lv = first_shared_lv (vm, other);
       if (shared_lv)
         return vsa_manifest_fail_at (st, node, error,

@@ -13,6 +13,28 @@
 
 #include <string.h>
 
+/* ssh-key= and take-over= of a <user>: the console broker's, checked as
+ * `assign --ssh-key` checks them (the user names an sshd Match block and
+ * a key file, so the tunnel users' name rule; the key parsed strictly). */
+static gboolean
+parse_broker_user (const VsaManifestParse *st, xmlNode *node, const char *name,
+                   VsaManifestVm *vm, GError **error)
+{
+  g_autofree char *key_text = vsa_xml_get (node, "ssh-key");
+  gboolean take_over = vsa_xml_attr_equals (node, "take-over", "yes");
+  g_autoptr (VsaBrokerUser) broker_user = NULL;
+
+  if (key_text == NULL && !take_over)
+    return TRUE;
+  broker_user = vsa_broker_user_new (name);
+  broker_user->take_over = take_over;
+  if (!vsa_validate_tunnel_user (name, error) ||
+      (key_text && (broker_user->key = vsa_ssh_key_parse (key_text, strlen (key_text), error)) == NULL))
+    return vsa_manifest_prefix_at (st, node, error);
+  g_ptr_array_add (vm->broker_users, g_steal_pointer (&broker_user));
+  return TRUE;
+}
+
 static gboolean
 parse_user (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GError **error)
 {
@@ -31,6 +53,8 @@ parse_user (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GError
     return vsa_manifest_fail_at (st, node, error,
                                  "user '%s' is listed twice for VM '%s'; merge the two",
                                  name, vm->name);
+  if (!parse_broker_user (st, node, name, vm, error))
+    return FALSE;
   access = vsa_access_new (name);
   g_ptr_array_add (vm->access, access);
   vsa_window_set_free (access->when);
@@ -61,7 +85,8 @@ parse_tunnel (const VsaManifestParse *st, xmlNode *node, VsaManifestVm *vm, GErr
   g_autoptr (VsaSshKey) key = NULL;
   VsaManifestTunnel *tunnel;
 
-  if ((key = vsa_ssh_key_parse (key_text, strlen (key_text), error)) == NULL ||
+  if (!vsa_validate_tunnel_user (user, error) ||
+      (key = vsa_ssh_key_parse (key_text, strlen (key_text), error)) == NULL ||
       (from && !vsa_validate_ssh_from (from, error)))
     return vsa_manifest_prefix_at (st, node, error);
   for (guint i = 0; i < vm->tunnels->len; i++)

@@ -46,6 +46,7 @@ vsa_manifest_vm_free (VsaManifestVm *vm)
   g_free (vm->password_valid_for);
   g_free (vm->password_connected);
   g_ptr_array_unref (vm->access);
+  g_ptr_array_unref (vm->broker_users);
   g_ptr_array_unref (vm->tunnels);
   g_ptr_array_unref (vm->volumes);
   g_ptr_array_unref (vm->qemu_env);
@@ -59,6 +60,7 @@ vsa_manifest_vm_new (void)
   VsaManifestVm *vm = g_new0 (VsaManifestVm, 1);
 
   vm->access = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_access_free);
+  vm->broker_users = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_broker_user_free);
   vm->tunnels = g_ptr_array_new_with_free_func ((GDestroyNotify) tunnel_free);
   vm->volumes = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_manifest_volume_free);
   vm->qemu_env = g_ptr_array_new_with_free_func ((GDestroyNotify) env_free);

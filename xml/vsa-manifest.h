@@ -43,6 +43,7 @@ typedef struct {
   char *password_valid_for; /* NULL: new passwords do not expire */
   char *password_connected; /* NULL: leave alone */
   GPtrArray *access;        /* VsaAccess *: users and their clients */
+  GPtrArray *broker_users;  /* VsaBrokerUser *: users given ssh-key= or take-over= */
   GPtrArray *tunnels;       /* VsaManifestTunnel * */
   GPtrArray *volumes;       /* VsaManifestVolume * */
   GPtrArray *qemu_env;      /* VsaManifestEnv * */

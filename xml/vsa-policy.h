@@ -89,5 +89,8 @@ gboolean vsa_policy_remove_tunnel (VsaPolicy *policy, const char *user);
 VsaBrokerUser *vsa_policy_find_broker_user (const VsaPolicy *policy, const char *user);
 VsaBrokerUser *vsa_policy_ensure_broker_user (VsaPolicy *policy, const char *user);
 gboolean vsa_policy_parse_broker_user (VsaPolicy *policy, xmlNode *node, GError **error);
+void vsa_policy_set_broker_user (VsaPolicy *policy, const char *user, const VsaSshKey *key,
+                                 gboolean take_over);
+guint vsa_policy_retain_broker_users (VsaPolicy *policy, GPtrArray *wanted);
 
 G_END_DECLS

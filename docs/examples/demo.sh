@@ -10,6 +10,9 @@
 # made here, which also turns the server firewall off (the test driver's
 # "running" VMs must not reach the host's nftables): nothing under the
 # host's /etc or /var changes (tests/docs/test-demo-host.sh checks it).
+# The test driver runs no qemu, so the server key's group is the caller's
+# own: a fresh machine has no libvirt-qemu group until libvirt-daemon-system
+# is installed (a real host keeps the default, libvirt-qemu).
 # With VSA_DEMO_CLI=PATH it uses that binary and skips install and build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,6 +34,7 @@ libvirt-config-dir = $demo/libvirt-qemu
 libvirt-qemu-conf = $demo/qemu.conf
 ca-file = $demo/pki/ca-cert.pem
 server-cert = $demo/pki/server-cert.pem
+qemu-group = $(id -gn)
 firewall = false
 CONF
 

@@ -7,7 +7,12 @@
 # changes and leaves the bundle's files untouched, --dry-run changes
 # nothing, the bundle is what `client render` writes for its policy, a
 # contradicting client host fails naming both sides, and the unreachable
-# host fails only its own VMs (exit 1).  The console users are two
+# host fails only its own VMs (exit 1).  The console broker's side: daemon
+# has a console key, take-over and a window in the manifest; a key,
+# take-over and window that `assign` gives nobody stay without --prune
+# (the window goes back to always: the manifest gives none), and --prune
+# (after a --dry-run that changes nothing) takes them away, then reports
+# 0 changes.  The console users are two
 # accounts every Debian host has (daemon, nobody) with their UIDs here, so
 # that `client render` on this host resolves the same UIDs as the manifest.
 # Usage: test-apply-hosts.sh CLI HOOK   (TAP, as root)
@@ -18,19 +23,24 @@ VSA=$1 HOOK=$2
 A=vsa-e2e-hosts-a
 B=vsa-e2e-hosts-b
 
-tap_plan 13
+tap_plan 18
 vsa_e2e_start
 e2e_define_fixture "$A" ""
 e2e_define_fixture "$B" "<graphics type='spice' port='5931' autoport='no' listen='0.0.0.0'/>"
 SECOND="qemu:///system?socket=/var/run/libvirt/libvirt-sock"
 BUNDLES=$VSA_E2E_STATE/clients
 
+ssh-keygen -q -t ed25519 -N '' -C daemon@desk -f "$VSA_E2E_STATE/daemon"
+ssh-keygen -q -t ed25519 -N '' -C nobody@desk -f "$VSA_E2E_STATE/nobody"
+DAEMON_KEY=$(cut -d' ' -f2 "$VSA_E2E_STATE/daemon.pub")
+BROKER="take-over=\"yes\" when=\"Mon-Fri 08:00-18:00\" ssh-key=\"$(cat "$VSA_E2E_STATE/daemon.pub")\""
+
 manifest() { # manifest FILE A-PORT EXTRA-HOSTS CLIENT-USERS
     cat >"$1" <<XML
 <manifest xmlns="http://virt-spice-admin.org/xmlns/manifest/1.0">
   <host name="one" uri="$E2E_URI">
     <vm name="$A" auth="password" listen="127.0.0.1" tls-port="$2">
-      <user name="daemon"><client address="127.0.0.1"/></user>
+      <user name="daemon" $BROKER><client address="127.0.0.1"/></user>
     </vm>
   </host>
   <host name="two" uri="$SECOND">
@@ -58,6 +68,8 @@ tap_check "the report is in manifest order: one, two, the client host" \
     bash -c "[ \"\$(cut -d: -f1 '$out' | head -3 | tr '\n' ' ')\" = 'one/$A two/$B client host desk ' ]"
 tap_check "both VMs have their ports" \
     bash -c "[ \"\$(virsh -c '$E2E_URI' dumpxml --inactive $A | grep -o \"tlsPort='[0-9]*'\")\" = \"tlsPort='20921'\" ] && virsh -c '$E2E_URI' dumpxml --inactive $B | grep -q \"tlsPort='20922'\""
+tap_check "daemon's console key, take-over and window are in its VM's policy" \
+    bash -c "virsh -c '$E2E_URI' dumpxml --inactive $A >'$VSA_E2E_STATE/a.xml' && grep -q '<vsa:broker user=\"daemon\" take-over=\"yes\" type=\"ssh-ed25519\" key=\"$DAEMON_KEY\" comment=\"daemon@desk\"/>' '$VSA_E2E_STATE/a.xml' && grep -q 'user=\"daemon\" client=\"127.0.0.1\" when=\"Mon-Fri 08:00-18:00\"' '$VSA_E2E_STATE/a.xml'"
 find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.before"
 tap_check "a second run reports 0 changes" \
     bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx '0 changed, 3 unchanged, 0 failed' '$out'"
@@ -80,6 +92,19 @@ virsh -c "$E2E_URI" dumpxml --inactive --security-info "$A" >"$VSA_E2E_STATE/a.a
 find "$BUNDLES" -type f -printf '%p %T@\n' | sort >"$VSA_E2E_STATE/times.after"
 tap_check "and changes nothing: not the VM, not the bundle" \
     bash -c "diff '$VSA_E2E_STATE/a.before' '$VSA_E2E_STATE/a.after' && diff '$VSA_E2E_STATE/times.before' '$VSA_E2E_STATE/times.after'"
+
+B_XML="virsh -c $E2E_URI dumpxml --inactive --security-info $B"
+"$VSA" -c "$E2E_URI" -q assign "$B" nobody --ssh-key "$VSA_E2E_STATE/nobody.pub" --take-over --when Mon-Tue
+tap_check "without --prune, nobody's key stays and her window goes back to always" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -q '^two/$B: changed' '$out' && $B_XML | grep -q '<vsa:broker user=\"nobody\" take-over=\"yes\"' && ! $B_XML | grep -q 'when='"
+"$VSA" -c "$E2E_URI" -q assign "$B" nobody --when Mon-Tue
+$B_XML >"$VSA_E2E_STATE/b.before"
+tap_check "--prune --dry-run shows the key going and changes nothing" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune --dry-run '$M' && grep -q \"^two/$B: changed: .*, console keys changed (run 'virt-spice-admin broker install')\$\" '$out' && $B_XML | diff '$VSA_E2E_STATE/b.before' -"
+tap_check "--prune removes nobody's key, take-over and window; daemon's stay" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune '$M' && grep -q '^two/$B: changed: .*, console keys changed' '$out' && grep -qx 'one/$A: unchanged' '$out' && ! $B_XML | grep -q 'vsa:broker\|when=' && virsh -c '$E2E_URI' dumpxml --inactive $A | grep -q '<vsa:broker user=\"daemon\" take-over=\"yes\"'"
+tap_check "a second --prune run reports 0 changes" \
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply --prune '$M' && grep -qx '0 changed, 3 unchanged, 0 failed' '$out'"
 
 M3=$VSA_E2E_STATE/contradiction.xml
 manifest "$M3" 20921 "" "<user name=\"daemon\" uid=\"$(id -u daemon)\"/>"

@@ -16,15 +16,34 @@ set_optional (xmlNode *node, const char *attr, const char *value)
     vsa_xml_set (node, attr, value);
 }
 
-static void
-write_access (xmlNode *parent, xmlNs *ns, GPtrArray *access)
+static const VsaBrokerUser *
+broker_user_of (const VsaManifestVm *vm, const char *user)
 {
-  for (guint i = 0; i < access->len; i++)
+  for (guint i = 0; i < vm->broker_users->len; i++)
+    if (g_str_equal (((VsaBrokerUser *) g_ptr_array_index (vm->broker_users, i))->user, user))
+      return g_ptr_array_index (vm->broker_users, i);
+  return NULL;
+}
+
+/* Users with their windows, console keys and take-over rights. */
+static void
+write_access (xmlNode *parent, xmlNs *ns, const VsaManifestVm *vm)
+{
+  for (guint i = 0; i < vm->access->len; i++)
     {
-      VsaAccess *a = g_ptr_array_index (access, i);
+      VsaAccess *a = g_ptr_array_index (vm->access, i);
+      const VsaBrokerUser *broker_user = broker_user_of (vm, a->user);
       xmlNode *user = xmlNewChild (parent, ns, BAD_CAST "user", NULL);
+      g_autofree char *when = vsa_window_set_is_always (a->when) ? NULL
+                                                                 : vsa_window_set_to_string (a->when);
+      g_autofree char *key = broker_user && broker_user->key
+                             ? vsa_ssh_key_to_line (broker_user->key) : NULL;
 
       vsa_xml_set (user, "name", a->user);
+      set_optional (user, "when", when);
+      set_optional (user, "ssh-key", key);
+      if (broker_user && broker_user->take_over)
+        vsa_xml_set (user, "take-over", "yes");
       for (guint j = 0; j < a->clients->len; j++)
         vsa_xml_set (xmlNewChild (user, ns, BAD_CAST "client", NULL), "address",
                      g_ptr_array_index (a->clients, j));
@@ -40,7 +59,7 @@ write_vm_children (xmlNode *node, xmlNs *ns, const VsaManifestVm *vm)
       set_optional (password, "valid-for", vm->password_valid_for);
       set_optional (password, "connected", vm->password_connected);
     }
-  write_access (node, ns, vm->access);
+  write_access (node, ns, vm);
   for (guint i = 0; i < vm->tunnels->len; i++)
     {
       VsaManifestTunnel *t = g_ptr_array_index (vm->tunnels, i);
@@ -141,6 +160,17 @@ check_vm (const VsaManifestVm *vm)
   for (guint i = 0; i < vm->tunnels->len; i++)
     VSA_FUZZ_ASSERT (vsa_validate_tunnel_user (((VsaManifestTunnel *) g_ptr_array_index (vm->tunnels, i))->user, NULL),
                      "a tunnel user that 'tunnel add' refuses", vm->name);
+  for (guint i = 0; i < vm->broker_users->len; i++)
+    {
+      const VsaBrokerUser *broker_user = g_ptr_array_index (vm->broker_users, i);
+
+      VSA_FUZZ_ASSERT (vsa_validate_tunnel_user (broker_user->user, NULL),
+                       "a console user that 'assign --ssh-key' refuses", vm->name);
+      VSA_FUZZ_ASSERT (vsa_access_find (vm->access, broker_user->user) != NULL,
+                       "a console key of a user the VM does not list", vm->name);
+      VSA_FUZZ_ASSERT (broker_user->key != NULL || broker_user->take_over,
+                       "a console entry with neither key nor take-over", vm->name);
+    }
 }
 
 int

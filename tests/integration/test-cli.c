@@ -564,15 +564,19 @@ test_assign_sasl_mode_keeps_own_database (Fixture *fx, gconstpointer data)
   g_assert_false (vsa_sasl_user_exists (dir, "alice"));
 }
 
-/* Windows computed from the real clock in UTC: OPEN covers today and
- * tomorrow, CLOSED is only the day after tomorrow, so both hold even if
- * the test runs across midnight. */
+/* sasl mode, the windows' zone UTC, and windows computed from the real
+ * clock: OPEN covers today and tomorrow, CLOSED is only the day after
+ * tomorrow, so both hold even if the test runs across midnight. */
 static void
-windows_around_now (char **ret_open, char **ret_closed)
+sasl_windows_around_now (Fixture *fx, char **ret_open, char **ret_closed)
 {
   static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   int today = g_date_time_get_day_of_week (now) - 1;
+
+  use_sasl_mode (fx, TRUE);
+  g_free (fx->ctx->config->time_zone);
+  fx->ctx->config->time_zone = g_strdup ("UTC");
 
   *ret_open = g_strdup_printf ("%s-%s", days[today], days[(today + 1) % 7]);
   *ret_closed = g_strdup (days[(today + 2) % 7]);
@@ -593,10 +597,7 @@ test_schedule_sync_sasl_follows_windows (Fixture *fx, gconstpointer data)
   g_autofree char *audit = NULL;
   struct stat st;
 
-  use_sasl_mode (fx, TRUE);
-  g_free (fx->ctx->config->time_zone);
-  fx->ctx->config->time_zone = g_strdup ("UTC");
-  windows_around_now (&open, &closed);
+  sasl_windows_around_now (fx, &open, &closed);
   dir = vsa_sasl_vm_dir (fx->ctx->config, "debianx");
   vault = vsa_sasl_vault_dir (fx->ctx->config, "debianx");
   vault_db = vsa_sasl_db_path (vault);
@@ -1895,6 +1896,102 @@ test_apply_converges_tunnels (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (vsa_policy_find_tunnel (policy, "charlie")->key->comment, ==, "charlie@laptop");
 }
 
+/* sasl mode, a window closed now: apply takes the new credential out of
+ * the VM's database into the vault at once (as assign does), and the
+ * next run finds it there instead of asking for a new one. */
+static void
+test_apply_sasl_closed_window_credential_in_vault (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *open = NULL;
+  g_autofree char *closed = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *manifest = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *vault = NULL;
+  g_autoptr (GError) error = NULL;
+
+  sasl_windows_around_now (fx, &open, &closed);
+  body = g_strdup_printf ("<host name='mysrv'><vm name='leaptest' auth='sasl'>"
+                          "<user name='maggie' when='%s'/><user name='anne' when='%s'/></vm></host>",
+                          closed, open);
+  manifest = write_manifest (fx, body);
+  dir = vsa_sasl_vm_dir (fx->ctx->config, "leaptest");
+  vault = vsa_sasl_vault_dir (fx->ctx->config, "leaptest");
+  g_assert_true (run_apply (fx, manifest, "--generate-passwords", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, ", 2 new SASL credentials\n"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (vault, "maggie"));
+  g_assert_true (vsa_sasl_user_exists (dir, "anne"));
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (strstr (fx->out, "new SASL credential"));
+  g_assert_false (vsa_sasl_user_exists (dir, "maggie"));
+}
+
+#define MAGGIE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILYcPGdckKARw1DqtvIiuHHdNQBf5E2xzTihTVWqqfZi maggie@laptop"
+
+/* The console broker's keys and take-over rights converge as `assign
+ * --ssh-key --take-over` records them: after apply, assign with the same
+ * key changes nothing; a second run changes nothing; without --prune a
+ * key the manifest does not give stays, with --prune it goes (--dry-run
+ * first: nothing changes). */
+static void
+test_apply_converges_broker_users (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *manifest = write_manifest (fx,
+    "<host name='mysrv'><vm name='leaptest' auth='password'>\n"
+    "  <user name='maggie' take-over='yes' ssh-key='" MAGGIE_KEY "'/>\n"
+    "  <user name='ralph'/></vm></host>");
+  g_autofree char *maggie_pub = g_build_filename (fx->state_dir, "maggie.pub", NULL);
+  g_autofree char *bob_pub = vsa_test_data_path ("tunnel", "keys", "bob.pub", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr (VsaPolicy) policy = NULL;
+  g_autoptr (GError) error = NULL;
+  const VsaBrokerUser *maggie;
+
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, ", console keys changed (run 'virt-spice-admin broker install')\n"));
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n"));
+  policy = policy_of (fx, "leaptest");
+  maggie = vsa_policy_find_broker_user (policy, "maggie");
+  g_assert_true (maggie->take_over);
+  g_assert_cmpstr (maggie->key->comment, ==, "maggie@laptop");
+  g_assert_null (vsa_policy_find_broker_user (policy, "ralph"));
+  before = domain_xml (fx, "leaptest");
+  g_assert_true (g_file_set_contents (maggie_pub, MAGGIE_KEY "\n", -1, NULL));
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "maggie", "--ssh-key", maggie_pub,
+          "--take-over");
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_clear_pointer (&before, g_free);
+  g_clear_pointer (&after, g_free);
+
+  RUN_OK (fx, &vsa_command_assign, NULL, "assign", "leaptest", "ralph", "--ssh-key", bob_pub,
+          "--take-over");
+  g_assert_true (run_apply (fx, manifest, NULL, &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n")); /* without --prune: kept */
+  before = domain_xml (fx, "leaptest");
+  g_assert_true (run_cmd (fx, &vsa_command_apply, NULL, &error, "apply", manifest, "--prune",
+                          "--dry-run", NULL));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: changed: password, TLS port 20001 on "
+                                     "127.0.0.1, console keys changed (run 'virt-spice-admin "
+                                     "broker install')\n"));
+  after = domain_xml (fx, "leaptest");
+  g_assert_cmpstr (before, ==, after);
+  g_assert_true (run_apply (fx, manifest, "--prune", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&policy, vsa_policy_free);
+  policy = policy_of (fx, "leaptest");
+  g_assert_null (vsa_policy_find_broker_user (policy, "ralph"));
+  g_assert_nonnull (vsa_policy_find_broker_user (policy, "maggie"));
+  g_assert_true (run_apply (fx, manifest, "--prune", &error));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: unchanged\n"));
+}
+
 /* The running VM takes the policy apply defined, every part of it: the
  * live update gets the edit's final policy, whatever step changed it. */
 static void
@@ -2141,6 +2238,8 @@ main (int argc, char **argv)
   ADD ("/cli/apply/converges-windows", test_apply_converges_windows);
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
   ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
+  ADD ("/cli/apply/converges-broker-users", test_apply_converges_broker_users);
+  ADD ("/cli/apply/sasl-closed-window-credential-in-vault", test_apply_sasl_closed_window_credential_in_vault);
   ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);
   ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);
   ADD ("/cli/apply/host-uris", test_apply_host_uris);

@@ -32,6 +32,7 @@ test_office_example_parses (void)
   g_autoptr (VsaManifest) manifest = parse (text, &error);
   VsaManifestVm *debianx, *imap;
   VsaAccess *charlie, *boss, *maggie, *anne;
+  const VsaBrokerUser *maggie_broker;
   g_autofree char *boss_when = NULL;
   g_autofree char *maggie_when = NULL;
   g_autofree char *anne_when = NULL;
@@ -59,6 +60,13 @@ test_office_example_parses (void)
   g_assert_true (imap->replace_vnc);
   g_assert_cmpstr (imap->compression, ==, "auto_glz");
   g_assert_cmpuint (imap->access->len, ==, 2);
+  g_assert_cmpuint (imap->broker_users->len, ==, 1);
+  maggie_broker = g_ptr_array_index (imap->broker_users, 0);
+  g_assert_cmpstr (maggie_broker->user, ==, "maggie");
+  g_assert_true (maggie_broker->take_over);
+  g_assert_cmpstr (maggie_broker->key->type, ==, "ssh-ed25519");
+  g_assert_cmpstr (maggie_broker->key->comment, ==, "maggie@laptop");
+  g_assert_cmpuint (debianx->broker_users->len, ==, 0);
   maggie = g_ptr_array_index (imap->access, 0);
   anne = g_ptr_array_index (imap->access, 1);
   maggie_when = vsa_window_set_to_string (maggie->when);
@@ -101,6 +109,44 @@ test_volumes_and_qemu_parse (void)
   g_assert_cmpstr (args[1], ==, "virtio-rng-pci");
 }
 
+#define ALICE_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD alice@office"
+#define BOB_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJ2KzvUqlYff3w+zhtjwjwxHEtKHeCUzz9ByTIuDRPE bob@office"
+
+/* ssh-key= and take-over= of a <user> become the VM's broker users, each
+ * alone or both; a user with neither is none; one key on two VMs is fine. */
+static void
+test_broker_users_parse (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (VsaManifest) manifest = parse (
+    HEAD "<host name='h' uri='test:///default'>\n"
+    "<vm name='a' auth='password'>\n"
+    "  <user name='alice' ssh-key='" ALICE_KEY "'/>\n"
+    "  <user name='bob' take-over='yes'/>\n"
+    "  <user name='carol'/>\n"
+    "</vm>\n"
+    "<vm name='b' auth='sasl'><user name='alice' take-over='yes' ssh-key='" ALICE_KEY "'/></vm>\n"
+    "</host></manifest>\n", &error);
+  VsaManifestVm *a, *b;
+  const VsaBrokerUser *alice, *bob;
+
+  g_assert_no_error (error);
+  a = vm_at (manifest, 0, 0);
+  b = vm_at (manifest, 0, 1);
+  g_assert_cmpuint (a->access->len, ==, 3);
+  g_assert_cmpuint (a->broker_users->len, ==, 2);
+  alice = g_ptr_array_index (a->broker_users, 0);
+  bob = g_ptr_array_index (a->broker_users, 1);
+  g_assert_cmpstr (alice->user, ==, "alice");
+  g_assert_false (alice->take_over);
+  g_assert_cmpstr (alice->key->comment, ==, "alice@office");
+  g_assert_cmpstr (bob->user, ==, "bob");
+  g_assert_true (bob->take_over);
+  g_assert_null (bob->key);
+  g_assert_cmpuint (b->broker_users->len, ==, 1);
+  g_assert_true (((VsaBrokerUser *) g_ptr_array_index (b->broker_users, 0))->take_over);
+}
+
 typedef struct {
   const char *label;
   const char *body; /* between <manifest> and </manifest> */
@@ -135,6 +181,14 @@ static const BadManifest bad_manifests[] = {
   { "bad-ssh-key", VM_OPEN "<user name='bob'/><tunnel user='bob' ssh-key='ssh-dss AAAA'/>" VM_CLOSE, "line 4:" },
   { "malformed-ssh-key", VM_OPEN "<user name='bob'/><tunnel user='bob' ssh-key='ssh-ed25519 AAAA bob@x'/>" VM_CLOSE, "line 4: the ssh-ed25519 key data is malformed" },
   { "tunnel-from-name", VM_OPEN "<user name='bob'/><tunnel user='bob' from='office.lan' ssh-key='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGEt8M5kTCoOGk3e1vcof2BMWFpntYLbgtcH+vbgBGIK bob@x'/>" VM_CLOSE, "line 4:" },
+  { "console-key-malformed", VM_OPEN "<user name='bob' ssh-key='ssh-ed25519 AAAA bob@x'/>" VM_CLOSE, "line 4: the ssh-ed25519 key data is malformed" },
+  { "console-key-bad-type", VM_OPEN "<user name='bob' ssh-key='ssh-dss AAAA'/>" VM_CLOSE, "line 4:" },
+  { "console-key-for-root", VM_OPEN "<user name='root' ssh-key='" BOB_KEY "'/>" VM_CLOSE, "line 4: user 'root' cannot have a tunnel: use an unprivileged account" },
+  { "take-over-for-hidden-user", VM_OPEN "<user name='.bob' take-over='yes'/>" VM_CLOSE, "line 4: user '.bob' cannot have a tunnel" },
+  { "take-over-no", VM_OPEN "<user name='bob' take-over='no'/>" VM_CLOSE, "line 4:" },
+  { "console-key-in-client", VM_OPEN "<user name='bob'><client address='10.0.0.1' ssh-key='" BOB_KEY "'/></user>" VM_CLOSE, "line 4:" },
+  { "two-console-keys-one-user", "<host name='h'>\n<vm name='a' auth='password'><user name='bob' ssh-key='" BOB_KEY "'/></vm>\n<vm name='b' auth='password'><user name='bob' ssh-key='" ALICE_KEY "'/></vm></host>", "line 4: user 'bob' has one console key for VM 'a' and another for VM 'b'; give both the same ssh-key" },
+  { "tunnel-for-root", VM_OPEN "<user name='root'/><tunnel user='root' ssh-key='" BOB_KEY "'/>" VM_CLOSE, "line 4: user 'root' cannot have a tunnel" },
   { "sasl-env-reserved", VM_OPEN "<qemu-env name='SASL_CONF_PATH' value='/tmp'/>" VM_CLOSE, "line 4: SASL_CONF_PATH is set by auth='sasl'" },
   { "duplicate-env", VM_OPEN "<qemu-env name='A' value='1'/>\n<qemu-env name='A' value='2'/>" VM_CLOSE, "line 5: qemu-env 'A' is set twice" },
   { "bad-lv", VM_OPEN "<volume lv='vglv' name='cr'/>" VM_CLOSE, "line 4: logical volume 'vglv' must be written VG/LV" },
@@ -172,6 +226,7 @@ test_bad_manifest (gconstpointer data)
 static const VsaTestEntry manifest_tests[] = {
   VSA_TEST ("/manifest/office-example-parses", test_office_example_parses),
   VSA_TEST ("/manifest/volumes-and-qemu-parse", test_volumes_and_qemu_parse),
+  VSA_TEST ("/manifest/broker-users-parse", test_broker_users_parse),
   VSA_TEST_CASES ("/manifest/bad", bad_manifests, test_bad_manifest),
 };
 

@@ -997,6 +997,70 @@ test_policy_retain_access_prunes_pairs (void)
   g_assert_null (vsa_policy_find_access (policy, "carol"));
 }
 
+static VsaBrokerUser *
+broker_user (const char *user, const char *comment, gboolean take_over)
+{
+  VsaBrokerUser *entry = vsa_broker_user_new (user);
+
+  entry->take_over = take_over;
+  if (comment)
+    entry->key = vsa_ssh_key_new ("ssh-ed25519",
+                                  "AAAAC3NzaC1lZDI1NTE5AAAAIOePNsBpR00K8g0TMvcxJPKl/EZQBOB/5NMY4kagXxqD",
+                                  comment);
+  return entry;
+}
+
+/* assign's and apply's one path: a key replaces the user's, take-over
+ * only adds; nothing given records nothing. */
+static void
+test_policy_set_broker_user (void)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (VsaBrokerUser) first = broker_user ("alice", "first", FALSE);
+  g_autoptr (VsaBrokerUser) second = broker_user ("alice", "second", FALSE);
+  VsaBrokerUser *alice;
+
+  vsa_policy_set_broker_user (policy, "bob", NULL, FALSE);
+  g_assert_cmpuint (policy->broker_users->len, ==, 0);
+  vsa_policy_set_broker_user (policy, "alice", first->key, TRUE);
+  vsa_policy_set_broker_user (policy, "alice", second->key, FALSE);
+  alice = vsa_policy_find_broker_user (policy, "alice");
+  g_assert_cmpstr (alice->key->comment, ==, "second");
+  g_assert_true (alice->take_over);
+  vsa_policy_set_broker_user (policy, "alice", NULL, FALSE);
+  g_assert_cmpstr (alice->key->comment, ==, "second");
+}
+
+/* apply --prune: keys and take-over rights WANTED does not give go, an
+ * entry left with neither goes, what WANTED gives stays. */
+static void
+test_policy_retain_broker_users (void)
+{
+  g_autoptr (VsaPolicy) policy = vsa_policy_new (VSA_AUTH_PASSWORD);
+  g_autoptr (GPtrArray) wanted = g_ptr_array_new_with_free_func ((GDestroyNotify) vsa_broker_user_free);
+  VsaBrokerUser *alice, *bob;
+
+  g_ptr_array_add (policy->broker_users, broker_user ("alice", "alice@office", TRUE));
+  g_ptr_array_add (policy->broker_users, broker_user ("bob", "bob@office", TRUE));
+  g_ptr_array_add (policy->broker_users, broker_user ("mallory", "mallory@x", TRUE));
+  g_ptr_array_add (policy->broker_users, broker_user ("carol", NULL, TRUE));
+  g_ptr_array_add (wanted, broker_user ("alice", "alice@office", TRUE));
+  g_ptr_array_add (wanted, broker_user ("bob", NULL, TRUE));     /* her key goes */
+  g_ptr_array_add (wanted, broker_user ("carol", "carol@x", FALSE)); /* not added here */
+
+  g_assert_cmpuint (vsa_policy_retain_broker_users (policy, wanted), ==, 3);
+  g_assert_cmpuint (policy->broker_users->len, ==, 2);
+  alice = vsa_policy_find_broker_user (policy, "alice");
+  g_assert_cmpstr (alice->key->comment, ==, "alice@office");
+  g_assert_true (alice->take_over);
+  bob = vsa_policy_find_broker_user (policy, "bob");
+  g_assert_null (bob->key);
+  g_assert_true (bob->take_over);
+  g_assert_null (vsa_policy_find_broker_user (policy, "mallory"));
+  g_assert_null (vsa_policy_find_broker_user (policy, "carol"));
+  g_assert_cmpuint (vsa_policy_retain_broker_users (policy, wanted), ==, 0);
+}
+
 /* A writer killed before its rename leaves ".NAME.vsa-PID-XXXXXX"; the
  * next write into the directory removes it when PID is gone, whatever
  * NAME (backups are named by time), never a live writer's. */
@@ -1137,6 +1201,8 @@ static const VsaTestEntry policy_tests[] = {
   VSA_TEST ("/file/lock-excludes-and-names-holder", test_lock_excludes_and_names_holder),
   VSA_TEST ("/vv/password-mode", test_vv_password_mode),
   VSA_TEST ("/policy/retain-access-prunes-pairs", test_policy_retain_access_prunes_pairs),
+  VSA_TEST ("/policy/set-broker-user", test_policy_set_broker_user),
+  VSA_TEST ("/policy/retain-broker-users", test_policy_retain_broker_users),
   VSA_TEST ("/vv/sasl-mode-has-user-not-password", test_vv_sasl_mode_has_user_not_password),
 };
 

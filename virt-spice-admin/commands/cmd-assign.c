@@ -31,22 +31,6 @@ typedef struct {
   gboolean take_over;
 } AssignRequest;
 
-static void
-record_broker_user (VsaPolicy *policy, const AssignRequest *req)
-{
-  VsaBrokerUser *broker_user;
-
-  if (req->key == NULL && !req->take_over)
-    return;
-  broker_user = vsa_policy_ensure_broker_user (policy, req->user);
-  if (req->key)
-    {
-      vsa_ssh_key_free (broker_user->key);
-      broker_user->key = vsa_ssh_key_new (req->key->type, req->key->blob, req->key->comment);
-    }
-  broker_user->take_over |= req->take_over;
-}
-
 static gboolean
 assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **error)
 {
@@ -60,7 +44,7 @@ assign_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GError **
       return FALSE;
     }
   vsa_policy_assign (*policy, req->user, req->clients);
-  record_broker_user (*policy, req);
+  vsa_policy_set_broker_user (*policy, req->user, req->key, req->take_over);
   if (req->when)
     vsa_policy_set_when (*policy, req->user, req->when);
   if ((*policy)->auth != VSA_AUTH_SASL)

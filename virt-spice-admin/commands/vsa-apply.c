@@ -252,6 +252,22 @@ converge_tunnels (VsaPolicy *policy, const VmRequest *req, GError **error)
   return TRUE;
 }
 
+/* The console broker's keys and take-over rights, recorded as `assign
+ * --ssh-key --take-over` records them; --prune takes away those the
+ * manifest does not give, as it does users and tunnels. */
+static void
+converge_broker_users (VsaPolicy *policy, const VmRequest *req)
+{
+  for (guint i = 0; i < req->vm->broker_users->len; i++)
+    {
+      const VsaBrokerUser *wanted = g_ptr_array_index (req->vm->broker_users, i);
+
+      vsa_policy_set_broker_user (policy, wanted->user, wanted->key, wanted->take_over);
+    }
+  if (req->opts->prune)
+    vsa_policy_retain_broker_users (policy, req->vm->broker_users);
+}
+
 /* Every part on one document and one policy: the VM gets one define or
  * none.  It is managed in the manifest's mode from the start, so no step
  * depends on another having run before it. */
@@ -263,6 +279,7 @@ converge_vm_transform (xmlDoc *doc, VsaPolicy **policy, gpointer user_data, GErr
   if (*policy == NULL)
     *policy = vsa_policy_new (req->vm->auth);
   converge_access (*policy, req);
+  converge_broker_users (*policy, req);
   return converge_console (doc, policy, req, error) &&
          converge_volumes (doc, policy, req, error) && converge_qemu (doc, req, error) &&
          converge_tunnels (*policy, req, error);
@@ -326,7 +343,9 @@ users_without_credential (VmRequest *req)
     {
       VsaAccess *access = g_ptr_array_index (req->vm->access, i);
 
-      if (!vsa_sasl_user_exists (req->sasl_dir, access->user))
+      /* Outside her window the credential waits in the vault. */
+      if (!vsa_sasl_user_exists (req->sasl_dir, access->user) &&
+          !vsa_sasl_vault_has_user (req->config, req->vm->name, access->user))
         g_ptr_array_add (users, access->user);
     }
   return users;
@@ -390,6 +409,7 @@ commit_vm (VsaContext *ctx, const char *host, VsaEdit *edit, VmRequest *req,
            GError **error)
 {
   gboolean sasl = req->vm->auth == VSA_AUTH_SASL;
+  g_autoptr (GDateTime) now = vsa_time_now_in_zone (ctx->config->time_zone);
 
   if (sasl && !vsa_sasl_ensure_vm_dir (ctx->config, req->vm->name, error))
     return FALSE;
@@ -403,6 +423,11 @@ commit_vm (VsaContext *ctx, const char *host, VsaEdit *edit, VmRequest *req,
       forget_credentials (ctx, req, ret_credentials);
       return FALSE;
     }
+  /* As after assign: a closed window takes the credential out of the
+   * VM's database now, not at the next schedule sync. */
+  if (sasl && !vsa_sasl_vault_sync (ctx->config, req->vm->name, edit->policy, now, FALSE, NULL,
+                                    error))
+    return FALSE;
   return !edit->changed || vsa_live_apply_policy (ctx, edit->dom, edit->policy, error);
 }
 
@@ -422,8 +447,35 @@ removed_users (const VsaEdit *edit)
   return users;
 }
 
+/* Whether USER's console key in A and in B differ (NULL: no policy). */
+static gboolean
+console_key_differs (const VsaPolicy *a, const VsaPolicy *b, const char *user)
+{
+  const VsaBrokerUser *in_a = a ? vsa_policy_find_broker_user (a, user) : NULL;
+  const VsaBrokerUser *in_b = b ? vsa_policy_find_broker_user (b, user) : NULL;
+  g_autofree char *line_a = in_a && in_a->key ? vsa_ssh_key_to_line (in_a->key) : NULL;
+  g_autofree char *line_b = in_b && in_b->key ? vsa_ssh_key_to_line (in_b->key) : NULL;
+
+  return g_strcmp0 (line_a, line_b) != 0;
+}
+
+/* The console keys live in sshd's files, which `broker install` writes
+ * from every VM's policy: a changed key is not in use before it runs. */
+static gboolean
+console_keys_changed (const VsaEdit *edit)
+{
+  const VsaPolicy *policies[] = { edit->old_policy, edit->policy };
+
+  for (guint p = 0; p < G_N_ELEMENTS (policies); p++)
+    for (guint i = 0; policies[p] && i < policies[p]->broker_users->len; i++)
+      if (console_key_differs (edit->old_policy, edit->policy,
+                               ((VsaBrokerUser *) g_ptr_array_index (policies[p]->broker_users, i))->user))
+        return TRUE;
+  return FALSE;
+}
+
 static char *
-describe_change (const VmRequest *req, guint new_credentials, guint pruned)
+describe_change (const VmRequest *req, guint new_credentials, guint pruned, gboolean keys_changed)
 {
   g_autoptr (GString) s = g_string_new (NULL);
 
@@ -435,6 +487,8 @@ describe_change (const VmRequest *req, guint new_credentials, guint pruned)
     g_string_append_printf (s, ", %u new SASL credential%s", new_credentials, new_credentials == 1 ? "" : "s");
   if (pruned > 0)
     g_string_append_printf (s, ", %u user%s pruned", pruned, pruned == 1 ? "" : "s");
+  if (keys_changed)
+    g_string_append (s, ", console keys changed (run 'virt-spice-admin broker install')");
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -478,7 +532,8 @@ vsa_apply_vm (VsaContext *ctx, virConnect *conn, const char *host, const VsaMani
     return FALSE;
   changed = edit->changed || new_users->len > 0;
   /* Described before the commit: a lost reply runs the transform again. */
-  detail = changed ? describe_change (&req, new_users->len, pruned->len) : NULL;
+  detail = changed ? describe_change (&req, new_users->len, pruned->len,
+                                     console_keys_changed (edit)) : NULL;
   if (ctx->dry_run && edit->changed && (diff = vsa_edit_diff (edit, error)) == NULL)
     return FALSE;
   if (!ctx->dry_run &&
