@@ -69,6 +69,19 @@ vsa_e2e_sshd_settings() {
         'KbdInteractiveAuthentication no' 'AuthorizedKeysFile none' 'LogLevel VERBOSE'
 }
 
+# vsa_e2e_netns_cleanup: the exit of a test with a client namespace
+# ($NETNS, joined to the host by $HOST_IF) and the server firewall: the
+# teardown, the namespace and veth, the firewall table (the hook's config
+# is the host default, so its table is the default one; with the VMs gone
+# it holds nothing of ours) and the state.
+vsa_e2e_netns_cleanup() {
+    e2e_teardown
+    ip netns del "${NETNS:?}" 2>/dev/null || true
+    ip link del "${HOST_IF:?}" 2>/dev/null || true
+    "$VSA" -q firewall flush 2>/dev/null || true
+    rm -rf "$VSA_E2E_STATE"
+}
+
 vsa() { "$VSA" -c "$E2E_URI" -q "$@"; }
 
 # vsa_json_int KEY: the integer member KEY of the JSON on stdin.
@@ -111,3 +124,16 @@ veth_netns() {
     ip -n "$VETH_NETNS" link set "$VETH_NETNS_IF" up
 }
 from() { ip -n "$VETH_NETNS" route replace "$VETH_NETNS_HOST/32" dev "$VETH_NETNS_IF" src "$1"; }
+# probe_from ADDRESS: probe $VM from that client, from ADDRESS, at the
+# host end.  The CLI reaches libvirtd over its unix socket, which a netns
+# does not hide.
+probe_from() {
+    from "$1"
+    ip netns exec "$VETH_NETNS" "$VSA" -c "$E2E_URI" probe "${VM:?}" --host "$VETH_NETNS_HOST" --timeout 10
+}
+# reset_fast ADDRESS: probe_from exits 5 within 5 s (a reset, not a timeout).
+reset_fast() {
+    local start=$SECONDS
+    expect_status 5 probe_from "$1" || return 1
+    ((SECONDS - start < 5)) || { echo "took $((SECONDS - start)) s: dropped, not reset"; return 1; }
+}
