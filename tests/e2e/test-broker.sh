@@ -139,12 +139,8 @@ tap_check "the console shell itself runs no other command" bash -c "! runuser -u
 
 # --- one seat --------------------------------------------------------------
 console_as "$ALICE" "$ALICE_ADDR" "$VM" >"$T/v.vv"
-from "$ALICE_ADDR"
-in_client xvfb-run -a remote-viewer --debug "$T/v.vv" >"$T/viewer.log" 2>&1 {E2E_LOCK_FD}>&- &
-VIEWER=$!
-PIDS+=("$VIEWER")
-opened() { for _ in $(seq 100); do grep -q "main channel: opened" "$T/viewer.log" && return 0; sleep 0.2; done; cat "$T/viewer.log"; return 1; }
-tap_check "alice's remote-viewer connects with her .vv" opened
+broker_viewer "$T/v.vv" "$ALICE_ADDR"
+tap_check "alice's remote-viewer connects with her .vv" viewer_opened
 json_session() { # VM USER CLIENT CONNECTED(true|false) [--all]
     vsa sessions "$1" --json ${5:-} | /usr/bin/python3 -c 'import json, sys
 want_user, want_client, want_connected = sys.argv[1], sys.argv[2], sys.argv[3] == "true"

@@ -1604,8 +1604,7 @@ test_bad_input (Fixture *fx, gconstpointer data)
     g_assert_cmpint (vsa_error_exit_status (error), ==, 2);
   else
     g_assert_error (error, VSA_ERROR, bad->code);
-  if (strstr (error->message, bad->message_part) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  vsa_test_assert_message_has (error, bad->message_part);
   g_assert_null (strchr (error->message, '\n'));
   for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
     {

@@ -377,8 +377,7 @@ test_bad_policy (gconstpointer data)
 
   g_assert_null (policy);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  if (strstr (error->message, bad->message) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message);
+  vsa_test_assert_message_has (error, bad->message);
   g_assert_null (strchr (error->message, '\n'));
 }
 
@@ -444,8 +443,7 @@ test_bad_render (gconstpointer data)
   files = vsa_client_render (&opts, &error);
   g_assert_null (files);
   g_assert_nonnull (error);
-  if (strstr (error->message, bad->message) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message);
+  vsa_test_assert_message_has (error, bad->message);
   g_assert_null (strchr (error->message, '\n'));
 }
 

@@ -229,8 +229,7 @@ test_bad_manifest (gconstpointer data)
   manifest = parse (text, &error);
   g_assert_null (manifest);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  if (strstr (error->message, bad->message_part) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  vsa_test_assert_message_has (error, bad->message_part);
   g_assert_null (strchr (error->message, '\n'));
 }
 
