@@ -58,23 +58,20 @@ VsaBrokerUser *
 vsa_broker_user_from_element (xmlNode *node, GError **error)
 {
   g_autofree char *user = vsa_xml_get (node, "user");
-  g_autofree char *type = vsa_xml_get (node, "type");
-  g_autofree char *blob = vsa_xml_get (node, "key");
-  g_autofree char *comment = vsa_xml_get (node, "comment");
   g_autoptr (VsaBrokerUser) broker_user = NULL;
+  g_autoptr (VsaSshKey) key = NULL;
   gboolean take_over = FALSE;
 
   if (!vsa_validate_tunnel_user (user, error) ||
       !parse_yes_no (node, "take-over", &take_over, error) ||
-      ((type || blob || comment) && !vsa_ssh_key_validate (type, blob, comment, error)))
+      !vsa_tunnel_key_from_element (node, FALSE, &key, error))
     {
       g_prefix_error (error, "metadata: line %ld: <vsa:broker>: ", xmlGetLineNo (node));
       return NULL;
     }
   broker_user = vsa_broker_user_new (user);
   broker_user->take_over = take_over;
-  if (type)
-    broker_user->key = vsa_ssh_key_new (type, blob, comment);
+  broker_user->key = g_steal_pointer (&key);
   return g_steal_pointer (&broker_user);
 }
 
@@ -86,10 +83,6 @@ vsa_broker_user_to_element (const VsaBrokerUser *broker_user, xmlNode *console, 
   vsa_xml_set (node, "user", broker_user->user);
   if (broker_user->take_over)
     vsa_xml_set (node, "take-over", "yes");
-  if (broker_user->key == NULL)
-    return;
-  vsa_xml_set (node, "type", broker_user->key->type);
-  vsa_xml_set (node, "key", broker_user->key->blob);
-  if (broker_user->key->comment)
-    vsa_xml_set (node, "comment", broker_user->key->comment);
+  if (broker_user->key)
+    vsa_tunnel_key_to_element (broker_user->key, node);
 }

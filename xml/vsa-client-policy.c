@@ -27,7 +27,6 @@ vsa_client_policy_free (VsaClientPolicy *policy)
   g_free (policy->server_subject);
   g_free (policy->time_zone);
   g_free (policy->ca_pem);
-  g_free (policy->broker_host_key);
   g_ptr_array_unref (policy->vms);
   g_free (policy);
 }
@@ -55,7 +54,22 @@ vsa_client_vm_free (VsaClientVm *vm)
     memset (vm->password, 0, strlen (vm->password));
   g_free (vm->password);
   vsa_policy_free (vm->policy);
+  g_free (vm->broker_host);
+  g_free (vm->broker_host_key);
   g_free (vm);
+}
+
+void
+vsa_client_vm_set_broker (VsaClientVm *vm, const char *host, int port, const char *host_key)
+{
+  char *new_host = g_strdup (host);
+  char *new_host_key = g_strdup (host_key);
+
+  g_free (vm->broker_host);
+  g_free (vm->broker_host_key);
+  vm->broker_host = new_host;
+  vm->broker_port = port;
+  vm->broker_host_key = new_host_key;
 }
 
 void
@@ -128,7 +142,7 @@ validate_subject (const char *subject, GError **error)
 }
 
 static gboolean
-validate_vm (const VsaClientVm *vm, gboolean broker, GError **error)
+validate_vm (const VsaClientVm *vm, GError **error)
 {
   g_autofree char *canonical = vsa_inet_canonical (vm->address, NULL);
 
@@ -169,25 +183,29 @@ validate_vm (const VsaClientVm *vm, gboolean broker, GError **error)
         if (!vsa_validate_client (g_ptr_array_index (access->clients, j), error))
           return FALSE;
     }
-  if (vm->policy->broker_users->len > 0 && !broker)
+  if (vm->policy->broker_users->len > 0 && vm->broker_port == 0 && vm->broker_host_key == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "VM '%s': users ask the console broker but the policy names none "
-                   "(<broker port host-key>); export it again", vm->name);
+                   "(<broker host port host-key>); export it again", vm->name);
+      return FALSE;
+    }
+  if ((vm->broker_port != 0 || vm->broker_host_key != NULL) &&
+      !vsa_client_validate_broker (vm->broker_host, vm->broker_port, vm->broker_host_key, error))
+    {
+      g_prefix_error (error, "VM '%s': ", vm->name);
       return FALSE;
     }
   return TRUE;
 }
 
-/* The broker is reached by the server's name, its host key pinned. */
-static gboolean
-validate_broker (const VsaClientPolicy *policy, GError **error)
+/* The broker is reached by its server's name, its host key pinned. */
+gboolean
+vsa_client_validate_broker (const char *host, int port, const char *host_key, GError **error)
 {
-  g_auto (GStrv) words = g_strsplit (policy->broker_host_key ? policy->broker_host_key : "", " ", -1);
+  g_auto (GStrv) words = g_strsplit (host_key ? host_key : "", " ", -1);
 
-  if (policy->broker_port == 0 && policy->broker_host_key == NULL)
-    return TRUE;
-  if (policy->server_name == NULL || policy->broker_port < 1 || policy->broker_port > 65535)
+  if (host == NULL || port < 1 || port > 65535)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
                    "the console broker needs the server's name and an sshd port (1-65535); "
@@ -205,13 +223,13 @@ validate_broker (const VsaClientPolicy *policy, GError **error)
       g_prefix_error (error, "the broker's sshd host key: ");
       return FALSE;
     }
-  return TRUE;
+  return vsa_validate_client (host, error);
 }
 
 gboolean
-vsa_client_grant_uses_broker (const VsaClientPolicy *policy, const VsaClientGrant *grant)
+vsa_client_grant_uses_broker (const VsaClientGrant *grant)
 {
-  return policy->broker_port > 0 && vsa_policy_find_broker_user (grant->vm->policy, grant->user);
+  return grant->vm->broker_port > 0 && vsa_policy_find_broker_user (grant->vm->policy, grant->user);
 }
 
 static gboolean
@@ -243,6 +261,35 @@ validate_unique_vms (const VsaClientPolicy *policy, GError **error)
   return TRUE;
 }
 
+/* One sshd, one host key: two VMs naming the same broker with different
+ * keys would leave the client's known-hosts file ambiguous. */
+static gboolean
+validate_broker_keys (const VsaClientPolicy *policy, GError **error)
+{
+  g_autoptr (GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < policy->vms->len; i++)
+    {
+      VsaClientVm *vm = g_ptr_array_index (policy->vms, i);
+      g_autofree char *broker = NULL;
+      const char *known;
+
+      if (vm->broker_port == 0)
+        continue;
+      broker = g_strdup_printf ("%s port %d", vm->broker_host, vm->broker_port);
+      known = g_hash_table_lookup (keys, broker);
+      if (known && !g_str_equal (known, vm->broker_host_key))
+        {
+          g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                       "VM '%s' pins another sshd host key for the broker at %s than an "
+                       "earlier VM; export it again", vm->name, broker);
+          return FALSE;
+        }
+      g_hash_table_insert (keys, g_steal_pointer (&broker), vm->broker_host_key);
+    }
+  return TRUE;
+}
+
 gboolean
 vsa_client_policy_validate (const VsaClientPolicy *policy, GError **error)
 {
@@ -253,18 +300,22 @@ vsa_client_policy_validate (const VsaClientPolicy *policy, GError **error)
     }
   if (policy->server_subject && !validate_subject (policy->server_subject, error))
     return FALSE;
-  if (!vsa_validate_ca_pem (policy->ca_pem, error) || !validate_broker (policy, error))
+  if (!vsa_validate_ca_pem (policy->ca_pem, error))
     return FALSE;
   for (guint i = 0; i < policy->vms->len; i++)
-    if (!validate_vm (g_ptr_array_index (policy->vms, i), policy->broker_port > 0, error))
+    if (!validate_vm (g_ptr_array_index (policy->vms, i), error))
       return FALSE;
-  return validate_unique_vms (policy, error);
+  return validate_unique_vms (policy, error) && validate_broker_keys (policy, error);
 }
 
-/* What clients put in the URI: the server's name, else the VM's address. */
+/* What clients put in the URI: the server's name, else the VM's address.
+ * A VM behind a broker is on the broker's server, whose name that broker
+ * writes into the .vv it hands out (the launcher checks the two agree). */
 const char *
 vsa_client_vm_host (const VsaClientPolicy *policy, const VsaClientVm *vm)
 {
+  if (vm->broker_host)
+    return vm->broker_host;
   return policy->server_name ? policy->server_name : vm->address;
 }
 
@@ -337,248 +388,3 @@ vsa_client_policy_users (GArray *grants)
   return users;
 }
 
-/* --- XML ---------------------------------------------------------------- */
-
-static void
-vm_to_xml (xmlNode *root, xmlNs *ns, const VsaClientVm *vm)
-{
-  xmlNode *node = xmlNewChild (root, ns, BAD_CAST "vm", NULL);
-  g_autofree char *port = g_strdup_printf ("%d", vm->tls_port);
-
-  vsa_xml_set (node, "name", vm->name);
-  vsa_xml_set (node, "address", vm->address);
-  vsa_xml_set (node, "tls-port", port);
-  vsa_xml_set (node, "auth", vsa_auth_mode_to_string (vm->policy->auth));
-  if (vm->password)
-    vsa_xml_set (node, "password", vm->password);
-  for (guint i = 0; i < vm->policy->access->len; i++)
-    {
-      VsaAccess *access = g_ptr_array_index (vm->policy->access, i);
-      g_autofree char *when = vsa_window_set_to_string (access->when);
-
-      for (guint j = 0; j < access->clients->len; j++)
-        {
-          xmlNode *a = xmlNewChild (node, ns, BAD_CAST "access", NULL);
-          vsa_xml_set (a, "user", access->user);
-          vsa_xml_set (a, "client", g_ptr_array_index (access->clients, j));
-          if (!vsa_window_set_is_always (access->when))
-            vsa_xml_set (a, "when", when);
-          if (vsa_policy_find_broker_user (vm->policy, access->user))
-            vsa_xml_set (a, "broker", "yes");
-        }
-    }
-}
-
-char *
-vsa_client_policy_to_xml (const VsaClientPolicy *policy)
-{
-  g_autoptr (xmlDoc) doc = xmlNewDoc (BAD_CAST "1.0");
-  xmlNode *root = xmlNewNode (NULL, BAD_CAST "client-policy");
-  xmlNs *ns = xmlNewNs (root, BAD_CAST VSA_CLIENT_POLICY_NS, NULL);
-  xmlNode *server;
-
-  xmlSetNs (root, ns);
-  xmlDocSetRootElement (doc, root);
-  vsa_xml_set (root, "version", "1");
-  server = xmlNewChild (root, ns, BAD_CAST "server", NULL);
-  if (policy->server_name)
-    vsa_xml_set (server, "name", policy->server_name);
-  if (policy->server_subject)
-    vsa_xml_set (server, "subject", policy->server_subject);
-  if (policy->time_zone)
-    vsa_xml_set (server, "time-zone", policy->time_zone);
-  if (policy->broker_port > 0)
-    {
-      xmlNode *broker = xmlNewChild (root, ns, BAD_CAST "broker", NULL);
-      g_autofree char *port = g_strdup_printf ("%d", policy->broker_port);
-
-      vsa_xml_set (broker, "port", port);
-      vsa_xml_set (broker, "host-key", policy->broker_host_key);
-    }
-  xmlNewTextChild (root, ns, BAD_CAST "ca", BAD_CAST policy->ca_pem);
-  for (guint i = 0; i < policy->vms->len; i++)
-    vm_to_xml (root, ns, g_ptr_array_index (policy->vms, i));
-  return vsa_xml_serialize (doc);
-}
-
-static gboolean
-is_element (xmlNode *node, const char *name)
-{
-  return node->type == XML_ELEMENT_NODE && node->ns &&
-         g_strcmp0 ((const char *) node->ns->href, VSA_CLIENT_POLICY_NS) == 0 &&
-         g_strcmp0 ((const char *) node->name, name) == 0;
-}
-
-static gboolean
-unexpected_element (xmlNode *node, GError **error)
-{
-  g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-               "line %ld: unexpected element <%s>; export the policy again with this version",
-               xmlGetLineNo (node), (const char *) node->name);
-  return FALSE;
-}
-
-static gboolean
-parse_port (const char *text, int *ret_port)
-{
-  guint64 value;
-
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, 65535, &value, NULL))
-    return FALSE;
-  *ret_port = (int) value;
-  return TRUE;
-}
-
-static gboolean
-parse_access (xmlNode *node, VsaClientVm *vm, GError **error)
-{
-  g_autofree char *user = vsa_xml_get (node, "user");
-  g_autofree char *client = vsa_xml_get (node, "client");
-  g_autofree char *spec = vsa_xml_get (node, "when");
-  g_autofree char *broker = vsa_xml_get (node, "broker");
-  g_autoptr (VsaWindowSet) when = NULL;
-  const char *clients[] = { client, NULL };
-  VsaAccess *known;
-
-  if (!vsa_validate_user_name (user, error) || !vsa_validate_client (client, error) ||
-      !(when = spec ? vsa_window_set_parse (spec, error) : vsa_window_set_new_always ()))
-    {
-      g_prefix_error (error, "line %ld: ", xmlGetLineNo (node));
-      return FALSE;
-    }
-  known = vsa_policy_find_access (vm->policy, user);
-  if (known && !vsa_window_set_equal (known->when, when))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "line %ld: user '%s' has other windows here than on its first entry",
-                   xmlGetLineNo (node), user);
-      return FALSE;
-    }
-  if (broker && !g_str_equal (broker, "yes"))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID, "line %ld: broker is 'yes' or absent",
-                   xmlGetLineNo (node));
-      return FALSE;
-    }
-  vsa_policy_assign (vm->policy, user, clients);
-  vsa_policy_set_when (vm->policy, user, when);
-  if (broker)
-    vsa_policy_ensure_broker_user (vm->policy, user);
-  return TRUE;
-}
-
-static VsaClientVm *
-parse_vm (xmlNode *node, GError **error)
-{
-  g_autofree char *name = vsa_xml_get (node, "name");
-  g_autofree char *address = vsa_xml_get (node, "address");
-  g_autofree char *port_text = vsa_xml_get (node, "tls-port");
-  g_autofree char *auth_text = vsa_xml_get (node, "auth");
-  g_autoptr (GError) local_error = NULL;
-  VsaAuthMode auth;
-  int port = 0;
-  g_autoptr (VsaClientVm) vm = NULL;
-
-  if (!vsa_auth_mode_from_string (auth_text, &auth, &local_error) ||
-      !parse_port (port_text, &port))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "line %ld: <vm> needs name, address, tls-port (1-65535) and auth "
-                   "(password or sasl)", xmlGetLineNo (node));
-      return NULL;
-    }
-  vm = vsa_client_vm_new (name, address, port, auth);
-  vm->password = vsa_xml_get (node, "password");
-  for (xmlNode *n = node->children; n; n = n->next)
-    {
-      if (n->type != XML_ELEMENT_NODE)
-        continue;
-      if (!is_element (n, "access"))
-        {
-          unexpected_element (n, error);
-          return NULL;
-        }
-      if (!parse_access (n, vm, error))
-        return NULL;
-    }
-  return g_steal_pointer (&vm);
-}
-
-static char *
-element_text (xmlNode *node)
-{
-  xmlChar *text = xmlNodeGetContent (node);
-  char *copy = g_strdup ((const char *) text);
-
-  xmlFree (text);
-  return copy;
-}
-
-static gboolean
-parse_child (xmlNode *node, VsaClientPolicy *policy, GError **error)
-{
-  VsaClientVm *vm;
-
-  if (is_element (node, "server") && policy->server_name == NULL && policy->server_subject == NULL &&
-      policy->time_zone == NULL)
-    {
-      policy->server_name = vsa_xml_get (node, "name");
-      policy->server_subject = vsa_xml_get (node, "subject");
-      policy->time_zone = vsa_xml_get (node, "time-zone");
-      return TRUE;
-    }
-  if (is_element (node, "broker") && policy->broker_port == 0)
-    {
-      g_autofree char *port = vsa_xml_get (node, "port");
-
-      policy->broker_host_key = vsa_xml_get (node, "host-key");
-      if (!parse_port (port, &policy->broker_port))
-        policy->broker_port = -1; /* validate_broker says why */
-      return TRUE;
-    }
-  if (is_element (node, "ca") && policy->ca_pem == NULL)
-    {
-      policy->ca_pem = element_text (node);
-      return TRUE;
-    }
-  if (!is_element (node, "vm"))
-    return unexpected_element (node, error);
-  vm = parse_vm (node, error);
-  if (vm == NULL)
-    return FALSE;
-  vsa_client_policy_add_vm (policy, vm);
-  return TRUE;
-}
-
-/* Parsed, then validated as a whole: a policy that fails any check is
- * refused entirely, so nothing is rendered from half of it. */
-VsaClientPolicy *
-vsa_client_policy_from_xml (const char *text, gsize len, const char *what, GError **error)
-{
-  g_autoptr (xmlDoc) doc = vsa_xml_parse (text, len, what, error);
-  g_autoptr (VsaClientPolicy) policy = vsa_client_policy_new ();
-  xmlNode *root;
-
-  if (doc == NULL)
-    return NULL;
-  root = xmlDocGetRootElement (doc);
-  if (!is_element (root, "client-policy") || !vsa_xml_attr_equals (root, "version", "1"))
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "%s: not a version 1 virt-spice-admin client policy; create it with "
-                   "'virt-spice-admin export'", what);
-      return NULL;
-    }
-  for (xmlNode *n = root->children; n; n = n->next)
-    if (n->type == XML_ELEMENT_NODE && !parse_child (n, policy, error))
-      {
-        g_prefix_error (error, "%s: ", what);
-        return NULL;
-      }
-  if (!vsa_client_policy_validate (policy, error))
-    {
-      g_prefix_error (error, "%s: ", what);
-      return NULL;
-    }
-  return g_steal_pointer (&policy);
-}

@@ -23,6 +23,13 @@ typedef struct {
   int tls_port;
   char *password;     /* password mode with --include-passwords only, else NULL */
   VsaPolicy *policy;  /* auth mode, users and the clients they connect from */
+  /* The console broker of the VM's server: its users with broker="yes"
+   * run `ssh USER@BROKER_HOST -p BROKER_PORT console VM`, sshd's host key
+   * pinned.  Each VM names its own, so one policy reaches the brokers of
+   * several servers (apply's client bundles).  0 and NULL: no broker. */
+  char *broker_host;     /* the server's name, which its broker also puts in the .vv */
+  int broker_port;
+  char *broker_host_key; /* "TYPE BASE64" */
 } VsaClientVm;
 
 typedef struct {
@@ -31,10 +38,6 @@ typedef struct {
   char *time_zone;      /* zone the access windows are meant in (the server's
                          * time-zone key), or NULL: the client's own zone */
   char *ca_pem;         /* PEM CA certificate(s) */
-  /* The console broker: `ssh USER@SERVER_NAME -p BROKER_PORT console VM`,
-   * the server's sshd host key pinned.  0 and NULL: no broker. */
-  int broker_port;
-  char *broker_host_key; /* "TYPE BASE64" */
   GPtrArray *vms;       /* VsaClientVm *, in document order */
 } VsaClientPolicy;
 
@@ -53,12 +56,15 @@ VsaClientVm *vsa_client_vm_new (const char *name, const char *address, int tls_p
 void vsa_client_vm_free (VsaClientVm *vm);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VsaClientVm, vsa_client_vm_free)
 void vsa_client_policy_add_vm (VsaClientPolicy *policy, VsaClientVm *vm);
+void vsa_client_vm_set_broker (VsaClientVm *vm, const char *host, int port, const char *host_key);
 
 char *vsa_inet_canonical (const char *text, int *ret_family);
 gboolean vsa_validate_ca_pem (const char *pem, GError **error);
 gboolean vsa_client_policy_validate (const VsaClientPolicy *policy, GError **error);
+gboolean vsa_client_validate_broker (const char *host, int port, const char *host_key,
+                                     GError **error);
 
-gboolean vsa_client_grant_uses_broker (const VsaClientPolicy *policy, const VsaClientGrant *grant);
+gboolean vsa_client_grant_uses_broker (const VsaClientGrant *grant);
 const char *vsa_client_vm_host (const VsaClientPolicy *policy, const VsaClientVm *vm);
 gboolean vsa_client_matches (const char *a, const char *b);
 GArray *vsa_client_policy_grants (const VsaClientPolicy *policy, const char *client);

@@ -157,7 +157,7 @@ user_commands (const VsaClientRenderOptions *opts, GArray *grants, const char *u
       if (g_strcmp0 (grant->user, user) != 0)
         continue;
       vv = vv_absolute_path (opts, user, grant->vm);
-      if (vsa_client_grant_uses_broker (opts->policy, grant)
+      if (vsa_client_grant_uses_broker (grant)
               ? !append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--stdin", "--",
                                         opts->remote_viewer, opts->group, host, port, NULL }, error)
               : !append_pinned_command (open_commands, (const char *[]) { opts->launcher, "--",
@@ -215,25 +215,23 @@ render_launcher (const VsaClientRenderOptions *opts, GArray *grants, GError **er
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
-      gboolean broker = vsa_client_grant_uses_broker (opts->policy, grant);
+      gboolean broker = vsa_client_grant_uses_broker (grant);
       g_autofree char *vv = broker ? g_strdup ("") : vv_absolute_path (opts, grant->user, grant->vm);
       g_autofree char *q_user = g_shell_quote (grant->user);
       g_autofree char *q_vm = g_shell_quote (grant->vm->name);
       g_autofree char *q_vv = g_shell_quote (vv);
       g_autofree char *q_host = g_shell_quote (vsa_client_vm_host (opts->policy, grant->vm));
+      g_autofree char *q_broker = g_shell_quote (broker ? grant->vm->broker_host : "");
 
-      g_string_append_printf (assignments, "\t%s %s %s %s %d\n", q_user, q_vm, q_vv, q_host,
-                              grant->vm->tls_port);
+      g_string_append_printf (assignments, "\t%s %s %s %s %d %s %d\n", q_user, q_vm, q_vv, q_host,
+                              grant->vm->tls_port, q_broker, broker ? grant->vm->broker_port : 0);
     }
   {
-    g_autofree char *broker_host = g_shell_quote (opts->policy->broker_port ? opts->policy->server_name : "");
-    g_autofree char *broker_port = g_strdup_printf ("%d", opts->policy->broker_port);
     g_autofree char *known_hosts = vsa_client_absolute_path (opts->prefix, VSA_CLIENT_KNOWN_HOSTS_PATH);
     g_autofree char *q_known_hosts = g_shell_quote (known_hosts);
     const char *vars[] = { "HEADER", header, "GROUP", group, "REMOTE_VIEWER", program,
                            "LAUNCHER", launcher, "ASSIGNMENTS", assignments->str,
                            "NEEDS_PASSWORD", opts->nopasswd ? "no" : "yes",
-                           "BROKER_HOST", broker_host, "BROKER_PORT", broker_port,
                            "KNOWN_HOSTS", q_known_hosts, NULL };
     return vsa_template_expand (opts->templates, "spice-connect", vars, error);
   }
@@ -266,6 +264,20 @@ render_vv (const VsaClientRenderOptions *opts, const char *user, const VsaClient
   return vsa_vv_render (&vv);
 }
 
+/* A user who asks the broker for every console has no file, so no directory. */
+static gboolean
+has_vv (GArray *grants, const char *user)
+{
+  for (guint i = 0; i < grants->len; i++)
+    {
+      const VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
+
+      if (g_str_equal (grant->user, user) && !vsa_client_grant_uses_broker (grant))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Per user a directory root:root 0700 and per console a file root:root
  * 0600: no group reads them, so no code run with the viewer group (a GTK
  * module the user slipped into remote-viewer, say) reads another user's.
@@ -277,15 +289,16 @@ render_vv_files (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
 {
   vsa_client_add_file (files, VSA_CLIENT_FILE_DIR, g_strdup (VSA_CLIENT_VV_DIR), NULL, 0755);
   for (guint i = 0; i < users->len; i++)
-    vsa_client_add_file (files, VSA_CLIENT_FILE_DIR,
-              g_strdup_printf (VSA_CLIENT_VV_DIR "/%s", (char *) g_ptr_array_index (users, i)),
-              NULL, 0700);
+    if (has_vv (grants, g_ptr_array_index (users, i)))
+      vsa_client_add_file (files, VSA_CLIENT_FILE_DIR,
+                g_strdup_printf (VSA_CLIENT_VV_DIR "/%s", (char *) g_ptr_array_index (users, i)),
+                NULL, 0700);
   for (guint i = 0; i < grants->len; i++)
     {
       VsaClientGrant *grant = &g_array_index (grants, VsaClientGrant, i);
       char *vv;
 
-      if (vsa_client_grant_uses_broker (opts->policy, grant))
+      if (vsa_client_grant_uses_broker (grant))
         continue;
       if ((vv = render_vv (opts, grant->user, grant->vm, error)) == NULL)
         return FALSE;
@@ -294,24 +307,32 @@ render_vv_files (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *
   return TRUE;
 }
 
-/* The broker's sshd host key, the only one spice-connect's ssh accepts
- * for it: a fresh laptop never asks "are you sure?". */
+/* The brokers' sshd host keys, the only ones spice-connect's ssh accepts
+ * for them: a fresh laptop never asks "are you sure?".  One line per
+ * broker (the policy checked that a broker has one key). */
 static void
-render_known_hosts (const VsaClientRenderOptions *opts, GArray *grants, GPtrArray *files)
+render_known_hosts (GArray *grants, GPtrArray *files)
 {
-  const VsaClientPolicy *policy = opts->policy;
+  g_autoptr (GString) lines = g_string_new (NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < grants->len; i++)
-    if (vsa_client_grant_uses_broker (policy, &g_array_index (grants, VsaClientGrant, i)))
-      {
-        char *line = policy->broker_port == 22
-                         ? g_strdup_printf ("%s %s\n", policy->server_name, policy->broker_host_key)
-                         : g_strdup_printf ("[%s]:%d %s\n", policy->server_name, policy->broker_port,
-                                            policy->broker_host_key);
+    {
+      const VsaClientVm *vm = g_array_index (grants, VsaClientGrant, i).vm;
+      char *line;
 
-        vsa_client_add_file (files, VSA_CLIENT_FILE_KNOWN_HOSTS, g_strdup (VSA_CLIENT_KNOWN_HOSTS_PATH), line, 0644);
-        return;
-      }
+      if (!vsa_client_grant_uses_broker (&g_array_index (grants, VsaClientGrant, i)))
+        continue;
+      line = vm->broker_port == 22
+                 ? g_strdup_printf ("%s %s\n", vm->broker_host, vm->broker_host_key)
+                 : g_strdup_printf ("[%s]:%d %s\n", vm->broker_host, vm->broker_port,
+                                    vm->broker_host_key);
+      if (g_hash_table_add (seen, line))
+        g_string_append (lines, line);
+    }
+  if (lines->len > 0)
+    vsa_client_add_file (files, VSA_CLIENT_FILE_KNOWN_HOSTS, g_strdup (VSA_CLIENT_KNOWN_HOSTS_PATH),
+                         g_string_free (g_steal_pointer (&lines), FALSE), 0644);
 }
 
 /* --- systemd units ------------------------------------------------------- */
@@ -396,7 +417,7 @@ vsa_client_render (const VsaClientRenderOptions *opts, GError **error)
   if (!render_vv_files (opts, grants, users, files, error) ||
       !vsa_client_render_firewall (opts, grants, files, error))
     return NULL;
-  render_known_hosts (opts, grants, files);
+  render_known_hosts (grants, files);
   if ((text = render_launcher (opts, grants, error)) == NULL)
     return NULL;
   vsa_client_add_file (files, VSA_CLIENT_FILE_LAUNCHER, g_strdup (VSA_CLIENT_LAUNCHER_PATH), text, 0755);

@@ -6,7 +6,10 @@
 #include "vsa-manifest-vm.h"
 #include "vsa-address.h"
 #include "vsa-schema.h"
+#include "vsa-ssh-key.h"
 #include "vsa-xml.h"
+
+#include <string.h>
 
 static const char *
 first_shared_lv (const VsaManifestVm *vm, const VsaManifestVm *other)
@@ -101,6 +104,27 @@ check_host_unique (const VsaManifestParse *st, xmlNode *node, const VsaManifest 
   return TRUE;
 }
 
+/* The schema checked the attributes' form; the key is parsed as the
+ * broker's clients will pin it. */
+static gboolean
+parse_broker (const VsaManifestParse *st, xmlNode *node, VsaManifestHost *host, GError **error)
+{
+  g_autofree char *text = vsa_xml_get (node, "host-key");
+  g_autofree char *port = vsa_xml_get (node, "port");
+  g_autoptr (VsaSshKey) key = vsa_ssh_key_parse (text, strlen (text), error);
+
+  if (key == NULL)
+    {
+      g_prefix_error (error, "%s: line %ld: host '%s': <broker host-key>: ", st->what,
+                      xmlGetLineNo (node), host->name);
+      return FALSE;
+    }
+  host->broker_host_key = g_strdup_printf ("%s %s", key->type, key->blob);
+  host->broker_host = vsa_xml_get (node, "host");
+  host->broker_port = port ? (int) g_ascii_strtoll (port, NULL, 10) : 22;
+  return TRUE;
+}
+
 static VsaManifestHost *
 parse_host (const VsaManifestParse *st, xmlNode *node, const VsaManifest *manifest, GError **error)
 {
@@ -115,6 +139,8 @@ parse_host (const VsaManifestParse *st, xmlNode *node, const VsaManifest *manife
     {
       VsaManifestVm *vm;
 
+      if (vsa_manifest_is_element (n, "broker") && !parse_broker (st, n, host, error))
+        return NULL;
       if (!vsa_manifest_is_element (n, "vm"))
         continue;
       if ((vm = vsa_manifest_parse_vm (st, n, error)) == NULL)

@@ -73,6 +73,8 @@ vsa_manifest_host_free (VsaManifestHost *host)
 {
   g_free (host->name);
   g_free (host->uri);
+  g_free (host->broker_host);
+  g_free (host->broker_host_key);
   g_ptr_array_unref (host->vms);
   g_free (host);
 }

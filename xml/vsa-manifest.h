@@ -55,6 +55,11 @@ typedef struct {
   char *uri;                /* NULL: the command line's URI */
   long line;
   GPtrArray *vms;           /* VsaManifestVm * */
+  /* <broker>: the host's console broker as clients reach it; NULL when
+   * not given (a host on this machine: from the configuration). */
+  char *broker_host;        /* NULL: the URI's server */
+  int broker_port;          /* 22 unless given */
+  char *broker_host_key;    /* "TYPE BASE64", checked */
 } VsaManifestHost;
 
 typedef struct {

@@ -77,24 +77,46 @@ vsa_validate_ssh_from (const char *from, GError **error)
   return TRUE;
 }
 
+gboolean
+vsa_tunnel_key_from_element (xmlNode *node, gboolean required, VsaSshKey **ret_key,
+                             GError **error)
+{
+  g_autofree char *type = vsa_xml_get (node, "type");
+  g_autofree char *blob = vsa_xml_get (node, "key");
+  g_autofree char *comment = vsa_xml_get (node, "comment");
+
+  *ret_key = NULL;
+  if (!required && type == NULL && blob == NULL && comment == NULL)
+    return TRUE;
+  if (!vsa_ssh_key_validate (type, blob, comment, error))
+    return FALSE;
+  *ret_key = vsa_ssh_key_new (type, blob, comment);
+  return TRUE;
+}
+
+void
+vsa_tunnel_key_to_element (const VsaSshKey *key, xmlNode *node)
+{
+  vsa_xml_set (node, "type", key->type);
+  vsa_xml_set (node, "key", key->blob);
+  if (key->comment)
+    vsa_xml_set (node, "comment", key->comment);
+}
+
 VsaTunnel *
 vsa_tunnel_from_element (xmlNode *node, GError **error)
 {
   g_autofree char *user = vsa_xml_get (node, "user");
   g_autofree char *from = vsa_xml_get (node, "from");
-  g_autofree char *type = vsa_xml_get (node, "type");
-  g_autofree char *blob = vsa_xml_get (node, "key");
-  g_autofree char *comment = vsa_xml_get (node, "comment");
   g_autoptr (VsaSshKey) key = NULL;
 
   if (!vsa_validate_tunnel_user (user, error) ||
       (from != NULL && !vsa_validate_ssh_from (from, error)) ||
-      !vsa_ssh_key_validate (type, blob, comment, error))
+      !vsa_tunnel_key_from_element (node, TRUE, &key, error))
     {
       g_prefix_error (error, "metadata: line %ld: <vsa:tunnel>: ", xmlGetLineNo (node));
       return NULL;
     }
-  key = vsa_ssh_key_new (type, blob, comment);
   return vsa_tunnel_new (user, key, from);
 }
 
@@ -106,8 +128,5 @@ vsa_tunnel_to_element (const VsaTunnel *tunnel, xmlNode *console, xmlNs *ns)
   vsa_xml_set (node, "user", tunnel->user);
   if (tunnel->from)
     vsa_xml_set (node, "from", tunnel->from);
-  vsa_xml_set (node, "type", tunnel->key->type);
-  vsa_xml_set (node, "key", tunnel->key->blob);
-  if (tunnel->key->comment)
-    vsa_xml_set (node, "comment", tunnel->key->comment);
+  vsa_tunnel_key_to_element (tunnel->key, node);
 }

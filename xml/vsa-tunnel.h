@@ -28,6 +28,12 @@ gboolean vsa_validate_tunnel_user (const char *user, GError **error);
 gboolean vsa_validate_ssh_from (const char *from, GError **error);
 
 VsaTunnel *vsa_tunnel_from_element (xmlNode *node, GError **error);
+/* The key of a <vsa:tunnel> or <vsa:broker>: NODE's type, key and comment
+ * attributes, validated.  With none of them *RET_KEY is NULL, which only
+ * an element whose key is optional (REQUIRED false) may be. */
+gboolean vsa_tunnel_key_from_element (xmlNode *node, gboolean required, VsaSshKey **ret_key,
+                                      GError **error);
+void vsa_tunnel_key_to_element (const VsaSshKey *key, xmlNode *node);
 void vsa_tunnel_to_element (const VsaTunnel *tunnel, xmlNode *console, xmlNs *ns);
 
 G_END_DECLS

@@ -54,5 +54,18 @@ run -c "$uri" apply docs/examples/office.xml --client-dir "$demo/clients" --stat
 echo "\$ find $demo/clients -type f   # the lock-down of each client host, for 'client install' or your own tooling"
 (cd "$demo" && find clients -type f | sort)
 echo
+# Maggie has a console key: her bundle holds no .vv (no long-lived
+# password on her laptop); her spice-connect asks mysrv's console broker
+# over SSH for a one-time one, pinning the broker's sshd host key.
+laptop=$demo/clients/maggie-laptop
+echo "\$ grep -F \"'maggie'\" $laptop/usr/local/bin/spice-connect   # user, VM, no .vv (''), TLS host and port, the broker's host and port"
+grep -F "'maggie'" "$laptop/usr/local/bin/spice-connect"
+echo "\$ cat $laptop/etc/virt-spice-admin/client/ssh_known_hosts   # the broker's sshd host key, the only one her ssh accepts"
+cat "$laptop/etc/virt-spice-admin/client/ssh_known_hosts"
+echo "\$ grep '^maggie ' $laptop/etc/sudoers.d/virt-spice-admin   # her sudo rule: the launcher reads the broker's .vv on stdin, for imap's host and port only"
+grep '^maggie ' "$laptop/etc/sudoers.d/virt-spice-admin"
+echo "\$ grep -rl '^password=' $demo/clients   # no file of the bundle holds a SPICE password"
+(cd "$demo" && grep -rl '^password=' clients) || echo "(none)"
+echo
 echo "\$ find $demo/state -type f   # what apply saved: each changed VM's previous XML, and its lock"
 (cd "$demo" && find state -type f | sort)

@@ -51,8 +51,18 @@ check "demo.sh exits 0" test "$status" = 0
 check "nothing under /etc or /var changed" diff -u "$work/before" "$work/after"
 check "it shows the diff secure would make" grep -q '^+    <graphics type="spice" autoport="no" listen="127.0.0.1" tlsPort=' "$work/out"
 check "it shows what apply changed, per VM and client host" grep -qx '4 changed, 0 unchanged, 0 failed' "$work/out"
-check "it wrote the office's client host bundle" grep -q '^client host maggie-laptop: changed: 12 of 12 files and directories written under ' "$work/out"
-check "the bundle holds maggie's pinned sudo rule and her .vv" bash -c 'grep -qx "clients/maggie-laptop/etc/sudoers.d/virt-spice-admin" "$0" && grep -qx "clients/maggie-laptop/etc/virt-spice-admin/client/vv/maggie/imap.vv" "$0"' "$work/out"
+check "it wrote the office's client host bundle" grep -q '^client host maggie-laptop: changed: 11 of 11 files and directories written under ' "$work/out"
+# Maggie has a console key (office.xml): she asks mysrv's broker, so her
+# bundle has the broker's sudo rule (launcher --stdin, her VM's host and
+# port), the broker's pinned host key, and no .vv with a password at all.
+check "the bundle holds maggie's broker sudo rule (--stdin, imap's host and port)" \
+    grep -qx "maggie ALL=(root) [A-Z:]* */[^ ]*/virt-spice-admin-client-open --stdin -- [^ ]*remote-viewer [^ ]* mysrv 20002" "$work/out"
+check "... her spice-connect row asks the broker of mysrv on port 22, with no .vv" \
+    grep -qxF "$(printf '\t')'maggie' 'imap' '' 'mysrv' 20002 'mysrv' 22" "$work/out"
+check "... the broker's sshd host key pinned for mysrv" \
+    grep -qx "mysrv ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICStIPle26JmQacHcPT+r0PuVI4Acf0Oa0A4nSlPl2YZ" "$work/out"
+check "... and no .vv, no file holding a password, in the bundle" bash -c \
+    '! grep -q "^clients/.*\.vv\$" "$0" && grep -A1 "^\$ grep -rl .^password=. " "$0" | grep -qx "(none)"' "$work/out"
 check "... and the timer that re-renders her firewall at her windows' boundaries" grep -qx "clients/maggie-laptop/etc/systemd/system/virt-spice-admin-client-sync.timer" "$work/out"
 check "it shows the backups apply saved in its own state directory" grep -q '^state/backups/debianx/.*\.xml$' "$work/out"
 check "its temporary directory is gone" bash -c '! ls -d /tmp/vsa-demo.* 2>/dev/null | grep -qF "$0"' \

@@ -7,7 +7,10 @@
 # changes and leaves the bundle's files untouched, --dry-run changes
 # nothing, the bundle is what `client render` writes for its policy, a
 # contradicting client host fails naming both sides, and the unreachable
-# host fails only its own VMs (exit 1).  The console broker's side: U1
+# host fails only its own VMs (exit 1).  U1 has a console key, so her
+# bundle asks the broker (server-name, broker-ssh-port and
+# broker-host-key here, as export reads them): no .vv for her, the
+# broker's host key pinned.  The console broker's side: U1
 # has a console key, take-over and a window in the manifest; a key,
 # take-over and window that `assign` gives U2 stay without --prune
 # (the window goes back to always: the manifest gives none), and --prune
@@ -29,7 +32,7 @@ U1=vsa-e2e-hosts-u1
 U2=vsa-e2e-hosts-u2
 CREATED_USERS=()
 
-tap_plan 19
+tap_plan 21
 vsa_e2e_start
 cleanup() {
     local user
@@ -58,6 +61,9 @@ broker-authorized-keys-dir = $SSHD_ROOT/console_keys
 broker-command = $VSA console
 console-shell = $(dirname "$VSA")/console-shell
 systemd-unit-dir = $SSHD_ROOT/units
+server-name = 127.0.0.1
+broker-ssh-port = 2201
+broker-host-key = $SSHD_ROOT/host_key.pub
 CONF
 e2e_define_fixture "$A" ""
 e2e_define_fixture "$B" "<graphics type='spice' port='5931' autoport='no' listen='0.0.0.0'/>"
@@ -115,9 +121,14 @@ tap_check "and leaves every bundle file untouched" diff "$VSA_E2E_STATE/times.be
 POLICY=$BUNDLES/desk/etc/virt-spice-admin/client/policy.xml
 echo stray >"$BUNDLES/desk/etc/stray.conf"
 tap_check "a file the bundle does not have is removed, the others stay" \
-    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx 'client host desk: changed: 0 of 14 files and directories written under $BUNDLES/desk, stale files removed' '$out' && [ ! -e '$BUNDLES/desk/etc/stray.conf' ] && find '$BUNDLES' -type f -printf '%p %T@\n' | sort | diff '$VSA_E2E_STATE/times.before' -"
+    bash -c "$(declare -f run_apply); VSA='$VSA' BUNDLES='$BUNDLES' out='$out'; run_apply '$M' && grep -qx 'client host desk: changed: 0 of 13 files and directories written under $BUNDLES/desk, stale files removed' '$out' && [ ! -e '$BUNDLES/desk/etc/stray.conf' ] && find '$BUNDLES' -type f -printf '%p %T@\n' | sort | diff '$VSA_E2E_STATE/times.before' -"
 tap_check "the bundle is what 'client render' writes for the same policy" \
     bash -c "'$VSA' -q client render --policy '$POLICY' --client 127.0.0.1 --dest '$VSA_E2E_STATE/render' && diff -r '$VSA_E2E_STATE/render' '$BUNDLES/desk'"
+DESK=$BUNDLES/desk/etc
+tap_check "U1 (console key) asks the broker: her sudo rule is --stdin for $A's host and port, sshd's host key is pinned, and she has no .vv" \
+    bash -c "grep -qx '$U1 ALL=(root) .*virt-spice-admin-client-open --stdin -- [^ ]*remote-viewer [^ ]* 127.0.0.1 20921' '$DESK/sudoers.d/virt-spice-admin' && grep -qx \"\\[127.0.0.1\\]:2201 \$(cut -d' ' -f1,2 '$SSHD_ROOT/host_key.pub')\" '$DESK/virt-spice-admin/client/ssh_known_hosts' && [ ! -e '$DESK/virt-spice-admin/client/vv/$U1' ]"
+tap_check "... and the only .vv of the bundle is U2's (no console key)" \
+    bash -c "[ \"\$(find '$BUNDLES/desk' -name '*.vv')\" = '$DESK/virt-spice-admin/client/vv/$U2/$B.vv' ]"
 
 M2=$VSA_E2E_STATE/moved.xml
 manifest "$M2" 20923 "" "$USERS"

@@ -33,12 +33,7 @@ if ! getent passwd "$TUSER" >/dev/null; then
     useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$TUSER"
     CREATED=yes
 fi
-cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
-sshd-binary = $SSHD
-sshd-config = $TUN/sshd_config
-sshd-drop-in-dir = $TUN/sshd_config.d
-tunnel-authorized-keys-dir = $TUN/authorized_keys
-CONF
+vsa_e2e_tunnel_config "$TUN"
 ssh-keygen -q -t ed25519 -N '' -C "tun@e2e" -f "$TUN/key"
 ssh-keygen -q -t ed25519 -N '' -f "$TUN/host_ed25519_key"
 printf 'Include %s/sshd_config.d/*.conf\nHostKey %s/host_ed25519_key\nUsePAM no\nAuthorizedKeysFile none\n' \

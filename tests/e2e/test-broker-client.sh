@@ -61,11 +61,11 @@ virsh -c "$E2E_URI" start "$VM" >/dev/null
 # --- the server's export, the client's tree ----------------------------------
 exported() {
     vsa export --client "$ALICE_ADDR" --output "$T/policy.xml" || return 1
-    grep -q "<broker port=\"$SSH_PORT\" host-key=\"$(cut -d' ' -f1,2 "$T/host_key.pub")\"/>" "$T/policy.xml" &&
+    grep -q "<broker host=\"[^\"]*\" port=\"$SSH_PORT\" host-key=\"$(cut -d' ' -f1,2 "$T/host_key.pub")\"/>" "$T/policy.xml" &&
         grep -q "<access user=\"$ALICE\" client=\"$ALICE_ADDR\" broker=\"yes\"/>" "$T/policy.xml" &&
         ! grep -q 'password=' "$T/policy.xml"
 }
-tap_check "export: the broker's sshd port and host key, alice's access broker=\"yes\", no password" exported
+tap_check "export: the VM names the broker's sshd (host, port, host key), alice's access broker=\"yes\", no password" exported
 PREFIX=$T/client
 printf '[defaults]\nclient-group = %s\nclient-launcher = %s\nclient-prefix = %s\nclient-remote-viewer = %s\n' \
     "$GROUP" "$OPEN" "$PREFIX" "$RV" >"$T/client.conf"

@@ -53,18 +53,14 @@ tap_check "from an address nobody has: refused at TCP (exit 5)" expect_status 5 
 tap_check "from bob's address, with bob's credential, while alice's binding lives: refused at TCP" \
     expect_status 5 probe_as "$BOB_ADDR" "$BOB" "$B_PW"
 tap_check "the journal recorded the issue with user, VM and address" \
-    grep -q "VSA_EVENT=issued | VSA_VM=$VM | VSA_USER=$ALICE | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
+    wait_for grep -q "VSA_EVENT=issued | VSA_VM=$VM | VSA_USER=$ALICE | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
 
 # alice's remote-viewer holds a session (her password added to a copy of
 # the .vv: remote-viewer answers SASL with it).
 console_to "$T/v.vv" "$ALICE" "$ALICE_ADDR" "$VM"
 printf 'password=%s\n' "$A_PW" >>"$T/v.vv"
-from "$ALICE_ADDR"
-in_client xvfb-run -a remote-viewer --debug "$T/v.vv" >"$T/viewer.log" 2>&1 {E2E_LOCK_FD}>&- &
-VIEWER=$!
-PIDS+=("$VIEWER")
-opened() { for _ in $(seq 100); do grep -q "main channel: opened" "$T/viewer.log" && return 0; sleep 0.2; done; cat "$T/viewer.log"; return 1; }
-tap_check "alice's remote-viewer connects" opened
+broker_viewer "$T/v.vv" "$ALICE_ADDR"
+tap_check "alice's remote-viewer connects" viewer_opened
 alice_listed() { vsa sessions "$VM" --json | grep -q "\"user\" : \"$ALICE\""; }
 tap_check "sessions lists alice" wait_for alice_listed
 tap_check "bob is refused while alice is connected: one line, exit 1" one_line_failure console_as "$BOB" "$BOB_ADDR" "$VM"

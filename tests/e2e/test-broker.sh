@@ -23,7 +23,7 @@ VM=vsa-e2e-broker
 OFF=vsa-e2e-broker-off
 PORT=20935
 
-tap_plan 40
+tap_plan 41
 broker_check_tools remote-viewer xvfb-run strace
 broker_net 10.235.0 10.236.0 172.31.235 192.168.235
 vsa_e2e_start
@@ -80,7 +80,7 @@ tap_check "the same .vv from an address nobody has is refused at TCP (exit 5)" e
 tap_check "the same .vv from bob's (assigned) address is refused at TCP while it lives" expect_status 5 probe_from "$BOB_ADDR" "$A"
 tap_check "the VM's persistent definition never holds the ticket" bash -c "! virsh -c '$E2E_URI' dumpxml --inactive --security-info $VM | grep -qF -- '$A'"
 tap_check "the journal recorded the issue with user, VM and address" \
-    grep -q "VSA_EVENT=issued | VSA_VM=$VM | VSA_USER=$ALICE | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
+    wait_for grep -q "VSA_EVENT=issued | VSA_VM=$VM | VSA_USER=$ALICE | VSA_CLIENT=$ALICE_ADDR" "$T/journal.log"
 
 # --- refusals: one line, exit 1 --------------------------------------------
 tap_check "a VM that is off: one line, exit 1" one_line_failure console_as "$ALICE" "$ALICE_ADDR" "$OFF"
@@ -115,7 +115,7 @@ claims_live() { # OWNER ADDR: OWNER's live ssh -N session from ADDR, claimed by 
 }
 tap_check "alice claiming bob's live SSH connection is refused" claims_live "$BOB" "$BOB_ADDR"
 tap_check "alice's own live connection claimed from outside its session is refused" claims_live "$ALICE" "$ALICE_ADDR"
-tap_check "the journal records the forged origin as a refusal" grep -q "VSA_EVENT=refused .*VSA_REASON=origin" "$T/journal.log"
+tap_check "the journal records the forged origin as a refusal" wait_for grep -q "VSA_EVENT=refused .*VSA_REASON=origin" "$T/journal.log"
 refuses_other() {
     local out
     from "$ALICE_ADDR"
@@ -139,12 +139,8 @@ tap_check "the console shell itself runs no other command" bash -c "! runuser -u
 
 # --- one seat --------------------------------------------------------------
 console_as "$ALICE" "$ALICE_ADDR" "$VM" >"$T/v.vv"
-from "$ALICE_ADDR"
-in_client xvfb-run -a remote-viewer --debug "$T/v.vv" >"$T/viewer.log" 2>&1 {E2E_LOCK_FD}>&- &
-VIEWER=$!
-PIDS+=("$VIEWER")
-opened() { for _ in $(seq 100); do grep -q "main channel: opened" "$T/viewer.log" && return 0; sleep 0.2; done; cat "$T/viewer.log"; return 1; }
-tap_check "alice's remote-viewer connects with her .vv" opened
+broker_viewer "$T/v.vv" "$ALICE_ADDR"
+tap_check "alice's remote-viewer connects with her .vv" viewer_opened
 json_session() { # VM USER CLIENT CONNECTED(true|false) [--all]
     vsa sessions "$1" --json ${5:-} | /usr/bin/python3 -c 'import json, sys
 want_user, want_client, want_connected = sys.argv[1], sys.argv[2], sys.argv[3] == "true"
@@ -209,6 +205,14 @@ nft delete table inet virt_spice_admin
 tap_check "(with the firewall gone) the ticket opens from a foreign address" expect_status 0 probe_from "$OTHER" "$(vv_field "$T/x.vv" password)"
 unallowed_recorded() { grep -q "PRIORITY=3 .*VSA_EVENT=connected | VSA_VM=$VM | VSA_USER_SOURCE=none | VSA_CLIENT=$OTHER" "$T/journal.log"; }
 tap_check "watch logs the foreign address at error priority" wait_for unallowed_recorded
+# watch journals the connection, then saves its session table: audit
+# reads the table, so wait for the table to hold the session, not for
+# the journal line (which can come a moment earlier).
+foreign_listed() {
+    vsa sessions "$VM" --json --all | /usr/bin/python3 -c 'import json, sys
+sys.exit(0 if any(r["client"] == sys.argv[1] for r in json.load(sys.stdin)["sessions"]) else 1)' "$OTHER"
+}
+tap_check "the session table holds it (sessions --json --all)" wait_for foreign_listed
 audit_reports() { local out; out=$(vsa audit "$VM" 2>/dev/null) && return 1; grep -q "VSA-S01.*$OTHER" <<<"$out"; }
 tap_check "audit reports it (VSA-S01) and exits non-zero" audit_reports
 tap_done

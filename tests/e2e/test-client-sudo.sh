@@ -15,7 +15,6 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 HERE=$(dirname "$(readlink -f "$0")")
-. "$HERE/harness.sh"
 . "$HERE/vsa-client-lib.sh"
 VSA=$1 HOOK=$2
 POLICY=$HERE/../data/client/policy.xml

@@ -37,16 +37,7 @@ tap_diag "test network $NET.0/24"
 E2E_EXTRA_SANS="ip:$HOST_ADDR"
 e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 
-cleanup() {
-    e2e_teardown
-    ip netns del "$NETNS" 2>/dev/null || true
-    ip link del "$HOST_IF" 2>/dev/null || true
-    # The hook's config is the host default, so its table is the default
-    # one; with the VMs gone it holds nothing of ours: remove it.
-    "$VSA" -q firewall flush 2>/dev/null || true
-    rm -rf "$VSA_E2E_STATE"
-}
-trap cleanup EXIT
+trap vsa_e2e_netns_cleanup EXIT
 vsa_e2e_config
 
 # The client "host": one namespace, two addresses on its veth end; which
@@ -62,18 +53,6 @@ managed_vm() {
 managed_vm "$VM" "$PORT" "$HOST_ADDR" "$ASSIGNED"
 managed_vm "$VM2" "$PORT2" 127.0.0.1 "$OTHER"
 
-# probe_from ADDRESS: probe $VM from the client namespace, from ADDRESS.
-# The CLI reaches libvirtd over its unix socket, which a netns does not hide.
-probe_from() {
-    from "$1"
-    ip netns exec "$NETNS" "$VSA" -c "$E2E_URI" probe "$VM" --host "$HOST_ADDR" --timeout 10
-}
-# reset_fast ADDRESS: probe exits 5 within 5 s (a reset, not a timeout).
-reset_fast() {
-    local start=$SECONDS
-    expect_status 5 probe_from "$1" || return 1
-    ((SECONDS - start < 5)) || { echo "took $((SECONDS - start)) s: dropped, not reset"; return 1; }
-}
 set_elements() { nft list set inet "$TABLE" "$1" | tr -s ' \n\t' ' ' | sed 's/.*elements = { *//; s/ *}.*//'; }
 status_field() { vsa firewall status "$1" --json | sed -n "s/^ *\"$2\" : \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" | head -1; }
 # The table without counter values: what must come back after a sync.

@@ -5,7 +5,9 @@
 # Wednesdays and Thursdays on VM2, Ralph always on VM3), the VMs renamed
 # to the harness's, their consoles on the host end of a veth pair and the
 # users' client addresses in a client namespace, both made here; the SSH
-# tunnel is left out (it would install into this host's sshd).  apply
+# tunnel and Maggie's console key are left out (apply would install them
+# into this host's sshd; e2e/apply-tunnels and e2e/apply-broker test that
+# path with an sshd of their own).  apply
 # converges it, the three VMs start, and from each user's address the
 # console opens or is reset at TCP level as today's time says: the
 # expectation is computed here from `date` (weekday and hour in the
@@ -54,7 +56,8 @@ MANIFEST=$VSA_E2E_STATE/office.xml
 sed -e "s|<vm name=\"\([a-z]*\)\"|<vm name=\"vsa-e2e-office-\1\" listen=\"$SERVER\"|" \
     -e 's| listen="127.0.0.1"||; s|tls-port="20001"|tls-port="auto"|' \
     -e "s|192\.168\.2\.\([0-9]*\)|$NET.\1|g" \
-    -e '/<tunnel /d' "$HERE/../../docs/examples/office.xml" >"$MANIFEST"
+    -e '/<tunnel /d' -e 's| ssh-key="[^"]*"||; s| take-over="yes"||' \
+    "$HERE/../../docs/examples/office.xml" >"$MANIFEST"
 e2e_define_fixture "$VM1" ""
 e2e_define_fixture "$VM2" "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>"
 e2e_define_fixture "$VM3" ""

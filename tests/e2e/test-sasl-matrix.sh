@@ -15,14 +15,7 @@ declare -A PW=([alice]=Alice-pw-2026 [bob]=Bob-pw-2026 [carol]=Carol-pw-2026)
 
 tap_plan 20
 vsa_e2e_start_sasl
-SASL_DIR=$E2E_STATE_DIR/vsa-sasl
-rm -rf "$SASL_DIR"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE" "$SASL_DIR"' EXIT
-cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
-auth-mode = sasl
-sasl-dir = $SASL_DIR
-CONF
-chmod 0755 "$E2E_STATE_DIR"
+vsa_e2e_sasl_dir vsa-sasl
 
 assign() { # VM USER: assign with the user's password on stdin
     printf '%s\n' "${PW[$2]}" | vsa assign "$1" "$2" --password-stdin

@@ -82,12 +82,7 @@ for port in "$SSH_PORT" 31001 31002 31003 31004 31005 31009; do
     [ -z "$(ss -ltnH "sport = :$port")" ] || tap_bail "port $port on this host is taken"
 done
 
-cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
-sshd-binary = $SSHD
-sshd-config = $TUN/sshd_config
-sshd-drop-in-dir = $TUN/sshd_config.d
-tunnel-authorized-keys-dir = $TUN/authorized_keys
-CONF
+vsa_e2e_tunnel_config "$TUN"
 for key in alice bob carol mallory; do
     ssh-keygen -q -t ed25519 -N '' -C "$key@e2e" -f "$TUN/$key"
 done
@@ -99,12 +94,7 @@ Include $TUN/sshd_config.d/*.conf
 ListenAddress 127.0.0.1:$SSH_PORT
 HostKey $TUN/host_ed25519_key
 PidFile $TUN/sshd.pid
-UsePAM no
-StrictModes yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile none
-LogLevel VERBOSE
+$(vsa_e2e_sshd_settings)
 CONF
 printf 'Include %s\nNoSuchOption yes\n' "$TUN/sshd_config" >"$TUN/broken_sshd_config"
 

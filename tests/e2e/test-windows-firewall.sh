@@ -32,11 +32,7 @@ e2e_setup "$HOOK" || tap_bail "e2e setup failed"
 holder_pid=""
 cleanup() {
     [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-    e2e_teardown
-    ip netns del "$NETNS" 2>/dev/null || true
-    ip link del "$HOST_IF" 2>/dev/null || true
-    "$VSA" -q firewall flush 2>/dev/null || true
-    rm -rf "$VSA_E2E_STATE"
+    vsa_e2e_netns_cleanup
 }
 trap cleanup EXIT
 vsa_e2e_config
@@ -48,15 +44,6 @@ day() { LC_ALL=C date -d "$1" +%a; }
 OPEN="$(day today)-$(day tomorrow)"
 CLOSED=$(day '2 days')
 
-probe_from() {
-    from "$1"
-    ip netns exec "$NETNS" "$VSA" -c "$E2E_URI" probe "$VM" --host "$HOST_ADDR" --timeout 10
-}
-reset_fast() {
-    local start=$SECONDS
-    expect_status 5 probe_from "$1" || return 1
-    ((SECONDS - start < 5)) || { echo "took $((SECONDS - start)) s: dropped, not reset"; return 1; }
-}
 # port_clients: the clients4 elements of our port (other tests' VMs may
 # have left theirs).
 port_clients() {

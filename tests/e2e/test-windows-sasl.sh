@@ -17,14 +17,7 @@ declare -A PW=([anne]=Anne-pw-2026 [maggie]=Maggie-pw-2026)
 
 tap_plan 10
 vsa_e2e_start_sasl
-SASL_DIR=$E2E_STATE_DIR/vsa-sasl-windows
-rm -rf "$SASL_DIR"
-trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE" "$SASL_DIR"' EXIT
-cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
-auth-mode = sasl
-sasl-dir = $SASL_DIR
-CONF
-chmod 0755 "$E2E_STATE_DIR"
+vsa_e2e_sasl_dir vsa-sasl-windows
 
 day() { LC_ALL=C date -d "$1" +%a; }
 OPEN="$(day today)-$(day tomorrow)"

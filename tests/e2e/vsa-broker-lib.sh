@@ -6,7 +6,7 @@
 # writes every record to $T/journal.log, and the broker and watch.
 # Source after harness.sh, vsa-e2e-lib.sh and ../lib/vsa-test-net.sh, with
 # VSA set (the CLI; console-shell is built beside it);
-# then: broker_net CANDIDATES...; e2e_setup ...; vsa_e2e_config;
+# then: broker_net CANDIDATES...; vsa_e2e_start (or _sasl);
 # [BROKER_CONF_EXTRA=...] broker_setup; ...; broker_start.
 # broker_setup installs the EXIT trap (broker_cleanup, then
 # BROKER_EXTRA_CLEANUP if set).
@@ -102,29 +102,8 @@ Include $T/sshd_config.d/*.conf
 ListenAddress $HOST_ADDR:$SSH_PORT
 HostKey $T/host_key
 PidFile $T/sshd.pid
-UsePAM no
-StrictModes yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile none
-LogLevel VERBOSE
+$(vsa_e2e_sshd_settings)
 CONF
-}
-
-# The client host: one namespace, three addresses; the route's source
-# address says which one a connection comes from.
-_broker_netns() {
-    local a
-    ip netns del "$NETNS" 2>/dev/null || true
-    ip link del "$HOST_IF" 2>/dev/null || true
-    ip netns add "$NETNS"
-    ip link add "$HOST_IF" type veth peer name "$CLIENT_IF"
-    ip link set "$CLIENT_IF" netns "$NETNS"
-    ip addr add "$HOST_ADDR/24" dev "$HOST_IF"
-    ip link set "$HOST_IF" up
-    for a in "$ALICE_ADDR" "$BOB_ADDR" "$OTHER"; do ip -n "$NETNS" addr add "$a/24" dev "$CLIENT_IF"; done
-    ip -n "$NETNS" link set lo up
-    ip -n "$NETNS" link set "$CLIENT_IF" up
 }
 
 # A journal: every datagram the broker and watch send, one per line.
@@ -149,7 +128,9 @@ broker_setup() {
     trap broker_cleanup EXIT
     _broker_users
     _broker_config
-    _broker_netns
+    # The client host: three addresses; from ADDR picks which one a
+    # connection comes from.
+    veth_netns "$NETNS" "$HOST_IF" "$CLIENT_IF" "$HOST_ADDR" "$ALICE_ADDR" "$BOB_ADDR" "$OTHER"
     _broker_journal
     mkdir -p /run/sshd
 }
@@ -165,8 +146,17 @@ broker_start() {
     for _ in $(seq 50); do [ -S "$T/run/broker.sock" ] && break; sleep 0.1; done
 }
 
-from() { ip -n "$NETNS" route replace "$HOST_ADDR/32" dev "$CLIENT_IF" src "$1"; }
 in_client() { ip netns exec "$NETNS" "$@"; }
+# broker_viewer VV ADDR: remote-viewer on VV in the client, from ADDR, in
+# the background (pid $VIEWER, log $T/viewer.log); viewer_opened: its main
+# channel opened within 20 s.
+broker_viewer() {
+    from "$2"
+    in_client xvfb-run -a remote-viewer --debug "$1" >"$T/viewer.log" 2>&1 {E2E_LOCK_FD}>&- &
+    VIEWER=$!
+    PIDS+=("$VIEWER")
+}
+viewer_opened() { for _ in $(seq 100); do grep -q "main channel: opened" "$T/viewer.log" && return 0; sleep 0.2; done; cat "$T/viewer.log"; return 1; }
 
 SSH_OPTIONS=(-F /dev/null -p "$SSH_PORT" -o IdentitiesOnly=yes -o IdentityAgent=none
     -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10

@@ -1,8 +1,11 @@
 # shellcheck shell=bash
 # Shared by the client e2e tests: local users, the viewer group, a client
-# network namespace, and undoing all of it.  Source after harness.sh.
+# network namespace, and undoing all of it.  Sourcing it sources
+# harness.sh too (unless the test did already).
 # Everything a test creates is recorded and removed by client_cleanup
 # (call it from the EXIT trap); what existed before is left alone.
+
+declare -F e2e_setup >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 CLIENT_GROUP=vsa-e2e-viewer
 CLIENT_CREATED_USERS=()

@@ -36,6 +36,52 @@ _vsa_e2e_start() {
     vsa_e2e_config
 }
 
+# vsa_e2e_sasl_dir NAME: the SASL mode of the configuration, with the VMs'
+# SASL databases under $E2E_STATE_DIR/NAME ($SASL_DIR, emptied now and at
+# exit).
+vsa_e2e_sasl_dir() {
+    SASL_DIR=$E2E_STATE_DIR/$1
+    rm -rf "$SASL_DIR"
+    trap 'e2e_teardown; rm -rf "$VSA_E2E_STATE" "$SASL_DIR"' EXIT
+    cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
+auth-mode = sasl
+sasl-dir = $SASL_DIR
+CONF
+    chmod 0755 "$E2E_STATE_DIR"
+}
+
+# vsa_e2e_tunnel_config DIR: the CLI's tunnel files for sshd $SSHD under
+# DIR (sshd_config, sshd_config.d, authorized_keys).
+vsa_e2e_tunnel_config() {
+    cat >>"$VIRT_SPICE_ADMIN_CONFIG" <<CONF
+sshd-binary = ${SSHD:?}
+sshd-config = $1/sshd_config
+sshd-drop-in-dir = $1/sshd_config.d
+tunnel-authorized-keys-dir = $1/authorized_keys
+CONF
+}
+
+# vsa_e2e_sshd_settings: the lines a test's private sshd has after its
+# address, host key and pid file: keys only (from the Match blocks), no
+# PAM, strict modes, verbose log.
+vsa_e2e_sshd_settings() {
+    printf '%s\n' 'UsePAM no' 'StrictModes yes' 'PasswordAuthentication no' \
+        'KbdInteractiveAuthentication no' 'AuthorizedKeysFile none' 'LogLevel VERBOSE'
+}
+
+# vsa_e2e_netns_cleanup: the exit of a test with a client namespace
+# ($NETNS, joined to the host by $HOST_IF) and the server firewall: the
+# teardown, the namespace and veth, the firewall table (the hook's config
+# is the host default, so its table is the default one; with the VMs gone
+# it holds nothing of ours) and the state.
+vsa_e2e_netns_cleanup() {
+    e2e_teardown
+    ip netns del "${NETNS:?}" 2>/dev/null || true
+    ip link del "${HOST_IF:?}" 2>/dev/null || true
+    "$VSA" -q firewall flush 2>/dev/null || true
+    rm -rf "$VSA_E2E_STATE"
+}
+
 vsa() { "$VSA" -c "$E2E_URI" -q "$@"; }
 
 # vsa_json_int KEY: the integer member KEY of the JSON on stdin.
@@ -78,3 +124,16 @@ veth_netns() {
     ip -n "$VETH_NETNS" link set "$VETH_NETNS_IF" up
 }
 from() { ip -n "$VETH_NETNS" route replace "$VETH_NETNS_HOST/32" dev "$VETH_NETNS_IF" src "$1"; }
+# probe_from ADDRESS: probe $VM from that client, from ADDRESS, at the
+# host end.  The CLI reaches libvirtd over its unix socket, which a netns
+# does not hide.
+probe_from() {
+    from "$1"
+    ip netns exec "$VETH_NETNS" "$VSA" -c "$E2E_URI" probe "${VM:?}" --host "$VETH_NETNS_HOST" --timeout 10
+}
+# reset_fast ADDRESS: probe_from exits 5 within 5 s (a reset, not a timeout).
+reset_fast() {
+    local start=$SECONDS
+    expect_status 5 probe_from "$1" || return 1
+    ((SECONDS - start < 5)) || { echo "took $((SECONDS - start)) s: dropped, not reset"; return 1; }
+}

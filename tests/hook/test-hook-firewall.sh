@@ -18,14 +18,12 @@ HOOK=$1
 NS=http://virt-spice-admin.org/xmlns/console/1.0
 WORK=$(mktemp -d /tmp/vsa-hook-fw.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-n=0
-failed=0
+. "$(dirname "$(readlink -f "$0")")/hook-tap.sh"
 check () { # DESC CMD...: ok if CMD succeeds
     local desc=$1 out
     shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then echo "ok $n - $desc"; else
-        echo "not ok $n - $desc"; printf '%s\n' "$out" | sed 's/^/# /'; failed=$((failed + 1)); fi
+    if out=$("$@" 2>&1); then ok "$desc"; else
+        not_ok "$desc"; printf '%s\n' "$out" | sed 's/^/# /'; fi
 }
 
 mkdir -p "$WORK/qemu"
@@ -151,5 +149,4 @@ check "firewall = false: prepare exits 0 and touches nothing" eval 'status_is 0 
 hook release end "$WORK/good.xml"
 check "firewall = false: release touches nothing" eval 'status_is 0 && ruleset_empty'
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+hook_tap_end

@@ -13,10 +13,7 @@ HOOK=$1
 NS=http://virt-spice-admin.org/xmlns/console/1.0
 WORK=$(mktemp -d /tmp/vsa-hook-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-n=0
-failed=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; failed=$((failed + 1)); }
+. "$(dirname "$(readlink -f "$0")")/hook-tap.sh"
 
 # Our own config: persistent definitions come from $WORK/qemu.  The
 # firewall stays off: this test is about stdin and must not touch the
@@ -161,5 +158,4 @@ else
     not_ok "the log names the domain and holds no password" "$(head -5 "$WORK/hook.log")"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+hook_tap_end

@@ -10,10 +10,7 @@ set -uo pipefail
 HOOK=$1
 WORK=$(mktemp -d /tmp/vsa-hook-timeout.XXXXXX)
 trap 'pkill -f "$WORK/" 2>/dev/null; rm -rf "$WORK"' EXIT
-n=0
-failed=0
-ok () { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok () { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; failed=$((failed + 1)); }
+. "$(dirname "$(readlink -f "$0")")/hook-tap.sh"
 check () { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc" "status $STATUS, stderr: $(cat "$WORK/err")"; fi; }
 
 XML="<domain><name>vm1</name><metadata><vsa:console xmlns:vsa='http://virt-spice-admin.org/xmlns/console/1.0' auth='password'/></metadata></domain>"
@@ -62,5 +59,4 @@ STATUS=0
 printf '%s' "$XML" | timeout 30 "$WORK/marker/virt-spice-admin-hook" vm1 started begin - || STATUS=$?
 check "an ignored operation never starts the worker" test ! -e "$WORK/marker/ran"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+hook_tap_end

@@ -1259,7 +1259,7 @@ test_export_carries_windows (Fixture *fx, gconstpointer data)
 }
 
 /* A user with a broker key asks the broker: her access says so and the
- * policy names the broker's sshd (port, host key); without server-name
+ * VM names the broker (host, port, sshd host key); without server-name
  * the client could not reach it, so export refuses in one line. */
 static void
 test_export_names_the_broker (Fixture *fx, gconstpointer data)
@@ -1281,9 +1281,9 @@ test_export_names_the_broker (Fixture *fx, gconstpointer data)
   fx->ctx->config->broker_host_key = g_strdup (host_key);
   fx->ctx->config->broker_ssh_port = 2222;
   policy = export_policy (fx, for_lap);
-  g_assert_nonnull (strstr (fx->out, "<broker port=\"2222\" host-key=\"ssh-ed25519 AAAA"));
+  g_assert_nonnull (strstr (fx->out, "<broker host=\"mysrv.example\" port=\"2222\" host-key=\"ssh-ed25519 AAAA"));
   g_assert_nonnull (strstr (fx->out, "<access user=\"alice\" client=\"192.168.2.22\" broker=\"yes\"/>"));
-  g_assert_cmpint (policy->broker_port, ==, 2222);
+  g_assert_cmpint (find_vm (policy, "debianx")->broker_port, ==, 2222);
   g_assert_nonnull (vsa_policy_find_broker_user (find_vm (policy, "debianx")->policy, "alice"));
 }
 
@@ -1605,8 +1605,7 @@ test_bad_input (Fixture *fx, gconstpointer data)
     g_assert_cmpint (vsa_error_exit_status (error), ==, 2);
   else
     g_assert_error (error, VSA_ERROR, bad->code);
-  if (strstr (error->message, bad->message_part) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  vsa_test_assert_message_has (error, bad->message_part);
   g_assert_null (strchr (error->message, '\n'));
   for (gsize i = 0; i < G_N_ELEMENTS (vms); i++)
     {
@@ -2147,6 +2146,71 @@ test_apply_converges_broker_users (Fixture *fx, gconstpointer data)
   assert_json_broker_checked (fx, manifest);
 }
 
+/* apply's client bundle for a user with a console key is the broker's,
+ * as `export` + `client render` make it: the manifest's <broker> names
+ * the test driver's broker (no machine, so it must), maggie's row asks it,
+ * its host key is pinned and she has no .vv; ralph (no key) keeps his. */
+#define BROKER_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDxqmHbXew2JeylIQOH9TMXIgmTCIWBWnrZAQT/Zfvd5"
+static const char bundle_body[] =
+  "<host name='mysrv'>%s<vm name='leaptest' auth='password'>\n"
+  "  <user name='maggie' ssh-key='" MAGGIE_KEY "'><client address='192.168.2.25'/></user>\n"
+  "  <user name='ralph'><client address='192.168.2.25'/></user></vm></host>\n"
+  "<client-host name='lap' address='192.168.2.25'><user name='maggie' uid='1000'/>"
+  "<user name='ralph' uid='1001'/></client-host>";
+
+static void
+test_apply_bundle_asks_the_broker (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *body = g_strdup_printf (bundle_body, "<broker host='mysrv.example' port='2222' "
+                                           "host-key='" BROKER_KEY " root@mysrv'/>");
+  g_autofree char *manifest = write_manifest (fx, body);
+  g_autofree char *dir = g_build_filename (fx->state_dir, "clients", NULL);
+  g_autofree char *client = g_build_filename (dir, "lap", "etc", "virt-spice-admin", "client", NULL);
+  g_autofree char *known_hosts = g_build_filename (client, "ssh_known_hosts", NULL);
+  g_autofree char *launcher = g_build_filename (dir, "lap", "usr", "local", "bin", "spice-connect", NULL);
+  g_autofree char *maggie_vv = g_build_filename (client, "vv", "maggie", NULL);
+  g_autofree char *ralph_vv = g_build_filename (client, "vv", "ralph", "leaptest.vv", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_free (fx->ctx->config->ca_file);
+  fx->ctx->config->ca_file = vsa_test_data_path ("client", "ca-cert.pem", NULL);
+  g_assert_true (run_cmd (fx, &vsa_command_apply, NULL, &error, "apply", manifest, "--client-dir",
+                          dir, NULL));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fx->out, "client host lap: changed: "));
+  g_assert_true (g_file_get_contents (known_hosts, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "[mysrv.example]:2222 " BROKER_KEY "\n");
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (launcher, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\t'maggie' 'leaptest' '' 'mysrv.example' 20001 'mysrv.example' 2222\n"));
+  g_assert_false (g_file_test (maggie_vv, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (ralph_vv, G_FILE_TEST_IS_REGULAR));
+}
+
+/* A host that is not this machine (here the test driver) and names no
+ * <broker>: the client host fails in one line saying what to add; the
+ * VMs converge. */
+static void
+test_apply_bundle_needs_remote_broker (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *body = g_strdup_printf (bundle_body, "");
+  g_autofree char *manifest = write_manifest (fx, body);
+  g_autofree char *dir = g_build_filename (fx->state_dir, "clients", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_free (fx->ctx->config->ca_file);
+  fx->ctx->config->ca_file = vsa_test_data_path ("client", "ca-cert.pem", NULL);
+  g_assert_false (run_cmd (fx, &vsa_command_apply, NULL, &error, "apply", manifest, "--client-dir",
+                           dir, NULL));
+  g_assert_nonnull (strstr (fx->out, "mysrv/leaptest: changed: "));
+  g_assert_nonnull (strstr (fx->out, "client host lap: failed: VM 'leaptest' on host 'mysrv' has "
+                                     "users with a console key, and that host is not this machine; "
+                                     "add <broker host-key=\"...\"/> with its sshd's public host "
+                                     "key to <host name=\"mysrv\"> in the manifest\n"));
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
 /* The running VM takes the policy apply defined, every part of it: the
  * live update gets the edit's final policy, whatever step changed it. */
 static void
@@ -2397,6 +2461,8 @@ main (int argc, char **argv)
   ADD ("/cli/apply/prune-removes-extra-assignment", test_apply_prune_removes_extra_assignment);
   ADD ("/cli/apply/converges-tunnels", test_apply_converges_tunnels);
   ADD ("/cli/apply/converges-broker-users", test_apply_converges_broker_users);
+  ADD ("/cli/apply/bundle-asks-the-broker", test_apply_bundle_asks_the_broker);
+  ADD ("/cli/apply/bundle-needs-remote-broker", test_apply_bundle_needs_remote_broker);
   ADD ("/cli/apply/sasl-closed-window-credential-in-vault", test_apply_sasl_closed_window_credential_in_vault);
   ADD ("/cli/apply/schema-error-names-line", test_apply_schema_error_names_line);
   ADD ("/cli/apply/port-outside-range-changes-nothing", test_apply_port_outside_range_changes_nothing);

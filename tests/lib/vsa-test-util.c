@@ -2,6 +2,7 @@
 #include "vsa-test-util.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 /* VSA_TEST_DATA is set by meson to tests/data in the source tree. */
 char *
@@ -86,4 +87,12 @@ vsa_test_add (const VsaTestEntry *tests, gsize n_tests)
       else
         add_cases (&tests[i]);
     }
+}
+
+void
+vsa_test_assert_message_has (const GError *error, const char *part)
+{
+  g_assert_nonnull (error);
+  if (strstr (error->message, part) == NULL)
+    g_error ("'%s' lacks '%s'", error->message, part);
 }

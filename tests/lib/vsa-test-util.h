@@ -11,6 +11,9 @@ char *vsa_test_read (const char *path);
  * ".out.xml"...). */
 char *vsa_test_case_path (const char *dir, const char *name, const char *suffix);
 void vsa_test_assert_golden (const char *actual, const char *expected_path);
+/* ERROR is set and its message names PART (the test aborts, saying what
+ * the message lacks, otherwise). */
+void vsa_test_assert_message_has (const GError *error, const char *part);
 
 /* A test program's registrations as one table, in their order: a row is
  * one test (VSA_TEST), one test given DATA (VSA_TEST_DATA), or one test

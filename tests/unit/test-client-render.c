@@ -146,27 +146,6 @@ test_render_golden (gconstpointer data)
                    VSA_CLIENT_FILE_SUDOERS);
 }
 
-/* policy-broker.xml: bob asks the broker for leaptest, so his launcher
- * row and sudo rule name its host and port (--stdin), the client gets the
- * broker's pinned host key, and no leaptest.vv. */
-static void
-test_render_golden_broker (void)
-{
-  g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-broker.xml");
-  g_autoptr (GError) error = NULL;
-  guint n_files = 0;
-  g_autoptr (GPtrArray) files = render_against_golden (policy, VSA_FIREWALL_NFT, "golden-broker", &n_files);
-  g_autofree char *xml = vsa_client_policy_to_xml (policy);
-  g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
-
-  for (guint i = 0; i < files->len; i++)
-    g_assert_null (strstr (((VsaClientFile *) g_ptr_array_index (files, i))->path, "leaptest.vv"));
-  /* policy, 2 .vv, known hosts, firewall, launcher, 3 units, sudoers */
-  g_assert_cmpuint (n_files, ==, 10);
-  g_assert_no_error (error);
-  g_assert_cmpint (again->broker_port, ==, 2222);
-}
-
 static const VsaClientFile *
 find_kind (GPtrArray *files, VsaClientFileKind kind, const char *path_part)
 {
@@ -177,6 +156,93 @@ find_kind (GPtrArray *files, VsaClientFileKind kind, const char *path_part)
         return file;
     }
   g_assert_not_reached ();
+}
+
+static const VsaClientVm *
+find_vm (const VsaClientPolicy *policy, const char *name)
+{
+  for (guint i = 0; i < policy->vms->len; i++)
+    if (g_str_equal (((VsaClientVm *) g_ptr_array_index (policy->vms, i))->name, name))
+      return g_ptr_array_index (policy->vms, i);
+  g_assert_not_reached ();
+}
+
+/* policy-broker.xml, written before each <vm> named its broker (one
+ * top-level <broker>): bob asks the broker for leaptest, so his launcher
+ * row and sudo rule name its host and port (--stdin), the client gets the
+ * broker's pinned host key, and no leaptest.vv.  Read again from what the
+ * policy writes now (leaptest's own <broker>), it renders the same files
+ * (the same goldens): clients that hold the old form keep working. */
+static void
+test_render_golden_broker (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-broker.xml");
+  g_autoptr (GError) error = NULL;
+  guint n_files = 0;
+  g_autoptr (GPtrArray) files = render_against_golden (policy, VSA_FIREWALL_NFT, "golden-broker", &n_files);
+  g_autofree char *xml = vsa_client_policy_to_xml (policy);
+  g_autoptr (VsaClientPolicy) again = load_policy_text (xml, &error);
+  g_autoptr (GPtrArray) files_again = NULL;
+  const VsaClientVm *leaptest;
+
+  for (guint i = 0; i < files->len; i++)
+    g_assert_null (strstr (((VsaClientFile *) g_ptr_array_index (files, i))->path, "leaptest.vv"));
+  /* policy, 2 .vv, known hosts, firewall, launcher, 3 units, sudoers */
+  g_assert_cmpuint (n_files, ==, 10);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<broker host=\"mysrv.example\" port=\"2222\" host-key=\"ssh-ed25519 "));
+  leaptest = find_vm (again, "leaptest");
+  g_assert_cmpint (leaptest->broker_port, ==, 2222);
+  g_assert_cmpstr (leaptest->broker_host, ==, "mysrv.example");
+  /* Only the VMs whose users ask the broker name it. */
+  g_assert_cmpint (find_vm (again, "debianx")->broker_port, ==, 0);
+  /* The policy file installed is the new form already, for both. */
+  files_again = render_against_golden (again, VSA_FIREWALL_NFT, "golden-broker", &n_files);
+  g_assert_cmpuint (files_again->len, ==, files->len);
+}
+
+/* policy-brokers.xml, as apply writes it for a manifest of two servers:
+ * bob asks leaptest's broker on mysrv.example:2222 and the v6 VM's on
+ * kvm2.example:22.  Each launcher row names its own broker, both host
+ * keys are pinned (one line each), and the v6 VM's sudo rule pins the
+ * host its broker puts in the .vv (kvm2.example). */
+static void
+test_render_golden_brokers (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-brokers.xml");
+  guint n_files = 0;
+  g_autoptr (GPtrArray) files = render_against_golden (policy, VSA_FIREWALL_NFT, "golden-brokers", &n_files);
+  const VsaClientFile *known_hosts = find_kind (files, VSA_CLIENT_FILE_KNOWN_HOSTS, NULL);
+  const VsaClientFile *launcher = find_kind (files, VSA_CLIENT_FILE_LAUNCHER, NULL);
+  const VsaClientFile *sudoers = find_kind (files, VSA_CLIENT_FILE_SUDOERS, NULL);
+  g_auto (GStrv) lines = g_strsplit (known_hosts->content, "\n", -1);
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 3); /* two lines and the end */
+  g_assert_true (g_str_has_prefix (lines[0], "[mysrv.example]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDxq"));
+  g_assert_true (g_str_has_prefix (lines[1], "kvm2.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB5m"));
+  g_assert_nonnull (strstr (launcher->content, "'bob' 'v6 test, (office)' '' 'kvm2.example' 20008 'kvm2.example' 22\n"));
+  g_assert_nonnull (strstr (launcher->content, "'bob' 'leaptest' '' 'mysrv.example' 20004 'mysrv.example' 2222\n"));
+  g_assert_nonnull (strstr (sudoers->content, "kvm2.example 20008"));
+  for (guint i = 0; i < files->len; i++)
+    g_assert_null (strstr (((VsaClientFile *) g_ptr_array_index (files, i))->path, "bob/"));
+  /* policy, 1 .vv (alice's debianx), known hosts, firewall, launcher, 3 units, sudoers */
+  g_assert_cmpuint (n_files, ==, 9);
+}
+
+/* One sshd has one host key: two VMs naming one broker with two keys
+ * would leave the known-hosts file ambiguous, so the policy is refused. */
+static void
+test_brokers_disagree_on_key (void)
+{
+  g_autoptr (VsaClientPolicy) policy = load_named_fixture ("policy-brokers.xml");
+  VsaClientVm *v6 = (VsaClientVm *) find_vm (policy, "v6 test, (office)");
+  g_autoptr (GError) error = NULL;
+
+  vsa_client_vm_set_broker (v6, "mysrv.example", 2222, v6->broker_host_key);
+  g_assert_false (vsa_client_policy_validate (policy, &error));
+  g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "VM 'v6 test, (office)' pins another sshd host key for "
+                                            "the broker at mysrv.example port 2222"));
 }
 
 /* Modes and owners are part of the security model, not decoration. */
@@ -251,6 +317,15 @@ static const BadPolicy bad_policies[] = {
     "the broker's sshd host key: " },
   { "broker-no-server-name", "<server name=\"mysrv.example\"", "<broker port=\"22\" host-key=\"ssh-ed25519 AAAA\"/><server",
     "needs the server's name" },
+  { "vm-broker-no-host", "tls-port=\"20004\" auth=\"sasl\">",
+    "tls-port=\"20004\" auth=\"sasl\"><broker port=\"22\" host-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDxqmHbXew2JeylIQOH9TMXIgmTCIWBWnrZAQT/Zfvd5\"/>",
+    "VM 'leaptest': the console broker needs the server's name" },
+  { "vm-broker-bad-host", "tls-port=\"20004\" auth=\"sasl\">",
+    "tls-port=\"20004\" auth=\"sasl\"><broker host=\"a;b\" port=\"22\" host-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDxqmHbXew2JeylIQOH9TMXIgmTCIWBWnrZAQT/Zfvd5\"/>",
+    "client 'a;b' is neither" },
+  { "vm-broker-twice", "tls-port=\"20004\" auth=\"sasl\">",
+    "tls-port=\"20004\" auth=\"sasl\"><broker host=\"a\" port=\"22\" host-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDxqmHbXew2JeylIQOH9TMXIgmTCIWBWnrZAQT/Zfvd5\"/><broker host=\"b\" port=\"22\" host-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDxqmHbXew2JeylIQOH9TMXIgmTCIWBWnrZAQT/Zfvd5\"/>",
+    "unexpected element <broker>" },
   { "doctype", "<client-policy ", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><client-policy ", "document type declarations are not allowed" },
   { "wrong-namespace", "xmlns/client-policy/1.0", "xmlns/console/1.0", "not a version 1 virt-spice-admin client policy" },
   { "wrong-version", "version=\"1\"", "version=\"2\"", "not a version 1" },
@@ -302,8 +377,7 @@ test_bad_policy (gconstpointer data)
 
   g_assert_null (policy);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  if (strstr (error->message, bad->message) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message);
+  vsa_test_assert_message_has (error, bad->message);
   g_assert_null (strchr (error->message, '\n'));
 }
 
@@ -369,8 +443,7 @@ test_bad_render (gconstpointer data)
   files = vsa_client_render (&opts, &error);
   g_assert_null (files);
   g_assert_nonnull (error);
-  if (strstr (error->message, bad->message) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message);
+  vsa_test_assert_message_has (error, bad->message);
   g_assert_null (strchr (error->message, '\n'));
 }
 
@@ -535,6 +608,8 @@ static const VsaTestEntry client_render_tests[] = {
   VSA_TEST_DATA ("/client-render/golden/nft", GINT_TO_POINTER (VSA_FIREWALL_NFT), test_render_golden),
   VSA_TEST_DATA ("/client-render/golden/iptables", GINT_TO_POINTER (VSA_FIREWALL_IPTABLES), test_render_golden),
   VSA_TEST ("/client-render/golden/broker", test_render_golden_broker),
+  VSA_TEST ("/client-render/golden/brokers", test_render_golden_brokers),
+  VSA_TEST ("/client-render/brokers-disagree-on-key", test_brokers_disagree_on_key),
   VSA_TEST ("/client-render/modes-and-owners", test_render_modes),
   VSA_TEST_CASES ("/client-render/windows", window_cases, test_render_windows),
   VSA_TEST ("/client-render/windows/none-no-sync-units", test_render_no_windows_no_sync),
@@ -542,6 +617,8 @@ static const VsaTestEntry client_render_tests[] = {
   VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/windows", "windows/policy.xml",
                  test_policy_round_trip_and_schema),
   VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/broker", "policy-broker.xml",
+                 test_policy_round_trip_and_schema),
+  VSA_TEST_DATA ("/client-render/policy-round-trip-and-schema/brokers", "policy-brokers.xml",
                  test_policy_round_trip_and_schema),
   VSA_TEST ("/client-render/escape/sudoers", test_sudoers_escape),
   VSA_TEST ("/client-render/escape/file-name", test_file_name_encode),

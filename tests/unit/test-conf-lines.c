@@ -2,7 +2,7 @@
 /* Golden-file tests of the in-place KEY = VALUE editor `setup` uses on
  * libvirt's qemu.conf: tests/data/conf-lines/CASE.in gets spice_tls = 1
  * and spice_tls_x509_cert_dir = "/etc/pki/vsa" and must equal CASE.out;
- * CASE.out must need no change (idempotence).  One DO_TEST line per case. */
+ * CASE.out must need no change (idempotence).  A case is its name in cases[]. */
 #include "vsa-conf-lines.h"
 #include "vsa-test-util.h"
 
@@ -18,7 +18,7 @@ set_spice_tls (char **text)
 static void
 run_case (gconstpointer data)
 {
-  const char *name = data;
+  const char *name = *(const char *const *) data;
   g_autofree char *in_path = vsa_test_case_path ("conf-lines", name, ".in");
   g_autofree char *out_path = vsa_test_case_path ("conf-lines", name, ".out");
   g_autofree char *text = vsa_test_read (in_path);
@@ -44,19 +44,15 @@ test_get (void)
   g_assert_null (prefix);
 }
 
-#define DO_TEST(name) g_test_add_data_func ("/conf-lines/" name, name, run_case)
+/* The cases: tests/data/conf-lines/NAME.in and NAME.out. */
+static const char *const cases[] = {
+  "templates", "append", "replace", "unchanged", "no-final-newline", "last-wins",
+  "spacing",
+};
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-  DO_TEST ("templates");
-  DO_TEST ("append");
-  DO_TEST ("replace");
-  DO_TEST ("unchanged");
-  DO_TEST ("no-final-newline");
-  DO_TEST ("last-wins");
-  DO_TEST ("spacing");
-  g_test_add_func ("/conf-lines/get", test_get);
-  return g_test_run ();
-}
+static const VsaTestEntry conf_lines_tests[] = {
+  VSA_TEST_CASES ("/conf-lines", cases, run_case),
+  VSA_TEST ("/conf-lines/get", test_get),
+};
+
+VSA_TEST_MAIN (conf_lines_tests)

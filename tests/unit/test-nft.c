@@ -8,7 +8,7 @@
  *   [vm NAME]   port, clients (';'-separated), one group per VM
  *   [installed] port, clients: what the kernel holds (replace only)
  * Its rendering must equal CASE.out (VSA_TEST_REGENERATE_OUTPUT=1
- * rewrites it).  One DO_TEST line per case. */
+ * rewrites it).  A case is its name in golden_cases[]. */
 #include "vsa-error.h"
 #include "vsa-nft.h"
 #include "vsa-test-util.h"
@@ -96,7 +96,7 @@ render_case (GKeyFile *kf)
 static void
 run_golden (gconstpointer data)
 {
-  const char *name = data;
+  const char *name = *(const char *const *) data;
   g_autofree char *in_path = vsa_test_case_path ("nft", name, ".in");
   g_autofree char *out_path = vsa_test_case_path ("nft", name, ".out");
   g_autoptr (GKeyFile) kf = g_key_file_new ();
@@ -109,7 +109,13 @@ run_golden (gconstpointer data)
   vsa_test_assert_golden (actual, out_path);
 }
 
-#define DO_TEST(name) g_test_add_data_func ("/nft/golden/" name, name, run_golden)
+/* The cases: tests/data/nft/NAME.in and NAME.out. */
+static const char *const golden_cases[] = {
+  "bind-ticket", "bind-take-over", "add-one-client", "add-no-clients",
+  "add-mixed-families-and-prefixes", "add-drop-with-log", "add-custom-table-priority",
+  "remove", "replace-drops-stale-clients", "replace-nothing-installed", "sync-two-vms",
+  "sync-no-vms", "flush",
+};
 
 /* ------------------------------------------------------------------ */
 
@@ -322,6 +328,7 @@ test_reject_modes (void)
 }
 
 static const VsaTestEntry nft_tests[] = {
+  VSA_TEST_CASES ("/nft/golden", golden_cases, run_golden),
   VSA_TEST ("/nft/client/forms", test_client_forms),
   VSA_TEST ("/nft/client/host-name-refused-with-reason", test_host_name_refused_with_reason),
   VSA_TEST ("/nft/policy/clients-deduplicated", test_policy_clients_deduplicated),
@@ -334,25 +341,4 @@ static const VsaTestEntry nft_tests[] = {
   VSA_TEST ("/nft/settings/reject-modes", test_reject_modes),
 };
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-
-  DO_TEST ("bind-ticket");
-  DO_TEST ("bind-take-over");
-  DO_TEST ("add-one-client");
-  DO_TEST ("add-no-clients");
-  DO_TEST ("add-mixed-families-and-prefixes");
-  DO_TEST ("add-drop-with-log");
-  DO_TEST ("add-custom-table-priority");
-  DO_TEST ("remove");
-  DO_TEST ("replace-drops-stale-clients");
-  DO_TEST ("replace-nothing-installed");
-  DO_TEST ("sync-two-vms");
-  DO_TEST ("sync-no-vms");
-  DO_TEST ("flush");
-
-  VSA_TEST_ADD (nft_tests);
-  return g_test_run ();
-}
+VSA_TEST_MAIN (nft_tests)

@@ -105,8 +105,7 @@ test_key_refused (gconstpointer data)
 
   g_assert_null (key);
   g_assert_error (error, VSA_ERROR, VSA_ERROR_INVALID);
-  if (strstr (error->message, bad->message_part) == NULL)
-    g_error ("'%s' lacks '%s'", error->message, bad->message_part);
+  vsa_test_assert_message_has (error, bad->message_part);
   g_assert_null (strchr (error->message, '\n'));
 }
 
@@ -310,21 +309,32 @@ run_render (gconstpointer data)
     {
       g_assert_error (error, VSA_ERROR, tc->expected_error);
       g_assert_null (actual);
-      if (strstr (error->message, tc->message_part) == NULL)
-        g_error ("'%s' lacks '%s'", error->message, tc->message_part);
+      vsa_test_assert_message_has (error, tc->message_part);
       return;
     }
   g_assert_no_error (error);
   vsa_test_assert_golden (actual, out_path);
 }
 
-#define DO_TEST_FULL(name, err, part)                                         \
-  do {                                                                        \
-    static const RenderCase tc = { name, err, part };                         \
-    g_test_add_data_func ("/tunnel/render/" name, &tc, run_render);           \
-  } while (0)
-#define DO_TEST(name) DO_TEST_FULL (name, 0, NULL)
-#define DO_TEST_FAIL(name, err, part) DO_TEST_FULL (name, err, part)
+static const RenderCase render_cases[] = {
+  { "two-users", 0, NULL },
+  { "two-keys", 0, NULL },
+  { "two-networks", 0, NULL },
+  { "no-tunnels", 0, NULL },
+  { "listen-ipv6", 0, NULL },
+  { "listen-not-loopback", 0, NULL },
+  { "from-ipv4-mapped", 0, NULL },
+  { "key-from-conflict", VSA_ERROR_CONFLICT,
+    "user 'alice' has one key for VMs 'debianx' (from anywhere) and 'leaptest' (from 10.0.0.0/8)" },
+  { "no-tls-port", VSA_ERROR_INVALID,
+    "VM 'leaptest' has a tunnel but no fixed SPICE TLS port" },
+  { "tls-port-out-of-range", VSA_ERROR_INVALID,
+    "VM 'leaptest' has a tunnel but no fixed SPICE TLS port (1-65535)" },
+  { "vm-name-line-break", VSA_ERROR_INVALID,
+    "VM name must not contain control characters" },
+  { "tampered-key", VSA_ERROR_INVALID,
+    "VM 'debianx': metadata: line 7: <vsa:tunnel>: the key data is a 'ssh-ed25519' key but the line says 'ssh-rsa'" },
+};
 
 static const VsaTestEntry tunnel_tests[] = {
   VSA_TEST ("/tunnel/key/accepts-every-supported-type", test_key_accepts_every_supported_type),
@@ -335,26 +345,7 @@ static const VsaTestEntry tunnel_tests[] = {
   VSA_TEST ("/tunnel/user-names", test_tunnel_user_names),
   VSA_TEST ("/tunnel/from-addresses", test_ssh_from_addresses),
   VSA_TEST ("/tunnel/render/uses-given-templates", test_render_uses_given_templates),
+  VSA_TEST_CASES ("/tunnel/render", render_cases, run_render),
 };
 
-int
-main (int argc, char **argv)
-{
-  g_test_init (&argc, &argv, NULL);
-
-  VSA_TEST_ADD (tunnel_tests);
-  DO_TEST ("two-users");
-  DO_TEST ("two-keys");
-  DO_TEST ("two-networks");
-  DO_TEST ("no-tunnels");
-  DO_TEST ("listen-ipv6");
-  DO_TEST ("listen-not-loopback");
-  DO_TEST ("from-ipv4-mapped");
-  DO_TEST_FAIL ("key-from-conflict", VSA_ERROR_CONFLICT, "user 'alice' has one key for VMs 'debianx' (from anywhere) and 'leaptest' (from 10.0.0.0/8)");
-  DO_TEST_FAIL ("no-tls-port", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port");
-  DO_TEST_FAIL ("tls-port-out-of-range", VSA_ERROR_INVALID, "VM 'leaptest' has a tunnel but no fixed SPICE TLS port (1-65535)");
-  DO_TEST_FAIL ("vm-name-line-break", VSA_ERROR_INVALID, "VM name must not contain control characters");
-  DO_TEST_FAIL ("tampered-key", VSA_ERROR_INVALID, "VM 'debianx': metadata: line 7: <vsa:tunnel>: the key data is a 'ssh-ed25519' key but the line says 'ssh-rsa'");
-
-  return g_test_run ();
-}
+VSA_TEST_MAIN (tunnel_tests)

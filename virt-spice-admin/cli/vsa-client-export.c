@@ -120,20 +120,16 @@ vsa_client_export_unreadable_vm (const char *name, xmlDoc *config_doc)
                             sasl_env ? VSA_AUTH_SASL : VSA_AUTH_PASSWORD);
 }
 
-/* Users with a broker key ask `ssh USER@SERVER console VM`: the client
- * needs the server's name, the sshd port and sshd's host key to pin. */
+/* This machine's console broker as clients reach it: the server's name,
+ * the sshd port and sshd's host key to pin ("TYPE BASE64"). */
 gboolean
-vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy, GError **error)
+vsa_client_export_local_broker (const VsaConfig *config, char **ret_host, int *ret_port,
+                                char **ret_host_key, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr (VsaSshKey) key = NULL;
-  gboolean any = FALSE;
   gsize len = 0;
 
-  for (guint i = 0; i < policy->vms->len; i++)
-    any |= ((VsaClientVm *) g_ptr_array_index (policy->vms, i))->policy->broker_users->len > 0;
-  if (!any)
-    return TRUE;
   if (config->server_name == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_CONFIG,
@@ -148,14 +144,31 @@ vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy, GErr
       g_prefix_error (error, "broker-host-key: ");
       return FALSE;
     }
-  policy->broker_port = (int) config->broker_ssh_port;
-  policy->broker_host_key = g_strdup_printf ("%s %s", key->type, key->blob);
+  *ret_host = g_strdup (config->server_name);
+  *ret_port = (int) config->broker_ssh_port;
+  *ret_host_key = g_strdup_printf ("%s %s", key->type, key->blob);
   return TRUE;
 }
 
-void
-vsa_client_export_drop_broker (VsaClientPolicy *policy)
+/* Users with a broker key ask `ssh USER@SERVER console VM`: each VM
+ * they may open names this machine's broker. */
+gboolean
+vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy, GError **error)
 {
+  g_autofree char *host = NULL;
+  g_autofree char *host_key = NULL;
+  int port = 0;
+
   for (guint i = 0; i < policy->vms->len; i++)
-    g_ptr_array_set_size (((VsaClientVm *) g_ptr_array_index (policy->vms, i))->policy->broker_users, 0);
+    {
+      VsaClientVm *vm = g_ptr_array_index (policy->vms, i);
+
+      if (vm->policy->broker_users->len == 0)
+        continue;
+      if (host == NULL &&
+          !vsa_client_export_local_broker (config, &host, &port, &host_key, error))
+        return FALSE;
+      vsa_client_vm_set_broker (vm, host, port, host_key);
+    }
+  return TRUE;
 }

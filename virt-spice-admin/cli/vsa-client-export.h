@@ -30,12 +30,11 @@ VsaClientVm *vsa_client_export_vm (const char *name, const VsaPolicy *policy, co
  * pinned (no XML, no SPICE, no fixed TLS port on one address). */
 VsaClientVm *vsa_client_export_unreadable_vm (const char *name, xmlDoc *config_doc);
 
-/* After the consoles: the broker's sshd (port, host key) when some user
- * asks the broker. */
+/* After the consoles: each VM some user asks the broker for names this
+ * machine's broker (vsa_client_export_local_broker). */
 gboolean vsa_client_export_finish (const VsaConfig *config, VsaClientPolicy *policy,
                                    GError **error);
-
-/* No broker: every user gets a .vv file (apply's multi-server bundles). */
-void vsa_client_export_drop_broker (VsaClientPolicy *policy);
+gboolean vsa_client_export_local_broker (const VsaConfig *config, char **ret_host, int *ret_port,
+                                         char **ret_host_key, GError **error);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* apply's client hosts: for each <client-host>, the client policy of
  * every console the manifest's hosts have (as `export --client ADDRESS`
- * builds it), checked against the users the client host lists, rendered
+ * builds it, each VM naming the console broker of its own host), checked against the users the client host lists, rendered
  * and validated exactly as `client render` does, and with --client-dir
  * written to DIR/NAME (only the files that differ).  Runs after the host
  * workers, in the main thread. */
@@ -10,39 +10,88 @@
 #include "vsa-client-host.h"
 #include "vsa-error.h"
 
-/* The policy ADDRESS is given: every console, its accesses from ADDRESS. */
+/* HOST's console broker as clients reach it: the manifest's <broker>,
+ * else, for a host on this machine, the configuration (as export). */
+static gboolean
+host_broker (VsaContext *ctx, const VsaManifestHost *host, const char *vm, char **ret_host,
+             int *ret_port, char **ret_host_key, GError **error)
+{
+  g_autofree char *server = vsa_apply_host_server (ctx, host);
+  const char *name = host->broker_host;
+
+  if (host->broker_host_key == NULL && server && *server == '\0')
+    return vsa_client_export_local_broker (ctx->config, ret_host, ret_port, ret_host_key, error);
+  if (host->broker_host_key == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "VM '%s' on host '%s' has users with a console key, and that host is not "
+                   "this machine; add <broker host-key=\"...\"/> with its sshd's public host key "
+                   "to <host name=\"%s\"> in the manifest", vm, host->name, host->name);
+      return FALSE;
+    }
+  if (name == NULL)
+    name = server && *server ? server : ctx->config->server_name;
+  if (name == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
+                   "host '%s': its <broker> needs host=\"NAME\", the name clients reach its "
+                   "sshd by", host->name);
+      return FALSE;
+    }
+  *ret_host = g_strdup (name);
+  *ret_port = host->broker_port;
+  *ret_host_key = g_strdup (host->broker_host_key);
+  return TRUE;
+}
+
+/* HOST's consoles as seen from ADDRESS into POLICY, the VMs whose users
+ * ask the broker naming HOST's broker. */
+static gboolean
+add_host_consoles (VsaContext *ctx, const VsaManifestHost *host, GPtrArray *consoles,
+                   const char *address, VsaClientPolicy *policy, GError **error)
+{
+  g_autofree char *broker_host = NULL;
+  g_autofree char *broker_key = NULL;
+  int broker_port = 0;
+
+  if (consoles == NULL)
+    {
+      g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
+                   "host '%s' could not be read, so its consoles are unknown; fix it first",
+                   host->name);
+      return FALSE;
+    }
+  for (guint j = 0; j < consoles->len; j++)
+    {
+      VsaApplyConsole *c = g_ptr_array_index (consoles, j);
+      VsaClientVm *vm = vsa_client_export_vm (c->name, c->policy, c->listen, c->tls_port,
+                                              address, NULL, error);
+
+      if (vm == NULL)
+        return FALSE;
+      vsa_client_policy_add_vm (policy, vm);
+      if (vm->policy->broker_users->len == 0)
+        continue;
+      if (broker_host == NULL &&
+          !host_broker (ctx, host, c->name, &broker_host, &broker_port, &broker_key, error))
+        return FALSE;
+      vsa_client_vm_set_broker (vm, broker_host, broker_port, broker_key);
+    }
+  return TRUE;
+}
+
+/* The policy ADDRESS is given: every console, its accesses from ADDRESS;
+ * a user with a console key asks the broker of her VM's host. */
 static VsaClientPolicy *
-build_policy (const VsaConfig *config, const VsaManifest *manifest, GPtrArray *consoles,
+build_policy (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
               const char *address, GError **error)
 {
-  g_autoptr (VsaClientPolicy) policy = vsa_client_export_start (config, error);
+  g_autoptr (VsaClientPolicy) policy = vsa_client_export_start (ctx->config, error);
 
   for (guint i = 0; policy && i < consoles->len; i++)
-    {
-      GPtrArray *host = g_ptr_array_index (consoles, i);
-
-      if (host == NULL)
-        {
-          g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED,
-                       "host '%s' could not be read, so its consoles are unknown; fix it first",
-                       ((VsaManifestHost *) g_ptr_array_index (manifest->hosts, i))->name);
-          return NULL;
-        }
-      for (guint j = 0; j < host->len; j++)
-        {
-          VsaApplyConsole *c = g_ptr_array_index (host, j);
-          VsaClientVm *vm = vsa_client_export_vm (c->name, c->policy, c->listen, c->tls_port,
-                                                  address, NULL, error);
-
-          if (vm == NULL)
-            return NULL;
-          vsa_client_policy_add_vm (policy, vm);
-        }
-    }
-  /* A manifest's consoles span several servers, and a client policy
-   * names one broker: apply's bundles keep per-user .vv files. */
-  if (policy)
-    vsa_client_export_drop_broker (policy);
+    if (!add_host_consoles (ctx, g_ptr_array_index (manifest->hosts, i),
+                            g_ptr_array_index (consoles, i), address, policy, error))
+      return NULL;
   if (policy == NULL || !vsa_client_policy_validate (policy, error))
     return NULL;
   return g_steal_pointer (&policy);
@@ -150,7 +199,7 @@ apply_client_host (VsaContext *ctx, const VsaManifest *manifest, const VsaApplyO
                    GPtrArray *consoles, const VsaManifestClientHost *client, char **ret_detail,
                    GError **error)
 {
-  g_autoptr (VsaClientPolicy) policy = build_policy (ctx->config, manifest, consoles,
+  g_autoptr (VsaClientPolicy) policy = build_policy (ctx, manifest, consoles,
                                                      client->address, error);
   g_autoptr (VsaClientHost) host = NULL;
   g_autoptr (GPtrArray) files = NULL;

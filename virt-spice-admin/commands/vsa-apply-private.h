@@ -53,6 +53,10 @@ typedef struct {
                                GError **error);
 } VsaApplySshdPart;
 
+/* The server HOST's URI names: "" for this machine, NULL for libvirt's
+ * test driver (no machine at all). */
+char *vsa_apply_host_server (VsaContext *ctx, const VsaManifestHost *host);
+
 /* PART for the manifest's hosts whose sshd is this machine's, from their
  * CONSOLES, one row; a checked row for every other host whose consoles
  * want it; a failed row when a host here could not be read. */

@@ -7,23 +7,30 @@
  * driver runs no sshd at all: a checked row says so. */
 #include "vsa-apply-private.h"
 
-static const char *
-host_uri (VsaContext *ctx, const VsaManifestHost *host)
+char *
+vsa_apply_host_server (VsaContext *ctx, const VsaManifestHost *host)
 {
-  return host->uri ? host->uri : vsa_context_uri (ctx);
+  const char *uri = host->uri ? host->uri : vsa_context_uri (ctx);
+  g_autoptr (GUri) parsed = NULL;
+  const char *server;
+
+  if (g_str_has_prefix (uri, "test:"))
+    return NULL;
+  parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  server = parsed ? g_uri_get_host (parsed) : NULL;
+  return g_strdup (server ? server : "");
 }
 
 /* NULL: the host's sshd is this machine's; else why not. */
 static char *
-elsewhere (const char *uri, const VsaApplySshdPart *part)
+elsewhere (VsaContext *ctx, const VsaManifestHost *host, const VsaApplySshdPart *part)
 {
-  g_autoptr (GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
-  const char *server = parsed ? g_uri_get_host (parsed) : NULL;
+  g_autofree char *server = vsa_apply_host_server (ctx, host);
 
-  if (g_str_has_prefix (uri, "test:"))
+  if (server == NULL)
     return g_strdup_printf ("libvirt's test driver runs no sshd ('%s' shows its files)",
                             part->render);
-  if (server != NULL && *server != '\0')
+  if (*server != '\0')
     return g_strdup_printf ("its sshd is not this machine's; run 'virt-spice-admin %s' there",
                             part->install);
   return NULL;
@@ -43,7 +50,7 @@ local_hosts (VsaContext *ctx, const VsaManifest *manifest, GPtrArray *consoles,
     {
       VsaManifestHost *host = g_ptr_array_index (manifest->hosts, i);
       GPtrArray *host_consoles = g_ptr_array_index (consoles, i);
-      g_autofree char *why = elsewhere (host_uri (ctx, host), part);
+      g_autofree char *why = elsewhere (ctx, host, part);
 
       if (why != NULL)
         {
