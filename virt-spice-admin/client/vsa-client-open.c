@@ -43,10 +43,18 @@
 
 /* What vsa_vv_render writes; anything else (proxy, port, usb-filter, an
  * [ovirt] group...) is refused. */
-static const char *const vv_keys[] = {
-  "type", "title", "host", "tls-port", "secure-channels", "host-subject", "ca", "username",
-  "password", "delete-this-file", NULL,
+enum {
+  VV_TYPE, VV_TITLE, VV_HOST, VV_TLS_PORT, VV_SECURE_CHANNELS, VV_HOST_SUBJECT, VV_CA,
+  VV_USERNAME, VV_PASSWORD, VV_DELETE_THIS_FILE,
 };
+static const char *const vv_keys[] = {
+  [VV_TYPE] = "type", [VV_TITLE] = "title", [VV_HOST] = "host", [VV_TLS_PORT] = "tls-port",
+  [VV_SECURE_CHANNELS] = "secure-channels", [VV_HOST_SUBJECT] = "host-subject", [VV_CA] = "ca",
+  [VV_USERNAME] = "username", [VV_PASSWORD] = "password",
+  [VV_DELETE_THIS_FILE] = "delete-this-file", NULL,
+};
+#define VV_REQUIRED \
+  ((1u << VV_TYPE) | (1u << VV_HOST) | (1u << VV_TLS_PORT) | (1u << VV_SECURE_CHANNELS))
 
 static void __attribute__ ((noreturn, format (printf, 1, 2)))
 die (const char *format, ...)
@@ -212,17 +220,17 @@ check_vv (const char *data, size_t len, const char *host, const char *tls_port)
       else if (!in_group || key < 0 || (seen & (1u << key)))
         die ("the connection file from the broker has '%.*s', which a console .vv does not; refused",
              (int) (eq ? (size_t) (eq - line) : line_len > 40 ? 40 : line_len), line);
-      else if ((key == 0 && !value_is (value, value_len, "spice")) ||
-               (key == 2 && !value_is (value, value_len, host)) ||
-               (key == 3 && !value_is (value, value_len, tls_port)) ||
-               (key == 4 && !value_is (value, value_len, "all")))
+      else if ((key == VV_TYPE && !value_is (value, value_len, "spice")) ||
+               (key == VV_HOST && !value_is (value, value_len, host)) ||
+               (key == VV_TLS_PORT && !value_is (value, value_len, tls_port)) ||
+               (key == VV_SECURE_CHANNELS && !value_is (value, value_len, "all")))
         die ("the connection file from the broker is not for %s port %s over TLS (%.*s); refused",
              host, tls_port, (int) (value_len > 80 ? 80 : value_len), value);
       else
         seen |= 1u << key;
       line = end ? end + 1 : data + len;
     }
-  if ((seen & 0x1d) != 0x1d) /* type, host, tls-port, secure-channels */
+  if ((seen & VV_REQUIRED) != VV_REQUIRED)
     die ("the connection file from the broker lacks type, host, tls-port or secure-channels; refused");
 }
 
