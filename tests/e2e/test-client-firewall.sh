@@ -30,7 +30,6 @@ LEAPTEST=vsa-e2e-leaptest
 NS=vsa-e2e-client
 
 tap_plan 21
-ip link del vsa-e2e-h 2>/dev/null || true # an earlier run's veth is ours
 NET=$(vsa_test_net4 10.232.0 10.234.0 172.31.232 192.168.232 2>&1) || tap_bail "$NET"
 SERVER=$NET.1
 CLIENT=$NET.2

@@ -24,7 +24,6 @@ VM=vsa-e2e-cwin
 NS=vsa-e2e-cwin
 
 tap_plan 23
-ip link del vsa-e2e-h 2>/dev/null || true # an earlier run's veth is ours
 NET=$(vsa_test_net4 10.236.0 172.31.236 192.168.236 2>&1) || tap_bail "$NET"
 SERVER=$NET.1
 CLIENT=$NET.2
