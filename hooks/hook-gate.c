@@ -2,8 +2,10 @@
 /* virt-spice-admin-hook: what libvirt runs, for every domain and every
  * lifecycle step.  Plain libc so it costs about one fork+exec: it answers
  * the common cases itself (an operation we ignore, a domain without our
- * metadata) and hands everything else, stdin included, to the worker
- * beside it, which loads GLib and libxml2 and does the real work.
+ * metadata) and hands everything else, stdin included, to the resident
+ * server of its installation (hook-server.c) or, when that gives no
+ * answer, to the worker beside it, which loads GLib and libxml2 and does
+ * the real work.
  *
  * libvirtd waits for the hook, so the gate also bounds the worker's time:
  * a worker stuck on a device is killed after the timeout and the gate
@@ -11,12 +13,12 @@
  * steps).  The worker writes to a pipe of the gate, never to libvirtd's,
  * so even a worker that cannot die does not keep libvirtd waiting. */
 #define _GNU_SOURCE
+#include "vsa-hook-address.h"
 #include "vsa-hook-table.h"
 #include "vsa-namespace.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -94,15 +97,9 @@ replace_stdin (size_t len)
 
 /* Beside the real file of this program, wherever qemu.d's link points. */
 static int
-worker_path (char *buf, size_t size)
+worker_path (const char *dir, char *buf, size_t size)
 {
-  char self[PATH_MAX];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-
-  if (n < 0)
-    return -1;
-  self[n] = '\0';
-  if ((size_t) snprintf (buf, size, "%s/%s", dirname (self), WORKER_NAME) >= size)
+  if ((size_t) snprintf (buf, size, "%s/%s", dir, WORKER_NAME) >= size)
     return -1;
   return 0;
 }
@@ -209,14 +206,116 @@ static int
 worker_timed_out (pid_t pid, const char *domain, const char *operation, int may_refuse,
                   long limit_ms)
 {
-  kill (pid, SIGKILL); /* not waited for: it may be stuck in the kernel */
-  syslog (LOG_WARNING, "%s: %s: the hook worker did not finish within %ld s and was killed",
-          domain, operation, limit_ms / 1000);
+  if (pid > 0)
+    kill (pid, SIGKILL); /* not waited for: it may be stuck in the kernel */
+  syslog (LOG_WARNING, "%s: %s: the hook %s did not finish within %ld s%s", domain, operation,
+          pid > 0 ? "worker" : "server", limit_ms / 1000, pid > 0 ? " and was killed" : "");
   if (!may_refuse)
     return 0;
   fprintf (stderr, "virt-spice-admin: refusing to start VM '%s': the hook did not finish within "
                    "%ld s (a device may be stuck); see the system log\n", domain, limit_ms / 1000);
   return 1;
+}
+
+/* The request: argv, an empty string, the settings the work reads from
+ * the environment (tests and debugging set them; libvirt does not). */
+static size_t
+server_request (char **argv, char *buf, size_t size)
+{
+  static const char *const keys[] = { "VIRT_SPICE_ADMIN_CONFIG", "VIRT_SPICE_ADMIN_HOOK_LOG",
+                                      TIMEOUT_ENV };
+  size_t len = 0;
+
+  for (int i = 0; argv[i] && i < 8; i++)
+    len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%s%c", argv[i], 0);
+  len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%c", 0);
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+    if (getenv (keys[k]))
+      len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%s=%s%c", keys[k],
+                                getenv (keys[k]), 0);
+  return len < size ? len : 0;
+}
+
+/* Connected to the resident server of this installation, run by root
+ * (anyone may bind an abstract name first; only root's is believed), or -1. */
+static int
+server_connect (const char *dir)
+{
+  struct sockaddr_un addr;
+  socklen_t len;
+  struct ucred cred;
+  socklen_t cred_len = sizeof cred;
+  int fd;
+
+  if (vsa_hook_server_address (dir, &addr, &len) < 0 ||
+      (fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+    return -1;
+  if (connect (fd, (struct sockaddr *) &addr, len) == 0 &&
+      getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0 && cred.uid == 0)
+    return fd;
+  if (cred_len == sizeof cred && cred.uid != 0)
+    syslog (LOG_WARNING, "ignoring a hook server @%s run by uid %d, not root", addr.sun_path + 1,
+            (int) cred.uid);
+  close (fd);
+  return -1;
+}
+
+static int
+server_send (int fd, char **argv, int err_fd, int status_fd)
+{
+  static char request[65536];
+  int fds[3] = { STDIN_FILENO, err_fd, status_fd };
+  union {
+    char buf[CMSG_SPACE (sizeof fds)];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { request, server_request (argv, request, sizeof request) };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+
+  if (iov.iov_len == 0)
+    return -1;
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof fds);
+  memcpy (CMSG_DATA (c), fds, sizeof fds);
+  return sendmsg (fd, &msg, MSG_NOSIGNAL) == (ssize_t) iov.iov_len ? 0 : -1;
+}
+
+/* The resident server does the work when it runs (hook-server.c): its
+ * answer, or -1 when it gave none (not running, refused, died), and the
+ * worker is run instead; -2 when DEADLINE passed. */
+static int
+run_server (const char *dir, char **argv, long deadline)
+{
+  int err_pipe[2];
+  int status_pipe[2];
+  int fd = server_connect (dir);
+  int status = -1;
+
+  if (fd < 0)
+    return -1;
+  if (pipe2 (err_pipe, O_CLOEXEC) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  if (pipe2 (status_pipe, O_CLOEXEC) == 0)
+    {
+      int sent = server_send (fd, argv, err_pipe[1], status_pipe[1]);
+
+      close (status_pipe[1]);
+      close (err_pipe[1]);
+      if (sent == 0)
+        status = relay_stderr (err_pipe[0], deadline) < 0 ? -2 : reported_status (status_pipe[0]);
+      close (status_pipe[0]);
+    }
+  close (err_pipe[0]);
+  close (fd);
+  /* The worker reads the XML from its start again. */
+  lseek (STDIN_FILENO, 0, SEEK_SET);
+  return status;
 }
 
 /* Runs the worker with the deadline; its exit status is ours. */
@@ -258,6 +357,7 @@ main (int argc, char **argv)
   int may_refuse;
   VsaHookPhase phase = vsa_hook_phase_for (operation, argc > 3 ? argv[3] : "", &may_refuse);
   size_t len = read_stdin_bounded ();
+  char dir[PATH_MAX];
   char worker[PATH_MAX];
   int status;
 
@@ -269,9 +369,17 @@ main (int argc, char **argv)
     return 0;
 
   openlog ("virt-spice-admin-hook", LOG_PID, LOG_DAEMON);
-  if (replace_stdin (len) == 0 && worker_path (worker, sizeof worker) == 0 &&
-      (status = run_worker (worker, argv, domain, operation, may_refuse)) >= 0)
-    return status;
+  if (replace_stdin (len) == 0 && vsa_hook_program_dir (dir, sizeof dir) == 0)
+    {
+      status = run_server (dir, argv, now_ms () + timeout_ms ());
+      if (status == -2)
+        return worker_timed_out (0, domain, operation, may_refuse, timeout_ms ());
+      if (status >= 0)
+        return may_refuse ? status : 0;
+      if (worker_path (dir, worker, sizeof worker) == 0 &&
+          (status = run_worker (worker, argv, domain, operation, may_refuse)) >= 0)
+        return status;
+    }
   if (!may_refuse)
     return 0;
   fprintf (stderr, "virt-spice-admin: refusing to start VM '%s': cannot run the hook worker "

@@ -1,101 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-nft.h"
 #include "vsa-address.h"
-#include "vsa-choice.h"
 #include "vsa-error.h"
 
 #include <arpa/inet.h>
 #include <string.h>
-
-/* nft identifiers allow more, but a table name also appears in messages
- * and shell commands an administrator copies: keep it plain. */
-#define TABLE_NAME_MAX 64
-/* The kernel's NF_LOG_PREFIXLEN is 128 including the terminating NUL, and
- * the rule adds a space to separate the prefix from the packet fields. */
-#define LOG_PREFIX_MAX 126
-
-static const char *const reject_mode_names[] = {
-  [VSA_NFT_REJECT_RESET] = "reset",
-  [VSA_NFT_REJECT_DROP] = "drop",
-};
-
-gboolean
-vsa_nft_validate_table_name (const char *name, GError **error)
-{
-  gsize len = name ? strlen (name) : 0;
-  gboolean plain = len > 0 && len <= TABLE_NAME_MAX &&
-                   (g_ascii_isalpha (name[0]) || name[0] == '_');
-
-  for (gsize i = 0; plain && i < len; i++)
-    plain = g_ascii_isalnum (name[i]) || name[i] == '_';
-  if (!plain)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "firewall table name '%s' is not usable; use 1 to %d letters, digits "
-                   "or '_', starting with a letter or '_'", name ? name : "", TABLE_NAME_MAX);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* The prefix lands inside a double-quoted nft string, which has no
- * escapes: quotes, backslashes and control characters cannot be written. */
-gboolean
-vsa_nft_validate_log_prefix (const char *prefix, GError **error)
-{
-  gsize len = prefix ? strlen (prefix) : 0;
-
-  if (len > LOG_PREFIX_MAX)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "firewall log prefix is %" G_GSIZE_FORMAT " bytes long; the kernel keeps at most %d",
-                   len, LOG_PREFIX_MAX);
-      return FALSE;
-    }
-  /* '$': nft expands $NAME even in a quoted prefix (the load then fails). */
-  for (gsize i = 0; i < len; i++)
-    if ((guchar) prefix[i] < 0x20 || prefix[i] == 0x7f || prefix[i] == '"' || prefix[i] == '\\' ||
-        prefix[i] == '$')
-      {
-        g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                     "firewall log prefix must not contain quotes, backslashes, '$' or control characters");
-        return FALSE;
-      }
-  return TRUE;
-}
-
-/* Base chain priorities are signed 32-bit in the kernel; anything outside
- * conntrack (-200) .. and far past the usual filter tables is a typo. */
-gboolean
-vsa_nft_validate_priority (int priority, GError **error)
-{
-  if (priority < -1000 || priority > 1000)
-    {
-      g_set_error (error, VSA_ERROR, VSA_ERROR_INVALID,
-                   "firewall priority %d is out of range; use -1000 to 1000 (default %d)",
-                   priority, VSA_NFT_PRIORITY_DEFAULT);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-vsa_nft_reject_mode_from_string (const char *text, VsaNftRejectMode *ret_mode, GError **error)
-{
-  gsize i;
-
-  if (!VSA_CHOICE_PARSE ("firewall reject mode", text, reject_mode_names, &i, error))
-    return FALSE;
-  *ret_mode = (VsaNftRejectMode) i;
-  return TRUE;
-}
-
-const char *
-vsa_nft_reject_mode_to_string (VsaNftRejectMode mode)
-{
-  g_return_val_if_fail ((gsize) mode < G_N_ELEMENTS (reject_mode_names), NULL);
-  return reject_mode_names[mode];
-}
 
 void
 vsa_nft_client_free (VsaNftClient *client)
@@ -384,9 +293,10 @@ render_table (GString *s, const VsaNftSettings *st)
                             st->table, ticket_sets[i], client_sets[i].key_type);
 }
 
-/* The rules are rewritten in every transaction (flush + add inside it, so
- * there is no moment without them): whatever edited them, the next change
- * restores them, and they never pile up. */
+/* The rules are rewritten in every transaction that ensures the table
+ * (flush + add inside it, so there is no moment without them): sync,
+ * assign on a running VM, a start that found the table missing.  Whatever
+ * edited them, the next of those restores them, and they never pile up. */
 static void
 render_chains (GString *s, const VsaNftSettings *st)
 {
@@ -495,6 +405,22 @@ char *
 vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm)
 {
   return render_vm_change (settings, vm, render_add_elements);
+}
+
+/* The same elements without the table: for a table that is there, one VM
+ * start's whole transaction.  Declaring the base chain again re-registers
+ * its hook, which makes the kernel wait for an RCU grace period (about
+ * 10 ms, many times the rest), and rewriting the rules leaves the old ones
+ * to be freed after one: a start pays neither when nothing is missing.  A
+ * missing table or set fails this transaction, and the caller sends
+ * vsa_nft_render_add_vm() instead. */
+char *
+vsa_nft_render_add_elements (const VsaNftSettings *settings, const VsaNftVm *vm)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  render_add_elements (s, settings, vm);
+  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 char *

@@ -90,6 +90,7 @@ VsaNftVm *vsa_nft_vm_from_policy (const VsaPolicy *policy, int port, GDateTime *
 void vsa_nft_find_refused_clients (const VsaPolicy *policy, GPtrArray *problems);
 
 char *vsa_nft_render_add_vm (const VsaNftSettings *settings, const VsaNftVm *vm);
+char *vsa_nft_render_add_elements (const VsaNftSettings *settings, const VsaNftVm *vm);
 char *vsa_nft_render_remove_vm (const VsaNftSettings *settings, const VsaNftVm *vm);
 char *vsa_nft_render_replace_vm (const VsaNftSettings *settings, const VsaNftVm *vm,
                                  const VsaNftVm *installed);

@@ -357,6 +357,25 @@ _e2e_install_hook() {
         rm -f "$E2E_HOOK_PATH"
         ln -s "$libexec/virt-spice-admin-hook" "$E2E_HOOK_PATH"
     fi
+    _e2e_start_hook_server "$(dirname "$bin")/virt-spice-admin-hookd" "$libexec"
+}
+
+# _e2e_start_hook_server BINARY LIBEXEC: the resident hook server beside the
+# gate in LIBEXEC, freshly started (one from an earlier build would serve
+# its old code), so libvirtd's hook calls go through it as on a host with
+# virt-spice-admin-hookd.socket enabled; the gate's fallback to the worker
+# is tested in tests/hook.  It listens on an abstract name made from
+# LIBEXEC, in the host's network namespace, and exits after a minute idle.
+_e2e_start_hook_server() {
+    local bin=$1 libexec=$2 name
+    [[ -f $bin ]] || return 0
+    _e2e_write_if_changed "$libexec/virt-spice-admin-hookd" 0755 <"$bin"
+    name="@virt-spice-admin-hookd:$libexec"
+    pkill -x -f "$libexec/virt-spice-admin-hookd" 2>/dev/null
+    for _ in $(seq 50); do ss -xl | grep -qF "$name " || break; sleep 0.1; done
+    "${E2E_DAEMON_ENV[@]}" setsid "$libexec/virt-spice-admin-hookd" </dev/null >/dev/null 2>&1 &
+    for _ in $(seq 50); do ss -xl | grep -qF "$name " && return 0; sleep 0.1; done
+    _e2e_die "the hook server $libexec/virt-spice-admin-hookd did not start listening"
 }
 
 # Fingerprint of everything libvirtd only reads at start-up: qemu.conf and the

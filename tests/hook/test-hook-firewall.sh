@@ -5,6 +5,8 @@
 # prepare installs the VM's elements or refuses the start in one line;
 # release removes them, twice and after a failed prepare too, exit 0;
 # reconnect re-ensures them and never fails; firewall = false does nothing.
+# With VSA_HOOK_SERVER=1 every call goes through the resident server,
+# started inside the namespace (hook-server.sh).
 # The addresses below are only set elements in that private namespace (no
 # interface, no route, no packet), so they cannot meet the host's own; a
 # test that joins a namespace to the host takes its /24 from vsa_test_net4
@@ -17,8 +19,9 @@ fi
 HOOK=$1
 NS=http://virt-spice-admin.org/xmlns/console/1.0
 WORK=$(mktemp -d /tmp/vsa-hook-fw.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap 'hook_server_stop; rm -rf "$WORK"' EXIT
 . "$(dirname "$(readlink -f "$0")")/hook-tap.sh"
+. "$(dirname "$(readlink -f "$0")")/hook-server.sh"
 check () { # DESC CMD...: ok if CMD succeeds
     local desc=$1 out
     shift
@@ -30,6 +33,7 @@ mkdir -p "$WORK/qemu"
 printf '[defaults]\nlibvirt-config-dir = %s/qemu\nfirewall-table = vsa_hook_test\n' "$WORK" >"$WORK/vsa.conf"
 export VIRT_SPICE_ADMIN_CONFIG=$WORK/vsa.conf
 export VIRT_SPICE_ADMIN_HOOK_LOG=$WORK/hook.log
+hook_server_start
 
 domain_xml () { # $1: client attribute values, space separated
     local access="" c
@@ -116,9 +120,13 @@ nft flush ruleset
 hook release end "$WORK/good.xml"
 check "release without any prepare (no table at all) exits 0 quietly, no element" eval 'status_is 0 && quiet && no_port'
 hook prepare begin "$WORK/good.xml"
+rules_before=$(nft -a list table inet vsa_hook_test | grep -c '# handle')
+handles_before=$(nft -a list table inet vsa_hook_test | grep -v elements)
 hook prepare begin "$WORK/good.xml"
 check "prepare twice exits 0 quietly" eval 'status_is 0 && quiet'
 check "... and installs each element once" test "$(elements clients4)" = "10.231.0.2 . 20901"
+check "a prepare that finds the table adds elements only: every chain and rule keeps its handle" \
+    eval 'test "$rules_before" -gt 10 && test "$(nft -a list table inet vsa_hook_test | grep -v elements)" = "$handles_before"'
 nft delete element inet vsa_hook_test clients4 '{ 10.231.0.2 . 20901 }'
 hook prepare begin "$WORK/good.xml"
 check "prepare after one half done (an element missing) completes it" \
@@ -142,6 +150,10 @@ nft add set inet vsa_hook_test ports '{ type ipv4_addr; }'
 hook prepare begin "$WORK/good.xml"
 check "a kernel refusal at prepare refuses the start in one line" one_refusal_line "firewall: cannot add the rules of VM 'vm1' (port 20901) in nftables table 'inet vsa_hook_test': "
 nft flush ruleset
+
+if [ -n "$HOOK_SERVER_PID" ]; then
+    check "the server did the work (its pid in the log)" grep -q "^virt-spice-admin-hook\[$(hook_server_pid)\]: vm1: prepare" "$WORK/hook.log"
+fi
 
 printf 'firewall = false\n' >>"$WORK/vsa.conf"
 hook prepare begin "$WORK/good.xml"

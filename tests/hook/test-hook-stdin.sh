@@ -7,13 +7,21 @@
 # restore print nothing; unmanaged input is ignored.  Nothing is read from
 # disk or network for it (strace), no crash, no hang (timeout).
 # Also: the hook never talks to libvirt, and never logs a secret.
+# With VSA_HOOK_SERVER=1 every case goes through the resident server
+# (hook-server.sh), whose own system calls are traced as well.
 # Usage: test-hook-stdin.sh HOOK   (TAP)
 set -uo pipefail
+# A network namespace of its own: the gate looks for its server by an
+# abstract socket name, and must not find another test's.
+if [ -z "${VSA_TEST_NETNS:-}" ]; then
+    exec env VSA_TEST_NETNS=1 unshare --net -- "$0" "$@"
+fi
 HOOK=$1
 NS=http://virt-spice-admin.org/xmlns/console/1.0
 WORK=$(mktemp -d /tmp/vsa-hook-test.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap 'hook_server_stop; rm -rf "$WORK"' EXIT
 . "$(dirname "$(readlink -f "$0")")/hook-tap.sh"
+. "$(dirname "$(readlink -f "$0")")/hook-server.sh"
 
 # Our own config: persistent definitions come from $WORK/qemu.  The
 # firewall stays off: this test is about stdin and must not touch the
@@ -78,11 +86,27 @@ XML
 }
 mk_inputs
 
-# run_hook OP SUBOP INPUT: sets STATUS, OUT, ERR (files).
+TRACED=open,openat,connect,socket
+: >"$WORK/server.strace"
+hook_server_start strace -f -qq -e trace=$TRACED -o "$WORK/server.strace"
+# run_hook OP SUBOP INPUT: sets STATUS, OUT, ERR (files); $WORK/strace holds
+# the gate's (and worker's) calls and the server's during this run, less
+# the gate's one connection to its server.
 run_hook () {
+    local before
+    before=$(wc -l <"$WORK/server.strace")
     STATUS=0
-    timeout 30 strace -f -qq -e trace=open,openat,connect,socket -o "$WORK/strace" \
+    timeout 30 strace -f -qq -e trace=$TRACED -o "$WORK/strace" \
         "$HOOK" vm1 "$1" "$2" - <"$3" >"$WORK/out" 2>"$WORK/err" || STATUS=$?
+    # The gate's attempt to reach its server (there or not) is the one
+    # socket it may open.
+    grep -v -e 'socket(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC, 0)' -e '"virt-spice-admin-hookd:' \
+        "$WORK/strace" >"$WORK/strace.gate"
+    cp "$WORK/strace.gate" "$WORK/strace"
+    if [ -n "$HOOK_SERVER_PID" ]; then
+        sleep 0.05 # strace writes the server's lines as they come
+        tail -n +"$((before + 1))" "$WORK/server.strace" >>"$WORK/strace"
+    fi
 }
 
 for input in empty truncated huge late deep xxe laughs; do
@@ -121,7 +145,8 @@ fi
 
 # Never talks to libvirt: not linked, same behaviour with a dead URI.
 WORKER=$(dirname "$HOOK")/virt-spice-admin-hook-worker
-if grep -q libvirt <<<"$(ldd "$HOOK" "$WORKER")"; then not_ok "neither hook gate nor worker links libvirt"; else ok "neither hook gate nor worker links libvirt"; fi
+SERVER=$(dirname "$HOOK")/virt-spice-admin-hookd
+if grep -q libvirt <<<"$(ldd "$HOOK" "$WORKER" "$SERVER")"; then not_ok "neither hook gate, worker nor server links libvirt"; else ok "neither hook gate, worker nor server links libvirt"; fi
 if grep -qE 'glib|xml' <<<"$(ldd "$HOOK")"; then not_ok "the gate links libc only"; else ok "the gate links libc only"; fi
 managed_xml "$SECURE passwd='KnownSecret-123'" >"$WORK/secure.xml"
 managed_xml "port='5900' $SECURE passwd='KnownSecret-123'" >"$WORK/insecure.xml"
@@ -150,6 +175,15 @@ run_hook prepare begin "$WORK/nopass.xml"
 sed 's/11111111-/99999999-/' "$WORK/secure.xml" >"$WORK/qemu/vm1.xml"
 run_hook prepare begin "$WORK/nopass.xml"
 [ "$STATUS" -eq 1 ] && ok "a persistent definition with another UUID does not count" || not_ok "another UUID counted"
+
+# In server mode the server did the work, not a worker.
+if [ -n "$HOOK_SERVER_PID" ]; then
+    if grep -q "^virt-spice-admin-hook\[$(hook_server_pid)\]: vm1: " "$WORK/hook.log"; then
+        ok "the server judged the calls (its pid in the log)"
+    else
+        not_ok "the server judged the calls" "$(head -3 "$WORK/hook.log")"
+    fi
+fi
 
 # Logs name the domain and never the password.
 if grep -q "^virt-spice-admin-hook\[[0-9]*\]: vm1: " "$WORK/hook.log" && ! grep -q "KnownSecret-123" "$WORK/hook.log"; then

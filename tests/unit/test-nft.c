@@ -80,6 +80,8 @@ render_case (GKeyFile *kf)
 
   if (g_strcmp0 (operation, "add") == 0)
     return vsa_nft_render_add_vm (&st, g_ptr_array_index (vms, 0));
+  if (g_strcmp0 (operation, "add-elements") == 0)
+    return vsa_nft_render_add_elements (&st, g_ptr_array_index (vms, 0));
   if (g_strcmp0 (operation, "remove") == 0)
     return vsa_nft_render_remove_vm (&st, g_ptr_array_index (vms, 0));
   if (g_strcmp0 (operation, "replace") == 0)
@@ -113,6 +115,7 @@ run_golden (gconstpointer data)
 static const char *const golden_cases[] = {
   "bind-ticket", "bind-take-over", "add-one-client", "add-no-clients",
   "add-mixed-families-and-prefixes", "add-drop-with-log", "add-custom-table-priority",
+  "add-elements-only",
   "remove", "replace-drops-stale-clients", "replace-nothing-installed", "sync-two-vms",
   "sync-no-vms", "flush",
 };

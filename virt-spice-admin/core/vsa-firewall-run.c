@@ -66,24 +66,35 @@ check_netfilter_netlink (GError **error)
 
 /* One context for the whole process, never freed: closing its netlink
  * socket makes the kernel wait for an RCU grace period (10-20 ms here),
- * many times what a transaction costs; process exit pays it once. */
+ * many times what a transaction costs; process exit pays it once.  A
+ * resident process (the hook server) keeps it for all its requests. */
+static struct nft_ctx *shared_ctx;
+
+/* A forked child must not share its parent's netlink socket: replies to
+ * one process's batch would reach the other. */
+void
+vsa_firewall_run_forget_context (void)
+{
+  if (shared_ctx != NULL)
+    nft_ctx_free (shared_ctx);
+  shared_ctx = NULL;
+}
+
 static struct nft_ctx *
 shared_context (GError **error)
 {
-  static struct nft_ctx *ctx;
-
-  if (ctx == NULL && (!check_net_admin (error) || !check_netfilter_netlink (error)))
+  if (shared_ctx == NULL && (!check_net_admin (error) || !check_netfilter_netlink (error)))
     return NULL;
-  if (ctx == NULL)
-    ctx = nft_ctx_new (NFT_CTX_DEFAULT);
-  if (ctx == NULL)
+  if (shared_ctx == NULL)
+    shared_ctx = nft_ctx_new (NFT_CTX_DEFAULT);
+  if (shared_ctx == NULL)
     {
       g_set_error (error, VSA_ERROR, VSA_ERROR_FAILED, "cannot create an nftables context");
       return NULL;
     }
-  nft_ctx_buffer_output (ctx);
-  nft_ctx_buffer_error (ctx);
-  return ctx;
+  nft_ctx_buffer_output (shared_ctx);
+  nft_ctx_buffer_error (shared_ctx);
+  return shared_ctx;
 }
 
 /* Runs COMMANDS (any number) as one netlink batch: the kernel applies all

@@ -65,10 +65,18 @@ change_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy
   return apply (&settings, what, script, error);
 }
 
+/* A start nearly always finds the table: its elements alone are the
+ * transaction (see vsa_nft_render_add_elements).  When that fails (no
+ * table, a set missing: the first start since boot, a flushed ruleset),
+ * the table is built with them, rules included, as `firewall sync` does. */
 gboolean
 vsa_firewall_add_vm (const VsaConfig *config, const char *vm_name, const VsaPolicy *policy,
                      int port, GError **error)
 {
+  g_autoptr (GError) quick_error = NULL;
+
+  if (change_vm (config, vm_name, policy, port, vsa_nft_render_add_elements, "add", &quick_error))
+    return TRUE;
   return change_vm (config, vm_name, policy, port, vsa_nft_render_add_vm, "add", error);
 }
 

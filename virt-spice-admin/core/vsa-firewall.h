@@ -53,4 +53,8 @@ VsaFirewallState *vsa_firewall_state_from_json (const char *table, const char *j
                                                 GError **error);
 VsaNftVm *vsa_firewall_port_to_vm (const VsaFirewallPort *port);
 
+/* In a child forked by a process that has used the firewall (the hook
+ * server): the next call opens a netlink socket of the child's own. */
+void vsa_firewall_run_forget_context (void);
+
 G_END_DECLS
