@@ -2,6 +2,7 @@
 /* The firewall settings of the configuration (table, log prefix,
  * priority, reject mode): what nft and the kernel accept of them. */
 #include "vsa-nft.h"
+#include "vsa-choice.h"
 #include "vsa-error.h"
 
 #include <string.h>
