@@ -13,7 +13,7 @@
  * steps).  The worker writes to a pipe of the gate, never to libvirtd's,
  * so even a worker that cannot die does not keep libvirtd waiting. */
 #define _GNU_SOURCE
-#include "vsa-hook-address.h"
+#include "vsa-hook-protocol.h"
 #include "vsa-hook-table.h"
 #include "vsa-namespace.h"
 
@@ -31,12 +31,6 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Opening volumes runs a PBKDF; a minute and a half is generous for that
- * and still short of leaving `virsh start` hanging.  libvirt runs hooks
- * with a clean environment, so the variable is for tests and debugging. */
-#define DEFAULT_TIMEOUT_S 90
-#define TIMEOUT_ENV "VIRT_SPICE_ADMIN_HOOK_TIMEOUT"
 
 #define WORKER_NAME "virt-spice-admin-hook-worker"
 /* The worker refuses anything over 4 MiB; one byte more tells it so. */
@@ -107,10 +101,7 @@ worker_path (const char *dir, char *buf, size_t size)
 static long
 timeout_ms (void)
 {
-  const char *text = getenv (TIMEOUT_ENV);
-  long seconds = text ? strtol (text, NULL, 10) : 0;
-
-  return (seconds > 0 && seconds <= 3600 ? seconds : DEFAULT_TIMEOUT_S) * 1000L;
+  return vsa_hook_timeout_seconds (getenv (VSA_HOOK_TIMEOUT_ENV)) * 1000L;
 }
 
 static long
@@ -222,17 +213,15 @@ worker_timed_out (pid_t pid, const char *domain, const char *operation, int may_
 static size_t
 server_request (char **argv, char *buf, size_t size)
 {
-  static const char *const keys[] = { "VIRT_SPICE_ADMIN_CONFIG", "VIRT_SPICE_ADMIN_HOOK_LOG",
-                                      TIMEOUT_ENV };
   size_t len = 0;
 
-  for (int i = 0; argv[i] && i < 8; i++)
+  for (int i = 0; argv[i] && i < VSA_HOOK_ARGV_MAX; i++)
     len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%s%c", argv[i], 0);
   len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%c", 0);
-  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-    if (getenv (keys[k]))
-      len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%s=%s%c", keys[k],
-                                getenv (keys[k]), 0);
+  for (size_t k = 0; k < VSA_HOOK_N_REQUEST_KEYS; k++)
+    if (getenv (vsa_hook_request_keys[k]))
+      len += (size_t) snprintf (buf + len, len < size ? size - len : 0, "%s=%s%c",
+                                vsa_hook_request_keys[k], getenv (vsa_hook_request_keys[k]), 0);
   return len < size ? len : 0;
 }
 

@@ -21,7 +21,7 @@
  * request for a minute the server exits; systemd starts it again. */
 #define _GNU_SOURCE
 #include "vsa-firewall.h"
-#include "vsa-hook-address.h"
+#include "vsa-hook-protocol.h"
 #include "vsa-hook-log.h"
 #include "vsa-hook-work.h"
 
@@ -37,21 +37,15 @@
 
 #define IDLE_EXIT_MS (60 * 1000)
 #define REQUEST_MAX 65536
-#define ARGV_MAX 8
 #define N_REQUEST_FDS 3
 /* Beyond the gate's own deadline: the gate has answered by then. */
 #define ALARM_GRACE_S 5
-#define TIMEOUT_KEY "VIRT_SPICE_ADMIN_HOOK_TIMEOUT"
-
-/* The gate's settings a request may carry; anything else is refused. */
-static const char *const request_keys[] = { "VIRT_SPICE_ADMIN_CONFIG",
-                                            "VIRT_SPICE_ADMIN_HOOK_LOG", TIMEOUT_KEY };
 
 typedef struct {
   char text[REQUEST_MAX];
-  char *argv[ARGV_MAX + 1];
+  char *argv[VSA_HOOK_ARGV_MAX + 1];
   int argc;
-  const char *settings[G_N_ELEMENTS (request_keys)]; /* NULL: not set */
+  const char *settings[VSA_HOOK_N_REQUEST_KEYS]; /* NULL: not set */
   int fds[N_REQUEST_FDS];                              /* xml, stderr, status */
   int n_fds;
 } Request;
@@ -125,11 +119,11 @@ receive_message (int conn, Request *req, size_t *ret_len)
 static gboolean
 take_setting (Request *req, const char *entry)
 {
-  for (gsize k = 0; k < G_N_ELEMENTS (request_keys); k++)
+  for (gsize k = 0; k < VSA_HOOK_N_REQUEST_KEYS; k++)
     {
-      size_t len = strlen (request_keys[k]);
+      size_t len = strlen (vsa_hook_request_keys[k]);
 
-      if (strncmp (entry, request_keys[k], len) == 0 && entry[len] == '=')
+      if (strncmp (entry, vsa_hook_request_keys[k], len) == 0 && entry[len] == '=')
         {
           req->settings[k] = entry + len + 1;
           return TRUE;
@@ -154,7 +148,7 @@ parse_request (Request *req, size_t len)
         in_settings = TRUE;
       else if (in_settings && !take_setting (req, entry))
         return FALSE;
-      else if (!in_settings && req->argc < ARGV_MAX)
+      else if (!in_settings && req->argc < VSA_HOOK_ARGV_MAX)
         req->argv[req->argc++] = entry;
       else if (!in_settings)
         return FALSE;
@@ -165,20 +159,18 @@ parse_request (Request *req, size_t len)
 static void
 apply_settings (const Request *req)
 {
-  for (gsize k = 0; k < G_N_ELEMENTS (request_keys); k++)
+  for (gsize k = 0; k < VSA_HOOK_N_REQUEST_KEYS; k++)
     if (req->settings[k])
-      setenv (request_keys[k], req->settings[k], 1);
+      setenv (vsa_hook_request_keys[k], req->settings[k], 1);
     else
-      unsetenv (request_keys[k]);
+      unsetenv (vsa_hook_request_keys[k]);
 }
 
 static unsigned int
 alarm_seconds (const Request *req)
 {
-  const char *text = req->settings[G_N_ELEMENTS (request_keys) - 1];
-  long seconds = text ? strtol (text, NULL, 10) : 0;
-
-  return (unsigned int) (seconds > 0 && seconds <= 3600 ? seconds : 90) + ALARM_GRACE_S;
+  return (unsigned int) vsa_hook_timeout_seconds (req->settings[VSA_HOOK_N_REQUEST_KEYS - 1]) +
+         ALARM_GRACE_S;
 }
 
 static Request *current;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define _GNU_SOURCE
-#include "vsa-hook-address.h"
+#include "vsa-hook-protocol.h"
 
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,4 +42,18 @@ vsa_hook_server_address (const char *dir, struct sockaddr_un *ret_addr, socklen_
   memcpy (ret_addr->sun_path + 1 + strlen (VSA_HOOK_SERVER_PREFIX), dir, strlen (dir));
   *ret_len = (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + len);
   return 0;
+}
+
+const char *const vsa_hook_request_keys[VSA_HOOK_N_REQUEST_KEYS] = {
+  "VIRT_SPICE_ADMIN_CONFIG",
+  "VIRT_SPICE_ADMIN_HOOK_LOG",
+  VSA_HOOK_TIMEOUT_ENV,
+};
+
+long
+vsa_hook_timeout_seconds (const char *text)
+{
+  long seconds = text ? strtol (text, NULL, 10) : 0;
+
+  return seconds > 0 && seconds <= 3600 ? seconds : 90;
 }
