@@ -373,7 +373,9 @@ _e2e_start_hook_server() {
     name="@virt-spice-admin-hookd:$libexec"
     pkill -x -f "$libexec/virt-spice-admin-hookd" 2>/dev/null
     for _ in $(seq 50); do ss -xl | grep -qF "$name " || break; sleep 0.1; done
-    "${E2E_DAEMON_ENV[@]}" setsid "$libexec/virt-spice-admin-hookd" </dev/null >/dev/null 2>&1 &
+    # Without the host lock: it outlives the test by its idle minute, and
+    # holding the lock that long made every next e2e test wait for it.
+    "${E2E_DAEMON_ENV[@]}" setsid "$libexec/virt-spice-admin-hookd" </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
     for _ in $(seq 50); do ss -xl | grep -qF "$name " && return 0; sleep 0.1; done
     _e2e_die "the hook server $libexec/virt-spice-admin-hookd did not start listening"
 }
@@ -656,6 +658,8 @@ e2e_teardown() {
         done < <(_e2e_virsh_out list --all --name 2>/dev/null)
     fi
     _e2e_restore_host_files
+    # The hook server the harness started serves only the harness's hook.
+    pkill -x -f "$E2E_STATE_DIR/libexec/virt-spice-admin-hookd" 2>/dev/null
     return 0
 }
 
