@@ -82,7 +82,12 @@ data = os.open(xml, os.O_RDONLY)
 err_r, err_w = os.pipe()
 st_r, st_w = os.pipe()
 fds = [] if mode == "no-fds" else [data, err_w, st_w]
-socket.send_fds(s, [payload], fds)
+try:
+    socket.send_fds(s, [payload], fds)
+except (BrokenPipeError, ConnectionResetError):
+    # The server may judge the peer at accept and close first: no answer.
+    print("none")
+    sys.exit(0)
 for fd in (err_w, st_w):
     os.close(fd)
 os.read(err_r, 65536)
@@ -105,7 +110,7 @@ check "a root client's well-formed request is answered (the test client works)" 
 gate release end "$WORK/good.xml"
 
 out=$(as_nobody /usr/bin/python3 "$WORK/client.py" ok "$NAME" "$WORK/good.xml" 2>&1)
-check "a request from uid 65534 gets no answer" eval 'test "$out" = none || { echo "client: $out"; false; }'
+check "a request from uid 65534 gets no answer" eval 'test "$out" = none || { printf "%s\n" "$out" | sed "s/^/# client: /"; false; }'
 check "... installs nothing" no_table
 check "... and is logged as refused" grep -q "server: refused a request from a process not run by root" "$WORK/hook.log"
 
