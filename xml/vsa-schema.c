@@ -77,7 +77,14 @@ gboolean
 vsa_schema_validate (xmlDoc *doc, const char *schema_text, const char *schema_name,
                      const char *what, GError **error)
 {
-  g_autoptr (xmlRelaxNGValidCtxt) valid = xmlRelaxNGNewValidCtxt (schema_for (schema_text));
+  return vsa_schema_validate_compiled (doc, schema_for (schema_text), schema_name, what, error);
+}
+
+gboolean
+vsa_schema_validate_compiled (xmlDoc *doc, xmlRelaxNG *schema, const char *schema_name,
+                              const char *what, GError **error)
+{
+  g_autoptr (xmlRelaxNGValidCtxt) valid = xmlRelaxNGNewValidCtxt (schema);
   SchemaErrors errors = { 0 };
   g_autofree char *message = NULL;
 

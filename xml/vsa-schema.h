@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/relaxng.h>
 #include <libxml/tree.h>
 
 G_BEGIN_DECLS
@@ -14,5 +15,12 @@ G_BEGIN_DECLS
  * message names the element (and the attribute) at fault. */
 gboolean vsa_schema_validate (xmlDoc *doc, const char *schema_text, const char *schema_name,
                               const char *what, GError **error);
+
+/* The same against SCHEMA, compiled by the caller (who read it from a
+ * file: libvirt's domain schema, cli/vsa-domain-schema.c).  A compiled
+ * schema is only read here: threads may share it, each validation has
+ * its own context. */
+gboolean vsa_schema_validate_compiled (xmlDoc *doc, xmlRelaxNG *schema, const char *schema_name,
+                                       const char *what, GError **error);
 
 G_END_DECLS

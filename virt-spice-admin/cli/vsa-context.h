@@ -24,6 +24,8 @@ typedef struct {
   FILE *err;           /* notes and warnings (errors are main's job) */
   FILE *in;            /* secrets read with --stdin */
   char *command;       /* the running (sub)command, e.g. "volume attach": for messages */
+  gboolean schema_in_process; /* validate definitions here, not in libvirtd, where
+                               * vsa-domain-schema.h can: set by commands that define many */
 } VsaContext;
 
 VsaContext *vsa_context_new (void);

@@ -2,6 +2,7 @@
 #include "vsa-edit.h"
 #include "vsa-define-check.h"
 #include "vsa-diff.h"
+#include "vsa-domain-schema.h"
 #include "vsa-error.h"
 #include "vsa-file.h"
 #include "vsa-libvirt.h"
@@ -263,20 +264,36 @@ report_failed_define (VsaContext *ctx, VsaEdit *edit, const GError *define_error
     }
 }
 
+/* Whether libvirtd must validate the define: not when the edit needs no
+ * validation, nor when it was validated here against the same schema
+ * (vsa-domain-schema.h). */
+static gboolean
+validate_in_process (VsaContext *ctx, VsaEdit *edit, gboolean *ret_libvirt_validates,
+                     GError **error)
+{
+  *ret_libvirt_validates = edit->validate;
+  if (!edit->validate || !ctx->schema_in_process || !vsa_domain_schema_serves (edit->conn))
+    return TRUE;
+  *ret_libvirt_validates = FALSE;
+  return vsa_domain_schema_validate (edit->new_canonical, error);
+}
+
 gboolean
 vsa_edit_commit (VsaContext *ctx, VsaEdit *edit, GError **error)
 {
   g_autoptr (GError) define_error = NULL;
   gboolean running = TRUE;
+  gboolean libvirt_validates;
 
   if (!edit->changed)
     return TRUE;
-  if (!save_backup (ctx, edit, error))
+  if (!validate_in_process (ctx, edit, &libvirt_validates, error) ||
+      !save_backup (ctx, edit, error))
     {
       g_prefix_error (error, "not changed: ");
       return FALSE;
     }
-  if (vsa_libvirt_define (edit->conn, edit->new_canonical, edit->validate, &running,
+  if (vsa_libvirt_define (edit->conn, edit->new_canonical, libvirt_validates, &running,
                           &define_error))
     {
       edit->defined_shut_off = !running;

@@ -199,6 +199,9 @@ run_apply (VsaContext *ctx, VsaInvocation *inv, GError **error)
                    "--status prints a table; run 'status --json' separately for JSON");
       return FALSE;
     }
+  /* Many defines: libvirt's schema compiled once here, not by libvirtd
+   * for each of them (vsa-domain-schema.h). */
+  ctx->schema_in_process = TRUE;
   vsa_apply_manifest (ctx, manifest, &opts, report);
   if (ctx->json)
     print_json (ctx, report);
