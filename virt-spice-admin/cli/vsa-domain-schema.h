@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libvirt's domain schema, checked in this process.  A define with
  * VIR_DOMAIN_DEFINE_VALIDATE makes libvirtd read and compile domain.rng
- * (and the files it includes) for every domain, about 14 ms each, far
+ * (and the files it includes) for every domain, 9-14 ms each here, far
  * more than the define itself (bench/batch).  `apply` defines many
  * domains in one run: it compiles the same file once and validates each
  * new definition before the define, with the same libxml2 RelaxNG check
