@@ -27,6 +27,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
   VsaContext *ctx;
@@ -211,6 +212,28 @@ test_secure_twice_changes_nothing (Fixture *fx, gconstpointer data)
   second = domain_xml (fx, "debianx");
   g_assert_cmpstr (first, ==, second);
   g_assert_cmpuint (count_backups (fx, "debianx"), ==, 1);
+}
+
+/* A run killed while writing a VM's backup leaves its temporary file in
+ * that VM's backup directory. Once the VM has converged no backup is
+ * written there again, so the next edit holding the VM's lock sweeps it
+ * even when it changes nothing; a live writer's file stays. */
+static void
+test_unchanged_edit_sweeps_killed_backup (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (fx->state_dir, "backups", "debianx", NULL);
+  g_autofree char *dead = g_strdup_printf ("%s/.20261203T120000.000001.xml.vsa-%ld-Ab12Cd", dir,
+                                           (long) vsa_test_dead_pid ());
+  g_autofree char *live = g_strdup_printf ("%s/.20261203T120000.000002.xml.vsa-%ld-Ab12Cd", dir,
+                                           (long) getpid ());
+
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  g_assert_true (g_file_set_contents (dead, "<domain", -1, NULL));
+  g_assert_true (g_file_set_contents (live, "<domain", -1, NULL));
+  RUN_OK (fx, &vsa_command_secure, NULL, "secure", "debianx");
+  g_assert_false (g_file_test (dead, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (live, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_backups (fx, "debianx"), ==, 2); /* the first run's backup, the live file */
 }
 
 static int
@@ -2395,6 +2418,7 @@ main (int argc, char **argv)
 
   ADD ("/cli/secure/makes-console-tls-only", test_secure_makes_console_tls_only);
   ADD ("/cli/secure/twice-changes-nothing", test_secure_twice_changes_nothing);
+  ADD ("/cli/secure/unchanged-edit-sweeps-killed-backup", test_unchanged_edit_sweeps_killed_backup);
   ADD ("/cli/secure/auto-port-skips-used", test_secure_auto_port_skips_used);
   ADD ("/cli/secure/taken-port-names-owner", test_secure_taken_port_names_owner);
   ADD ("/cli/secure/dry-run-prints-diff-only", test_secure_dry_run_prints_diff_only);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "vsa-test-util.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* VSA_TEST_DATA is set by meson to tests/data in the source tree. */
 char *
@@ -95,4 +98,20 @@ vsa_test_assert_message_has (const GError *error, const char *part)
   g_assert_nonnull (error);
   if (strstr (error->message, part) == NULL)
     g_error ("'%s' lacks '%s'", error->message, part);
+}
+
+/* A pid that was a process and is one no more. */
+pid_t
+vsa_test_dead_pid (void)
+{
+  pid_t pid = fork ();
+  int status;
+
+  g_assert_cmpint (pid, >=, 0);
+  /* SIGKILL, not _exit: valgrind would check the copy of our heap the
+   * child holds for leaks when it exits (and fail the test for it). */
+  if (pid == 0)
+    raise (SIGKILL);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  return pid;
 }

@@ -2,11 +2,13 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 G_BEGIN_DECLS
 
 char *vsa_test_data_path (const char *first, ...) G_GNUC_NULL_TERMINATED;
 char *vsa_test_read (const char *path);
+pid_t vsa_test_dead_pid (void);
 /* A golden case's file: tests/data/DIR/NAME followed by SUFFIX (".in",
  * ".out.xml"...). */
 char *vsa_test_case_path (const char *dir, const char *name, const char *suffix);

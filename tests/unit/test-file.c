@@ -25,22 +25,6 @@ make_dir (void)
   return dir;
 }
 
-/* A pid that was a process and is one no more. */
-static pid_t
-dead_pid (void)
-{
-  pid_t pid = fork ();
-  int status;
-
-  g_assert_cmpint (pid, >=, 0);
-  /* SIGKILL, not _exit: valgrind would check the copy of our heap the
-   * child holds for leaks when it exits (and fail the test for it). */
-  if (pid == 0)
-    raise (SIGKILL);
-  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-  return pid;
-}
-
 static void
 touch (const char *dir, const char *name)
 {
@@ -64,7 +48,7 @@ test_stale_temp_of_other_name (void)
 {
   g_autofree char *dir = make_dir ();
   g_autofree char *target = g_build_filename (dir, "20261202T060000.000002.xml", NULL);
-  g_autofree char *dead = g_strdup_printf (".20261202T055959.000001.xml.vsa-%ld-Ab12Cd", (long) dead_pid ());
+  g_autofree char *dead = g_strdup_printf (".20261202T055959.000001.xml.vsa-%ld-Ab12Cd", (long) vsa_test_dead_pid ());
   g_autofree char *live = g_strdup_printf (".20261202T055959.000003.xml.vsa-%ld-Ab12Cd", (long) getppid ());
   g_autoptr (GError) error = NULL;
 
@@ -158,7 +142,7 @@ test_lock_exclusive_across_unlink (void)
               unlink (counter);
               vsa_lock_release (lock);
             }
-          raise (SIGKILL); /* success; see dead_pid () */
+          raise (SIGKILL); /* success; see vsa_test_dead_pid () */
         }
     }
   for (guint i = 0; i < G_N_ELEMENTS (children); i++)

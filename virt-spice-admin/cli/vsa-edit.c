@@ -68,20 +68,32 @@ transform_doc (xmlDoc *doc, const VsaPolicy *read_policy, VsaEditTransform trans
   return TRUE;
 }
 
+static char *
+backup_dir (VsaContext *ctx, const char *name)
+{
+  return g_build_filename (ctx->config->state_dir, "backups", name, NULL);
+}
+
 /* Locks the VM first: two runs changing it at once would each define
- * their own transform of the same old XML, and one change would be lost. */
+ * their own transform of the same old XML, and one change would be lost.
+ * Under the lock, what a run killed while saving this VM's backup left
+ * is swept, whether or not this edit changes anything: once the VM has
+ * converged, no later backup would ever be written beside it. */
 VsaEdit *
 vsa_edit_prepare (VsaContext *ctx, virDomain *dom, VsaEditTransform transform,
                   gpointer user_data, GError **error)
 {
   g_autoptr (VsaEdit) edit = g_new0 (VsaEdit, 1);
   g_autoptr (xmlDoc) before = NULL;
+  g_autofree char *dir = NULL;
 
   edit->name = g_strdup (virDomainGetName (dom));
   edit->lock = vsa_lock_acquire (ctx->config->state_dir, edit->name,
                                  ctx->config->lock_timeout_ms, error);
   if (edit->lock == NULL)
     return NULL;
+  dir = backup_dir (ctx, edit->name);
+  vsa_file_remove_stale_temps (dir);
   /* `apply` edits domains of several hosts through one context. */
   edit->conn = virDomainGetConnect (dom);
   virConnectRef (edit->conn);
@@ -164,7 +176,7 @@ vsa_edit_print_diff (VsaContext *ctx, VsaEdit *edit, GError **error)
 static gboolean
 save_backup (VsaContext *ctx, VsaEdit *edit, GError **error)
 {
-  g_autofree char *dir = g_build_filename (ctx->config->state_dir, "backups", edit->name, NULL);
+  g_autofree char *dir = backup_dir (ctx, edit->name);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%S");
   g_autofree char *file = g_strdup_printf ("%s.%06d.xml", stamp, g_date_time_get_microsecond (now));

@@ -65,7 +65,9 @@ vsa_file_write_atomic (const char *path, const char *data, gsize len, mode_t mod
  * and the rename (SIGKILL, power loss) leaves one behind; the next writer
  * into the same directory removes every such file whose process is gone,
  * whatever its base name: backups are named by time, so no later writer
- * ever has the same base name as a dead one's. */
+ * ever has the same base name as a dead one's. A directory that may never
+ * be written again (a VM's backups, once it has converged) is swept by
+ * whoever next holds it (vsa_edit_prepare). */
 static char *
 temp_prefix (const char *base, pid_t pid)
 {
@@ -90,8 +92,8 @@ temp_writer (const char *name)
   return (pid_t) pid;
 }
 
-static void
-remove_stale_temps (const char *dir)
+void
+vsa_file_remove_stale_temps (const char *dir)
 {
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
@@ -119,7 +121,7 @@ vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GErro
   g_autofree char *tmp = g_strdup_printf ("%s/%sXXXXXX", dir, prefix);
   int fd;
 
-  remove_stale_temps (dir);
+  vsa_file_remove_stale_temps (dir);
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
   if (fd < 0)
     {

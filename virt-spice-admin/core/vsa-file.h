@@ -10,6 +10,7 @@ gboolean vsa_file_write_atomic (const char *path, const char *data, gsize len, m
                                 GError **error);
 gboolean vsa_file_write_atomic_owned (const char *path, const char *data, gsize len, mode_t mode,
                                       uid_t uid, gid_t gid, GError **error);
+void vsa_file_remove_stale_temps (const char *dir);
 int vsa_file_create_temp (const char *path, mode_t mode, char **ret_temp_path, GError **error);
 gboolean vsa_file_fsync_directory (const char *dir, GError **error);
 
