@@ -20,27 +20,39 @@ for i in $(seq -w 0 $((N - 1))); do
     vms+=("vsa-e2e-k$i")
     e2e_define_fixture "vsa-e2e-k$i" "<graphics type='spice' port='$((5900 + 10#$i))' autoport='no'/>" >/dev/null
 done
-{
+# Each killed run gets a fleet of its own (client address 127.0.0.1K), so
+# it changes all 50 VMs and there is always work left to interrupt, however
+# fast apply gets (with one fleet, the first kills converged most VMs and
+# the later runs finished before any fixed delay). The last runs converge
+# to fleet.xml, which no killed run used.
+fleet() {
     echo "<manifest xmlns='http://virt-spice-admin.org/xmlns/manifest/1.0'><host name='local'>"
     for vm in "${vms[@]}"; do
-        echo "<vm name='$vm' auth='password' tls-port='auto'><user name='alice'><client address='127.0.0.2'/></user></vm>"
+        echo "<vm name='$vm' auth='password' tls-port='auto'><user name='alice'><client address='$1'/></user></vm>"
     done
     echo "</host></manifest>"
-} >"$VSA_E2E_STATE/fleet.xml"
+}
+fleet 127.0.0.2 >"$VSA_E2E_STATE/fleet.xml"
 
-apply() { "$VSA" -c "$E2E_URI" -q apply "$VSA_E2E_STATE/fleet.xml" "$@"; }
+backups() { { find "$VSA_E2E_STATE/backups" -type f 2>/dev/null || :; } | wc -l; }
 
-# A whole run takes well under a second here: kill 50 to 300 ms in, plus
-# a random part, so the kills land at different VMs and steps.
+# The kill follows apply's progress, not the clock: each VM's edit saves a
+# backup before its define, so once TARGET more backups exist apply is
+# inside that VM's edit or at the next one (a random extra delay of up to
+# 4 ms varies the step). At least five VMs are left then, so a run never
+# ends first; one that did would not count as killed.
 killed=0
 for k in $(seq "$KILLS"); do
-    apply >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
+    fleet "127.0.0.1$k" >"$VSA_E2E_STATE/fleet-$k.xml"
+    target=$(($(backups) + 1 + RANDOM % (N - 5)))
+    "$VSA" -c "$E2E_URI" -q apply "$VSA_E2E_STATE/fleet-$k.xml" >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
     pid=$!
-    sleep "0.$(printf '%02d' $((k * 5 + RANDOM % 5)))"
+    while kill -0 "$pid" 2>/dev/null && [ "$(backups)" -lt "$target" ]; do sleep 0.002; done
+    sleep "0.00$((RANDOM % 5))"
     if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
     wait "$pid" 2>/dev/null || true
 done
-tap_check "apply was killed mid-run at least $((KILLS / 2)) times (else this test proves nothing)" test "$killed" -ge $((KILLS / 2))
+tap_check "apply was killed mid-run all $KILLS times (else this test proves less)" test "$killed" -eq "$KILLS"
 
 tap_check "after the kills, apply runs to the end (0 failed)" bash -c "\"\$0\" -c '$E2E_URI' -q apply '$VSA_E2E_STATE/fleet.xml' | tail -1 | grep -E '^[0-9]+ changed, [0-9]+ unchanged, 0 failed\$'" "$VSA"
 tap_check "a second run changes nothing" bash -c "\"\$0\" -c '$E2E_URI' -q apply '$VSA_E2E_STATE/fleet.xml' | tail -1 | grep -qx '0 changed, $N unchanged, 0 failed'" "$VSA"
