@@ -372,11 +372,13 @@ _e2e_start_hook_server() {
     _e2e_write_if_changed "$libexec/virt-spice-admin-hookd" 0755 <"$bin"
     name="@virt-spice-admin-hookd:$libexec"
     pkill -x -f "$libexec/virt-spice-admin-hookd" 2>/dev/null || :
-    for _ in $(seq 50); do ss -xl | grep -qF "$name " || break; sleep 0.1; done
+    # grep reads all of ss (not -q): under pipefail a grep that quits at
+    # the match can fail the pipe with ss's SIGPIPE.
+    for _ in $(seq 50); do ss -xl | grep -F "$name " >/dev/null || break; sleep 0.1; done
     # Without the host lock: it outlives the test by its idle minute, and
     # holding the lock that long made every next e2e test wait for it.
     "${E2E_DAEMON_ENV[@]}" setsid "$libexec/virt-spice-admin-hookd" </dev/null >/dev/null 2>&1 {E2E_LOCK_FD}>&- &
-    for _ in $(seq 50); do ss -xl | grep -qF "$name " && return 0; sleep 0.1; done
+    for _ in $(seq 50); do ss -xl | grep -F "$name " >/dev/null && return 0; sleep 0.1; done
     _e2e_die "the hook server $libexec/virt-spice-admin-hookd did not start listening"
 }
 

@@ -61,7 +61,8 @@ console_to "$T/v.vv" "$ALICE" "$ALICE_ADDR" "$VM"
 printf 'password=%s\n' "$A_PW" >>"$T/v.vv"
 broker_viewer "$T/v.vv" "$ALICE_ADDR"
 tap_check "alice's remote-viewer connects" viewer_opened
-alice_listed() { vsa sessions "$VM" --json | grep -q "\"user\" : \"$ALICE\""; }
+# grep reads to the end (no -q): under pipefail an early quit can fail the pipe.
+alice_listed() { vsa sessions "$VM" --json | grep "\"user\" : \"$ALICE\"" >/dev/null; }
 tap_check "sessions lists alice" wait_for alice_listed
 tap_check "bob is refused while alice is connected: one line, exit 1" one_line_failure console_as "$BOB" "$BOB_ADDR" "$VM"
 tap_check "... naming alice" grep -q "in use by $ALICE since" "$T/last-refusal"

@@ -7,7 +7,9 @@
 # Sets HOOK_SERVER_PID (empty in worker mode); stops it at hook_server_stop.
 HOOK_SERVER_PID=
 hook_server_name() { echo "@virt-spice-admin-hookd:$(dirname "$(readlink -f "$HOOK")")"; }
-hook_server_listening() { ss -xl | grep -qF "$(hook_server_name) "; }
+# Not grep -q: ss may write in pieces, and a grep that quits early fails
+# the pipe (SIGPIPE) under pipefail.
+hook_server_listening() { ss -xl | grep -F "$(hook_server_name) " >/dev/null; }
 hook_server_start() {
     [ "${VSA_HOOK_SERVER:-}" = 1 ] || return 0
     # Not on the test's stdout: meson waits for every holder of it.

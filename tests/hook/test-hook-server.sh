@@ -60,7 +60,9 @@ gate () { # OP SUBOP XML: sets STATUS; stderr in $WORK/err
     timeout 60 "$HOOK" vm1 "$1" "$2" - <"$3" >/dev/null 2>"$WORK/err" || STATUS=$?
 }
 # Release leaves the table; what counts is that no element names the port.
-no_table () { ! nft list table inet vsa_server_test 2>/dev/null | grep -q 20901; }
+# grep reads to the end, not -q: nft writes its listing piece by piece, and
+# under pipefail a grep that quits at the match fails the pipe (SIGPIPE).
+no_table () { ! nft list table inet vsa_server_test 2>/dev/null | grep 20901 >/dev/null; }
 served_by_server () { tail -1 "$WORK/hook.log" | grep -q "^virt-spice-admin-hook\[$(hook_server_pid)\]: vm1: "; }
 
 # client.py MODE: one request to the server as a client would send it,
@@ -168,7 +170,7 @@ wait "$SQUATTER" 2>/dev/null
 
 gate prepare begin "$WORK/good.xml"
 check "no server: the gate's worker passes a secure VM" test "$STATUS" = 0
-check "... and installed its elements" eval 'nft list set inet vsa_server_test clients4 | grep -q "10.231.0.2 . 20901"'
+check "... and installed its elements" eval 'nft list set inet vsa_server_test clients4 | grep "10.231.0.2 . 20901" >/dev/null'
 gate release end "$WORK/good.xml"
 gate prepare begin "$WORK/insecure.xml"
 check "no server: the worker refuses an insecure start" test "$STATUS" = 1

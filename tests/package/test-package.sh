@@ -170,7 +170,7 @@ units_not_enabled() {
     local unit
     ls /lib/systemd/system/virt-spice-admin* >/dev/null || return 1
     for unit in /lib/systemd/system/virt-spice-admin*; do
-        if find /etc/systemd/system -name "${unit##*/}" | grep -q .; then
+        if [ -n "$(find /etc/systemd/system -name "${unit##*/}")" ]; then
             echo "${unit##*/} is enabled"
             return 1
         fi
