@@ -3,7 +3,10 @@
 # LVs (VSA_PBKDF benchmarked to VSA_PBKDF_MS), then for k = 1, 2, 4 times the hook's
 # prepare begin (LV activation + key derivations + dm-crypt setup), with
 # the default jobs (one per CPU) and with k at once, against one key
-# derivation alone (cryptsetup --test-passphrase), medians of three.
+# derivation alone (cryptsetup --test-passphrase) and against the same
+# work done by hand with the standard tools (lvchange -ay, then cryptsetup
+# open, volume after volume: what admins ran before a guest's start),
+# medians of three.
 . "$(dirname "$0")/../tests/uml/uml-guest.sh"
 VG=vsa-bench
 cat >"$W/vsa.conf" <<CONF
@@ -63,6 +66,24 @@ time_activate() {
     echo $((end - start))
 }
 
+# time_tools K: ms for opening volumes 1..K with the programs an admin
+# ran by hand (lvchange -ay and cryptsetup open, one volume after the
+# other), then closed again (not timed).  The hook does the same work in
+# one process; this is its floor with the standard tools, side by side.
+time_tools() {
+    local k=$1 start end i
+    start=$(now_ms)
+    for ((i = 1; i <= k; i++)); do
+        lvchange -ay "$VG/lv$i" >&2 &&
+            cryptsetup open --key-file "$W/keys/$VG/lv$i.key" "/dev/$VG/lv$i" "tools$i" >&2 || return 1
+    done
+    end=$(now_ms)
+    for ((i = 1; i <= k; i++)); do
+        cryptsetup close "tools$i" >&2 && lvchange -an "$VG/lv$i" >&2 || return 1
+    done
+    echo $((end - start))
+}
+
 # kdf_from_benchmark: ms of lv1's key derivation from its slot's pbkdf2
 # iterations and `cryptsetup benchmark`'s rate in this boot (no process
 # start in it); empty for argon2, whose cost is not an iteration count.
@@ -90,14 +111,17 @@ fixed=$(median3 "$(time_open 0 0)" "$(time_open 0 0)" "$(time_open 0 0)")
     printf 'LV activation + deactivation (two lvchange processes): %d ms\n' "$activate"
     printf 'hook prepare begin without volumes (k = 0): %d ms\n' "$fixed"
     printf 'bound: ceil(k / %s) x kdf + 50 ms; medians of three\n' "$cpus"
-    printf '%-3s %6s %10s %8s %10s %10s\n' k jobs open_ms bound_ms vs_kdf vs_bound
+    printf 'tools: lvchange -ay + cryptsetup open, volume after volume (tools_ms)\n'
+    printf '%-3s %6s %10s %8s %10s %10s %8s %9s\n' k jobs open_ms bound_ms vs_kdf vs_bound tools_ms vs_tools
     for k in 1 2 4; do
+        tools=$(median3 "$(time_tools $k)" "$(time_tools $k)" "$(time_tools $k)")
         for jobs in 0 $k; do
             [ "$k" = 1 ] && [ "$jobs" = 1 ] && continue
             open=$(median3 "$(time_open $k $jobs)" "$(time_open $k $jobs)" "$(time_open $k $jobs)")
-            awk -v k="$k" -v j="$jobs" -v o="$open" -v f="$kdf" -v c="$cpus" '
+            awk -v k="$k" -v j="$jobs" -v o="$open" -v f="$kdf" -v c="$cpus" -v t="$tools" '
                 BEGIN { b = int((k + c - 1) / c) * f + 50
-                        printf "%-3s %6s %10d %8d %10.2f %10.2f\n", k, (j == 0 ? "cpus" : j), o, b, o / f, o / b }'
+                        printf "%-3s %6s %10d %8d %10.2f %10.2f %8d %9.2f\n", k, (j == 0 ? "cpus" : j),
+                               o, b, o / f, o / b, t, o / t }'
         done
     done
 } >"$W/result.partial"
