@@ -22,7 +22,8 @@ volume-open-jobs = 0
 CONF
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# median3 CMD [ARG...]: the median of CMD's output over three runs.
+median3() { printf '%s\n' "$("$@")" "$("$@")" "$("$@")" | sort -n | sed -n 2p; }
 
 pvcreate -q /dev/ubda >&2 && vgcreate -q "$VG" /dev/ubda >&2 || exit 1
 for i in 1 2 3 4; do
@@ -96,13 +97,13 @@ kdf_from_benchmark() {
 
 cpus=$(nproc)
 lvchange -ay "$VG/lv1" >&2
-kdf_process=$(median3 "$(time_kdf)" "$(time_kdf)" "$(time_kdf)")
+kdf_process=$(median3 time_kdf)
 kdf=$(kdf_from_benchmark || true)
 kdf=${kdf:-$kdf_process}
 lvchange -an "$VG/lv1" >&2
-activate=$(median3 "$(time_activate)" "$(time_activate)" "$(time_activate)")
+activate=$(median3 time_activate)
 # The hook's own cost in this guest: a managed VM without volumes.
-fixed=$(median3 "$(time_open 0 0)" "$(time_open 0 0)" "$(time_open 0 0)")
+fixed=$(median3 time_open 0 0)
 {
     printf 'volume-open: hook prepare begin, %s benchmarked to %s ms, user-mode Linux with %s CPU(s)\n' \
         "$VSA_PBKDF" "$VSA_PBKDF_MS" "$cpus"
@@ -114,10 +115,10 @@ fixed=$(median3 "$(time_open 0 0)" "$(time_open 0 0)" "$(time_open 0 0)")
     printf 'tools: lvchange -ay + cryptsetup open, volume after volume (tools_ms)\n'
     printf '%-3s %6s %10s %8s %10s %10s %8s %9s\n' k jobs open_ms bound_ms vs_kdf vs_bound tools_ms vs_tools
     for k in 1 2 4; do
-        tools=$(median3 "$(time_tools $k)" "$(time_tools $k)" "$(time_tools $k)")
+        tools=$(median3 time_tools $k)
         for jobs in 0 $k; do
             [ "$k" = 1 ] && [ "$jobs" = 1 ] && continue
-            open=$(median3 "$(time_open $k $jobs)" "$(time_open $k $jobs)" "$(time_open $k $jobs)")
+            open=$(median3 time_open $k $jobs)
             awk -v k="$k" -v j="$jobs" -v o="$open" -v f="$kdf" -v c="$cpus" -v t="$tools" '
                 BEGIN { b = int((k + c - 1) / c) * f + 50
                         printf "%-3s %6s %10d %8d %10.2f %10.2f %8d %9.2f\n", k, (j == 0 ? "cpus" : j),
